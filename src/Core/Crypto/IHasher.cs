@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto.Digests;
+
+namespace ShanghaiChain.Core.Crypto;
+
+/// <summary>
+/// A 32-byte hash function as a type parameter: generic code written over <c>THasher : struct, IHasher</c>
+/// is compiled once per hasher by the JIT, so the trie and Merkle code exist once for SHA-256, SM3 and Keccak-256.
+/// </summary>
+public interface IHasher
+{
+    /// <summary>Hashes <paramref name="data"/> into the first 32 bytes of <paramref name="destination"/>.</summary>
+    static abstract void Hash(ReadOnlySpan<byte> data, Span<byte> destination);
+
+    /// <summary>Hashes the concatenation of two inputs without copying them together.</summary>
+    static abstract void Hash(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination);
+}
+
+/// <summary>SHA-256 (FIPS 180-4), the hash of the ed25519-sha256 suite.</summary>
+public readonly struct Sha256Hasher : IHasher
+{
+    public static void Hash(ReadOnlySpan<byte> data, Span<byte> destination) => SHA256.HashData(data, destination);
+
+    public static void Hash(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(first);
+        hash.AppendData(second);
+        hash.GetHashAndReset(destination);
+    }
+}
+
+/// <summary>SM3 (GB/T 32905), the hash of the sm2-sm3 suite.</summary>
+public readonly struct Sm3Hasher : IHasher
+{
+    public static void Hash(ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        var digest = new SM3Digest();
+        digest.BlockUpdate(data);
+        digest.DoFinal(destination);
+    }
+
+    public static void Hash(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination)
+    {
+        var digest = new SM3Digest();
+        digest.BlockUpdate(first);
+        digest.BlockUpdate(second);
+        digest.DoFinal(destination);
+    }
+}
+
+/// <summary>Keccak-256 (the pre-standard SHA-3 padding Ethereum uses). Only for EVM semantics and conformance mode.</summary>
+public readonly struct Keccak256Hasher : IHasher
+{
+    public static void Hash(ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        var digest = new KeccakDigest(256);
+        digest.BlockUpdate(data);
+        digest.DoFinal(destination);
+    }
+
+    public static void Hash(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination)
+    {
+        var digest = new KeccakDigest(256);
+        digest.BlockUpdate(first);
+        digest.BlockUpdate(second);
+        digest.DoFinal(destination);
+    }
+}

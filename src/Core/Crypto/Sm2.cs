@@ -1,0 +1,181 @@
+using Org.BouncyCastle.Asn1.GM;
+using Org.BouncyCastle.Crypto.Digests;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Math.EC;
+using Org.BouncyCastle.Security;
+
+namespace ShanghaiChain.Core.Crypto;
+
+/// <summary>
+/// SM2 signatures (GM/T 0003) on the recommended curve sm2p256v1 with the standard user ID
+/// "1234567812345678". Signatures are 64 bytes r||s; public keys 65 bytes 04||x||y.
+/// Verification is BouncyCastle's; signing follows the standard's equations directly so that a fixed
+/// nonce can reproduce published vectors. A faster implementation of our own comes with the SM issue.
+/// </summary>
+public static class Sm2
+{
+    public static ReadOnlySpan<byte> DefaultUserId => "1234567812345678"u8;
+
+    private static readonly ECDomainParameters Domain = CreateDomain();
+    private static readonly SecureRandom Random = new();
+
+    private static ECDomainParameters CreateDomain()
+    {
+        var curve = GMNamedCurves.GetByName("sm2p256v1");
+        return new ECDomainParameters(curve.Curve, curve.G, curve.N, curve.H, curve.GetSeed());
+    }
+
+    public static byte[] GeneratePrivateKey()
+    {
+        while (true)
+        {
+            var d = new BigInteger(256, Random);
+            // d must lie in [1, n-2] so that 1+d is invertible mod n.
+            if (d.SignValue > 0 && d.CompareTo(Domain.N.Subtract(BigInteger.Two)) <= 0)
+            {
+                return ToFixed32(d);
+            }
+        }
+    }
+
+    public static byte[] DerivePublicKey(ReadOnlySpan<byte> privateKey)
+    {
+        var d = ParsePrivate(privateKey);
+        return Domain.G.Multiply(d).Normalize().GetEncoded(false);
+    }
+
+    /// <summary>The hash Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA) of GM/T 0003.</summary>
+    public static byte[] UserHash(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId)
+    {
+        var digest = new SM3Digest();
+        var bits = userId.Length * 8;
+        digest.Update((byte)(bits >> 8));
+        digest.Update((byte)bits);
+        digest.BlockUpdate(userId);
+        digest.BlockUpdate(ToFixed32(Domain.Curve.A.ToBigInteger()));
+        digest.BlockUpdate(ToFixed32(Domain.Curve.B.ToBigInteger()));
+        digest.BlockUpdate(ToFixed32(Domain.G.AffineXCoord.ToBigInteger()));
+        digest.BlockUpdate(ToFixed32(Domain.G.AffineYCoord.ToBigInteger()));
+        digest.BlockUpdate(publicKey[1..33]);
+        digest.BlockUpdate(publicKey[33..65]);
+        var z = new byte[32];
+        digest.DoFinal(z);
+        return z;
+    }
+
+    /// <summary>Signs with a random nonce.</summary>
+    public static byte[] Sign(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message)
+    {
+        while (true)
+        {
+            var k = new BigInteger(256, Random).Mod(Domain.N);
+            if (k.SignValue == 0)
+            {
+                continue;
+            }
+            var signature = SignWithNonce(privateKey, DefaultUserId, domainTag, message, k);
+            if (signature is not null)
+            {
+                return signature;
+            }
+        }
+    }
+
+    /// <summary>Signs with a caller-chosen nonce k; returns null when k yields a degenerate signature.</summary>
+    public static byte[]? SignWithNonce(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, BigInteger k)
+    {
+        var d = ParsePrivate(privateKey);
+        var publicKey = Domain.G.Multiply(d).Normalize().GetEncoded(false);
+        var z = UserHash(publicKey, userId);
+        var digest = new SM3Digest();
+        digest.BlockUpdate(z);
+        digest.BlockUpdate(domainTag);
+        digest.BlockUpdate(message);
+        var eBytes = new byte[32];
+        digest.DoFinal(eBytes);
+        var e = new BigInteger(1, eBytes);
+        var n = Domain.N;
+
+        var x1 = Domain.G.Multiply(k).Normalize().AffineXCoord.ToBigInteger();
+        var r = e.Add(x1).Mod(n);
+        if (r.SignValue == 0 || r.Add(k).Equals(n))
+        {
+            return null;
+        }
+        var s = d.Add(BigInteger.One).ModInverse(n).Multiply(k.Subtract(r.Multiply(d))).Mod(n);
+        if (s.SignValue == 0)
+        {
+            return null;
+        }
+        var signature = new byte[64];
+        ToFixed32(r).CopyTo(signature, 0);
+        ToFixed32(s).CopyTo(signature, 32);
+        return signature;
+    }
+
+    public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        if (signature.Length != 64 || !TryDecodePoint(publicKey, out var point))
+        {
+            return false;
+        }
+        var signer = new SM2Signer(PlainDsaEncoding.Instance, new SM3Digest());
+        signer.Init(false, new ParametersWithID(new ECPublicKeyParameters(point, Domain), userId.ToArray()));
+        signer.BlockUpdate(domainTag);
+        signer.BlockUpdate(message);
+        return signer.VerifySignature(signature.ToArray());
+    }
+
+    public static bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) => TryDecodePoint(publicKey, out _);
+
+    private static bool TryDecodePoint(ReadOnlySpan<byte> publicKey, out ECPoint point)
+    {
+        point = Domain.G;
+        if (publicKey.Length != 65 || publicKey[0] != 0x04)
+        {
+            return false;
+        }
+        try
+        {
+            var decoded = Domain.Curve.DecodePoint(publicKey.ToArray());
+            if (decoded.IsInfinity || !decoded.IsValid())
+            {
+                return false;
+            }
+            point = decoded;
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static BigInteger ParsePrivate(ReadOnlySpan<byte> privateKey)
+    {
+        if (privateKey.Length != 32)
+        {
+            throw new ArgumentException($"an SM2 private key is 32 bytes, got {privateKey.Length}");
+        }
+        var d = new BigInteger(1, privateKey.ToArray());
+        if (d.SignValue == 0 || d.CompareTo(Domain.N.Subtract(BigInteger.One)) >= 0)
+        {
+            throw new ArgumentException("SM2 private key out of range");
+        }
+        return d;
+    }
+
+    private static byte[] ToFixed32(BigInteger value)
+    {
+        var bytes = value.ToByteArrayUnsigned();
+        if (bytes.Length == 32)
+        {
+            return bytes;
+        }
+        var padded = new byte[32];
+        bytes.CopyTo(padded, 32 - bytes.Length);
+        return padded;
+    }
+}
