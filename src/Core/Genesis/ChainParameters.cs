@@ -1,0 +1,57 @@
+using System.Text.Json.Serialization;
+
+namespace ShanghaiChain.Core.Genesis;
+
+/// <summary>Chain-wide limits and rules fixed at genesis (changed later only by governance).</summary>
+public sealed record ChainParameters
+{
+    /// <summary>Largest accepted serialized SignedTransaction.</summary>
+    public int MaxTxBytes { get; init; } = 128 * 1024;
+
+    /// <summary>Most transactions one block may carry.</summary>
+    public int MaxBlockTxs { get; init; } = 10_000;
+
+    /// <summary>Largest total transaction bytes in one block.</summary>
+    public int MaxBlockBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Most gas all transactions of one block may reserve.</summary>
+    public ulong BlockGasLimit { get; init; } = 1_000_000_000;
+
+    /// <summary>Gas every transaction pays before execution; a native transfer costs exactly this.</summary>
+    public ulong IntrinsicGas { get; init; } = 21_000;
+
+    /// <summary>Smallest accepted gas price (decimal string, 256-bit). Zero is allowed in a permissioned network.</summary>
+    public string MinGasPrice { get; init; } = "0";
+
+    /// <summary>How far ahead of the current height a transaction's expiry may lie.</summary>
+    public ulong TxMaxLifetimeBlocks { get; init; } = 10_000;
+
+    /// <summary>With no transactions waiting, the proposer makes an empty block at this interval.</summary>
+    public int EmptyBlockIntervalMs { get; init; } = 1_000;
+
+    /// <summary>Validator-set changes take effect at multiples of this height.</summary>
+    public ulong EpochLength { get; init; } = 1_000;
+
+    /// <summary>First round timeout; later ones back off exponentially up to <see cref="MaxRoundTimeoutMs"/>.</summary>
+    public int BaseRoundTimeoutMs { get; init; } = 1_000;
+
+    public int MaxRoundTimeoutMs { get; init; } = 8_000;
+
+    [JsonIgnore]
+    public IEnumerable<string> Problems
+    {
+        get
+        {
+            if (MaxTxBytes is < 128 or > 16 * 1024 * 1024) yield return "max_tx_bytes must be between 128 bytes and 16 MiB";
+            if (MaxBlockTxs < 1) yield return "max_block_txs must be at least 1";
+            if (MaxBlockBytes < MaxTxBytes) yield return "max_block_bytes must be at least max_tx_bytes";
+            if (IntrinsicGas == 0) yield return "intrinsic_gas must be positive";
+            if (BlockGasLimit < IntrinsicGas) yield return "block_gas_limit must be at least intrinsic_gas";
+            if (!Primitives.UInt256.TryParse(MinGasPrice, out _)) yield return "min_gas_price must be a non-negative decimal integer";
+            if (TxMaxLifetimeBlocks < 1) yield return "tx_max_lifetime_blocks must be at least 1";
+            if (EmptyBlockIntervalMs < 10) yield return "empty_block_interval_ms must be at least 10";
+            if (EpochLength < 1) yield return "epoch_length must be at least 1";
+            if (BaseRoundTimeoutMs < 10 || MaxRoundTimeoutMs < BaseRoundTimeoutMs) yield return "round timeouts must satisfy 10 <= base_round_timeout_ms <= max_round_timeout_ms";
+        }
+    }
+}

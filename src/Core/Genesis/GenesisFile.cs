@@ -1,0 +1,150 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Primitives;
+
+namespace ShanghaiChain.Core.Genesis;
+
+/// <summary>A validator named in genesis: its consensus public key (hex, suite encoding) and voting power.</summary>
+public sealed record GenesisValidator
+{
+    public string Name { get; init; } = "";
+    public string PublicKey { get; init; } = "";
+    public ulong Power { get; init; } = 1;
+}
+
+/// <summary>An account funded at genesis.</summary>
+public sealed record GenesisAccount
+{
+    public string Address { get; init; } = "";
+    /// <summary>Decimal string (balances can exceed 64 bits).</summary>
+    public string Balance { get; init; } = "0";
+}
+
+/// <summary>
+/// The genesis document (config/genesis.json): chain id, crypto suite, parameters, validators and funded
+/// accounts. Its hash identifies the chain: a data dir records it and refuses to open for another genesis.
+/// </summary>
+public sealed record GenesisFile
+{
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    public string ChainId { get; init; } = "";
+    public string CryptoSuite { get; init; } = Crypto.CryptoSuite.Ed25519Sha256Name;
+    public ulong GenesisTimeMs { get; init; }
+    public ChainParameters Parameters { get; init; } = new();
+    public IReadOnlyList<GenesisValidator> Validators { get; init; } = [];
+    public IReadOnlyList<GenesisAccount> Accounts { get; init; } = [];
+
+    [JsonIgnore]
+    public CryptoSuite Suite => Crypto.CryptoSuite.FromName(CryptoSuite);
+
+    /// <summary>Suite hash of the canonical JSON encoding: the chain's identity and block 1's parent hash.</summary>
+    public Hash32 ComputeHash() => Suite.Hash(Encoding.UTF8.GetBytes(ToJson()));
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses and validates; every problem is reported in one <see cref="GenesisException"/>.</summary>
+    public static GenesisFile Parse(string json)
+    {
+        GenesisFile? genesis;
+        try
+        {
+            genesis = JsonSerializer.Deserialize<GenesisFile>(json, JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw new GenesisException($"genesis is not valid JSON of the expected shape: {ex.Message}");
+        }
+        if (genesis is null)
+        {
+            throw new GenesisException("genesis is empty");
+        }
+        var problems = genesis.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            throw new GenesisException("invalid genesis: " + string.Join("; ", problems));
+        }
+        return genesis;
+    }
+
+    public static GenesisFile Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new GenesisException($"genesis file not found: {path}");
+        }
+        return Parse(File.ReadAllText(path));
+    }
+
+    public void Save(string path) => File.WriteAllText(path, ToJson() + "\n");
+
+    public IEnumerable<string> Validate()
+    {
+        if (!IsValidChainId(ChainId)) yield return "chain_id must be 1-64 characters of [a-z0-9-_.]";
+        if (!Crypto.CryptoSuite.TryFromName(CryptoSuite, out var suite))
+        {
+            yield return $"crypto_suite must be one of {string.Join(", ", Crypto.CryptoSuite.Names)}";
+            yield break;
+        }
+        foreach (var problem in Parameters.Problems) yield return problem;
+        if (Validators.Count == 0) yield return "at least one validator is required";
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var v in Validators)
+        {
+            if (!Hex.TryDecode(v.PublicKey, out var key) || !suite.IsValidPublicKey(key))
+            {
+                yield return $"validator '{v.Name}' has a public key that is not a valid {suite.Name} key";
+            }
+            else if (!keys.Add(Hex.Encode(key)))
+            {
+                yield return $"validator '{v.Name}' repeats another validator's key";
+            }
+            if (v.Power == 0) yield return $"validator '{v.Name}' has zero power";
+        }
+        var addresses = new HashSet<Address>();
+        foreach (var a in Accounts)
+        {
+            if (!Address.TryParse(a.Address, out var address)) yield return $"account '{a.Address}' is not a 20-byte hex address";
+            else if (!addresses.Add(address)) yield return $"account {a.Address} is listed twice";
+            if (!UInt256.TryParse(a.Balance, out _)) yield return $"account {a.Address} balance '{a.Balance}' is not a 256-bit decimal integer";
+        }
+    }
+
+    public static bool IsValidChainId(string? chainId) =>
+        !string.IsNullOrEmpty(chainId) && chainId.Length <= 64 &&
+        chainId.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.');
+}
+
+/// <summary>The genesis document is missing or invalid.</summary>
+public sealed class GenesisException(string message) : Exception(message);
+
+/// <summary>Hashes derived from the genesis validator list.</summary>
+public static class GenesisValidatorSet
+{
+    /// <summary>
+    /// Suite hash over the validators in genesis order, each as public key length (1 byte), public key and
+    /// power (8 bytes big-endian): the validator_set_hash of blocks in the first epoch.
+    /// </summary>
+    public static Hash32 ComputeHash(GenesisFile genesis)
+    {
+        using var buffer = new MemoryStream();
+        Span<byte> power = stackalloc byte[8];
+        foreach (var validator in genesis.Validators)
+        {
+            var key = Hex.Decode(validator.PublicKey);
+            buffer.WriteByte((byte)key.Length);
+            buffer.Write(key);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(power, validator.Power);
+            buffer.Write(power);
+        }
+        return genesis.Suite.Hash(buffer.ToArray());
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Primitives;
+
+namespace ShanghaiChain.Core.Keys;
+
+/// <summary>
+/// A private key with its suite, as stored on disk (JSON, owner-only permissions): validator keys,
+/// node identity keys and account keys all use this format.
+/// </summary>
+public sealed class KeyFile
+{
+    private sealed record Stored(string CryptoSuite, string Address, string PublicKey, string PrivateKey);
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    private readonly byte[] _privateKey;
+
+    private KeyFile(CryptoSuite suite, byte[] privateKey, byte[] publicKey)
+    {
+        Suite = suite;
+        _privateKey = privateKey;
+        PublicKey = publicKey;
+        Address = suite.AddressOf(publicKey);
+    }
+
+    public CryptoSuite Suite { get; }
+
+    public byte[] PublicKey { get; }
+
+    public Address Address { get; }
+
+    public static KeyFile Generate(CryptoSuite suite)
+    {
+        var privateKey = suite.GeneratePrivateKey();
+        return new KeyFile(suite, privateKey, suite.DerivePublicKey(privateKey));
+    }
+
+    public static KeyFile FromPrivateKey(CryptoSuite suite, byte[] privateKey) =>
+        new(suite, privateKey, suite.DerivePublicKey(privateKey));
+
+    public byte[] Sign(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message) => Suite.Sign(_privateKey, domain, message);
+
+    public void Save(string path)
+    {
+        var stored = new Stored(Suite.Name, Address.ToString(), Hex.Encode(PublicKey), Hex.Encode(_privateKey));
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temp = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            // Private keys are readable by their owner only.
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using (var stream = new FileStream(temp, options))
+        {
+            JsonSerializer.Serialize(stream, stored, JsonOptions);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Loads and checks a key file: the stored public key and address must match the private key.</summary>
+    public static KeyFile Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new KeyFileException($"key file not found: {path}");
+        }
+        Stored? stored;
+        try
+        {
+            stored = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw new KeyFileException($"key file {path} is not valid: {ex.Message}");
+        }
+        if (stored is null || !CryptoSuite.TryFromName(stored.CryptoSuite, out var suite))
+        {
+            throw new KeyFileException($"key file {path} names no known crypto suite");
+        }
+        if (!Hex.TryDecode(stored.PrivateKey, out var privateKey) || privateKey.Length != suite.PrivateKeyLength)
+        {
+            throw new KeyFileException($"key file {path} has a malformed private key");
+        }
+        KeyFile key;
+        try
+        {
+            key = FromPrivateKey(suite, privateKey);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new KeyFileException($"key file {path}: {ex.Message}");
+        }
+        if (!Hex.TryDecode(stored.PublicKey, out var publicKey) || !publicKey.AsSpan().SequenceEqual(key.PublicKey) ||
+            !Address.TryParse(stored.Address, out var address) || address != key.Address)
+        {
+            throw new KeyFileException($"key file {path} is inconsistent: its public key or address does not match its private key");
+        }
+        return key;
+    }
+}
+
+/// <summary>A key file is missing, malformed or inconsistent.</summary>
+public sealed class KeyFileException(string message) : Exception(message);

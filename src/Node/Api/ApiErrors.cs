@@ -1,0 +1,33 @@
+using Grpc.Core;
+using ShanghaiChain.Core.Transactions;
+
+namespace ShanghaiChain.Node.Api;
+
+/// <summary>
+/// Typed API errors: a gRPC status code plus the machine-readable reason in the "shc-reason" trailer
+/// (docs/api.md lists them).
+/// </summary>
+public static class ApiErrors
+{
+    public const string ReasonTrailer = "shc-reason";
+
+    public static RpcException Create(StatusCode code, string reason, string message) =>
+        new(new Status(code, message), new Metadata { { ReasonTrailer, reason } });
+
+    public static RpcException FromRejection(TxRejectReason reason, string message) =>
+        Create(CodeOf(reason), reason.ToWireName(), message);
+
+    public static RpcException InvalidArgument(string message) => Create(StatusCode.InvalidArgument, "INVALID_ARGUMENT", message);
+
+    public static RpcException NotFound(string message) => Create(StatusCode.NotFound, "NOT_FOUND", message);
+
+    public static StatusCode CodeOf(TxRejectReason reason) => reason switch
+    {
+        TxRejectReason.Malformed or TxRejectReason.Oversized or TxRejectReason.BadSignature or TxRejectReason.WrongChainId
+            or TxRejectReason.InvalidField => StatusCode.InvalidArgument,
+        TxRejectReason.Duplicate => StatusCode.AlreadyExists,
+        TxRejectReason.MempoolFull => StatusCode.ResourceExhausted,
+        TxRejectReason.Unsupported => StatusCode.Unimplemented,
+        _ => StatusCode.FailedPrecondition,
+    };
+}

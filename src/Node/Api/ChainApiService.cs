@@ -1,0 +1,278 @@
+using System.Reflection;
+using Google.Protobuf;
+using Grpc.Core;
+using ShanghaiChain.Core.Blocks;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.Node.Config;
+using ShanghaiChain.Node.Mempool;
+using ShanghaiChain.Node.Pipeline;
+using ShanghaiChain.Storage;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Node.Api;
+
+/// <summary>
+/// The application API. Request fields are validated here (lengths, ranges) and answered with typed
+/// errors; transaction contents are validated by the mempool's admission.
+/// </summary>
+public sealed class ChainApiService(
+    ChainStore store,
+    TransactionPool pool,
+    ChainFeed feed,
+    BlockCommitter committer,
+    CryptoSuite suite,
+    NodeConfig config,
+    KeyFile? validatorKey) : ChainService.ChainServiceBase
+{
+    private const int MaxBatch = 10_000;
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(5);
+    private static readonly string Version =
+        typeof(ChainApiService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        var tip = committer.Tip;
+        var response = new GetStatusResponse
+        {
+            ChainId = store.ChainId,
+            CryptoSuite = suite.Name,
+            HeadHeight = tip.Height,
+            HeadHash = ByteString.CopyFrom(tip.Hash.ToArray()),
+            HeadTimestampMs = tip.TimestampMs,
+            GenesisHash = ByteString.CopyFrom(store.GenesisHash.ToArray()),
+            NodeVersion = Version,
+            MempoolSize = (uint)pool.Count,
+            Syncing = false,
+        };
+        if (validatorKey is not null)
+        {
+            response.ValidatorAddress = ByteString.CopyFrom(validatorKey.Address.ToArray());
+        }
+        return Task.FromResult(response);
+    }
+
+    public override Task<SubmitTransactionResponse> SubmitTransaction(SubmitTransactionRequest request, ServerCallContext context)
+    {
+        var result = pool.Admit(request.Transaction.ToByteArray());
+        if (!result.Accepted)
+        {
+            throw ApiErrors.FromRejection(result.Reason, result.Message);
+        }
+        return Task.FromResult(new SubmitTransactionResponse { TxId = ByteString.CopyFrom(result.TxId.ToArray()) });
+    }
+
+    public override Task<SubmitTransactionsResponse> SubmitTransactions(SubmitTransactionsRequest request, ServerCallContext context) =>
+        Task.FromResult(AdmitBatch(request));
+
+    public override async Task StreamTransactions(IAsyncStreamReader<SubmitTransactionsRequest> requestStream,
+        IServerStreamWriter<SubmitTransactionsResponse> responseStream, ServerCallContext context)
+    {
+        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        {
+            await responseStream.WriteAsync(AdmitBatch(requestStream.Current), context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private SubmitTransactionsResponse AdmitBatch(SubmitTransactionsRequest request)
+    {
+        if (request.Transactions.Count > MaxBatch)
+        {
+            throw ApiErrors.InvalidArgument($"a batch holds at most {MaxBatch} transactions, got {request.Transactions.Count}");
+        }
+        var encoded = new byte[request.Transactions.Count][];
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            encoded[i] = request.Transactions[i].ToByteArray();
+        }
+        var results = pool.Admit(encoded);
+        var response = new SubmitTransactionsResponse();
+        foreach (var result in results)
+        {
+            response.Results.Add(new SubmitResult
+            {
+                TxId = result.TxId == default ? ByteString.Empty : ByteString.CopyFrom(result.TxId.ToArray()),
+                Reason = result.Accepted ? "" : result.Reason.ToWireName(),
+                Message = result.Message,
+            });
+        }
+        return response;
+    }
+
+    public override Task<GetTransactionResponse> GetTransaction(GetTransactionRequest request, ServerCallContext context)
+    {
+        var txId = ParseHash(request.TxId, "tx_id");
+        var location = store.GetTxLocation(txId) ?? throw ApiErrors.NotFound($"transaction {txId} is not committed");
+        var block = store.GetCommittedBlock(location.Height)
+            ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"block {location.Height} is missing");
+        var tx = block.Block.Transactions[(int)location.Index];
+        var signed = SignedTransaction.Parser.ParseFrom(tx);
+        return Task.FromResult(new GetTransactionResponse
+        {
+            Transaction = tx,
+            BlockHeight = location.Height,
+            Index = location.Index,
+            BlockHash = ByteString.CopyFrom(suite.Hash(block.Block.Header.Span).ToArray()),
+            Sender = ByteString.CopyFrom(suite.AddressOf(signed.PublicKey.Span).ToArray()),
+        });
+    }
+
+    public override Task<GetReceiptResponse> GetReceipt(GetReceiptRequest request, ServerCallContext context)
+    {
+        var txId = ParseHash(request.TxId, "tx_id");
+        var receipt = store.GetReceipt(txId) ?? throw ApiErrors.NotFound($"no receipt for {txId}: not committed (yet)");
+        return Task.FromResult(new GetReceiptResponse { Receipt = receipt });
+    }
+
+    public override async Task<GetReceiptResponse> WaitForReceipt(WaitForReceiptRequest request, ServerCallContext context)
+    {
+        var txId = ParseHash(request.TxId, "tx_id");
+        var timeout = request.TimeoutMs == 0 ? DefaultWait : TimeSpan.FromMilliseconds(Math.Min(request.TimeoutMs, MaxWait.TotalMilliseconds));
+        var receipt = await feed.WaitForReceiptAsync(txId, () => store.GetReceipt(txId), timeout, context.CancellationToken).ConfigureAwait(false);
+        return receipt is null
+            ? throw ApiErrors.Create(StatusCode.DeadlineExceeded, "TIMEOUT", $"transaction {txId} was not committed within {timeout.TotalMilliseconds} ms")
+            : new GetReceiptResponse { Receipt = receipt };
+    }
+
+    public override Task<GetBlockResponse> GetBlock(GetBlockRequest request, ServerCallContext context)
+    {
+        ulong height;
+        switch (request.SelectorCase)
+        {
+            case GetBlockRequest.SelectorOneofCase.Height:
+                height = request.Height;
+                break;
+            case GetBlockRequest.SelectorOneofCase.Hash:
+                var hash = ParseHash(request.Hash, "hash");
+                height = store.GetHeightByHash(hash) ?? throw ApiErrors.NotFound($"no block with hash {hash}");
+                break;
+            default:
+                throw ApiErrors.InvalidArgument("give a height or a hash");
+        }
+        if (height == 0)
+        {
+            throw ApiErrors.NotFound("height 0 is the genesis state, not a block; blocks start at 1");
+        }
+        var committed = store.GetCommittedBlock(height) ?? throw ApiErrors.NotFound($"no block at height {height} (head is {store.HeadHeight})");
+        var sealedBlock = new SealedBlock(committed.Block, suite);
+        var response = new GetBlockResponse
+        {
+            BlockHash = ByteString.CopyFrom(sealedBlock.Hash.ToArray()),
+            Header = sealedBlock.Header,
+            Block = committed.Block,
+            Certificate = committed.Certificate,
+        };
+        foreach (var tx in committed.Block.Transactions)
+        {
+            response.TxIds.Add(ByteString.CopyFrom(suite.Hash(tx.Span).ToArray()));
+        }
+        return Task.FromResult(response);
+    }
+
+    public override Task<GetAccountResponse> GetAccount(GetAccountRequest request, ServerCallContext context)
+    {
+        if (!Address.TryRead(request.Address.Span, out var address))
+        {
+            throw ApiErrors.InvalidArgument($"address must be {Address.Size} bytes, got {request.Address.Length}");
+        }
+        var height = store.HeadHeight;
+        var account = store.GetAccount(address);
+        return Task.FromResult(new GetAccountResponse
+        {
+            Address = request.Address,
+            Nonce = account.Nonce,
+            Balance = ByteString.CopyFrom(account.Balance.ToBigEndian()),
+            BalanceDecimal = account.Balance.ToString(),
+            Height = height,
+        });
+    }
+
+    public override async Task SubscribeBlocks(SubscribeBlocksRequest request, IServerStreamWriter<BlockEvent> responseStream, ServerCallContext context)
+    {
+        var cancel = context.CancellationToken;
+        // Register for live blocks first, then replay history up to the head seen at that moment, so no block
+        // falls between the two.
+        using var subscription = feed.Subscribe(config.SubscriberBufferBlocks);
+        var next = request.FromHeight == 0 ? committer.Tip.Height + 1 : request.FromHeight;
+        var head = committer.Tip.Height;
+        while (next <= head)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var committed = store.GetCommittedBlock(next)
+                ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"block {next} is missing");
+            await responseStream.WriteAsync(FromStore(committed, request.IncludeReceipts), cancel).ConfigureAwait(false);
+            next++;
+        }
+        await foreach (var block in subscription.Reader.ReadAllAsync(cancel).ConfigureAwait(false))
+        {
+            if (block.Block.Height < next)
+            {
+                continue;
+            }
+            if (block.Block.Height > next)
+            {
+                // Blocks committed between the replay and the first live one: read them from the store.
+                while (next < block.Block.Height)
+                {
+                    var committed = store.GetCommittedBlock(next)!;
+                    await responseStream.WriteAsync(FromStore(committed, request.IncludeReceipts), cancel).ConfigureAwait(false);
+                    next++;
+                }
+            }
+            await responseStream.WriteAsync(FromLive(block, request.IncludeReceipts), cancel).ConfigureAwait(false);
+            next++;
+        }
+        if (subscription.Overflowed)
+        {
+            throw ApiErrors.Create(StatusCode.ResourceExhausted, "SUBSCRIBER_TOO_SLOW",
+                $"the subscriber fell more than {config.SubscriberBufferBlocks} blocks behind; resubscribe with from_height = {next}");
+        }
+    }
+
+    private BlockEvent FromStore(CommittedBlock committed, bool includeReceipts)
+    {
+        var block = new SealedBlock(committed.Block, suite);
+        var evt = new BlockEvent
+        {
+            Height = block.Height,
+            BlockHash = ByteString.CopyFrom(block.Hash.ToArray()),
+            Header = block.Header,
+        };
+        foreach (var tx in committed.Block.Transactions)
+        {
+            var id = suite.Hash(tx.Span);
+            evt.TxIds.Add(ByteString.CopyFrom(id.ToArray()));
+            if (includeReceipts && store.GetReceipt(id) is { } receipt)
+            {
+                evt.Receipts.Add(receipt);
+            }
+        }
+        return evt;
+    }
+
+    private static BlockEvent FromLive(CommittedBlockInfo info, bool includeReceipts)
+    {
+        var evt = new BlockEvent
+        {
+            Height = info.Block.Height,
+            BlockHash = ByteString.CopyFrom(info.Block.Hash.ToArray()),
+            Header = info.Block.Header,
+            CommittedAtMs = info.CommittedAtMs,
+        };
+        foreach (var id in info.TxIds)
+        {
+            evt.TxIds.Add(ByteString.CopyFrom(id.ToArray()));
+        }
+        if (includeReceipts)
+        {
+            evt.Receipts.AddRange(info.Receipts);
+        }
+        return evt;
+    }
+
+    private static Hash32 ParseHash(ByteString bytes, string field) =>
+        Hash32.TryRead(bytes.Span, out var hash) ? hash : throw ApiErrors.InvalidArgument($"{field} must be {Hash32.Size} bytes, got {bytes.Length}");
+}

@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Globalization;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Node.Cli;
+
+/// <summary>Commands that talk to a running node over its gRPC API: status, tx, account, block.</summary>
+internal static class ClientCommands
+{
+    public static Command CreateStatus()
+    {
+        var node = CommonOptions.Node();
+        var command = new Command("status", "Show the node's chain, head and mempool") { node };
+        command.SetAction(async (parse, cancel) =>
+        {
+            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
+            var status = await new ChainService.ChainServiceClient(channel).GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
+            Console.WriteLine($"chain id:     {status.ChainId}");
+            Console.WriteLine($"crypto suite: {status.CryptoSuite}");
+            Console.WriteLine($"head height:  {status.HeadHeight}");
+            Console.WriteLine($"head hash:    {Hex.Encode(status.HeadHash.Span)}");
+            Console.WriteLine($"head time:    {DateTimeOffset.FromUnixTimeMilliseconds((long)status.HeadTimestampMs):u}");
+            Console.WriteLine($"genesis hash: {Hex.Encode(status.GenesisHash.Span)}");
+            Console.WriteLine($"mempool:      {status.MempoolSize}");
+            if (!status.ValidatorAddress.IsEmpty)
+            {
+                Console.WriteLine($"validator:    {Hex.EncodePrefixed(status.ValidatorAddress.Span)}");
+            }
+            Console.WriteLine($"version:      {status.NodeVersion}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command CreateTx()
+    {
+        var tx = new Command("tx", "Sign and submit transactions");
+        var node = CommonOptions.Node();
+        var to = new Option<string>("--to") { Description = "Recipient address (20-byte hex)", Required = true };
+        var amount = new Option<string>("--amount") { Description = "Value to transfer, a decimal integer of base units", Required = true };
+        var key = new Option<string>("--key") { Description = "Key file of the sender", Required = true };
+        var nonce = new Option<ulong?>("--nonce") { Description = "Nonce to use (default: the account's next nonce)" };
+        var gasLimit = new Option<ulong?>("--gas-limit") { Description = "Gas limit (default: the chain's intrinsic cost of a transfer, 21000)" };
+        var gasPrice = new Option<string>("--gas-price") { Description = "Gas price, decimal integer", DefaultValueFactory = _ => "0" };
+        var expiresIn = new Option<ulong>("--expires-in") { Description = "Blocks from the current head after which the transaction expires", DefaultValueFactory = _ => 100 };
+        var noWait = new Option<bool>("--no-wait") { Description = "Return after submission instead of waiting for the receipt" };
+        var timeout = new Option<uint>("--timeout") { Description = "Seconds to wait for the receipt", DefaultValueFactory = _ => 30 };
+        var transfer = new Command("transfer", "Transfer native value to an address")
+        {
+            node, to, amount, key, nonce, gasLimit, gasPrice, expiresIn, noWait, timeout,
+        };
+        transfer.SetAction(async (parse, cancel) =>
+        {
+            if (!Address.TryParse(parse.GetValue(to), out var recipient))
+            {
+                throw new CliUsageException($"--to '{parse.GetValue(to)}' is not a 20-byte hex address");
+            }
+            if (!UInt256.TryParse(parse.GetValue(amount), out var value))
+            {
+                throw new CliUsageException($"--amount '{parse.GetValue(amount)}' is not a non-negative decimal integer below 2^256");
+            }
+            if (!UInt256.TryParse(parse.GetValue(gasPrice), out var price))
+            {
+                throw new CliUsageException($"--gas-price '{parse.GetValue(gasPrice)}' is not a non-negative decimal integer");
+            }
+            if (parse.GetValue(expiresIn) == 0)
+            {
+                throw new CliUsageException("--expires-in must be at least 1");
+            }
+            var signer = KeyFile.Load(parse.GetValue(key)!);
+            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
+            var client = new ChainService.ChainServiceClient(channel);
+            var status = await client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
+            if (status.CryptoSuite != signer.Suite.Name)
+            {
+                throw new CliException($"the key is {signer.Suite.Name} but chain '{status.ChainId}' uses {status.CryptoSuite}");
+            }
+            var sequence = parse.GetValue(nonce) ?? (await client.GetAccountAsync(
+                new GetAccountRequest { Address = ByteString.CopyFrom(signer.Address.ToArray()) }, cancellationToken: cancel)).Nonce;
+            var body = TransactionSigner.Transfer(status.ChainId, sequence, recipient, value,
+                parse.GetValue(gasLimit) ?? 21_000, status.HeadHeight + parse.GetValue(expiresIn), price);
+            var submitted = await client.SubmitTransactionAsync(
+                new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(TransactionSigner.Sign(body, signer)) }, cancellationToken: cancel);
+            Console.WriteLine($"tx id:    {Hex.Encode(submitted.TxId.Span)}");
+            if (parse.GetValue(noWait))
+            {
+                return 0;
+            }
+            var receipt = (await client.WaitForReceiptAsync(new WaitForReceiptRequest
+            {
+                TxId = submitted.TxId,
+                TimeoutMs = parse.GetValue(timeout) * 1000,
+            }, cancellationToken: cancel)).Receipt;
+            PrintReceipt(receipt);
+            return receipt.Status == ReceiptStatus.Success ? 0 : ShanghaiChainCli.Failure;
+        });
+        tx.Add(transfer);
+        return tx;
+    }
+
+    public static Command CreateAccount()
+    {
+        var account = new Command("account", "Read accounts");
+        var node = CommonOptions.Node();
+        var address = new Argument<string>("address") { Description = "Account address (20-byte hex)" };
+        var show = new Command("show", "Show an account's balance and nonce at the head") { address, node };
+        show.SetAction(async (parse, cancel) =>
+        {
+            if (!Address.TryParse(parse.GetValue(address), out var parsed))
+            {
+                throw new CliUsageException($"'{parse.GetValue(address)}' is not a 20-byte hex address");
+            }
+            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
+            var response = await new ChainService.ChainServiceClient(channel).GetAccountAsync(
+                new GetAccountRequest { Address = ByteString.CopyFrom(parsed.ToArray()) }, cancellationToken: cancel);
+            Console.WriteLine($"address: {parsed}");
+            Console.WriteLine($"balance: {response.BalanceDecimal}");
+            Console.WriteLine($"nonce:   {response.Nonce}");
+            Console.WriteLine($"height:  {response.Height}");
+            return 0;
+        });
+        account.Add(show);
+        return account;
+    }
+
+    public static Command CreateBlock()
+    {
+        var block = new Command("block", "Read blocks");
+        var node = CommonOptions.Node();
+        var height = new Argument<ulong>("height") { Description = "Block height (1 is the first block)" };
+        var show = new Command("show", "Show a committed block") { height, node };
+        show.SetAction(async (parse, cancel) =>
+        {
+            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
+            var response = await new ChainService.ChainServiceClient(channel).GetBlockAsync(
+                new GetBlockRequest { Height = parse.GetValue(height) }, cancellationToken: cancel);
+            var header = response.Header;
+            Console.WriteLine($"height:       {header.Height}");
+            Console.WriteLine($"hash:         {Hex.Encode(response.BlockHash.Span)}");
+            Console.WriteLine($"parent:       {Hex.Encode(header.ParentHash.Span)}");
+            Console.WriteLine($"time:         {DateTimeOffset.FromUnixTimeMilliseconds((long)header.TimestampMs):u}");
+            Console.WriteLine($"proposer:     {Hex.EncodePrefixed(header.Proposer.Span)}");
+            Console.WriteLine($"round:        {header.Round}");
+            Console.WriteLine($"tx root:      {Hex.Encode(header.TxRoot.Span)}");
+            Console.WriteLine($"certificate:  {response.Certificate?.Signatures.Count ?? 0} signature(s)");
+            Console.WriteLine($"transactions: {response.TxIds.Count}");
+            foreach (var id in response.TxIds)
+            {
+                Console.WriteLine($"  {Hex.Encode(id.Span)}");
+            }
+            return 0;
+        });
+        block.Add(show);
+        return block;
+    }
+
+    private static void PrintReceipt(Receipt receipt)
+    {
+        Console.WriteLine($"status:   {(receipt.Status == ReceiptStatus.Success ? "success" : "failed")}");
+        Console.WriteLine($"block:    {receipt.BlockHeight.ToString(CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"gas used: {receipt.GasUsed.ToString(CultureInfo.InvariantCulture)}");
+        if (receipt.Status != ReceiptStatus.Success)
+        {
+            Console.WriteLine($"error:    {receipt.Error}: {receipt.ErrorMessage}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Node.Config;
+using ShanghaiChain.Node.Hosting;
+
+namespace ShanghaiChain.Node.Cli;
+
+/// <summary>`init`, `start` and `devnet`: make a node home and run the node.</summary>
+internal static class NodeCommands
+{
+    public const string DefaultChainId = "shanghai-dev";
+    public const string DefaultDevnetHome = ".devnet";
+
+    /// <summary>Balance of the operator account a new chain funds: 10^27 base units.</summary>
+    public const string OperatorBalance = "1000000000000000000000000000";
+
+    public static Command CreateInit()
+    {
+        var home = CommonOptions.Home();
+        var chainId = new Option<string>("--chain-id") { Description = "Chain id, [a-z0-9-_.] up to 64 characters", DefaultValueFactory = _ => DefaultChainId };
+        var crypto = CommonOptions.Crypto();
+        var apiListen = CommonOptions.ApiListen();
+        var command = new Command("init", "Create a node home: one validator, a funded operator account, keys, genesis and node.toml")
+        {
+            home, chainId, crypto, apiListen,
+        };
+        command.SetAction(parse =>
+        {
+            var target = new NodeHome(parse.GetValue(home)!);
+            var config = new NodeConfig();
+            if (parse.GetValue(apiListen) is { } listen)
+            {
+                config = config.With("api", "listen", listen);
+            }
+            Initialise(target, parse.GetValue(chainId)!, CryptoSuite.FromName(parse.GetValue(crypto)!), config);
+            Console.WriteLine($"initialised {target.Root}");
+            Console.WriteLine($"  chain id:     {parse.GetValue(chainId)}");
+            Console.WriteLine($"  crypto suite: {parse.GetValue(crypto)}");
+            Console.WriteLine($"  operator key: {target.OperatorKeyFile} ({KeyFile.Load(target.OperatorKeyFile).Address})");
+            Console.WriteLine($"start it with: shanghaichain start --home {target.Root}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static void Initialise(NodeHome home, string chainId, CryptoSuite suite, NodeConfig config)
+    {
+        if (!GenesisFile.IsValidChainId(chainId))
+        {
+            throw new CliUsageException($"--chain-id '{chainId}' is invalid: use 1-64 characters of [a-z0-9-_.]");
+        }
+        if (File.Exists(home.ConfigFile) || File.Exists(home.GenesisFile) || Directory.Exists(home.DataDir))
+        {
+            throw new CliException($"{home.Root} is already initialised; choose another --home or remove it");
+        }
+        Directory.CreateDirectory(home.ConfigDir);
+        var validator = KeyFile.Generate(suite);
+        var operatorKey = KeyFile.Generate(suite);
+        validator.Save(home.ValidatorKeyFile);
+        operatorKey.Save(home.OperatorKeyFile);
+        var genesis = new GenesisFile
+        {
+            ChainId = chainId,
+            CryptoSuite = suite.Name,
+            GenesisTimeMs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Validators = [new GenesisValidator { Name = "validator-0", PublicKey = Hex.Encode(validator.PublicKey), Power = 1 }],
+            Accounts = [new GenesisAccount { Address = operatorKey.Address.ToString(), Balance = OperatorBalance }],
+        };
+        genesis.Save(home.GenesisFile);
+        config.Save(home.ConfigFile);
+    }
+
+    public static Command CreateStart()
+    {
+        var home = CommonOptions.Home();
+        var apiListen = CommonOptions.ApiListen();
+        var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information, Warning, Error" };
+        var command = new Command("start", "Run the node in the foreground until Ctrl-C") { home, apiListen, logLevel };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var nodeHome = new NodeHome(parse.GetValue(home)!);
+            if (!nodeHome.IsInitialised)
+            {
+                throw new CliException($"{nodeHome.Root} is not an initialised node home (run 'shanghaichain init --home {nodeHome.Root}' first)");
+            }
+            var config = LoadConfig(nodeHome, parse.GetValue(apiListen), parse.GetValue(logLevel));
+            await RunNodeAsync(nodeHome, config, cancel).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command CreateDevnet()
+    {
+        var home = new Option<string>("--home") { Description = "Home of the local network", DefaultValueFactory = _ => DefaultDevnetHome };
+        var crypto = CommonOptions.Crypto();
+        var apiListen = CommonOptions.ApiListen();
+        var command = new Command("devnet", "Run a local network on embedded defaults, initialising its home on first use") { home, crypto, apiListen };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var nodeHome = new NodeHome(parse.GetValue(home)!);
+            if (!nodeHome.IsInitialised)
+            {
+                var config = new NodeConfig { Moniker = "devnet-0" };
+                if (parse.GetValue(apiListen) is { } listen)
+                {
+                    config = config.With("api", "listen", listen);
+                }
+                Initialise(nodeHome, DefaultChainId, CryptoSuite.FromName(parse.GetValue(crypto)!), config);
+                Console.WriteLine($"initialised a new devnet in {nodeHome.Root}");
+            }
+            var loaded = LoadConfig(nodeHome, parse.GetValue(apiListen), null);
+            var operatorKey = Path.GetRelativePath(Environment.CurrentDirectory, nodeHome.OperatorKeyFile);
+            Console.WriteLine($"operator key (funded): {operatorKey}");
+            Console.WriteLine($"try: shanghaichain tx transfer --node http://{loaded.ApiListen} --key {operatorKey} --to 0x000000000000000000000000000000000000beef --amount 1000");
+            await RunNodeAsync(nodeHome, loaded, cancel).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static NodeConfig LoadConfig(NodeHome home, string? apiListen, string? logLevel)
+    {
+        var config = NodeConfig.Load(home.ConfigFile);
+        if (apiListen is not null)
+        {
+            config = config.With("api", "listen", apiListen);
+        }
+        if (logLevel is not null)
+        {
+            config = config.With("node", "log_level", logLevel);
+        }
+        return config;
+    }
+
+    private static async Task RunNodeAsync(NodeHome home, NodeConfig config, CancellationToken cancel)
+    {
+        var app = NodeHost.Build(home, config);
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync(cancel).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } ||
+                                         ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CliException($"cannot listen on {config.ApiListen}: the address is already in use");
+            }
+            Console.WriteLine($"node '{config.Moniker}' serving the API on {config.ApiListen} (home {home.Root}); Ctrl-C stops it");
+            await app.WaitForShutdownAsync(cancel).ConfigureAwait(false);
+        }
+    }
+}

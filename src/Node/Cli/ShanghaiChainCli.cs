@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Grpc.Core;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Node.Api;
+using ShanghaiChain.Node.Config;
+using ShanghaiChain.Storage;
+
+namespace ShanghaiChain.Node.Cli;
+
+/// <summary>
+/// The operator CLI `shanghaichain`. Flags are validated by the parser and by each command before anything
+/// is touched; every failure prints one line starting with "error:" and exits non-zero
+/// (2 for usage errors, 1 for everything else).
+/// </summary>
+public static class ShanghaiChainCli
+{
+    public const int UsageError = 2;
+    public const int Failure = 1;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("ShanghaiChain: a permissioned BFT blockchain node and its operator CLI.");
+        root.Add(KeysCommands.Create());
+        root.Add(NodeCommands.CreateInit());
+        root.Add(NodeCommands.CreateStart());
+        root.Add(NodeCommands.CreateDevnet());
+        root.Add(ClientCommands.CreateStatus());
+        root.Add(ClientCommands.CreateTx());
+        root.Add(ClientCommands.CreateAccount());
+        root.Add(ClientCommands.CreateBlock());
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            var command = parse.CommandResult.Command;
+            var path = command == root ? "shanghaichain" : "shanghaichain " + CommandPath(parse);
+            await Console.Error.WriteLineAsync($"error: {parse.Errors[0].Message} (see '{path} --help')").ConfigureAwait(false);
+            return UsageError;
+        }
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Describe(ex) is { } message)
+        {
+            await Console.Error.WriteLineAsync("error: " + message).ConfigureAwait(false);
+            return ex is CliUsageException ? UsageError : Failure;
+        }
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result?.Parent is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, result.Command.Name);
+        }
+        return string.Join(' ', names);
+    }
+
+    /// <summary>One line for the errors an operator can act on; null lets anything else surface as a crash.</summary>
+    private static string? Describe(Exception ex) => ex switch
+    {
+        CliUsageException or CliException or ConfigException or GenesisException or KeyFileException or StoreException => ex.Message,
+        RpcException rpc => DescribeRpc(rpc),
+        IOException io => io.Message,
+        UnauthorizedAccessException access => access.Message,
+        OperationCanceledException => "cancelled",
+        _ => null,
+    };
+
+    private static string DescribeRpc(RpcException rpc)
+    {
+        if (rpc.StatusCode == StatusCode.Unavailable)
+        {
+            return $"cannot reach the node: {rpc.Status.Detail}";
+        }
+        var reason = rpc.Trailers.GetValue(ApiErrors.ReasonTrailer);
+        return reason is null ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : $"{reason}: {rpc.Status.Detail}";
+    }
+}
+
+/// <summary>A flag or argument value is wrong (exit code 2).</summary>
+public sealed class CliUsageException(string message) : Exception(message);
+
+/// <summary>A command could not do its job for a reason the operator can read and act on (exit code 1).</summary>
+public sealed class CliException(string message) : Exception(message);

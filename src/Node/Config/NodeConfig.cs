@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Tomlyn;
+using Tomlyn.Model;
+
+namespace ShanghaiChain.Node.Config;
+
+/// <summary>
+/// Node settings from config/node.toml, overridden by SHC_&lt;SECTION&gt;_&lt;KEY&gt; environment variables and
+/// then by command-line flags. Every value is validated here; an unknown key or a bad value is an error
+/// that names the key, never a silent default.
+/// </summary>
+public sealed record NodeConfig
+{
+    public string Moniker { get; init; } = "node";
+
+    /// <summary>host:port of the application gRPC API.</summary>
+    public string ApiListen { get; init; } = "127.0.0.1:26657";
+
+    public int MempoolMaxTxs { get; init; } = 200_000;
+
+    public long MempoolMaxBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Blocks a SubscribeBlocks stream may lag before it is ended with an explicit error.</summary>
+    public int SubscriberBufferBlocks { get; init; } = 1_024;
+
+    public string LogLevel { get; init; } = "Information";
+
+    private static readonly string[] LogLevels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"];
+
+    /// <summary>Each setting: TOML section, key, how to apply a string value.</summary>
+    private static readonly (string Section, string Key, Func<NodeConfig, string, NodeConfig> Apply, Func<NodeConfig, object> Read)[] Settings =
+    [
+        ("node", "moniker", (c, v) => c with { Moniker = NonEmpty(v, "node.moniker") }, c => c.Moniker),
+        ("node", "log_level", (c, v) => c with { LogLevel = OneOf(v, "node.log_level", LogLevels) }, c => c.LogLevel),
+        ("api", "listen", (c, v) => c with { ApiListen = Endpoint(v, "api.listen") }, c => c.ApiListen),
+        ("mempool", "max_txs", (c, v) => c with { MempoolMaxTxs = (int)Range(v, "mempool.max_txs", 1, 10_000_000) }, c => (long)c.MempoolMaxTxs),
+        ("mempool", "max_bytes", (c, v) => c with { MempoolMaxBytes = Range(v, "mempool.max_bytes", 1024, 64L * 1024 * 1024 * 1024) }, c => c.MempoolMaxBytes),
+        ("api", "subscriber_buffer_blocks", (c, v) => c with { SubscriberBufferBlocks = (int)Range(v, "api.subscriber_buffer_blocks", 1, 1_000_000) }, c => (long)c.SubscriberBufferBlocks),
+    ];
+
+    public static NodeConfig Load(string path, IDictionary<string, string?>? environment = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ConfigException($"config file not found: {path}");
+        }
+        TomlTable table;
+        try
+        {
+            table = TomlSerializer.Deserialize<TomlTable>(File.ReadAllText(path), new TomlSerializerOptions())!;
+        }
+        catch (TomlException ex)
+        {
+            throw new ConfigException($"{path} is not valid TOML: {ex.Message}");
+        }
+        var config = new NodeConfig();
+        foreach (var (sectionName, sectionValue) in table)
+        {
+            if (sectionValue is not TomlTable section || !Settings.Any(s => s.Section == sectionName))
+            {
+                throw new ConfigException($"{path}: unknown section [{sectionName}]");
+            }
+            foreach (var (key, value) in section)
+            {
+                var setting = Settings.FirstOrDefault(s => s.Section == sectionName && s.Key == key);
+                if (setting.Apply is null)
+                {
+                    throw new ConfigException($"{path}: unknown key {sectionName}.{key}");
+                }
+                config = setting.Apply(config, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+            }
+        }
+        return config.WithEnvironment(environment);
+    }
+
+    /// <summary>Applies SHC_SECTION_KEY variables (e.g. SHC_API_LISTEN, SHC_MEMPOOL_MAX_TXS).</summary>
+    public NodeConfig WithEnvironment(IDictionary<string, string?>? environment = null)
+    {
+        var config = this;
+        foreach (var setting in Settings)
+        {
+            var name = $"SHC_{setting.Section}_{setting.Key}".ToUpperInvariant();
+            var value = environment is null ? Environment.GetEnvironmentVariable(name) : environment.TryGetValue(name, out var v) ? v : null;
+            if (!string.IsNullOrEmpty(value))
+            {
+                config = setting.Apply(config, value);
+            }
+        }
+        return config;
+    }
+
+    public NodeConfig With(string section, string key, string value)
+    {
+        var setting = Settings.FirstOrDefault(s => s.Section == section && s.Key == key);
+        return setting.Apply is null ? throw new ConfigException($"unknown setting {section}.{key}") : setting.Apply(this, value);
+    }
+
+    public string ToToml()
+    {
+        var text = new StringBuilder("# ShanghaiChain node configuration. Environment variables SHC_<SECTION>_<KEY> override these values.\n");
+        foreach (var group in Settings.GroupBy(s => s.Section))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n[{group.Key}]\n");
+            foreach (var setting in group)
+            {
+                var value = setting.Read(this);
+                text.Append(CultureInfo.InvariantCulture, $"{setting.Key} = {(value is string s ? "\"" + s + "\"" : Convert.ToString(value, CultureInfo.InvariantCulture))}\n");
+            }
+        }
+        return text.ToString();
+    }
+
+    public void Save(string path) => File.WriteAllText(path, ToToml());
+
+    public IPEndPoint ApiEndPoint => IPEndPoint.Parse(ApiListen);
+
+    private static string NonEmpty(string value, string name) =>
+        string.IsNullOrWhiteSpace(value) ? throw new ConfigException($"{name} must not be empty") : value;
+
+    private static string OneOf(string value, string name, string[] allowed) =>
+        allowed.FirstOrDefault(a => string.Equals(a, value, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ConfigException($"{name} must be one of {string.Join(", ", allowed)}, got '{value}'");
+
+    private static long Range(string value, string name, long min, long max) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ConfigException($"{name} must be an integer from {min} to {max}, got '{value}'");
+
+    private static string Endpoint(string value, string name) =>
+        IPEndPoint.TryParse(value, out var ep) && ep.Port is > 0 and <= 65535
+            ? value
+            : throw new ConfigException($"{name} must be host:port with a numeric IP (e.g. 127.0.0.1:26657), got '{value}'");
+}
+
+/// <summary>The node configuration is missing or invalid.</summary>
+public sealed class ConfigException(string message) : Exception(message);

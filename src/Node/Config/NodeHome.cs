@@ -1,0 +1,30 @@
+namespace ShanghaiChain.Node.Config;
+
+/// <summary>The layout of a node's home directory: config/ (node.toml, genesis.json, keys) and data/.</summary>
+public sealed class NodeHome(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public string ConfigDir => Path.Combine(Root, "config");
+
+    public string DataDir => Path.Combine(Root, "data");
+
+    public string ConfigFile => Path.Combine(ConfigDir, "node.toml");
+
+    public string GenesisFile => Path.Combine(ConfigDir, "genesis.json");
+
+    public string ValidatorKeyFile => Path.Combine(ConfigDir, "validator_key.json");
+
+    /// <summary>Key of the account funded at genesis on a chain made by <c>init</c>.</summary>
+    public string OperatorKeyFile => Path.Combine(ConfigDir, "operator_key.json");
+
+    public string ChainDbDir => Path.Combine(DataDir, "chain");
+
+    public bool IsInitialised => File.Exists(ConfigFile) && File.Exists(GenesisFile);
+
+    /// <summary>The home used when none is given: $SHC_HOME, else ~/.shanghaichain.</summary>
+    public static string DefaultRoot =>
+        Environment.GetEnvironmentVariable("SHC_HOME") is { Length: > 0 } home
+            ? home
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".shanghaichain");
+}

@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.Node.Api;
+using ShanghaiChain.Node.Config;
+using ShanghaiChain.Node.Mempool;
+using ShanghaiChain.Node.Pipeline;
+using ShanghaiChain.Storage;
+using ShanghaiChain.Vm.Execution;
+
+namespace ShanghaiChain.Node.Hosting;
+
+/// <summary>Composes a node from its home directory: store, mempool, pipeline, producer and the app API.</summary>
+public static class NodeHost
+{
+    public static WebApplication Build(NodeHome home, NodeConfig config)
+    {
+        var genesis = GenesisFile.Load(home.GenesisFile);
+        var suite = genesis.Suite;
+        var validatorKey = File.Exists(home.ValidatorKeyFile) ? KeyFile.Load(home.ValidatorKeyFile) : null;
+        if (validatorKey is not null && validatorKey.Suite != suite)
+        {
+            throw new ConfigException($"the validator key is {validatorKey.Suite.Name} but the chain uses {suite.Name}");
+        }
+        var store = ChainStore.Open(home.ChainDbDir, genesis);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(config.LogLevel, ignoreCase: true));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(config.ApiEndPoint, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(genesis);
+        services.AddSingleton(suite);
+        services.AddSingleton(config);
+        services.AddSingleton(home);
+        services.AddSingleton(store);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new TransactionValidator(genesis.ChainId, suite, genesis.Parameters));
+        services.AddSingleton(sp => new TransactionPool(
+            sp.GetRequiredService<TransactionValidator>(), genesis.Parameters, store, store, store.ContainsTransaction,
+            config.MempoolMaxTxs, config.MempoolMaxBytes));
+        services.AddSingleton(new BlockExecutor(genesis.Parameters));
+        services.AddSingleton<ChainFeed>();
+        services.AddSingleton<BlockCommitter>();
+        if (validatorKey is not null)
+        {
+            var validatorKeyHex = Core.Primitives.Hex.Encode(validatorKey.PublicKey);
+            if (genesis.Validators.Count != 1 || !string.Equals(Core.Primitives.Hex.Encode(Core.Primitives.Hex.Decode(genesis.Validators[0].PublicKey)), validatorKeyHex, StringComparison.Ordinal))
+            {
+                throw new ConfigException("this node's validator key is not the single genesis validator; multi-validator consensus is not available in this version");
+            }
+            services.AddSingleton(validatorKey);
+            services.AddSingleton(new BlockBuilder(genesis.ChainId, suite, validatorKey.Address, GenesisValidatorSet.ComputeHash(genesis)));
+            services.AddHostedService<SingleValidatorProducer>();
+        }
+        services.AddSingleton(sp => new ChainApiService(
+            store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<BlockCommitter>(),
+            suite, config, validatorKey));
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = 32 * 1024 * 1024;
+            o.MaxSendMessageSize = 64 * 1024 * 1024;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks();
+
+        var app = builder.Build();
+        app.MapGrpcService<ChainApiService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        return app;
+    }
+}

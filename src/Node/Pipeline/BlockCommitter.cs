@@ -1,0 +1,93 @@
+using ShanghaiChain.Core.Blocks;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Merkle;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.Node.Mempool;
+using ShanghaiChain.Storage;
+using ShanghaiChain.V1;
+using ShanghaiChain.Vm.Execution;
+
+namespace ShanghaiChain.Node.Pipeline;
+
+/// <summary>
+/// The execute and commit steps of the pipeline: runs a block whose order is final, writes it with its
+/// certificate, receipts and state diff in one synced batch, then tells the mempool and the feed. Whoever
+/// decides the order (single-validator producer, BFT engine, block sync) hands blocks to this one place.
+/// </summary>
+public sealed class BlockCommitter
+{
+    private readonly ChainStore _store;
+    private readonly BlockExecutor _executor;
+    private readonly TransactionPool _pool;
+    private readonly ChainFeed _feed;
+    private readonly CryptoSuite _suite;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public BlockCommitter(ChainStore store, BlockExecutor executor, TransactionPool pool, ChainFeed feed, CryptoSuite suite,
+        TimeProvider time, ILogger<BlockCommitter> logger)
+    {
+        _store = store;
+        _executor = executor;
+        _pool = pool;
+        _feed = feed;
+        _suite = suite;
+        _time = time;
+        _logger = logger;
+        Tip = LoadTip();
+    }
+
+    /// <summary>The last committed block, as the next block must extend it.</summary>
+    public ChainTip Tip { get; private set; }
+
+    public long CommittedTransactions { get; private set; }
+
+    public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate)
+    {
+        var context = new BlockContext(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span));
+        var result = _executor.Execute(_store, context, transactions);
+        _store.Commit(block, certificate, result.Receipts, result.StateDiff);
+
+        var txIds = new Hash32[transactions.Count];
+        for (var i = 0; i < txIds.Length; i++)
+        {
+            txIds[i] = transactions[i].Id;
+        }
+        Tip = new ChainTip(block.Height, block.Hash, block.Header.TimestampMs, certificate, ReceiptsRoot(result.Receipts));
+        CommittedTransactions += transactions.Count;
+        _pool.OnBlockCommitted(transactions, block.Height);
+        _feed.Publish(new CommittedBlockInfo(block, certificate, txIds, result.Receipts, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds()));
+        if (transactions.Count > 0)
+        {
+            _logger.LogDebug("committed block {Height} with {Count} transactions", block.Height, transactions.Count);
+        }
+    }
+
+    private Hash32 ReceiptsRoot(IReadOnlyList<Receipt> receipts)
+    {
+        var hashes = new Hash32[receipts.Count];
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            hashes[i] = _suite.Hash(Google.Protobuf.MessageExtensions.ToByteArray(receipts[i]));
+        }
+        return BinaryMerkleTree.ComputeRoot(_suite, hashes);
+    }
+
+    private ChainTip LoadTip()
+    {
+        if (_store.HeadHeight == 0)
+        {
+            return new ChainTip(0, _store.GenesisHash, 0, null, BinaryMerkleTree.ComputeRoot(_suite, []));
+        }
+        var head = _store.GetCommittedBlock(_store.HeadHeight)!;
+        var block = new SealedBlock(head.Block, _suite);
+        var receipts = new List<Receipt>(head.Block.Transactions.Count);
+        foreach (var tx in head.Block.Transactions)
+        {
+            receipts.Add(_store.GetReceipt(_suite.Hash(tx.Span))
+                ?? throw new StoreException($"receipt of a transaction in head block {block.Height} is missing: the store is corrupt"));
+        }
+        return new ChainTip(block.Height, block.Hash, block.Header.TimestampMs, head.Certificate, ReceiptsRoot(receipts));
+    }
+}

@@ -1,0 +1,3 @@
+using ShanghaiChain.Node.Cli;
+
+return await ShanghaiChainCli.RunAsync(args).ConfigureAwait(false);

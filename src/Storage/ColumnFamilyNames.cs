@@ -1,0 +1,15 @@
+namespace ShanghaiChain.Storage;
+
+/// <summary>The column families of the node's one RocksDB database.</summary>
+internal static class ColumnFamilyNames
+{
+    public const string Metadata = "metadata";
+    public const string Blocks = "blocks";
+    public const string Certificates = "certificates";
+    public const string BlockHashes = "block_hashes";
+    public const string TxIndex = "tx_index";
+    public const string Receipts = "receipts";
+    public const string Accounts = "accounts";
+
+    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts];
+}
