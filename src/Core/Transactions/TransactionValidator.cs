@@ -21,6 +21,10 @@ public readonly record struct TxValidation(VerifiedTransaction? Transaction, TxR
 /// </summary>
 public sealed class TransactionValidator(string chainId, CryptoSuite suite, ChainParameters parameters)
 {
+    // Unknown fields are dropped while parsing, so a re-encoded size that differs from the input reveals them.
+    private static readonly MessageParser<SignedTransaction> SignedParser = SignedTransaction.Parser.WithDiscardUnknownFields(true);
+    private static readonly MessageParser<TransactionBody> BodyParser = TransactionBody.Parser.WithDiscardUnknownFields(true);
+
     private readonly UInt256 _minGasPrice = UInt256.Parse(parameters.MinGasPrice);
 
     public CryptoSuite Suite => suite;
@@ -35,8 +39,8 @@ public sealed class TransactionValidator(string chainId, CryptoSuite suite, Chai
         TransactionBody body;
         try
         {
-            signed = SignedTransaction.Parser.ParseFrom(encoded);
-            body = TransactionBody.Parser.ParseFrom(signed.Body);
+            signed = SignedParser.ParseFrom(encoded);
+            body = BodyParser.ParseFrom(signed.Body);
         }
         catch (InvalidProtocolBufferException ex)
         {

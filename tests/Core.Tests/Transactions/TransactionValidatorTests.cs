@@ -1,0 +1,125 @@
+using Google.Protobuf;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Core.Tests.Transactions;
+
+public sealed class TransactionValidatorTests
+{
+    private const string ChainId = "test-chain";
+    private static readonly Address Recipient = Address.Parse("0x00000000000000000000000000000000000000aa");
+    private readonly TransactionValidator _validator = new(ChainId, CryptoSuite.Ed25519Sha256, new ChainParameters { MaxTxBytes = 1024 });
+
+    private static byte[] Sign(TransactionBody body) => TransactionSigner.Sign(body, TestKeys.Ed25519);
+
+    private static TransactionBody Transfer() => TransactionSigner.Transfer(ChainId, 0, Recipient, new UInt256(10), 21_000, 50);
+
+    [Fact]
+    public void A_well_formed_signed_transfer_is_valid_and_carries_its_sender_and_id()
+    {
+        var encoded = Sign(Transfer());
+        var result = _validator.Validate(encoded);
+        Assert.True(result.IsValid, result.Message);
+        var tx = result.Transaction!;
+        Assert.Equal(TestKeys.Ed25519.Address, tx.Sender);
+        Assert.Equal(CryptoSuite.Ed25519Sha256.Hash(encoded), tx.Id);
+        Assert.Equal(Recipient, tx.To);
+        Assert.Equal(new UInt256(10), tx.Value);
+    }
+
+    [Fact]
+    public void Wrong_chain_id_is_refused()
+    {
+        var body = Transfer();
+        body.ChainId = "other-chain";
+        Assert.Equal(TxRejectReason.WrongChainId, _validator.Validate(Sign(body)).Reason);
+    }
+
+    [Fact]
+    public void Garbage_bytes_are_malformed()
+    {
+        Assert.Equal(TxRejectReason.Malformed, _validator.Validate([0xff, 0xff, 0xff]).Reason);
+    }
+
+    [Fact]
+    public void Unknown_fields_are_refused_even_when_signed()
+    {
+        var bodyBytes = Transfer().ToByteArray().Concat(new byte[] { 0xf8, 0x01, 0x05 }).ToArray(); // field 31, varint 5
+        var signed = new SignedTransaction
+        {
+            Body = ByteString.CopyFrom(bodyBytes),
+            PublicKey = ByteString.CopyFrom(TestKeys.Ed25519.PublicKey),
+            Signature = ByteString.CopyFrom(TestKeys.Ed25519.Sign(SigningDomain.Transaction, bodyBytes)),
+        };
+        Assert.Equal(TxRejectReason.Malformed, _validator.Validate(signed.ToByteArray()).Reason);
+    }
+
+    [Fact]
+    public void Oversized_transactions_are_refused_before_decoding()
+    {
+        var body = Transfer();
+        body.Data = ByteString.CopyFrom(new byte[2048]);
+        Assert.Equal(TxRejectReason.Oversized, _validator.Validate(Sign(body)).Reason);
+    }
+
+    [Fact]
+    public void A_signature_by_another_key_is_refused()
+    {
+        var bodyBytes = Transfer().ToByteArray();
+        var other = Keys.KeyFile.Generate(CryptoSuite.Ed25519Sha256);
+        var signed = new SignedTransaction
+        {
+            Body = ByteString.CopyFrom(bodyBytes),
+            PublicKey = ByteString.CopyFrom(TestKeys.Ed25519.PublicKey),
+            Signature = ByteString.CopyFrom(other.Sign(SigningDomain.Transaction, bodyBytes)),
+        };
+        Assert.Equal(TxRejectReason.BadSignature, _validator.Validate(signed.ToByteArray()).Reason);
+    }
+
+    [Theory]
+    [InlineData(19)]
+    [InlineData(21)]
+    public void A_recipient_that_is_not_20_bytes_is_refused(int length)
+    {
+        var body = Transfer();
+        body.To = ByteString.CopyFrom(new byte[length]);
+        Assert.Equal(TxRejectReason.InvalidField, _validator.Validate(Sign(body)).Reason);
+    }
+
+    [Fact]
+    public void Amounts_must_be_32_bytes_or_empty()
+    {
+        var body = Transfer();
+        body.Value = ByteString.CopyFrom(new byte[] { 1, 2, 3 });
+        Assert.Equal(TxRejectReason.InvalidField, _validator.Validate(Sign(body)).Reason);
+    }
+
+    [Fact]
+    public void Gas_limit_below_the_intrinsic_cost_and_missing_expiry_are_refused()
+    {
+        var lowGas = Transfer();
+        lowGas.GasLimit = 20_999;
+        Assert.Equal(TxRejectReason.InvalidField, _validator.Validate(Sign(lowGas)).Reason);
+        var noExpiry = Transfer();
+        noExpiry.ExpiresAtHeight = 0;
+        Assert.Equal(TxRejectReason.InvalidField, _validator.Validate(Sign(noExpiry)).Reason);
+    }
+
+    [Fact]
+    public void A_max_cost_that_overflows_256_bits_is_refused()
+    {
+        var body = TransactionSigner.Transfer(ChainId, 0, Recipient, UInt256.MaxValue, 21_000, 50, gasPrice: new UInt256(1));
+        Assert.Equal(TxRejectReason.InvalidField, _validator.Validate(Sign(body)).Reason);
+    }
+
+    [Fact]
+    public void Reject_reasons_have_upper_snake_case_wire_names()
+    {
+        Assert.Equal("NONCE_TOO_LOW", TxRejectReason.NonceTooLow.ToWireName());
+        Assert.Equal("WRONG_CHAIN_ID", TxRejectReason.WrongChainId.ToWireName());
+        Assert.Equal("MEMPOOL_FULL", TxRejectReason.MempoolFull.ToWireName());
+    }
+}
