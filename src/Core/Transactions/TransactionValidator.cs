@@ -21,9 +21,6 @@ public readonly record struct TxValidation(VerifiedTransaction? Transaction, TxR
 /// </summary>
 public sealed class TransactionValidator(string chainId, CryptoSuite suite, ChainParameters parameters)
 {
-    // Unknown fields are dropped while parsing, so a re-encoded size that differs from the input reveals them.
-    private static readonly MessageParser<SignedTransaction> SignedParser = SignedTransaction.Parser.WithDiscardUnknownFields(true);
-    private static readonly MessageParser<TransactionBody> BodyParser = TransactionBody.Parser.WithDiscardUnknownFields(true);
 
     private readonly UInt256 _minGasPrice = UInt256.Parse(parameters.MinGasPrice);
 
@@ -39,18 +36,16 @@ public sealed class TransactionValidator(string chainId, CryptoSuite suite, Chai
         TransactionBody body;
         try
         {
-            signed = SignedParser.ParseFrom(encoded);
-            body = BodyParser.ParseFrom(signed.Body);
+            signed = SignedTransaction.Parser.ParseFrom(encoded);
+            body = TransactionBody.Parser.ParseFrom(signed.Body);
         }
         catch (InvalidProtocolBufferException ex)
         {
             return TxValidation.Reject(TxRejectReason.Malformed, "transaction does not decode: " + ex.Message);
         }
-        // A size mismatch on re-encoding means unknown or repeated fields: refused so that no byte of a
-        // transaction is ignored by this version of the node.
-        if (signed.CalculateSize() != encoded.Length || body.CalculateSize() != signed.Body.Length)
+        if (signed.HasUnknownFields || body.HasUnknownFields)
         {
-            return TxValidation.Reject(TxRejectReason.Malformed, "transaction carries unknown or repeated fields");
+            return TxValidation.Reject(TxRejectReason.Malformed, "transaction carries fields unknown to this version");
         }
         if (body.ChainId != chainId)
         {

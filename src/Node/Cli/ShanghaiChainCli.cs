@@ -35,7 +35,8 @@ public static class ShanghaiChainCli
         {
             var command = parse.CommandResult.Command;
             var path = command == root ? "shanghaichain" : "shanghaichain " + CommandPath(parse);
-            await Console.Error.WriteLineAsync($"error: {parse.Errors[0].Message} (see '{path} --help')").ConfigureAwait(false);
+            var message = string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await Console.Error.WriteLineAsync($"error: {message} (see '{path} --help')").ConfigureAwait(false);
             return UsageError;
         }
         try

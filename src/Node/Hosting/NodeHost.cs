@@ -75,7 +75,7 @@ public static class NodeHost
             o.MaxSendMessageSize = 64 * 1024 * 1024;
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks();
+        services.AddGrpcHealthChecks().AddCheck<ChainHealthCheck>("chain");
 
         var app = builder.Build();
         app.MapGrpcService<ChainApiService>();

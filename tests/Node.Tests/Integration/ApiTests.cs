@@ -1,0 +1,181 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Grpc.Reflection.V1Alpha;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.Node.Api;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Node.Tests.Integration;
+
+/// <summary>One node process shared by the API tests of this class.</summary>
+public sealed class ApiNodeFixture : IAsyncLifetime
+{
+    internal TestChain Chain { get; } = new(CryptoSuite.Ed25519Sha256, fundedAccounts: 6, emptyBlockIntervalMs: 100);
+
+    internal NodeProcess Node { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Node = await Chain.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await Node.DisposeAsync();
+        Chain.Dispose();
+    }
+}
+
+/// <summary>The app API over real gRPC on a real socket: typed errors, receipts, blocks, subscriptions, health.</summary>
+public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixture>
+{
+    private static readonly Address Recipient = Address.Parse("0x00000000000000000000000000000000000000d1");
+
+    private ApiClient Client() => new(fixture.Node.Url);
+
+    private static string? ReasonOf(RpcException ex) => ex.Trailers.GetValue(ApiErrors.ReasonTrailer);
+
+    private static async Task<RpcException> RefusedAsync(ApiClient client, byte[] tx) =>
+        await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.Chain.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(tx) }));
+
+    [Fact]
+    public async Task Refused_transactions_carry_a_status_code_and_a_machine_readable_reason()
+    {
+        using var client = Client();
+        var key = fixture.Chain.Accounts[0];
+
+        var gap = await RefusedAsync(client, await client.SignTransferAsync(key, Recipient, 1, nonce: 5));
+        Assert.Equal((StatusCode.FailedPrecondition, "NONCE_GAP"), (gap.StatusCode, ReasonOf(gap)));
+
+        var wrongChain = await RefusedAsync(client, await client.SignTransferAsync(key, Recipient, 1, nonce: 0, chainId: "other"));
+        Assert.Equal((StatusCode.InvalidArgument, "WRONG_CHAIN_ID"), (wrongChain.StatusCode, ReasonOf(wrongChain)));
+
+        var tampered = await client.SignTransferAsync(key, Recipient, 1, nonce: 0);
+        tampered[^1] ^= 0x01;
+        var badSignature = await RefusedAsync(client, tampered);
+        Assert.Equal((StatusCode.InvalidArgument, "BAD_SIGNATURE"), (badSignature.StatusCode, ReasonOf(badSignature)));
+
+        var garbage = await RefusedAsync(client, [1, 2, 3, 4, 5]);
+        Assert.Equal((StatusCode.InvalidArgument, "MALFORMED"), (garbage.StatusCode, ReasonOf(garbage)));
+
+        var tooMuch = await RefusedAsync(client, await client.SignTransferAsync(key, Recipient, 2_000_000_000_000, nonce: 0));
+        Assert.Equal((StatusCode.FailedPrecondition, "INSUFFICIENT_BALANCE"), (tooMuch.StatusCode, ReasonOf(tooMuch)));
+
+        var expired = TransactionSigner.Sign(TransactionSigner.Transfer("test-chain", 0, Recipient, new UInt256(1), 21_000, 1), key);
+        await WaitForHeightAsync(client, 2);
+        var expiredError = await RefusedAsync(client, expired);
+        Assert.Equal((StatusCode.FailedPrecondition, "EXPIRED"), (expiredError.StatusCode, ReasonOf(expiredError)));
+    }
+
+    [Fact]
+    public async Task A_committed_transaction_can_be_read_back_every_way_and_waiting_is_idempotent()
+    {
+        using var client = Client();
+        var key = fixture.Chain.Accounts[1];
+        var tx = await client.SignTransferAsync(key, Recipient, 5, await client.NonceOfAsync(key.Address));
+        var id = (await client.Chain.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(tx) })).TxId;
+        Assert.Equal(fixture.Chain.Suite.Hash(tx).ToArray(), id.ToByteArray());
+
+        var receipt = (await client.Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 20_000 })).Receipt;
+        var again = (await client.Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 1 })).Receipt;
+        Assert.Equal(receipt, again);
+        Assert.Equal(ReceiptStatus.Success, receipt.Status);
+        Assert.Equal(key.Address.ToArray(), receipt.Sender.ToByteArray());
+
+        var stored = await client.Chain.GetTransactionAsync(new GetTransactionRequest { TxId = id });
+        Assert.Equal(tx, stored.Transaction.ToByteArray());
+        Assert.Equal(receipt.BlockHeight, stored.BlockHeight);
+
+        var byHeight = await client.Chain.GetBlockAsync(new GetBlockRequest { Height = receipt.BlockHeight });
+        var byHash = await client.Chain.GetBlockAsync(new GetBlockRequest { Hash = byHeight.BlockHash });
+        Assert.Equal(byHeight, byHash);
+        Assert.Contains(id, byHeight.TxIds);
+        Assert.Equal(receipt.BlockHash, byHeight.BlockHash);
+        Assert.Equal(fixture.Chain.Suite.Hash(byHeight.Block.Header.Span).ToArray(), byHeight.BlockHash.ToByteArray());
+
+        var resubmit = await RefusedAsync(client, tx);
+        Assert.Contains(ReasonOf(resubmit), new[] { "DUPLICATE", "NONCE_TOO_LOW" });
+    }
+
+    [Fact]
+    public async Task A_batch_gets_one_result_per_transaction_in_order()
+    {
+        using var client = Client();
+        var key = fixture.Chain.Accounts[2];
+        var nonce = await client.NonceOfAsync(key.Address);
+        var request = new SubmitTransactionsRequest();
+        request.Transactions.Add(ByteString.CopyFrom(await client.SignTransferAsync(key, Recipient, 1, nonce)));
+        request.Transactions.Add(ByteString.CopyFrom(await client.SignTransferAsync(key, Recipient, 1, nonce + 5)));
+        request.Transactions.Add(ByteString.CopyFrom(await client.SignTransferAsync(key, Recipient, 1, nonce + 1)));
+        var response = await client.Chain.SubmitTransactionsAsync(request);
+        Assert.Equal(["", "NONCE_GAP", ""], response.Results.Select(r => r.Reason));
+        foreach (var accepted in response.Results.Where(r => r.Reason.Length == 0))
+        {
+            var receipt = await client.Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = accepted.TxId, TimeoutMs = 20_000 });
+            Assert.Equal(ReceiptStatus.Success, receipt.Receipt.Status);
+        }
+    }
+
+    [Fact]
+    public async Task Waiting_for_an_unknown_transaction_times_out_with_a_typed_error()
+    {
+        using var client = Client();
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await client.Chain.WaitForReceiptAsync(
+            new WaitForReceiptRequest { TxId = ByteString.CopyFrom(new byte[32]), TimeoutMs = 200 }));
+        Assert.Equal((StatusCode.DeadlineExceeded, "TIMEOUT"), (ex.StatusCode, ReasonOf(ex)));
+        var badId = await Assert.ThrowsAsync<RpcException>(async () => await client.Chain.GetReceiptAsync(
+            new GetReceiptRequest { TxId = ByteString.CopyFrom(new byte[5]) }));
+        Assert.Equal(StatusCode.InvalidArgument, badId.StatusCode);
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await client.Chain.GetBlockAsync(new GetBlockRequest { Height = 1_000_000 }));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Subscriptions_replay_history_then_follow_live_blocks_and_can_resume_anywhere()
+    {
+        using var client = Client();
+        await WaitForHeightAsync(client, 3);
+        var heights = await ReadHeightsAsync(client, from: 1, count: 6);
+        Assert.Equal([1UL, 2, 3, 4, 5, 6], heights);
+        var resumed = await ReadHeightsAsync(client, from: 4, count: 3);
+        Assert.Equal([4UL, 5, 6], resumed);
+    }
+
+    [Fact]
+    public async Task Health_and_reflection_services_answer()
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.Node.Url);
+        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+
+        using var reflection = new ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        await reflection.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+        await reflection.RequestStream.CompleteAsync();
+        Assert.True(await reflection.ResponseStream.MoveNext(CancellationToken.None));
+        var services = reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name);
+        Assert.Contains("shanghaichain.v1.ChainService", services);
+    }
+
+    private static async Task<List<ulong>> ReadHeightsAsync(ApiClient client, ulong from, int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stream = client.Chain.SubscribeBlocks(new SubscribeBlocksRequest { FromHeight = from, IncludeReceipts = true }, cancellationToken: timeout.Token);
+        var heights = new List<ulong>();
+        while (heights.Count < count && await stream.ResponseStream.MoveNext(timeout.Token))
+        {
+            heights.Add(stream.ResponseStream.Current.Height);
+        }
+        return heights;
+    }
+
+    private static async Task WaitForHeightAsync(ApiClient client, ulong height)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await client.Chain.GetStatusAsync(new GetStatusRequest(), cancellationToken: timeout.Token)).HeadHeight < height)
+        {
+            await Task.Delay(NodeBinary.PollInterval, timeout.Token);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Primitives;
+
+namespace ShanghaiChain.Node.Tests.Integration;
+
+/// <summary>The operator's path: init, start, transfer and read back, all through the real executable.</summary>
+public sealed class CliEndToEndTests
+{
+    [Theory]
+    [InlineData(CryptoSuite.Ed25519Sha256Name)]
+    [InlineData(CryptoSuite.Sm2Sm3Name)]
+    public async Task A_transfer_sent_with_the_cli_shows_in_the_recipient_account(string suiteName)
+    {
+        using var chain = new TestChain(CryptoSuite.FromName(suiteName));
+        await using var node = await chain.StartAsync();
+        const string recipient = "0x000000000000000000000000000000000000beef";
+
+        var transfer = await NodeBinary.RunAsync("tx", "transfer", "--node", node.Url, "--key", chain.Home.OperatorKeyFile,
+            "--to", recipient, "--amount", "777");
+        Assert.True(transfer.ExitCode == 0, transfer.Stdout + transfer.Stderr + node.Log);
+        Assert.Contains("status:   success", transfer.Stdout, StringComparison.Ordinal);
+
+        var account = await NodeBinary.RunAsync("account", "show", recipient, "--node", node.Url);
+        Assert.Equal(0, account.ExitCode);
+        Assert.Contains("balance: 777", account.Stdout, StringComparison.Ordinal);
+
+        var status = await NodeBinary.RunAsync("status", "--node", node.Url);
+        Assert.Contains($"crypto suite: {suiteName}", status.Stdout, StringComparison.Ordinal);
+
+        var block = await NodeBinary.RunAsync("block", "show", "1", "--node", node.Url);
+        Assert.Equal(0, block.ExitCode);
+        Assert.Contains("certificate:  1 signature(s)", block.Stdout, StringComparison.Ordinal);
+
+        // The same transfer replayed with the nonce it used is refused with a typed reason.
+        var replay = await NodeBinary.RunAsync("tx", "transfer", "--node", node.Url, "--key", chain.Home.OperatorKeyFile,
+            "--to", recipient, "--amount", "777", "--nonce", "0");
+        Assert.Equal(1, replay.ExitCode);
+        Assert.StartsWith("error: NONCE_TOO_LOW", replay.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(2, "start", "--bogus")]
+    [InlineData(2, "init", "--crypto", "rsa")]
+    [InlineData(2, "tx", "transfer", "--to", "0x12", "--amount", "1", "--key", "k.json")]
+    [InlineData(2, "tx", "transfer", "--to", "0x000000000000000000000000000000000000beef", "--amount", "-1", "--key", "k.json")]
+    [InlineData(2, "status", "--node", "not a url")]
+    [InlineData(1, "start", "--home", "/nonexistent/shanghaichain-home")]
+    [InlineData(1, "keys", "show", "/nonexistent/key.json")]
+    [InlineData(1, "status", "--node", "http://127.0.0.1:9")]
+    public async Task Bad_flags_and_input_give_a_one_line_error_and_a_non_zero_exit(int expectedExit, params string[] args)
+    {
+        var result = await NodeBinary.RunAsync(args);
+        Assert.Equal(expectedExit, result.ExitCode);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1 && lines[0].StartsWith("error: ", StringComparison.Ordinal), $"stderr was:\n{result.Stderr}");
+    }
+
+    [Fact]
+    public async Task Init_refuses_to_overwrite_an_existing_home()
+    {
+        using var chain = new TestChain(CryptoSuite.Ed25519Sha256);
+        var result = await NodeBinary.RunAsync("init", "--home", chain.Home.Root);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("already initialised", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keys_new_writes_a_key_that_keys_show_reads()
+    {
+        var dir = Directory.CreateTempSubdirectory("shc-keys-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "k.json");
+            var created = await NodeBinary.RunAsync("keys", "new", "--out", path, "--crypto", "sm2-sm3");
+            Assert.Equal(0, created.ExitCode);
+            var shown = await NodeBinary.RunAsync("keys", "show", path);
+            Assert.Equal(0, shown.ExitCode);
+            var address = shown.Stdout.Split('\n').Single(l => l.StartsWith("address:", StringComparison.Ordinal))[8..].Trim();
+            Assert.True(Address.TryParse(address, out _));
+            Assert.Contains(address, created.Stdout, StringComparison.Ordinal);
+            Assert.Equal(1, (await NodeBinary.RunAsync("keys", "new", "--out", path)).ExitCode);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_refuses_a_corrupt_data_dir_with_a_clear_error_and_leaves_it_in_place()
+    {
+        using var chain = new TestChain(CryptoSuite.Ed25519Sha256);
+        await using (var node = await chain.StartAsync())
+        {
+            await node.KillAsync();
+        }
+        var manifests = Directory.GetFiles(chain.Home.ChainDbDir, "MANIFEST-*");
+        Assert.NotEmpty(manifests);
+        foreach (var manifest in manifests)
+        {
+            File.WriteAllBytes(manifest, new byte[100]);
+        }
+        var result = await NodeBinary.RunAsync("start", "--home", chain.Home.Root);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("corrupt", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(manifests.Length, Directory.GetFiles(chain.Home.ChainDbDir, "MANIFEST-*").Length);
+    }
+
+    [Fact]
+    public async Task Start_refuses_a_data_dir_that_belongs_to_another_chain()
+    {
+        using var first = new TestChain(CryptoSuite.Ed25519Sha256);
+        using var second = new TestChain(CryptoSuite.Ed25519Sha256);
+        await using (var node = await first.StartAsync())
+        {
+            await node.KillAsync();
+        }
+        Directory.Move(first.Home.DataDir, second.Home.DataDir);
+        var result = await NodeBinary.RunAsync("start", "--home", second.Home.Root);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("belongs to chain", result.Stderr, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ShanghaiChain.Tests;
+
+namespace ShanghaiChain.Node.Tests.Integration;
+
+/// <summary>Runs the real `shanghaichain` executable (built beside these tests) as a child process.</summary>
+internal static class NodeBinary
+{
+    /// <summary>How often a test re-checks a condition it waits for (always with an overall timeout).</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>src/Node's own build output, in the configuration these tests were built with.</summary>
+    public static string Dll
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                ? "Release" : "Debug";
+            var path = Path.Combine(RepositoryPaths.Root, "src", "Node", "bin", configuration, "net10.0", "shanghaichain.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("build src/Node first", path);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        info.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["DOTNET_TieredPGO"] = "1";
+        return info;
+    }
+
+    /// <summary>Runs a CLI command to completion and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>A node process started from a home directory; killed (SIGKILL) or stopped by the test.</summary>
+internal sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private NodeProcess(Process process, string url)
+    {
+        _process = process;
+        Url = url;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Url { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    public static async Task<NodeProcess> StartAsync(string home, int port, IDictionary<string, string>? environment = null)
+    {
+        var info = NodeBinary.StartInfo(["start", "--home", home, "--api-listen", $"127.0.0.1:{port}"]);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        var node = new NodeProcess(Process.Start(info)!, $"http://127.0.0.1:{port}");
+        await node.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
+        return node;
+    }
+
+    private async Task WaitUntilServingAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"node exited with {_process.ExitCode} before serving:\n{Log}");
+            }
+            if (Log.Contains("serving the API", StringComparison.Ordinal))
+            {
+                return;
+            }
+            await Task.Delay(NodeBinary.PollInterval);
+        }
+        throw new TimeoutException($"node did not start within {timeout}:\n{Log}");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushes; what survives is what was synced.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+}
