@@ -82,6 +82,10 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         {
             db = RocksDb.Open(options, directory, families);
         }
+        catch (RocksDbException ex) when (ex.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StoreException($"the data dir {directory} is in use by another process (is a node already running with this home?)", ex);
+        }
         catch (RocksDbException ex)
         {
             throw new StoreException($"cannot open the data dir {directory}: it is corrupt or incomplete ({ex.Message}). " +

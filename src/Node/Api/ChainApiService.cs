@@ -8,6 +8,7 @@ using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Config;
 using ShanghaiChain.Node.Mempool;
+using ShanghaiChain.Node.Observability;
 using ShanghaiChain.Node.Pipeline;
 using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
@@ -25,6 +26,7 @@ public sealed class ChainApiService(
     BlockCommitter committer,
     CryptoSuite suite,
     NodeConfig config,
+    NodeMetrics metrics,
     KeyFile? validatorKey) : ChainService.ChainServiceBase
 {
     private const int MaxBatch = 10_000;
@@ -60,6 +62,7 @@ public sealed class ChainApiService(
         var result = pool.Admit(request.Transaction.ToByteArray());
         if (!result.Accepted)
         {
+            metrics.Refused(result.Reason);
             throw ApiErrors.FromRejection(result.Reason, result.Message);
         }
         return Task.FromResult(new SubmitTransactionResponse { TxId = ByteString.CopyFrom(result.TxId.ToArray()) });
@@ -92,6 +95,10 @@ public sealed class ChainApiService(
         var response = new SubmitTransactionsResponse();
         foreach (var result in results)
         {
+            if (!result.Accepted)
+            {
+                metrics.Refused(result.Reason);
+            }
             response.Results.Add(new SubmitResult
             {
                 TxId = result.TxId == default ? ByteString.Empty : ByteString.CopyFrom(result.TxId.ToArray()),

@@ -5,6 +5,8 @@ using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Api;
 using ShanghaiChain.Node.Config;
 using ShanghaiChain.Node.Mempool;
+using ShanghaiChain.Node.Observability;
+using Prometheus;
 using ShanghaiChain.Node.Pipeline;
 using ShanghaiChain.Storage;
 using ShanghaiChain.Vm.Execution;
@@ -38,6 +40,11 @@ public static class NodeHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(config.ApiEndPoint, listen => listen.Protocols = HttpProtocols.Http2);
+            if (config.MetricsListen.Length > 0)
+            {
+                // Prometheus scrapes over HTTP/1.1, which the HTTP/2-only app port cannot serve.
+                kestrel.Listen(System.Net.IPEndPoint.Parse(config.MetricsListen), listen => listen.Protocols = HttpProtocols.Http1);
+            }
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
         });
 
@@ -48,6 +55,7 @@ public static class NodeHost
         services.AddSingleton(home);
         services.AddSingleton(store);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<NodeMetrics>();
         services.AddSingleton(new TransactionValidator(genesis.ChainId, suite, genesis.Parameters));
         services.AddSingleton(sp => new TransactionPool(
             sp.GetRequiredService<TransactionValidator>(), genesis.Parameters, store, store, store.ContainsTransaction,
@@ -68,7 +76,7 @@ public static class NodeHost
         }
         services.AddSingleton(sp => new ChainApiService(
             store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<BlockCommitter>(),
-            suite, config, validatorKey));
+            suite, config, sp.GetRequiredService<NodeMetrics>(), validatorKey));
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
@@ -78,6 +86,28 @@ public static class NodeHost
         services.AddGrpcHealthChecks().AddCheck<ChainHealthCheck>("chain");
 
         var app = builder.Build();
+        var metrics = app.Services.GetRequiredService<NodeMetrics>();
+        var pool = app.Services.GetRequiredService<TransactionPool>();
+        metrics.ObserveMempool(() => pool.Count, () => pool.Bytes);
+        metrics.ObserveSyncing(() => 0);
+        if (config.MetricsListen.Length > 0)
+        {
+            // Our meter only, plus process metrics (CPU, memory, open files); not the runtime's event counters.
+            Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
+            {
+                SuppressProcessMetrics = false,
+                SuppressDebugMetrics = true,
+                SuppressEventCounters = true,
+                SuppressMeters = false,
+            });
+            Metrics.ConfigureMeterAdapter(o =>
+            {
+                o.InstrumentFilterPredicate = instrument => instrument.Meter.Name == NodeMetrics.MeterName;
+                o.ResolveHistogramBuckets = NodeMetrics.BucketsFor;
+            });
+            var port = System.Net.IPEndPoint.Parse(config.MetricsListen).Port;
+            app.MapMetrics("/metrics").RequireHost($"*:{port}");
+        }
         app.MapGrpcService<ChainApiService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();

@@ -4,6 +4,7 @@ using ShanghaiChain.Core.Merkle;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Mempool;
+using ShanghaiChain.Node.Observability;
 using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Execution;
@@ -24,10 +25,12 @@ public sealed class BlockCommitter
     private readonly CryptoSuite _suite;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly NodeMetrics _metrics;
 
     public BlockCommitter(ChainStore store, BlockExecutor executor, TransactionPool pool, ChainFeed feed, CryptoSuite suite,
-        TimeProvider time, ILogger<BlockCommitter> logger)
+        TimeProvider time, NodeMetrics metrics, ILogger<BlockCommitter> logger)
     {
+        _metrics = metrics;
         _store = store;
         _executor = executor;
         _pool = pool;
@@ -36,6 +39,7 @@ public sealed class BlockCommitter
         _time = time;
         _logger = logger;
         Tip = LoadTip();
+        metrics.ObserveHeight(() => (long)Tip.Height);
     }
 
     /// <summary>The last committed block, as the next block must extend it.</summary>
@@ -56,6 +60,7 @@ public sealed class BlockCommitter
         }
         Tip = new ChainTip(block.Height, block.Hash, block.Header.TimestampMs, certificate, ReceiptsRoot(result.Receipts));
         CommittedTransactions += transactions.Count;
+        _metrics.BlockCommitted(block.Header.TimestampMs, transactions.Count);
         _pool.OnBlockCommitted(transactions, block.Height);
         _feed.Publish(new CommittedBlockInfo(block, certificate, txIds, result.Receipts, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds()));
         if (transactions.Count > 0)

@@ -158,6 +158,26 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
         Assert.Contains("shanghaichain.v1.ChainService", services);
     }
 
+    [Fact]
+    public async Task Metrics_are_served_in_prometheus_text_format()
+    {
+        using var client = Client();
+        await WaitForHeightAsync(client, 2);
+        using var http = new HttpClient();
+        // Counters and histograms are published by the exporter's periodic collection: wait for the first one.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var text = "";
+        while (!text.Contains("shanghaichain_node_block_interval_count", StringComparison.Ordinal))
+        {
+            await Task.Delay(NodeBinary.PollInterval, timeout.Token);
+            text = await http.GetStringAsync($"http://127.0.0.1:{fixture.Chain.MetricsPort}/metrics", timeout.Token);
+        }
+        var height = text.Split('\n').Single(l => l.StartsWith("shanghaichain_node_consensus_height ", StringComparison.Ordinal));
+        Assert.True(ulong.Parse(height.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) >= 2, height);
+        Assert.Contains("# TYPE shanghaichain_node_block_interval histogram", text, StringComparison.Ordinal);
+        Assert.Contains("shanghaichain_node_mempool_size ", text, StringComparison.Ordinal);
+    }
+
     private static async Task<List<ulong>> ReadHeightsAsync(ApiClient client, ulong from, int count)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

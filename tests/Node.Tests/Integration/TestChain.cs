@@ -19,7 +19,8 @@ internal sealed class TestChain : IDisposable
         Root = Directory.CreateTempSubdirectory("shc-node-").FullName;
         Home = new NodeHome(Path.Combine(Root, "home"));
         Port = NodeBinary.FreePort();
-        NodeCommands.Initialise(Home, "test-chain", suite, new NodeConfig { ApiListen = $"127.0.0.1:{Port}" });
+        MetricsPort = NodeBinary.FreePort();
+        NodeCommands.Initialise(Home, "test-chain", suite, new NodeConfig { ApiListen = $"127.0.0.1:{Port}", MetricsListen = $"127.0.0.1:{MetricsPort}" });
         Accounts = Enumerable.Range(0, fundedAccounts).Select(_ => KeyFile.Generate(suite)).ToList();
         var genesis = GenesisFile.Load(Home.GenesisFile);
         genesis = genesis with
@@ -37,6 +38,8 @@ internal sealed class TestChain : IDisposable
     public NodeHome Home { get; }
 
     public int Port { get; }
+
+    public int MetricsPort { get; }
 
     public CryptoSuite Suite { get; }
 

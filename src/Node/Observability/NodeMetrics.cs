@@ -1,0 +1,67 @@
+using System.Diagnostics.Metrics;
+using ShanghaiChain.Core.Transactions;
+
+namespace ShanghaiChain.Node.Observability;
+
+/// <summary>
+/// The node's instruments (System.Diagnostics.Metrics), exported in Prometheus text format on the metrics
+/// port. Gauges read live values through callbacks registered by the components that own them.
+/// </summary>
+public sealed class NodeMetrics : IDisposable
+{
+    public const string MeterName = "ShanghaiChain.Node";
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _blocks;
+    private readonly Counter<long> _transactions;
+    private readonly Counter<long> _refused;
+    private readonly Histogram<double> _blockInterval;
+    private readonly Histogram<long> _blockSize;
+    private ulong _lastBlockTimestampMs;
+
+    public NodeMetrics()
+    {
+        _blocks = _meter.CreateCounter<long>("blocks.committed", description: "Blocks committed by this node");
+        _transactions = _meter.CreateCounter<long>("transactions.committed", description: "Transactions committed by this node");
+        _refused = _meter.CreateCounter<long>("transactions.refused", description: "Transactions refused at admission, by reason");
+        _blockInterval = _meter.CreateHistogram<double>("block.interval", unit: "s", description: "Time between consecutive block timestamps");
+        _blockSize = _meter.CreateHistogram<long>("block.transactions", description: "Transactions per committed block");
+    }
+
+    /// <summary>Bucket bounds for the histograms, in their units.</summary>
+    public static double[] BucketsFor(Instrument instrument) => instrument.Name switch
+    {
+        "block.interval" => [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+        "block.transactions" => [0, 1, 10, 100, 500, 1_000, 2_500, 5_000, 10_000],
+        _ => [0.001, 0.01, 0.1, 1, 10],
+    };
+
+    public void ObserveHeight(Func<long> height) =>
+        _meter.CreateObservableGauge("consensus.height", height, description: "Height of the last committed block");
+
+    public void ObserveMempool(Func<long> count, Func<long> bytes)
+    {
+        _meter.CreateObservableGauge("mempool.size", count, description: "Transactions waiting in the mempool");
+        _meter.CreateObservableGauge("mempool.bytes", bytes, description: "Bytes of transactions waiting in the mempool");
+    }
+
+    public void ObserveSyncing(Func<long> syncing) =>
+        _meter.CreateObservableGauge("sync.syncing", syncing, description: "1 while the node is catching up, else 0");
+
+    public void BlockCommitted(ulong timestampMs, int transactions)
+    {
+        _blocks.Add(1);
+        _transactions.Add(transactions);
+        _blockSize.Record(transactions);
+        if (_lastBlockTimestampMs != 0 && timestampMs >= _lastBlockTimestampMs)
+        {
+            _blockInterval.Record((timestampMs - _lastBlockTimestampMs) / 1000.0);
+        }
+        _lastBlockTimestampMs = timestampMs;
+    }
+
+    public void Refused(TxRejectReason reason) =>
+        _refused.Add(1, new KeyValuePair<string, object?>("reason", reason.ToWireName()));
+
+    public void Dispose() => _meter.Dispose();
+}
