@@ -3,6 +3,8 @@ namespace ShanghaiChain.Core.Trie;
 /// <summary>
 /// The persistence port of a trie: its nodes keyed by nibble path (one nibble 0..15 per byte, the root at the empty path).
 /// Only nodes referenced by hash (encoding of 32 bytes or more) and the root are stored; smaller nodes live inside their parent.
+/// The path bytes can serve directly as a database key (behind a prefix per trie): distinct paths are distinct keys,
+/// and a subtrie is the contiguous key range that has its path as prefix, so a whole subtrie can be range-deleted.
 /// Implemented over RocksDB by src/Storage; <see cref="InMemoryTrieNodeStore"/> serves tests and benchmarks.
 /// </summary>
 public interface ITrieNodeStore
@@ -21,39 +23,4 @@ public interface ITrieNodeWriteBatch
     void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode);
 
     void Delete(ReadOnlySpan<byte> nibblePath);
-}
-
-/// <summary>The database key of a node path, for stores that need one flat byte key.</summary>
-public static class TrieNodeKey
-{
-    /// <summary>Bytes of the key of a path of <paramref name="nibbleCount"/> nibbles (at most 255).</summary>
-    public static int Length(int nibbleCount) => ((nibbleCount + 1) / 2) + 1;
-
-    /// <summary>
-    /// Writes the packed nibbles (zero-padded) followed by the nibble count. The key is unique per path, and a path
-    /// sorts before its extensions, so a subtrie is one contiguous key range.
-    /// </summary>
-    public static int Write(ReadOnlySpan<byte> nibblePath, Span<byte> destination)
-    {
-        if (nibblePath.Length > byte.MaxValue)
-        {
-            ThrowHelper.ThrowArgument($"a trie path has at most {byte.MaxValue} nibbles");
-        }
-        var packed = (nibblePath.Length + 1) / 2;
-        for (var i = 0; i < packed; i++)
-        {
-            var high = nibblePath[2 * i];
-            var low = (2 * i) + 1 < nibblePath.Length ? nibblePath[(2 * i) + 1] : 0;
-            destination[i] = (byte)((high << 4) | low);
-        }
-        destination[packed] = (byte)nibblePath.Length;
-        return packed + 1;
-    }
-
-    public static byte[] ToArray(ReadOnlySpan<byte> nibblePath)
-    {
-        var key = new byte[Length(nibblePath.Length)];
-        Write(nibblePath, key);
-        return key;
-    }
 }

@@ -55,7 +55,11 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     public bool TryGet(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
     {
         Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
-        path = ToPath(key, path);
+        return TryGetAt(ToPath(key, path), out value);
+    }
+
+    private bool TryGetAt(scoped ReadOnlySpan<byte> path, out ReadOnlySpan<byte> value)
+    {
         var depth = 0;
         ref var slot = ref _root;
         while (true)
@@ -104,12 +108,12 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             Delete(key);
             return;
         }
-        if (TryGet(key, out var current) && current.SequenceEqual(value))
+        Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
+        path = ToPath(key, path);
+        if (TryGetAt(path, out var current) && current.SequenceEqual(value))
         {
             return;
         }
-        Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
-        path = ToPath(key, path);
         _root = Insert(_root, path, 0, value.ToArray());
         _updatesSinceHash++;
     }
@@ -117,12 +121,12 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     /// <summary>Removes a key; returns false when it was absent (and then nothing changes).</summary>
     public bool Delete(ReadOnlySpan<byte> key)
     {
-        if (!TryGet(key, out _))
+        Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
+        path = ToPath(key, path);
+        if (!TryGetAt(path, out _))
         {
             return false;
         }
-        Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
-        path = ToPath(key, path);
         _root = Remove(_root!, path, 0);
         _updatesSinceHash++;
         return true;
