@@ -6,20 +6,25 @@ namespace ShanghaiChain.Core.Trie;
 // Structural changes. Paths are absolute: a node reached at depth d on the way to a key sits at the key's first d nibbles.
 public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, IHasher
 {
-    private TrieNode Insert(TrieNode? node, ReadOnlySpan<byte> path, int depth, byte[] value)
+    private TrieNode Insert(TrieNode? node, ReadOnlySpan<byte> path, int depth, ReadOnlySpan<byte> value)
     {
         node = Resolve(ref node, path[..depth]);
         var rest = path[depth..];
         switch (node)
         {
             case null:
-                return NewLeaf(rest.ToArray(), value);
+                return NewLeaf(rest.ToArray(), value.ToArray());
 
             case LeafNode leaf:
             {
                 if (rest.SequenceEqual(leaf.Path))
                 {
-                    leaf.Value = value;
+                    if (leaf.Value.AsSpan().SequenceEqual(value))
+                    {
+                        _unchanged = true;
+                        return leaf;
+                    }
+                    leaf.Value = value.ToArray();
                     leaf.Touch();
                     return leaf;
                 }
@@ -44,7 +49,10 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
                 if (common == extension.Path.Length)
                 {
                     extension.Child = Insert(extension.Child, path, depth + common, value);
-                    extension.Touch();
+                    if (!_unchanged)
+                    {
+                        extension.Touch();
+                    }
                     return extension;
                 }
                 var branch = NewBranch();
@@ -60,13 +68,21 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             case BranchNode branch:
                 if (rest.IsEmpty)
                 {
-                    branch.Value = value;
+                    if (branch.Value is not null && branch.Value.AsSpan().SequenceEqual(value))
+                    {
+                        _unchanged = true;
+                        return branch;
+                    }
+                    branch.Value = value.ToArray();
                 }
                 else
                 {
                     branch.Children[rest[0]] = Insert(branch.Children[rest[0]], path, depth + 1, value);
                 }
-                branch.Touch();
+                if (!_unchanged)
+                {
+                    branch.Touch();
+                }
                 return branch;
 
             default:
@@ -74,15 +90,15 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         }
     }
 
-    private static void AddBelow(BranchNode branch, ReadOnlySpan<byte> rest, int common, byte[] value)
+    private static void AddBelow(BranchNode branch, ReadOnlySpan<byte> rest, int common, ReadOnlySpan<byte> value)
     {
         if (rest.Length == common)
         {
-            branch.Value = value;
+            branch.Value = value.ToArray();
         }
         else
         {
-            branch.Children[rest[common]] = NewLeaf(rest[(common + 1)..].ToArray(), value);
+            branch.Children[rest[common]] = NewLeaf(rest[(common + 1)..].ToArray(), value.ToArray());
         }
     }
 

@@ -22,6 +22,9 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     private TrieNode? _root;
     private int _updatesSinceHash;
 
+    // Set by Insert when the key already held the value, so that nothing above it is marked changed.
+    private bool _unchanged;
+
     /// <summary>Opens the trie whose root is in <paramref name="store"/> (an empty trie when the store has none).</summary>
     public MerklePatriciaTrie(ITrieNodeStore store, TrieKeyMode mode)
     {
@@ -110,12 +113,12 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         }
         Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
         path = ToPath(key, path);
-        if (TryGetAt(path, out var current) && current.SequenceEqual(value))
+        _unchanged = false;
+        _root = Insert(_root, path, 0, value);
+        if (!_unchanged)
         {
-            return;
+            _updatesSinceHash++;
         }
-        _root = Insert(_root, path, 0, value.ToArray());
-        _updatesSinceHash++;
     }
 
     /// <summary>Removes a key; returns false when it was absent (and then nothing changes).</summary>
