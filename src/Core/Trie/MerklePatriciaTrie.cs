@@ -47,6 +47,33 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         }
     }
 
+    /// <summary>The root of a throw-away trie holding <paramref name="entries"/> (later duplicates win).</summary>
+    public static Hash32 RootOf(IEnumerable<KeyValuePair<byte[], byte[]>> entries, TrieKeyMode mode)
+    {
+        var trie = new MerklePatriciaTrie<THasher>(new InMemoryTrieNodeStore(), mode);
+        foreach (var (key, value) in entries)
+        {
+            trie.Set(key, value);
+        }
+        return trie.ComputeRoot();
+    }
+
+    /// <summary>
+    /// The root of a list as Ethereum builds transaction and receipt roots: a plain trie from rlp(index) to each item.
+    /// </summary>
+    public static Hash32 RootOfList(IReadOnlyList<byte[]> items)
+    {
+        var trie = new MerklePatriciaTrie<THasher>(new InMemoryTrieNodeStore(), TrieKeyMode.Plain);
+        Span<byte> key = stackalloc byte[9];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var writer = new Rlp.RlpWriter(key);
+            writer.WriteUInt64((ulong)i);
+            trie.Set(writer.Written, items[i]);
+        }
+        return trie.ComputeRoot();
+    }
+
     /// <summary>The root of the empty trie: the hash of the empty string's encoding (0x80).</summary>
     public static Hash32 EmptyRoot { get; } = HashOf([0x80]);
 

@@ -165,4 +165,17 @@ public class TrieStoreTests
             Assert.Equal(TrieProofResult.Invalid, TrieProof.Verify<Sha256Hasher>(root, [1, 2], proof, TrieKeyMode.Plain, out _));
         }
     }
+
+    [Fact]
+    public void List_root_keys_items_by_their_rlp_index()
+    {
+        byte[][] items = [.. Enumerable.Range(0, 200).Select(i => new byte[] { (byte)i, 0xee })];
+        var expected = MerklePatriciaTrie<Keccak256Hasher>.RootOf(
+            items.Select((item, i) => new KeyValuePair<byte[], byte[]>(ShanghaiChain.Core.Rlp.RlpCodec.EncodeUInt64((ulong)i), item)),
+            TrieKeyMode.Plain);
+
+        Assert.Equal(expected, MerklePatriciaTrie<Keccak256Hasher>.RootOfList(items));
+        Assert.Equal(MerklePatriciaTrie<Keccak256Hasher>.EmptyRoot, MerklePatriciaTrie<Keccak256Hasher>.RootOfList([]));
+        Assert.NotEqual(expected, MerklePatriciaTrie<Keccak256Hasher>.RootOfList(items[1..]));
+    }
 }
