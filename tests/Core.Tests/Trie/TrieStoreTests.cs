@@ -178,4 +178,41 @@ public class TrieStoreTests
         Assert.Equal(MerklePatriciaTrie<Keccak256Hasher>.EmptyRoot, MerklePatriciaTrie<Keccak256Hasher>.RootOfList([]));
         Assert.NotEqual(expected, MerklePatriciaTrie<Keccak256Hasher>.RootOfList(items[1..]));
     }
+
+    [Fact]
+    public void Root_after_one_update_rehashes_only_the_nodes_on_its_path()
+    {
+        var random = new Random(10);
+        var trie = TrieTestData.Build<CountingHasher>(TrieTestData.Contents(random, 5000, TrieKeyMode.Secure), TrieKeyMode.Secure);
+        trie.ComputeRoot();
+        var (key, _) = TrieTestData.Contents(random, 1, TrieKeyMode.Secure)[0];
+
+        var before = CountingHasher.Calls;
+        trie.Set(key, [1, 2, 3]);
+        trie.ComputeRoot();
+        var calls = CountingHasher.Calls - before;
+
+        // One hash for the key, then the leaf (if 32 bytes or more) and three to five branches above it.
+        Assert.InRange(calls, 3, 8);
+    }
+
+    /// <summary>SHA-256 that counts its calls, to observe how much a root computation rehashes.</summary>
+    private readonly struct CountingHasher : IHasher
+    {
+        private static int _calls;
+
+        public static int Calls => Volatile.Read(ref _calls);
+
+        public static void Hash(ReadOnlySpan<byte> data, Span<byte> destination)
+        {
+            Interlocked.Increment(ref _calls);
+            Sha256Hasher.Hash(data, destination);
+        }
+
+        public static void Hash(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination)
+        {
+            Interlocked.Increment(ref _calls);
+            Sha256Hasher.Hash(first, second, destination);
+        }
+    }
 }
