@@ -1,0 +1,26 @@
+namespace ShanghaiChain.Core.Trie;
+
+/// <summary>
+/// The persistence port of a trie: its nodes keyed by nibble path (one nibble 0..15 per byte, the root at the empty path).
+/// Only nodes referenced by hash (encoding of 32 bytes or more) and the root are stored; smaller nodes live inside their parent.
+/// The path bytes can serve directly as a database key (behind a prefix per trie): distinct paths are distinct keys,
+/// and a subtrie is the contiguous key range that has its path as prefix, so a whole subtrie can be range-deleted.
+/// Implemented over RocksDB by src/Storage; <see cref="InMemoryTrieNodeStore"/> serves tests and benchmarks.
+/// </summary>
+public interface ITrieNodeStore
+{
+    /// <summary>Loads the RLP encoding of the node stored at <paramref name="nibblePath"/>.</summary>
+    bool TryLoad(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encodedNode);
+}
+
+/// <summary>
+/// The node changes of one trie commit. The caller owns the batch, so a block's trie nodes can be written in the same
+/// atomic batch as the block and its flat state. Puts and deletes of one commit never touch the same path.
+/// </summary>
+public interface ITrieNodeWriteBatch
+{
+    /// <summary>Stores a node; the trie never modifies <paramref name="encodedNode"/> afterwards, so it may be kept as is.</summary>
+    void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode);
+
+    void Delete(ReadOnlySpan<byte> nibblePath);
+}
