@@ -17,15 +17,26 @@ internal static class RepositoryPaths
 
     public static string Root => RootPath.Value;
 
-    /// <summary>../shared/fixtures relative to the repository root (public conformance vectors, never copied in).</summary>
-    public static string Fixtures
+    /// <summary>
+    /// The shared conformance vectors (never copied in): shared/fixtures beside the repository root (../shared
+    /// from a main checkout; a git worktree sits deeper, so every ancestor is tried). SHC_FIXTURES overrides.
+    /// </summary>
+    public static string Fixtures => FixturesPath.Value;
+
+    private static readonly Lazy<string> FixturesPath = new(() =>
     {
-        get
+        if (Environment.GetEnvironmentVariable("SHC_FIXTURES") is { Length: > 0 } configured)
         {
-            var path = Path.GetFullPath(Path.Combine(Root, "..", "shared", "fixtures"));
-            return Directory.Exists(path)
-                ? path
-                : throw new DirectoryNotFoundException($"shared fixtures not found at {path}: the repository must be checked out beside shared/");
+            return configured;
         }
-    }
+        for (var dir = new DirectoryInfo(Root).Parent; dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "shared", "fixtures");
+            if (Directory.Exists(path))
+            {
+                return path;
+            }
+        }
+        throw new DirectoryNotFoundException($"shared/fixtures not found beside {Root} or above it: check the repository out beside shared/, or set SHC_FIXTURES");
+    });
 }

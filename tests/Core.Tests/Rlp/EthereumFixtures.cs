@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ShanghaiChain.Tests;
 
 namespace ShanghaiChain.Core.Tests.Rlp;
 
@@ -31,32 +32,5 @@ internal static class EthereumFixtures
 
     public static JsonElement Get(string relative, string name) => Load(relative).Single(v => v.Name == name).Body;
 
-    // The fixtures sit in shared/fixtures beside the repository (../shared from the main checkout); worktrees are
-    // one level deeper, so every ancestor of the repository root is tried. SHANGHAICHAIN_FIXTURES overrides.
-    private static string Locate()
-    {
-        var configured = Environment.GetEnvironmentVariable("SHANGHAICHAIN_FIXTURES");
-        if (!string.IsNullOrEmpty(configured))
-        {
-            return Path.Combine(configured, "ethereum-tests");
-        }
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ShanghaiChain.sln")))
-        {
-            directory = directory.Parent;
-        }
-        if (directory is null)
-        {
-            throw new DirectoryNotFoundException($"no ShanghaiChain.sln above {AppContext.BaseDirectory}");
-        }
-        for (var ancestor = directory.Parent; ancestor is not null; ancestor = ancestor.Parent)
-        {
-            var fixtures = Path.Combine(ancestor.FullName, "shared", "fixtures", "ethereum-tests");
-            if (Directory.Exists(fixtures))
-            {
-                return fixtures;
-            }
-        }
-        throw new DirectoryNotFoundException($"no shared/fixtures/ethereum-tests beside {directory.FullName} or above it");
-    }
+    private static string Locate() => Path.Combine(RepositoryPaths.Fixtures, "ethereum-tests");
 }
