@@ -18,14 +18,15 @@ namespace ShanghaiChain.Storage;
 /// </summary>
 public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private readonly RocksDb _db;
-    private readonly ColumnFamilyHandle _metadata, _blocks, _certificates, _blockHashes, _txIndex, _receipts, _accounts;
+    private readonly ColumnFamilyHandle _metadata, _blocks, _certificates, _blockHashes, _txIndex, _receipts, _accounts, _trieNodes, _stateRoots;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private readonly CryptoSuite _suite;
     private readonly object _commitLock = new();
     private volatile HeadInfo _head;
+    private IStateCommitment _state = null!;
 
     private sealed record HeadInfo(ulong Height, Hash32 Hash);
 
@@ -40,6 +41,8 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         _txIndex = db.GetColumnFamily(ColumnFamilyNames.TxIndex);
         _receipts = db.GetColumnFamily(ColumnFamilyNames.Receipts);
         _accounts = db.GetColumnFamily(ColumnFamilyNames.Accounts);
+        _trieNodes = db.GetColumnFamily(ColumnFamilyNames.TrieNodes);
+        _stateRoots = db.GetColumnFamily(ColumnFamilyNames.StateRoots);
         _head = new HeadInfo(0, Hash32.Zero);
     }
 
@@ -48,6 +51,9 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     public Hash32 GenesisHash { get; private set; }
 
     public ulong HeadHeight => _head.Height;
+
+    /// <summary>The state root after executing the head block (after genesis at height 0).</summary>
+    public Hash32 StateRoot => _state.Root;
 
     public Hash32 HeadHash => _head.Hash;
 
@@ -82,6 +88,11 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         {
             db = RocksDb.Open(options, directory, families);
         }
+        catch (RocksDbException ex) when (ex.Message.Contains("column family", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StoreException($"the data dir {directory} was written by an incompatible version of the node ({ex.Message}); " +
+                $"this node reads schema version {SchemaVersion}", ex);
+        }
         catch (RocksDbException ex) when (ex.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
         {
             throw new StoreException($"the data dir {directory} is in use by another process (is a node already running with this home?)", ex);
@@ -114,6 +125,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             {
                 throw new StoreException($"the data dir {directory} holds data but no metadata: it is corrupt");
             }
+            _state = StateCommitment.Open(_suite, _db, _trieNodes, expectedRoot: null);
             WriteGenesis(genesis, genesisHash);
             schema = _db.Get(StoreKeys.SchemaVersion, _metadata)!;
         }
@@ -131,6 +143,53 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         ChainId = chainId;
         GenesisHash = genesisHash;
         _head = LoadAndCheckHead(directory);
+        var root = _db.Get(StoreKeys.Height(_head.Height), _stateRoots);
+        if (root is not { Length: Hash32.Size })
+        {
+            throw new StoreException($"the data dir {directory} has no state root for head {_head.Height}: it is corrupt");
+        }
+        _state ??= StateCommitment.Open(_suite, _db, _trieNodes, new Hash32(root));
+        CheckStateSample(directory, SampledAccounts);
+    }
+
+    /// <summary>How many flat accounts the startup check compares with the trie.</summary>
+    public const int SampledAccounts = 256;
+
+    /// <summary>
+    /// Compares flat accounts with what the state trie holds for them: the first <paramref name="limit"/> accounts
+    /// (all of them with int.MaxValue). A difference means the two were not committed together: the store is corrupt.
+    /// </summary>
+    public void CheckStateSample(string directory, int limit)
+    {
+        using var it = _db.NewIterator(_accounts);
+        var checkedCount = 0;
+        for (it.SeekToFirst(); it.Valid() && checkedCount < limit; it.Next(), checkedCount++)
+        {
+            var address = new Address(it.Key());
+            var flat = DecodeAccount(it.Value());
+            var inTrie = _state.ReadThroughTrie(address);
+            if (inTrie != flat)
+            {
+                throw new StoreException($"the data dir {directory}: account {address} is {flat} in the flat state but " +
+                    $"{(inTrie is null ? "absent" : inTrie.ToString())} in the state trie: it is corrupt");
+            }
+        }
+    }
+
+    /// <summary>The state root after executing <paramref name="height"/>, or null if unknown.</summary>
+    public Hash32? GetStateRoot(ulong height)
+    {
+        var root = _db.Get(StoreKeys.Height(height), _stateRoots);
+        return root is { Length: Hash32.Size } ? new Hash32(root) : null;
+    }
+
+    /// <summary>Trie nodes proving the account's value (or absence) under <see cref="StateRoot"/>.</summary>
+    public byte[][] GetAccountProof(Address address)
+    {
+        lock (_commitLock)
+        {
+            return _state.GetProof(address);
+        }
     }
 
     private bool IsEmpty()
@@ -150,11 +209,20 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     private void WriteGenesis(GenesisFile genesis, Hash32 genesisHash)
     {
         using var batch = new WriteBatch();
+        var accounts = new List<KeyValuePair<Address, AccountState>>();
         foreach (var account in genesis.Accounts)
         {
             var address = Address.Parse(account.Address);
-            batch.Put(address.ToArray(), EncodeAccount(new AccountState(0, UInt256.Parse(account.Balance), Hash32.Zero)), _accounts);
+            var state = new AccountState(0, UInt256.Parse(account.Balance), Hash32.Zero);
+            accounts.Add(new(address, state));
+            if (!state.IsEmpty)
+            {
+                batch.Put(address.ToArray(), EncodeAccount(state), _accounts);
+            }
         }
+        accounts.Sort((a, b) => a.Key.CompareTo(b.Key));
+        var stateRoot = _state.Apply(accounts, batch);
+        batch.Put(StoreKeys.Height(0), stateRoot.ToArray(), _stateRoots);
         var schema = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(schema, SchemaVersion);
         batch.Put(StoreKeys.SchemaVersion, schema, _metadata);
@@ -294,8 +362,18 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             foreach (var (address, account) in stateDiff)
             {
                 address.WriteTo(addressKey);
-                batch.Put(addressKey, EncodeAccount(account), _accounts);
+                if (account.IsEmpty)
+                {
+                    // An empty account does not exist, in the flat state as in the trie.
+                    batch.Delete(addressKey, _accounts);
+                }
+                else
+                {
+                    batch.Put(addressKey, EncodeAccount(account), _accounts);
+                }
             }
+            var stateRoot = _state.Apply(stateDiff, batch);
+            batch.Put(heightKey, stateRoot.ToArray(), _stateRoots);
             batch.Put(StoreKeys.Head, StoreKeys.EncodeHead(block.Height, hashBytes), _metadata);
             try
             {

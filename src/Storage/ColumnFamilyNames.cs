@@ -10,6 +10,8 @@ internal static class ColumnFamilyNames
     public const string TxIndex = "tx_index";
     public const string Receipts = "receipts";
     public const string Accounts = "accounts";
+    public const string TrieNodes = "trie_nodes";
+    public const string StateRoots = "state_roots";
 
-    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts];
+    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts, TrieNodes, StateRoots];
 }

@@ -8,8 +8,11 @@ using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Pipeline;
 
-/// <summary>What a new block extends: the parent's height, hash, timestamp, certificate and receipts root.</summary>
-public sealed record ChainTip(ulong Height, Hash32 Hash, ulong TimestampMs, QuorumCertificate? Certificate, Hash32 ReceiptsRoot);
+/// <summary>
+/// What a new block extends: the parent's height, hash, timestamp and certificate, and the results of executing
+/// it (state root and receipts root), which the new block's header carries.
+/// </summary>
+public sealed record ChainTip(ulong Height, Hash32 Hash, ulong TimestampMs, QuorumCertificate? Certificate, Hash32 StateRoot, Hash32 ReceiptsRoot);
 
 /// <summary>
 /// The ordering step of the pipeline: turns chosen transactions into a block header and body. It neither
@@ -34,6 +37,7 @@ public sealed class BlockBuilder(string chainId, CryptoSuite suite, Address prop
             // Block time never goes backwards, whatever the host clock does.
             TimestampMs = Math.Max(nowMs, parent.TimestampMs + 1),
             TxRoot = ByteString.CopyFrom(BinaryMerkleTree.ComputeRoot(suite, txIds).ToArray()),
+            StateRootOfParent = ByteString.CopyFrom(parent.StateRoot.ToArray()),
             ReceiptsRootOfParent = ByteString.CopyFrom(parent.ReceiptsRoot.ToArray()),
             ValidatorSetHash = ByteString.CopyFrom(validatorSetHash.ToArray()),
             NextValidatorSetHash = ByteString.CopyFrom(validatorSetHash.ToArray()),

@@ -49,6 +49,7 @@ public sealed class BlockCommitter
 
     public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate)
     {
+        CheckParentResults(block);
         var context = new BlockContext(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span));
         var result = _executor.Execute(_store, context, transactions);
         _store.Commit(block, certificate, result.Receipts, result.StateDiff);
@@ -58,7 +59,7 @@ public sealed class BlockCommitter
         {
             txIds[i] = transactions[i].Id;
         }
-        Tip = new ChainTip(block.Height, block.Hash, block.Header.TimestampMs, certificate, ReceiptsRoot(result.Receipts));
+        Tip = new ChainTip(block.Height, block.Hash, block.Header.TimestampMs, certificate, _store.StateRoot, ReceiptsRoot(result.Receipts));
         CommittedTransactions += transactions.Count;
         _metrics.BlockCommitted(block.Header.TimestampMs, transactions.Count);
         _pool.OnBlockCommitted(transactions, block.Height);
@@ -66,6 +67,23 @@ public sealed class BlockCommitter
         if (transactions.Count > 0)
         {
             _logger.LogDebug("committed block {Height} with {Count} transactions", block.Height, transactions.Count);
+        }
+    }
+
+    /// <summary>
+    /// A block carries the state and receipts roots of executing its parent. If they differ from this node's, the
+    /// node's execution disagrees with the block's proposer: it stops rather than fork silently.
+    /// </summary>
+    private void CheckParentResults(SealedBlock block)
+    {
+        var tip = Tip;
+        if (!block.Header.StateRootOfParent.Span.SequenceEqual(tip.StateRoot.ToArray()) ||
+            !block.Header.ReceiptsRootOfParent.Span.SequenceEqual(tip.ReceiptsRoot.ToArray()))
+        {
+            throw new StateDivergenceException(
+                $"block {block.Height} says executing block {tip.Height} gives state root {Hex.Encode(block.Header.StateRootOfParent.Span)} " +
+                $"and receipts root {Hex.Encode(block.Header.ReceiptsRootOfParent.Span)}; this node computed {tip.StateRoot} and {tip.ReceiptsRoot}. " +
+                "Stopping instead of forking: compare this node's version and data dir with the other validators'.");
         }
     }
 
@@ -83,7 +101,7 @@ public sealed class BlockCommitter
     {
         if (_store.HeadHeight == 0)
         {
-            return new ChainTip(0, _store.GenesisHash, 0, null, BinaryMerkleTree.ComputeRoot(_suite, []));
+            return new ChainTip(0, _store.GenesisHash, 0, null, _store.StateRoot, BinaryMerkleTree.ComputeRoot(_suite, []));
         }
         var head = _store.GetCommittedBlock(_store.HeadHeight)!;
         var block = new SealedBlock(head.Block, _suite);
@@ -93,6 +111,9 @@ public sealed class BlockCommitter
             receipts.Add(_store.GetReceipt(_suite.Hash(tx.Span))
                 ?? throw new StoreException($"receipt of a transaction in head block {block.Height} is missing: the store is corrupt"));
         }
-        return new ChainTip(block.Height, block.Hash, block.Header.TimestampMs, head.Certificate, ReceiptsRoot(receipts));
+        return new ChainTip(block.Height, block.Hash, block.Header.TimestampMs, head.Certificate, _store.StateRoot, ReceiptsRoot(receipts));
     }
 }
+
+/// <summary>This node's execution result differs from what a block's proposer committed to: continuing would fork.</summary>
+public sealed class StateDivergenceException(string message) : Exception(message);
