@@ -16,6 +16,13 @@ namespace ShanghaiChain.Storage;
 /// account state and metadata. Each block commits in one synced write batch, so after a crash at any
 /// moment the store reopens at its last committed block. See docs/storage.md for the layout.
 /// </summary>
+/// <summary>A proof of one account under the state root after <paramref name="Height"/>.</summary>
+/// <summary>
+/// A proof of one account under the state root after <paramref name="Height"/>: the trie nodes, and the leaf they
+/// prove (rlp([nonce, balance, storage_root, code_hash]), null for an absent account) with its decoded account.
+/// </summary>
+public sealed record AccountProof(ulong Height, Hash32 StateRoot, byte[][] Nodes, byte[]? Leaf, AccountState Account);
+
 public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
 {
     public const int SchemaVersion = 2;
@@ -183,12 +190,14 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         return root is { Length: Hash32.Size } ? new Hash32(root) : null;
     }
 
-    /// <summary>Trie nodes proving the account's value (or absence) under <see cref="StateRoot"/>.</summary>
-    public byte[][] GetAccountProof(Address address)
+    /// <summary>Trie nodes proving the account's value (or absence) at the head, with the head's height and state root.</summary>
+    public AccountProof GetAccountProof(Address address)
     {
         lock (_commitLock)
         {
-            return _state.GetProof(address);
+            var leaf = _state.GetLeaf(address);
+            return new AccountProof(_head.Height, _state.Root, _state.GetProof(address), leaf,
+                _state.ReadThroughTrie(address) ?? AccountState.Empty);
         }
     }
 

@@ -25,6 +25,9 @@ internal interface IStateCommitment
 
     /// <summary>Reads an account back through the trie (for consistency checks), or null when absent.</summary>
     AccountState? ReadThroughTrie(Address address);
+
+    /// <summary>The account's encoded leaf in the trie, or null when absent.</summary>
+    byte[]? GetLeaf(Address address);
 }
 
 internal static class StateCommitment
@@ -88,6 +91,8 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     }
 
     public byte[][] GetProof(Address address) => _trie.GetProof(address.ToArray());
+
+    public byte[]? GetLeaf(Address address) => _trie.TryGet(address.ToArray(), out var encoded) ? encoded.ToArray() : null;
 
     public AccountState? ReadThroughTrie(Address address)
     {

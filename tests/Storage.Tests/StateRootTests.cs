@@ -97,12 +97,12 @@ public sealed class StateRootTests : IDisposable
     {
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100), (A(2), 200));
         using var store = ChainStore.Open(_dir, genesis);
-        var present = TrieProof.Verify<Sha256Hasher>(store.StateRoot, A(1).ToArray(), store.GetAccountProof(A(1)), TrieKeyMode.Secure, out var value);
+        var present = TrieProof.Verify<Sha256Hasher>(store.StateRoot, A(1).ToArray(), store.GetAccountProof(A(1)).Nodes, TrieKeyMode.Secure, out var value);
         Assert.Equal(TrieProofResult.Present, present);
         Span<byte> buffer = stackalloc byte[128];
         Assert.Equal(StateCommitment<Sha256Hasher>.Encode(store.GetAccount(A(1)), buffer).ToArray(), value.ToArray());
         Assert.Equal(TrieProofResult.Absent,
-            TrieProof.Verify<Sha256Hasher>(store.StateRoot, A(3).ToArray(), store.GetAccountProof(A(3)), TrieKeyMode.Secure, out _));
+            TrieProof.Verify<Sha256Hasher>(store.StateRoot, A(3).ToArray(), store.GetAccountProof(A(3)).Nodes, TrieKeyMode.Secure, out _));
     }
 
     [Fact]

@@ -48,6 +48,7 @@ public sealed class ChainApiService(
             GenesisHash = ByteString.CopyFrom(store.GenesisHash.ToArray()),
             NodeVersion = Version,
             MempoolSize = (uint)pool.Count,
+            StateRoot = ByteString.CopyFrom(tip.StateRoot.ToArray()),
             Syncing = false,
         };
         if (validatorKey is not null)
@@ -195,6 +196,38 @@ public sealed class ChainApiService(
             BalanceDecimal = account.Balance.ToString(),
             Height = height,
         });
+    }
+
+    public override Task<GetProofResponse> GetProof(GetProofRequest request, ServerCallContext context)
+    {
+        if (!Address.TryRead(request.Address.Span, out var address))
+        {
+            throw ApiErrors.InvalidArgument($"address must be {Address.Size} bytes, got {request.Address.Length}");
+        }
+        if (request.StorageSlots.Count > 0)
+        {
+            throw ApiErrors.Create(StatusCode.Unimplemented, "UNSUPPORTED", "storage proofs need contract storage, which this chain does not have yet");
+        }
+        var proof = store.GetAccountProof(address);
+        if (request.Height != 0 && request.Height != proof.Height)
+        {
+            throw ApiErrors.Create(StatusCode.FailedPrecondition, "HEIGHT_NOT_AVAILABLE",
+                $"proofs are served at the head ({proof.Height}) only in this version; ask with height 0");
+        }
+        var account = proof.Account;
+        var response = new GetProofResponse
+        {
+            Height = proof.Height,
+            StateRoot = ByteString.CopyFrom(proof.StateRoot.ToArray()),
+            Nonce = account.Nonce,
+            Balance = ByteString.CopyFrom(account.Balance.ToBigEndian()),
+        };
+        response.AccountProof.AddRange(proof.Nodes.Select(ByteString.CopyFrom));
+        if (proof.Leaf is { } leaf)
+        {
+            response.AccountRlp = ByteString.CopyFrom(leaf);
+        }
+        return Task.FromResult(response);
     }
 
     public override async Task SubscribeBlocks(SubscribeBlocksRequest request, IServerStreamWriter<BlockEvent> responseStream, ServerCallContext context)

@@ -29,6 +29,7 @@ public static class ShanghaiChainCli
         root.Add(ClientCommands.CreateTx());
         root.Add(ClientCommands.CreateAccount());
         root.Add(ClientCommands.CreateBlock());
+        root.Add(ClientCommands.CreateState());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

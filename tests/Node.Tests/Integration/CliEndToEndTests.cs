@@ -27,6 +27,14 @@ public sealed class CliEndToEndTests
         var status = await NodeBinary.RunAsync("status", "--node", node.Url);
         Assert.Contains($"crypto suite: {suiteName}", status.Stdout, StringComparison.Ordinal);
 
+        // The recipient's account is proven against the state root, and an untouched address is proven absent.
+        var proof = await NodeBinary.RunAsync("state", "proof", recipient, "--node", node.Url);
+        Assert.True(proof.ExitCode == 0, proof.Stdout + proof.Stderr);
+        Assert.Contains("balance:    777", proof.Stdout, StringComparison.Ordinal);
+        Assert.Contains("verified:   present", proof.Stdout, StringComparison.Ordinal);
+        var absent = await NodeBinary.RunAsync("state", "proof", "0x00000000000000000000000000000000000000aa", "--node", node.Url);
+        Assert.Contains("verified:   absent", absent.Stdout, StringComparison.Ordinal);
+
         var block = await NodeBinary.RunAsync("block", "show", "1", "--node", node.Url);
         Assert.Equal(0, block.ExitCode);
         Assert.Contains("certificate:  1 signature(s)", block.Stdout, StringComparison.Ordinal);
