@@ -16,13 +16,6 @@ namespace ShanghaiChain.Storage;
 /// account state and metadata. Each block commits in one synced write batch, so after a crash at any
 /// moment the store reopens at its last committed block. See docs/storage.md for the layout.
 /// </summary>
-/// <summary>A proof of one account under the state root after <paramref name="Height"/>.</summary>
-/// <summary>
-/// A proof of one account under the state root after <paramref name="Height"/>: the trie nodes, and the leaf they
-/// prove (rlp([nonce, balance, storage_root, code_hash]), null for an absent account) with its decoded account.
-/// </summary>
-public sealed record AccountProof(ulong Height, Hash32 StateRoot, byte[][] Nodes, byte[]? Leaf, AccountState Account);
-
 public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
 {
     public const int SchemaVersion = 2;
@@ -68,7 +61,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     /// Opens the store in <paramref name="directory"/>, initialising it from genesis when it is new.
     /// Throws <see cref="StoreException"/> when it is corrupt or belongs to another chain.
     /// </summary>
-    public static ChainStore Open(string directory, GenesisFile genesis)
+    public static ChainStore Open(string directory, GenesisFile genesis, StateCheck stateCheck = StateCheck.Sampled)
     {
         var isNew = !Directory.Exists(directory) || !Directory.EnumerateFileSystemEntries(directory).Any();
         if (!isNew && !File.Exists(Path.Combine(directory, "CURRENT")))
@@ -112,7 +105,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         var store = new ChainStore(db, genesis.Suite);
         try
         {
-            store.Initialise(genesis, directory);
+            store.Initialise(genesis, directory, stateCheck);
         }
         catch
         {
@@ -122,7 +115,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         return store;
     }
 
-    private void Initialise(GenesisFile genesis, string directory)
+    private void Initialise(GenesisFile genesis, string directory, StateCheck stateCheck)
     {
         var genesisHash = genesis.ComputeHash();
         var schema = _db.Get(StoreKeys.SchemaVersion, _metadata);
@@ -156,7 +149,28 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             throw new StoreException($"the data dir {directory} has no state root for head {_head.Height}: it is corrupt");
         }
         _state ??= StateCommitment.Open(_suite, _db, _trieNodes, new Hash32(root));
-        CheckStateSample(directory, SampledAccounts);
+        if (stateCheck == StateCheck.Full)
+        {
+            CheckStateFull(directory);
+        }
+        else
+        {
+            CheckStateSample(directory, SampledAccounts);
+        }
+    }
+
+    /// <summary>
+    /// Compares every flat account with the trie and the number of accounts on both sides, so that an account
+    /// missing from the flat state is found too (it would otherwise read as empty).
+    /// </summary>
+    public void CheckStateFull(string directory)
+    {
+        var flat = CheckStateSample(directory, int.MaxValue);
+        var inTrie = _state.CountAccounts();
+        if (flat != inTrie)
+        {
+            throw new StoreException($"the data dir {directory}: the flat state holds {flat} accounts, the state trie {inTrie}: it is corrupt");
+        }
     }
 
     /// <summary>How many flat accounts the startup check compares with the trie.</summary>
@@ -166,7 +180,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     /// Compares flat accounts with what the state trie holds for them: the first <paramref name="limit"/> accounts
     /// (all of them with int.MaxValue). A difference means the two were not committed together: the store is corrupt.
     /// </summary>
-    public void CheckStateSample(string directory, int limit)
+    public long CheckStateSample(string directory, int limit)
     {
         using var it = _db.NewIterator(_accounts);
         var checkedCount = 0;
@@ -181,6 +195,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
                     $"{(inTrie is null ? "absent" : inTrie.ToString())} in the state trie: it is corrupt");
             }
         }
+        return checkedCount;
     }
 
     /// <summary>The state root after executing <paramref name="height"/>, or null if unknown.</summary>

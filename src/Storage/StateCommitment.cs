@@ -28,6 +28,9 @@ internal interface IStateCommitment
 
     /// <summary>The account's encoded leaf in the trie, or null when absent.</summary>
     byte[]? GetLeaf(Address address);
+
+    /// <summary>Number of accounts in the trie (walks the whole trie: for full consistency checks only).</summary>
+    long CountAccounts();
 }
 
 internal static class StateCommitment
@@ -91,6 +94,13 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     }
 
     public byte[][] GetProof(Address address) => _trie.GetProof(address.ToArray());
+
+    public long CountAccounts()
+    {
+        var count = _trie.ToList().Count;
+        _trie.ReleaseCache(CachedLevels);
+        return count;
+    }
 
     public byte[]? GetLeaf(Address address) => _trie.TryGet(address.ToArray(), out var encoded) ? encoded.ToArray() : null;
 

@@ -67,7 +67,7 @@ public sealed class StateRootTests : IDisposable
         using var reopened = ChainStore.Open(_dir, genesis);
         Assert.Equal(root, reopened.StateRoot);
         Assert.Equal(root, reopened.GetStateRoot(1));
-        reopened.CheckStateSample(_dir, int.MaxValue);
+        reopened.CheckStateFull(_dir);
     }
 
     [Fact]
@@ -106,6 +106,31 @@ public sealed class StateRootTests : IDisposable
     }
 
     [Fact]
+    public void A_flat_account_that_went_missing_is_found_by_the_full_check()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100), (A(2), 50));
+        using (ChainStore.Open(_dir, genesis))
+        {
+        }
+        using (var db = OpenRaw())
+        {
+            db.Remove(A(2).ToArray(), db.GetColumnFamily(ColumnFamilyNames.Accounts));
+        }
+        var ex = Assert.Throws<StoreException>(() => ChainStore.Open(_dir, genesis, StateCheck.Full));
+        Assert.Contains("flat state holds 1 accounts, the state trie 2", ex.Message, StringComparison.Ordinal);
+    }
+
+    private RocksDb OpenRaw()
+    {
+        var families = new ColumnFamilies();
+        foreach (var name in ColumnFamilyNames.All)
+        {
+            families.Add(name, new ColumnFamilyOptions());
+        }
+        return RocksDb.Open(new DbOptions(), _dir, families);
+    }
+
+    [Fact]
     public void A_flat_account_that_disagrees_with_the_trie_is_detected_at_startup()
     {
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
@@ -113,12 +138,7 @@ public sealed class StateRootTests : IDisposable
         {
         }
         // Change the flat balance behind the store's back, as a partial write or a bad disk would.
-        var families = new ColumnFamilies();
-        foreach (var name in ColumnFamilyNames.All)
-        {
-            families.Add(name, new ColumnFamilyOptions());
-        }
-        using (var db = RocksDb.Open(new DbOptions(), _dir, families))
+        using (var db = OpenRaw())
         {
             db.Put(A(1).ToArray(), ChainStore.EncodeAccount(new AccountState(0, new UInt256(1_000_000), Hash32.Zero)), db.GetColumnFamily(ColumnFamilyNames.Accounts));
         }

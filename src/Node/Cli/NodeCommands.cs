@@ -6,6 +6,7 @@ using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Config;
 using ShanghaiChain.Node.Hosting;
+using ShanghaiChain.Storage;
 
 namespace ShanghaiChain.Node.Cli;
 
@@ -79,7 +80,12 @@ internal static class NodeCommands
         var home = CommonOptions.Home();
         var apiListen = CommonOptions.ApiListen();
         var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information, Warning, Error" };
-        var command = new Command("start", "Run the node in the foreground until Ctrl-C") { home, apiListen, logLevel };
+        var checkState = new Option<string>("--check-state")
+        {
+            Description = "At startup compare the flat state with the state trie: sampled (first 256 accounts) or full",
+            DefaultValueFactory = _ => "sampled",
+        }.AcceptOnlyFromAmong("sampled", "full");
+        var command = new Command("start", "Run the node in the foreground until Ctrl-C") { home, apiListen, logLevel, checkState };
         command.SetAction(async (parse, cancel) =>
         {
             var nodeHome = new NodeHome(parse.GetValue(home)!);
@@ -88,7 +94,8 @@ internal static class NodeCommands
                 throw new CliException($"{nodeHome.Root} is not an initialised node home (run 'shanghaichain init --home {nodeHome.Root}' first)");
             }
             var config = LoadConfig(nodeHome, parse.GetValue(apiListen), parse.GetValue(logLevel));
-            await RunNodeAsync(nodeHome, config, cancel).ConfigureAwait(false);
+            var check = parse.GetValue(checkState) == "full" ? StateCheck.Full : StateCheck.Sampled;
+            await RunNodeAsync(nodeHome, config, cancel, check).ConfigureAwait(false);
             return 0;
         });
         return command;
@@ -137,9 +144,9 @@ internal static class NodeCommands
         return config;
     }
 
-    private static async Task RunNodeAsync(NodeHome home, NodeConfig config, CancellationToken cancel)
+    private static async Task RunNodeAsync(NodeHome home, NodeConfig config, CancellationToken cancel, StateCheck stateCheck = StateCheck.Sampled)
     {
-        var app = NodeHost.Build(home, config);
+        var app = NodeHost.Build(home, config, stateCheck);
         await using (app.ConfigureAwait(false))
         {
             try

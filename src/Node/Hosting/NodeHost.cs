@@ -16,7 +16,7 @@ namespace ShanghaiChain.Node.Hosting;
 /// <summary>Composes a node from its home directory: store, mempool, pipeline, producer and the app API.</summary>
 public static class NodeHost
 {
-    public static WebApplication Build(NodeHome home, NodeConfig config)
+    public static WebApplication Build(NodeHome home, NodeConfig config, StateCheck stateCheck = StateCheck.Sampled)
     {
         var genesis = GenesisFile.Load(home.GenesisFile);
         var suite = genesis.Suite;
@@ -25,7 +25,7 @@ public static class NodeHost
         {
             throw new ConfigException($"the validator key is {validatorKey.Suite.Name} but the chain uses {suite.Name}");
         }
-        var store = ChainStore.Open(home.ChainDbDir, genesis);
+        var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
