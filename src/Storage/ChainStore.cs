@@ -21,7 +21,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     public const int SchemaVersion = 2;
 
     private readonly RocksDb _db;
-    private readonly ColumnFamilyHandle _metadata, _blocks, _certificates, _blockHashes, _txIndex, _receipts, _accounts, _trieNodes, _stateRoots;
+    private readonly ColumnFamilyHandle _metadata, _blocks, _certificates, _blockHashes, _txIndex, _receipts, _accounts, _trieNodes, _stateRoots, _trieHistory;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private readonly CryptoSuite _suite;
     private readonly object _commitLock = new();
@@ -43,6 +43,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         _accounts = db.GetColumnFamily(ColumnFamilyNames.Accounts);
         _trieNodes = db.GetColumnFamily(ColumnFamilyNames.TrieNodes);
         _stateRoots = db.GetColumnFamily(ColumnFamilyNames.StateRoots);
+        _trieHistory = db.GetColumnFamily(ColumnFamilyNames.TrieHistory);
         _head = new HeadInfo(0, Hash32.Zero);
     }
 
@@ -51,6 +52,9 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     public Hash32 GenesisHash { get; private set; }
 
     public ulong HeadHeight => _head.Height;
+
+    /// <summary>How many heights below the head account proofs are served for (their replaced trie nodes are kept).</summary>
+    public ulong ProofWindow { get; private init; }
 
     /// <summary>The state root after executing the head block (after genesis at height 0).</summary>
     public Hash32 StateRoot => _state.Root;
@@ -61,7 +65,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     /// Opens the store in <paramref name="directory"/>, initialising it from genesis when it is new.
     /// Throws <see cref="StoreException"/> when it is corrupt or belongs to another chain.
     /// </summary>
-    public static ChainStore Open(string directory, GenesisFile genesis, StateCheck stateCheck = StateCheck.Sampled)
+    public static ChainStore Open(string directory, GenesisFile genesis, StateCheck stateCheck = StateCheck.Sampled, ulong proofWindow = 0)
     {
         var isNew = !Directory.Exists(directory) || !Directory.EnumerateFileSystemEntries(directory).Any();
         if (!isNew && !File.Exists(Path.Combine(directory, "CURRENT")))
@@ -102,7 +106,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             throw new StoreException($"cannot open the data dir {directory}: it is corrupt or incomplete ({ex.Message}). " +
                 "Restore it from a backup or remove it to resync; the node will not reset it by itself.", ex);
         }
-        var store = new ChainStore(db, genesis.Suite);
+        var store = new ChainStore(db, genesis.Suite) { ProofWindow = proofWindow };
         try
         {
             store.Initialise(genesis, directory, stateCheck);
@@ -125,7 +129,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             {
                 throw new StoreException($"the data dir {directory} holds data but no metadata: it is corrupt");
             }
-            _state = StateCommitment.Open(_suite, _db, _trieNodes, expectedRoot: null);
+            _state = StateCommitment.Open(_suite, _db, _trieNodes, _trieHistory, ProofWindow > 0, expectedRoot: null);
             WriteGenesis(genesis, genesisHash);
             schema = _db.Get(StoreKeys.SchemaVersion, _metadata)!;
         }
@@ -148,7 +152,8 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         {
             throw new StoreException($"the data dir {directory} has no state root for head {_head.Height}: it is corrupt");
         }
-        _state ??= StateCommitment.Open(_suite, _db, _trieNodes, new Hash32(root));
+        _state ??= StateCommitment.Open(_suite, _db, _trieNodes, _trieHistory, ProofWindow > 0, new Hash32(root));
+        TrackHistoryStart();
         if (stateCheck == StateCheck.Full)
         {
             CheckStateFull(directory);
@@ -172,6 +177,30 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             throw new StoreException($"the data dir {directory}: the flat state holds {flat} accounts, the state trie {inTrie}: it is corrupt");
         }
     }
+
+    /// <summary>
+    /// Records the first height whose replaced trie nodes are kept. History is continuous only while the window is
+    /// on: after a run without it, proofs below the next height would read today's nodes, so the start moves up.
+    /// </summary>
+    private void TrackHistoryStart()
+    {
+        if (ProofWindow == 0)
+        {
+            _db.Remove(StoreKeys.HistoryFrom, _metadata, _syncWrite);
+            _historyFrom = ulong.MaxValue;
+            return;
+        }
+        var stored = _db.Get(StoreKeys.HistoryFrom, _metadata);
+        if (stored is { Length: 8 })
+        {
+            _historyFrom = BinaryPrimitives.ReadUInt64BigEndian(stored);
+            return;
+        }
+        _historyFrom = _head.Height + 1;
+        _db.Put(StoreKeys.HistoryFrom, StoreKeys.Height(_historyFrom), _metadata, _syncWrite);
+    }
+
+    private ulong _historyFrom = ulong.MaxValue;
 
     /// <summary>How many flat accounts the startup check compares with the trie.</summary>
     public const int SampledAccounts = 256;
@@ -203,6 +232,28 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     {
         var root = _db.Get(StoreKeys.Height(height), _stateRoots);
         return root is { Length: Hash32.Size } ? new Hash32(root) : null;
+    }
+
+    /// <summary>
+    /// Trie nodes proving the account's value (or absence) under the state root after <paramref name="height"/>
+    /// (null: the head), which must lie within <see cref="ProofWindow"/> of the head; null when it does not.
+    /// </summary>
+    public AccountProof? GetAccountProof(Address address, ulong? height)
+    {
+        lock (_commitLock)
+        {
+            var head = _head.Height;
+            if (height is { } h && h != head)
+            {
+                if (h > head || head - h > ProofWindow || h + 1 < _historyFrom || GetStateRoot(h) is not { } root)
+                {
+                    return null;
+                }
+                var (nodes, oldLeaf) = _state.GetHistoricalProof(address, root, h, head);
+                return new AccountProof(h, root, nodes, oldLeaf, oldLeaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(_suite, oldLeaf));
+            }
+            return GetAccountProof(address);
+        }
     }
 
     /// <summary>Trie nodes proving the account's value (or absence) at the head, with the head's height and state root.</summary>
@@ -245,7 +296,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             }
         }
         accounts.Sort((a, b) => a.Key.CompareTo(b.Key));
-        var stateRoot = _state.Apply(accounts, batch);
+        var stateRoot = _state.Apply(0, accounts, batch);
         batch.Put(StoreKeys.Height(0), stateRoot.ToArray(), _stateRoots);
         var schema = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(schema, SchemaVersion);
@@ -396,8 +447,14 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
                     batch.Put(addressKey, EncodeAccount(account), _accounts);
                 }
             }
-            var stateRoot = _state.Apply(stateDiff, batch);
+            var stateRoot = _state.Apply(block.Height, stateDiff, batch);
             batch.Put(heightKey, stateRoot.ToArray(), _stateRoots);
+            if (block.Height > ProofWindow)
+            {
+                // History older than the window is no longer needed: one range tombstone per block.
+                var expired = block.Height - ProofWindow;
+                batch.DeleteRange(StoreKeys.Height(expired), 8, StoreKeys.Height(expired + 1), 8, _trieHistory);
+            }
             batch.Put(StoreKeys.Head, StoreKeys.EncodeHead(block.Height, hashBytes), _metadata);
             try
             {

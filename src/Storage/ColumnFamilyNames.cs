@@ -12,6 +12,7 @@ internal static class ColumnFamilyNames
     public const string Accounts = "accounts";
     public const string TrieNodes = "trie_nodes";
     public const string StateRoots = "state_roots";
+    public const string TrieHistory = "trie_history";
 
-    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts, TrieNodes, StateRoots];
+    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts, TrieNodes, StateRoots, TrieHistory];
 }

@@ -10,6 +10,7 @@ internal static class StoreKeys
     public static readonly byte[] GenesisHash = "genesis_hash"u8.ToArray();
     public static readonly byte[] Head = "head"u8.ToArray();
     public static readonly byte[] SafetyRecord = "safety_record"u8.ToArray();
+    public static readonly byte[] HistoryFrom = "trie_history_from"u8.ToArray();
 
     public static byte[] Height(ulong height)
     {

@@ -17,8 +17,14 @@ internal interface IStateCommitment
     /// <summary>Root after the last applied diff.</summary>
     Hash32 Root { get; }
 
-    /// <summary>Applies a block's account diff, adds the changed trie nodes to <paramref name="batch"/> and returns the new root.</summary>
-    Hash32 Apply(IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch);
+    /// <summary>
+    /// Applies block <paramref name="height"/>'s account diff, adds the changed trie nodes to <paramref name="batch"/>
+    /// (with the nodes they replace to the history, when a proof window is kept) and returns the new root.
+    /// </summary>
+    Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch);
+
+    /// <summary>A proof under an older root, reading nodes as they were after <paramref name="height"/>.</summary>
+    (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height, ulong head);
 
     /// <summary>The trie nodes proving an account's presence or absence at the current root.</summary>
     byte[][] GetProof(Address address);
@@ -35,10 +41,14 @@ internal interface IStateCommitment
 
 internal static class StateCommitment
 {
-    public static IStateCommitment Open(CryptoSuite suite, RocksDb db, ColumnFamilyHandle family, Hash32? expectedRoot) =>
+    public static AccountState DecodeLeaf(CryptoSuite suite, byte[] leaf) =>
+        suite.Name == CryptoSuite.Sm2Sm3Name ? StateCommitment<Sm3Hasher>.Decode(leaf) : StateCommitment<Sha256Hasher>.Decode(leaf);
+
+    public static IStateCommitment Open(CryptoSuite suite, RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history,
+        bool keepHistory, Hash32? expectedRoot) =>
         suite.Name == CryptoSuite.Sm2Sm3Name
-            ? new StateCommitment<Sm3Hasher>(db, family, expectedRoot)
-            : new StateCommitment<Sha256Hasher>(db, family, expectedRoot);
+            ? new StateCommitment<Sm3Hasher>(db, family, history, keepHistory, expectedRoot)
+            : new StateCommitment<Sha256Hasher>(db, family, history, keepHistory, expectedRoot);
 }
 
 internal sealed class StateCommitment<THasher> : IStateCommitment where THasher : struct, IHasher
@@ -53,9 +63,15 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     private readonly MerklePatriciaTrie<THasher> _trie;
     private readonly NodeStore _store;
+    private readonly RocksDb _db;
+    private readonly ColumnFamilyHandle _history;
+    private readonly bool _keepHistory;
 
-    public StateCommitment(RocksDb db, ColumnFamilyHandle family, Hash32? expectedRoot)
+    public StateCommitment(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, bool keepHistory, Hash32? expectedRoot)
     {
+        _db = db;
+        _history = history;
+        _keepHistory = keepHistory;
         _store = new NodeStore(db, family);
         try
         {
@@ -72,7 +88,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     public Hash32 Root { get; private set; }
 
-    public Hash32 Apply(IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch)
+    public Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch)
     {
         Span<byte> key = stackalloc byte[Address.Size];
         Span<byte> value = stackalloc byte[128];
@@ -88,12 +104,19 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
                 _trie.Set(key, Encode(account, value));
             }
         }
-        Root = _trie.Commit(new Batch(batch, _store.Family));
+        Root = _trie.Commit(new Batch(batch, _store.Family, _keepHistory ? new HistoryRecorder(_db, _store.Family, _history, height, batch) : null));
         _trie.ReleaseCache(CachedLevels);
         return Root;
     }
 
     public byte[][] GetProof(Address address) => _trie.GetProof(address.ToArray());
+
+    public (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height, ulong head)
+    {
+        var trie = new MerklePatriciaTrie<THasher>(new HistoricalNodeStore(_db, _store.Family, _history, height, head), TrieKeyMode.Secure, root);
+        var key = address.ToArray();
+        return (trie.GetProof(key), trie.TryGet(key, out var leaf) ? leaf.ToArray() : null);
+    }
 
     public long CountAccounts()
     {
@@ -129,7 +152,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         return buffer[..writer.Position];
     }
 
-    private static AccountState Decode(ReadOnlySpan<byte> encoded)
+    internal static AccountState Decode(ReadOnlySpan<byte> encoded)
     {
         var reader = new RlpReader(encoded);
         if (!reader.TryReadList(out var fields) || !fields.TryReadUInt64(out var nonce) || !fields.TryReadUInt256(out var balance) ||
@@ -167,10 +190,67 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         }
     }
 
-    private sealed class Batch(WriteBatch batch, ColumnFamilyHandle family) : ITrieNodeWriteBatch
+    private sealed class Batch(WriteBatch batch, ColumnFamilyHandle family, HistoryRecorder? history) : ITrieNodeWriteBatch
     {
-        public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode) => batch.Put(Key(nibblePath), encodedNode, family);
+        public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode)
+        {
+            var key = Key(nibblePath);
+            history?.Record(key);
+            batch.Put(key, encodedNode, family);
+        }
 
-        public void Delete(ReadOnlySpan<byte> nibblePath) => batch.Delete(Key(nibblePath), family);
+        public void Delete(ReadOnlySpan<byte> nibblePath)
+        {
+            var key = Key(nibblePath);
+            history?.Record(key);
+            batch.Delete(key, family);
+        }
+    }
+
+    /// <summary>
+    /// Keeps, for every node a block changes, what the node was before: history key height ‖ node key, value
+    /// 0x00 (no node) or 0x01 ‖ the old node. A reader at an older height takes the first such record above it.
+    /// </summary>
+    private sealed class HistoryRecorder(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, ulong height, WriteBatch batch)
+    {
+        public void Record(byte[] nodeKey)
+        {
+            var old = db.Get(nodeKey, family);
+            var value = old is null ? [(byte)0x00] : new byte[old.Length + 1];
+            if (old is not null)
+            {
+                value[0] = 0x01;
+                old.CopyTo(value, 1);
+            }
+            batch.Put(HistoryKey(height, nodeKey), value, history);
+        }
+    }
+
+    internal static byte[] HistoryKey(ulong height, ReadOnlySpan<byte> nodeKey)
+    {
+        var key = new byte[8 + nodeKey.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(key, height);
+        nodeKey.CopyTo(key.AsSpan(8));
+        return key;
+    }
+
+    /// <summary>The node store as it was after <paramref name="height"/>, rebuilt from the history of later blocks.</summary>
+    private sealed class HistoricalNodeStore(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, ulong height, ulong head) : ITrieNodeStore
+    {
+        public bool TryLoad(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encodedNode)
+        {
+            var nodeKey = Key(nibblePath);
+            for (var later = height + 1; later <= head; later++)
+            {
+                var record = db.Get(HistoryKey(later, nodeKey), history);
+                if (record is not null)
+                {
+                    encodedNode = record[0] == 0x01 ? record[1..] : null;
+                    return encodedNode is not null;
+                }
+            }
+            encodedNode = db.Get(nodeKey, family);
+            return encodedNode is not null;
+        }
     }
 }

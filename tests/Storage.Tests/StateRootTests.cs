@@ -146,3 +146,74 @@ public sealed class StateRootTests : IDisposable
         Assert.Contains("state trie", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class HistoricalProofTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Directory.CreateTempSubdirectory("shc-history-").FullName, "chain");
+
+    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_dir)!, recursive: true);
+
+    private static readonly Address Alice = new([.. new byte[19], 1]);
+
+    private static readonly GenesisFile Genesis = new()
+    {
+        ChainId = "history-chain",
+        Validators = [new GenesisValidator { Name = "v0", PublicKey = Hex.Encode(KeyFile.Generate(CryptoSuite.Ed25519Sha256).PublicKey) }],
+        Accounts = [new GenesisAccount { Address = Alice.ToString(), Balance = "1000" }],
+    };
+
+    private static void CommitBalance(ChainStore store, ulong balance, Address? other = null)
+    {
+        var block = new SealedBlock(new BlockHeader
+        {
+            ChainId = Genesis.ChainId,
+            Height = store.HeadHeight + 1,
+            ParentHash = ByteString.CopyFrom(store.HeadHash.ToArray()),
+        }, [], Genesis.Suite);
+        var diff = new List<KeyValuePair<Address, AccountState>> { new(Alice, new AccountState(0, new UInt256(balance), Hash32.Zero)) };
+        if (other is { } address)
+        {
+            diff.Add(new(address, new AccountState(0, new UInt256(balance), Hash32.Zero)));
+        }
+        store.Commit(block, new QuorumCertificate { Height = block.Height }, [], [.. diff.OrderBy(d => d.Key)]);
+    }
+
+    [Fact]
+    public void Proofs_at_past_heights_in_the_window_show_the_state_of_that_height_and_verify()
+    {
+        using var store = ChainStore.Open(_dir, Genesis, proofWindow: 5);
+        for (ulong i = 1; i <= 8; i++)
+        {
+            // New accounts reshape the trie as well as change Alice's leaf.
+            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
+        }
+        for (ulong h = 3; h <= 8; h++)
+        {
+            var proof = store.GetAccountProof(Alice, h)!;
+            Assert.Equal(store.GetStateRoot(h), proof.StateRoot);
+            Assert.Equal(new UInt256(1000 - h), proof.Account.Balance);
+            Assert.Equal(TrieProofResult.Present,
+                TrieProof.Verify<Sha256Hasher>(proof.StateRoot, Alice.ToArray(), proof.Nodes, TrieKeyMode.Secure, out var leaf));
+            Assert.Equal(proof.Leaf, leaf.ToArray());
+            var later = new Address([.. new byte[19], (byte)(100 + h + 1)]);
+            Assert.Equal(TrieProofResult.Absent, TrieProof.Verify<Sha256Hasher>(proof.StateRoot, later.ToArray(),
+                store.GetAccountProof(later, h)!.Nodes, TrieKeyMode.Secure, out _));
+        }
+        Assert.Null(store.GetAccountProof(Alice, 2));
+        Assert.Null(store.GetAccountProof(Alice, 9));
+    }
+
+    [Fact]
+    public void Heights_committed_while_the_window_was_off_are_never_served()
+    {
+        using (var store = ChainStore.Open(_dir, Genesis, proofWindow: 0))
+        {
+            CommitBalance(store, 900);
+            CommitBalance(store, 800);
+        }
+        using var reopened = ChainStore.Open(_dir, Genesis, proofWindow: 10);
+        Assert.Null(reopened.GetAccountProof(Alice, 1));
+        CommitBalance(reopened, 700);
+        Assert.Equal(new UInt256(800), reopened.GetAccountProof(Alice, 2)!.Account.Balance);
+    }
+}

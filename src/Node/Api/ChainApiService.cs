@@ -208,12 +208,9 @@ public sealed class ChainApiService(
         {
             throw ApiErrors.Create(StatusCode.Unimplemented, "UNSUPPORTED", "storage proofs need contract storage, which this chain does not have yet");
         }
-        var proof = store.GetAccountProof(address);
-        if (request.Height != 0 && request.Height != proof.Height)
-        {
-            throw ApiErrors.Create(StatusCode.FailedPrecondition, "HEIGHT_NOT_AVAILABLE",
-                $"proofs are served at the head ({proof.Height}) only in this version; ask with height 0");
-        }
+        var proof = store.GetAccountProof(address, request.Height == 0 ? null : request.Height)
+            ?? throw ApiErrors.Create(StatusCode.FailedPrecondition, "HEIGHT_NOT_AVAILABLE",
+                $"height {request.Height} is outside the proof window: this node serves the last {store.ProofWindow} heights below its head {store.HeadHeight}");
         var account = proof.Account;
         var response = new GetProofResponse
         {

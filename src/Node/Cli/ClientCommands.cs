@@ -167,7 +167,8 @@ internal static class ClientCommands
         var state = new Command("state", "Read authenticated state");
         var node = CommonOptions.Node();
         var address = new Argument<string>("address") { Description = "Account address (20-byte hex)" };
-        var proof = new Command("proof", "Fetch an account proof and verify it against the state root") { address, node };
+        var height = new Option<ulong>("--height") { Description = "Prove the state after this height (default: the head)" };
+        var proof = new Command("proof", "Fetch an account proof and verify it against the state root") { address, node, height };
         proof.SetAction(async (parse, cancel) =>
         {
             if (!Address.TryParse(parse.GetValue(address), out var parsed))
@@ -177,7 +178,8 @@ internal static class ClientCommands
             using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
             var client = new ChainService.ChainServiceClient(channel);
             var status = await client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
-            var response = await client.GetProofAsync(new GetProofRequest { Address = ByteString.CopyFrom(parsed.ToArray()) }, cancellationToken: cancel);
+            var response = await client.GetProofAsync(
+                new GetProofRequest { Address = ByteString.CopyFrom(parsed.ToArray()), Height = parse.GetValue(height) }, cancellationToken: cancel);
             var root = new Hash32(response.StateRoot.Span);
             var nodes = response.AccountProof.Select(n => n.ToByteArray()).ToArray();
             // The CLI checks the proof itself, with nothing but the root: what a light client or auditor does.

@@ -21,6 +21,9 @@ public sealed record NodeConfig
     /// <summary>host:port of the Prometheus /metrics endpoint (HTTP/1.1); empty disables it.</summary>
     public string MetricsListen { get; init; } = "127.0.0.1:26660";
 
+    /// <summary>How many heights below the head account proofs are served for; 0 serves the head only.</summary>
+    public int ProofWindowBlocks { get; init; } = 128;
+
     public int MempoolMaxTxs { get; init; } = 200_000;
 
     public long MempoolMaxBytes { get; init; } = 256L * 1024 * 1024;
@@ -39,6 +42,7 @@ public sealed record NodeConfig
         ("node", "log_level", (c, v) => c with { LogLevel = OneOf(v, "node.log_level", LogLevels) }, c => c.LogLevel),
         ("api", "listen", (c, v) => c with { ApiListen = Endpoint(v, "api.listen") }, c => c.ApiListen),
         ("metrics", "listen", (c, v) => c with { MetricsListen = v.Length == 0 ? "" : Endpoint(v, "metrics.listen") }, c => c.MetricsListen),
+        ("state", "proof_window_blocks", (c, v) => c with { ProofWindowBlocks = (int)Range(v, "state.proof_window_blocks", 0, 1_000_000) }, c => (long)c.ProofWindowBlocks),
         ("mempool", "max_txs", (c, v) => c with { MempoolMaxTxs = (int)Range(v, "mempool.max_txs", 1, 10_000_000) }, c => (long)c.MempoolMaxTxs),
         ("mempool", "max_bytes", (c, v) => c with { MempoolMaxBytes = Range(v, "mempool.max_bytes", 1024, 64L * 1024 * 1024 * 1024) }, c => c.MempoolMaxBytes),
         ("api", "subscriber_buffer_blocks", (c, v) => c with { SubscriberBufferBlocks = (int)Range(v, "api.subscriber_buffer_blocks", 1, 1_000_000) }, c => (long)c.SubscriberBufferBlocks),

@@ -25,7 +25,7 @@ public static class NodeHost
         {
             throw new ConfigException($"the validator key is {validatorKey.Suite.Name} but the chain uses {suite.Name}");
         }
-        var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck);
+        var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -34,6 +34,10 @@ public sealed class CliEndToEndTests
         Assert.Contains("verified:   present", proof.Stdout, StringComparison.Ordinal);
         var absent = await NodeBinary.RunAsync("state", "proof", "0x00000000000000000000000000000000000000aa", "--node", node.Url);
         Assert.Contains("verified:   absent", absent.Stdout, StringComparison.Ordinal);
+        // Before the transfer's block the recipient did not exist: the proof at height 1 says so.
+        var before = await NodeBinary.RunAsync("state", "proof", recipient, "--node", node.Url, "--height", "1");
+        Assert.True(before.ExitCode == 0, before.Stdout + before.Stderr);
+        Assert.Contains("verified:   absent", before.Stdout, StringComparison.Ordinal);
 
         var block = await NodeBinary.RunAsync("block", "show", "1", "--node", node.Url);
         Assert.Equal(0, block.ExitCode);
