@@ -23,6 +23,16 @@ public readonly struct Sha256Hasher : IHasher
 
     public static void Hash(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination)
     {
+        // Small inputs (domain tag + body, trie nodes) are joined on the stack: one call instead of an incremental object.
+        var length = first.Length + second.Length;
+        if (length <= 1024)
+        {
+            Span<byte> joined = stackalloc byte[length];
+            first.CopyTo(joined);
+            second.CopyTo(joined[first.Length..]);
+            SHA256.HashData(joined, destination);
+            return;
+        }
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(first);
         hash.AppendData(second);

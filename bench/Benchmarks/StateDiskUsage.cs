@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using ShanghaiChain.Core.Blocks;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Core.Ports;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Storage;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Benchmarks;
+
+/// <summary>
+/// Macro measurement (not BenchmarkDotNet): creates N accounts in blocks of 10,000 through the real store and
+/// reports the commit rate (root included, synced) and the bytes on disk per account.
+/// Run: dotnet run -c Release --project bench/Benchmarks -- state-disk 1000000
+/// </summary>
+internal static class StateDiskUsage
+{
+    public static int Run(int accounts)
+    {
+        var dir = Directory.CreateTempSubdirectory("shc-disk-").FullName;
+        try
+        {
+            var genesis = new GenesisFile
+            {
+                ChainId = "disk",
+                Validators = [new GenesisValidator { Name = "v", PublicKey = Hex.Encode(KeyFile.Generate(CryptoSuite.Ed25519Sha256).PublicKey) }],
+            };
+            var random = new Random(7);
+            var watch = Stopwatch.StartNew();
+            using (var store = ChainStore.Open(Path.Combine(dir, "chain"), genesis))
+            {
+                for (var created = 0; created < accounts; created += 10_000)
+                {
+                    var diff = new List<KeyValuePair<Address, AccountState>>(10_000);
+                    for (var i = 0; i < 10_000; i++)
+                    {
+                        var bytes = new byte[Address.Size];
+                        random.NextBytes(bytes);
+                        diff.Add(new(new Address(bytes), new AccountState(1, new UInt256(1_000_000_000_000_000_000UL), Hash32.Zero)));
+                    }
+                    diff.Sort((a, b) => a.Key.CompareTo(b.Key));
+                    var block = new SealedBlock(new BlockHeader
+                    {
+                        ChainId = genesis.ChainId,
+                        Height = store.HeadHeight + 1,
+                        ParentHash = ByteString.CopyFrom(store.HeadHash.ToArray()),
+                    }, [], genesis.Suite);
+                    store.Commit(block, new QuorumCertificate { Height = block.Height }, [], diff);
+                }
+            }
+            var seconds = watch.Elapsed.TotalSeconds;
+            // Reopening compacts nothing, but flushes the memtables on close, so the files hold everything.
+            var bytesOnDisk = new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+            Console.WriteLine($"accounts: {accounts:N0} in blocks of 10,000");
+            Console.WriteLine($"commit rate (flat + trie + root, synced): {accounts / seconds:N0} account updates/s ({seconds:F1} s)");
+            Console.WriteLine($"bytes on disk: {bytesOnDisk:N0} ({bytesOnDisk / (double)accounts:F0} bytes per account, {bytesOnDisk * 1_000_000.0 / accounts / (1 << 20):F0} MiB per million accounts)");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
