@@ -1,0 +1,44 @@
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Consensus;
+
+/// <summary>Something the engine asks the node to do; actions of one Handle call are executed in order.</summary>
+public abstract record ConsensusAction;
+
+/// <summary>Send to every other validator.</summary>
+public sealed record BroadcastMessage(ConsensusMessage Message) : ConsensusAction;
+
+/// <summary>Send to one validator.</summary>
+public sealed record SendMessage(int Validator, ConsensusMessage Message) : ConsensusAction;
+
+/// <summary>
+/// Save the record durably (fsync) through the safety-record store, then report <see cref="SafetyRecordSaved"/>
+/// with the same sequence number. Votes and timeouts that depend on it are held back until then.
+/// </summary>
+public sealed record SaveSafetyRecord(SafetyRecord Record, ulong Sequence) : ConsensusAction;
+
+/// <summary>Deliver <see cref="TimerFired"/> for this round at (or after) the given time; replaces earlier timers.</summary>
+public sealed record SetTimer(ulong Round, long DeadlineMs) : ConsensusAction;
+
+/// <summary>These blocks are final, oldest first, each with a QC over it.</summary>
+public sealed record CommitBlocks(IReadOnlyList<CommittedBlock> Blocks) : ConsensusAction;
+
+/// <summary>Obtain the block with this hash (from the store or from peers) and report it with <see cref="BlockAvailable"/>.</summary>
+public sealed record FetchBlock(Hash32 BlockHash, int PreferredValidator) : ConsensusAction;
+
+/// <summary>
+/// This node leads <paramref name="Round"/>: build a block with exactly these consensus fields (plus the node's own
+/// transactions, timestamp and roots) and report it with <see cref="BlockBuilt"/>.
+/// </summary>
+public sealed record BuildBlock(
+    ulong Epoch,
+    ulong Round,
+    ulong Height,
+    Hash32 ParentHash,
+    QuorumCertificate ParentQc,
+    Address Proposer,
+    Hash32 ValidatorSetHash) : ConsensusAction;
+
+/// <summary>Verified equivocation by a validator: gossip it, include it in a block and count it.</summary>
+public sealed record EvidenceFound(EquivocationEvidence Evidence, int Validator) : ConsensusAction;
