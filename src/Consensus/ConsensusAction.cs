@@ -21,8 +21,11 @@ public sealed record SaveSafetyRecord(SafetyRecord Record, ulong Sequence) : Con
 /// <summary>Deliver <see cref="TimerFired"/> for this round at (or after) the given time; replaces earlier timers.</summary>
 public sealed record SetTimer(ulong Round, long DeadlineMs) : ConsensusAction;
 
-/// <summary>These blocks are final, oldest first, each with a QC over it.</summary>
-public sealed record CommitBlocks(IReadOnlyList<CommittedBlock> Blocks) : ConsensusAction;
+/// <summary>
+/// These blocks are final, oldest first, each with a QC over it. <paramref name="CommitProof"/> certifies the child
+/// of the last block, proposed in the round right after it: with the last block's QC it is the two-chain proof.
+/// </summary>
+public sealed record CommitBlocks(IReadOnlyList<CommittedBlock> Blocks, QuorumCertificate CommitProof) : ConsensusAction;
 
 /// <summary>Obtain the block with this hash (from the store or from peers) and report it with <see cref="BlockAvailable"/>.</summary>
 public sealed record FetchBlock(Hash32 BlockHash, int PreferredValidator) : ConsensusAction;

@@ -16,6 +16,7 @@ public sealed partial class ConsensusCore
     private readonly Dictionary<Hash32, List<BlockNode>> _orphans = [];
     private int _orphanCount;
     private BlockNode? _pendingCommit;
+    private QuorumCertificate? _pendingCommitProof;
 
     private bool CheckQc(QuorumCertificate qc)
     {
@@ -153,7 +154,7 @@ public sealed partial class ConsensusCore
         }
         if (UnsafeCommitOnSingleQc)
         {
-            CommitUpTo(certified);
+            CommitUpTo(certified, certified.Qc);
             return;
         }
         if (!_tree.TryGet(certified.Parent, out var parent) || parent.Round + 1 != certified.Round)
@@ -161,10 +162,10 @@ public sealed partial class ConsensusCore
             return;
         }
         parent.Qc ??= certified.ParentQc;
-        CommitUpTo(parent);
+        CommitUpTo(parent, certified.Qc);
     }
 
-    private void CommitUpTo(BlockNode target)
+    private void CommitUpTo(BlockNode target, QuorumCertificate proof)
     {
         if (target.Height <= _tree.Root.Height)
         {
@@ -176,6 +177,7 @@ public sealed partial class ConsensusCore
             if (_pendingCommit is null || target.Height > _pendingCommit.Height)
             {
                 _pendingCommit = target;
+                _pendingCommitProof = proof;
             }
             RequestBlock(missing, target.ProposerIndex);
             return;
@@ -200,7 +202,7 @@ public sealed partial class ConsensusCore
         {
             _pendingCommit = null;
         }
-        Emit(new CommitBlocks(committed));
+        Emit(new CommitBlocks(committed, proof));
     }
 
     private void RequestBlock(Hash32 hash, int preferred)
@@ -275,7 +277,7 @@ public sealed partial class ConsensusCore
         {
             var pending = _pendingCommit;
             _pendingCommit = null;
-            CommitUpTo(pending);
+            CommitUpTo(pending, _pendingCommitProof!);
         }
         if (_orphans.Remove(node.Hash, out var children))
         {

@@ -5,6 +5,9 @@ namespace ShanghaiChain.Consensus;
 /// <summary>The safety record: what may be signed, and holding signed messages until the record is durable.</summary>
 public sealed partial class ConsensusCore
 {
+    // Set while this node's own vote or timeout is counted: its signature was made here and needs no check.
+    private bool _deliveringOwnMessage;
+
     /// <summary>True when this node may sign anything in <paramref name="round"/> (recovery and min-round rules).</summary>
     private bool MaySignIn(ulong round)
     {
@@ -113,7 +116,9 @@ public sealed partial class ConsensusCore
             Emit(new BroadcastMessage(held.Message));
             if (held.DeliverToSelf && _started)
             {
+                _deliveringOwnMessage = true;
                 OnMessage(_config.SelfIndex, held.Message);
+                _deliveringOwnMessage = false;
             }
         }
     }

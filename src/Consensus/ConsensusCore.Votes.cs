@@ -30,7 +30,7 @@ public sealed partial class ConsensusCore
             return;
         }
         var index = (int)vote.ValidatorIndex;
-        if (!_verifier.VerifyVoteSignature(index, vote.Round, vote.Height, blockHash, vote.Signature.Span))
+        if (!_deliveringOwnMessage && !_verifier.VerifyVoteSignature(index, vote.Round, vote.Height, blockHash, vote.Signature.Span))
         {
             return;
         }
@@ -95,7 +95,7 @@ public sealed partial class ConsensusCore
         var highQc = timeout.HighQc ?? _verifier.GenesisQc;
         var index = (int)timeout.ValidatorIndex;
         if (highQc.Round >= timeout.Round ||
-            !_verifier.VerifyTimeoutSignature(index, timeout.Round, highQc.Round, timeout.Signature.Span) ||
+            (!_deliveringOwnMessage && !_verifier.VerifyTimeoutSignature(index, timeout.Round, highQc.Round, timeout.Signature.Span)) ||
             !CheckQc(highQc))
         {
             return;

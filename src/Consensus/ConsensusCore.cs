@@ -54,6 +54,11 @@ public sealed partial class ConsensusCore
             config.ReputationWindow,
             config.ReputationLag);
 
+        _record = mode == StartMode.Genesis || savedRecord is null || savedRecord.Epoch != config.Epoch
+            ? new SafetyRecord { Epoch = config.Epoch }
+            : savedRecord.Clone();
+        _recovering = mode == StartMode.Recovery || (mode == StartMode.Restart && (savedRecord is null || savedRecord.Epoch != config.Epoch));
+
         var root = new BlockNode
         {
             Hash = config.GenesisHash,
@@ -89,10 +94,6 @@ public sealed partial class ConsensusCore
         _highQc = root.Qc!;
         Remember(_highQc);
 
-        _record = mode == StartMode.Genesis || savedRecord is null || savedRecord.Epoch != config.Epoch
-            ? new SafetyRecord { Epoch = config.Epoch }
-            : savedRecord.Clone();
-        _recovering = mode == StartMode.Recovery || (mode == StartMode.Restart && (savedRecord is null || savedRecord.Epoch != config.Epoch));
         if (_record.LockedQc is not null && _verifier.VerifyQuorumCertificate(_record.LockedQc) && _record.LockedQc.Round > _highQc.Round)
         {
             _highQc = _record.LockedQc;
