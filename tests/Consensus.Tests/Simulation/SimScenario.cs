@@ -86,12 +86,16 @@ public sealed class SimScenario
         $"partitions=[{string.Join("; ", Partitions.Select(p => $"{{{string.Join(",", p.GroupA)}}} {p.FromMs}-{p.ToMs}ms"))}] heal={HealAtMs}ms";
 
     /// <summary>Derives a random but bounded scenario (at most f faulty validators) from a seed.</summary>
-    public static SimScenario FromSeed(int seed)
+    public static SimScenario FromSeed(int seed) => FromSeed(seed, null);
+
+    /// <summary>As <see cref="FromSeed(int)"/> with a fixed validator count (4 or 7 when null: mostly 4).</summary>
+    public static SimScenario FromSeed(int seed, int? validators)
     {
         var rng = new Random(seed);
         var n = rng.Next(10) < 8 ? 4 : 7;
+        n = validators ?? n;
         var f = (n - 1) / 3;
-        var heal = 600 + rng.Next(1000);
+        var heal = 400 + rng.Next(700);
         var faulty = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).Take(f).ToList();
         var byzantine = ByzantineBehaviour.None;
         var byzantineValidators = new List<int>();
@@ -135,7 +139,7 @@ public sealed class SimScenario
             DropRate = lossy ? rng.NextDouble() * 0.2 : 0,
             DuplicateRate = lossy ? rng.NextDouble() * 0.1 : 0,
             MinDelayMs = 1,
-            MaxDelayMs = 5 + rng.Next(40),
+            MaxDelayMs = 10 + rng.Next(30),
             Byzantine = byzantine,
             ByzantineValidators = byzantineValidators,
             Crashes = crashes,
