@@ -28,12 +28,44 @@ public sealed partial class ConsensusCore
         {
             return true;
         }
-        if (!_verifier.VerifyQuorumCertificate(qc))
+        if (!VerifyQcReusingVotes(qc, hash))
         {
             return false;
         }
         Remember(qc);
         return true;
+    }
+
+    /// <summary>
+    /// Same result as <see cref="EpochVerifier.VerifyQuorumCertificate"/>, but a signature identical to a vote this
+    /// node already verified (same signer, round, height and block) is not verified again. Signatures in a leader's
+    /// QC are the very votes every node received, so in the steady state a QC costs no signature checks.
+    /// </summary>
+    private bool VerifyQcReusingVotes(QuorumCertificate qc, Hash32 hash)
+    {
+        if (qc.Round == 0 || qc.Epoch != _config.Epoch || qc.Signatures.Count > _config.Validators.Count)
+        {
+            return _verifier.VerifyQuorumCertificate(qc);
+        }
+        Span<bool> seen = stackalloc bool[_config.Validators.Count];
+        ulong power = 0;
+        foreach (var s in qc.Signatures)
+        {
+            var index = (int)Math.Min(s.ValidatorIndex, int.MaxValue);
+            if (index >= _config.Validators.Count || seen[index])
+            {
+                return false;
+            }
+            var known = _votesBySigner.TryGetValue((qc.Round, index), out var vote) &&
+                vote.Height == qc.Height && vote.BlockHash == qc.BlockHash && vote.Signature == s.Signature;
+            if (!known && !_verifier.VerifyVoteSignature(index, qc.Round, qc.Height, hash, s.Signature.Span))
+            {
+                return false;
+            }
+            seen[index] = true;
+            power += _config.Validators[index].VotingPower;
+        }
+        return power >= _config.Validators.QuorumPower;
     }
 
     private bool CheckTc(TimeoutCertificate tc)

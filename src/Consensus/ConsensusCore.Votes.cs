@@ -22,7 +22,11 @@ public sealed partial class ConsensusCore
         }
         if (vote.Round <= _highQc.Round || vote.Round + 1 < _round)
         {
-            HelpLaggingPeer(sender, vote.Round);
+            // A late vote of the round just certified is normal; only a peer two rounds behind needs help.
+            if (vote.Round + 1 < _round)
+            {
+                HelpLaggingPeer(sender, vote.Round);
+            }
             return;
         }
         if (vote.Round > _round + _config.MaxFutureRounds)
