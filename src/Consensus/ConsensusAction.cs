@@ -1,3 +1,4 @@
+using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.V1;
 
@@ -32,7 +33,8 @@ public sealed record FetchBlock(Hash32 BlockHash, int PreferredValidator) : Cons
 
 /// <summary>
 /// This node leads <paramref name="Round"/>: build a block with exactly these consensus fields (plus the node's own
-/// transactions, timestamp and roots) and report it with <see cref="BlockBuilt"/>.
+/// transactions, timestamp and roots) and report it with <see cref="BlockBuilt"/>. An <paramref name="EpochSuffix"/>
+/// block lies beyond the last height of an ending epoch: it must carry no transactions and is never committed.
 /// </summary>
 public sealed record BuildBlock(
     ulong Epoch,
@@ -41,7 +43,21 @@ public sealed record BuildBlock(
     Hash32 ParentHash,
     QuorumCertificate ParentQc,
     Address Proposer,
-    Hash32 ValidatorSetHash) : ConsensusAction;
+    Hash32 ValidatorSetHash,
+    bool EpochSuffix = false) : ConsensusAction;
 
 /// <summary>Verified equivocation by a validator: gossip it, include it in a block and count it.</summary>
 public sealed record EvidenceFound(EquivocationEvidence Evidence, int Validator) : ConsensusAction;
+
+/// <summary>A validator-set change was refused (empty set, duplicates, or a third or more of the power without force).</summary>
+public sealed record ValidatorSetChangeRefused(ulong CommittedHeight, ValidatorSetChangeVerdict Verdict) : ConsensusAction;
+
+/// <summary>A validator-set change was accepted; it takes effect after the block at <paramref name="LastHeight"/>.</summary>
+public sealed record ValidatorSetChangeScheduled(ulong LastHeight, ulong NextEpoch) : ConsensusAction;
+
+/// <summary>
+/// The epoch ended with the commit of <paramref name="LastBlock"/> (already reported by <see cref="CommitBlocks"/>).
+/// The engine is finished; the node starts a new <see cref="ConsensusCore"/> with epoch <paramref name="NextEpoch"/>,
+/// validator set <paramref name="NextValidators"/> and this block as its genesis block.
+/// </summary>
+public sealed record EpochEnded(ulong NextEpoch, ValidatorSet NextValidators, CommittedBlock LastBlock, Hash32 LastBlockHash, ulong LastHeight) : ConsensusAction;

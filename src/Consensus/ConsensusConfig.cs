@@ -50,6 +50,12 @@ public sealed class ConsensusConfig
     /// <summary>Votes and timeouts for rounds further ahead than this are dropped rather than buffered.</summary>
     public ulong MaxFutureRounds { get; init; } = 2;
 
+    /// <summary>
+    /// Epoch boundaries are the multiples of this height. A validator-set change committed at height h takes effect
+    /// at the second boundary after h, so every node has executed h long before the boundary is reached.
+    /// </summary>
+    public ulong EpochLength { get; init; } = 1000;
+
     public bool IsValidator => SelfIndex >= 0;
 }
 

@@ -199,7 +199,13 @@ public sealed partial class ConsensusCore
 
     private void CommitUpTo(BlockNode target, QuorumCertificate proof)
     {
-        if (target.Height <= _tree.Root.Height)
+        // Never commit beyond the last block of an ending epoch: walk back to it (its descendants are suffix blocks).
+        while (IsSuffixHeight(target.Height) && _tree.TryGet(target.Parent, out var parentOfSuffix))
+        {
+            parentOfSuffix.Qc ??= target.ParentQc;
+            target = parentOfSuffix;
+        }
+        if (target.Height <= _tree.Root.Height || IsSuffixHeight(target.Height))
         {
             return;
         }
@@ -235,6 +241,7 @@ public sealed partial class ConsensusCore
             _pendingCommit = null;
         }
         Emit(new CommitBlocks(committed, proof));
+        EndEpochIfDue();
     }
 
     private void RequestBlock(Hash32 hash, int preferred)

@@ -34,7 +34,8 @@ public sealed partial class ConsensusCore
             parent.Hash,
             _highQc,
             _config.Validators[_config.SelfIndex].Address,
-            _config.Validators.Hash(_config.Suite)));
+            _config.Validators.Hash(_config.Suite),
+            IsSuffixHeight(parent.Height + 1)));
     }
 
     private void OnBlockBuilt(BlockBuilt built)
@@ -141,7 +142,8 @@ public sealed partial class ConsensusCore
             RequestBlock(parentHash, (int)proposal.ProposerIndex);
             return;
         }
-        if (parent.Height + 1 != header.Height || !_tree.ExtendsRoot(parentHash))
+        if (parent.Height + 1 != header.Height || !_tree.ExtendsRoot(parentHash) ||
+            (IsSuffixHeight(header.Height) && proposal.Transactions.Count > 0))
         {
             return;
         }

@@ -54,10 +54,11 @@ public sealed partial class ConsensusCore
             config.ReputationWindow,
             config.ReputationLag);
 
+        // A record of an earlier epoch says nothing signed in this one yet; a missing or later one cannot be trusted.
         _record = mode == StartMode.Genesis || savedRecord is null || savedRecord.Epoch != config.Epoch
             ? new SafetyRecord { Epoch = config.Epoch }
             : savedRecord.Clone();
-        _recovering = mode == StartMode.Recovery || (mode == StartMode.Restart && (savedRecord is null || savedRecord.Epoch != config.Epoch));
+        _recovering = mode == StartMode.Recovery || (mode == StartMode.Restart && (savedRecord is null || savedRecord.Epoch > config.Epoch));
 
         var root = new BlockNode
         {
@@ -128,11 +129,18 @@ public sealed partial class ConsensusCore
     /// <summary>Test hook: commit a block as soon as it has one QC (breaks safety; used to show the checker catches it).</summary>
     internal bool UnsafeCommitOnSingleQc { get; init; }
 
+    /// <summary>True once the epoch has ended (see <see cref="EpochEnded"/>); the engine then ignores every event.</summary>
+    public bool HasEnded => _ended;
+
     /// <summary>Processes one event and returns the actions to carry out, in order.</summary>
     public IReadOnlyList<ConsensusAction> Handle(ConsensusEvent ev)
     {
         _now = ev.NowMs;
         var output = new List<ConsensusAction>();
+        if (_ended)
+        {
+            return output;
+        }
         _out = output;
         switch (ev)
         {
@@ -165,6 +173,9 @@ public sealed partial class ConsensusCore
                 {
                     OnBlockAvailable(b.Header, b.Transactions);
                 }
+                break;
+            case ValidatorSetChangeCommitted c:
+                OnValidatorSetChange(c);
                 break;
         }
         FlushSignedMessages();

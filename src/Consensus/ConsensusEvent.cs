@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Consensus;
@@ -23,3 +24,9 @@ public sealed record BlockBuilt(long NowMs, ulong Round, ByteString Header, IRea
 
 /// <summary>A block asked for by <see cref="FetchBlock"/> (or any block the node obtained) is available.</summary>
 public sealed record BlockAvailable(long NowMs, ByteString Header, IReadOnlyList<ByteString> Transactions) : ConsensusEvent(NowMs);
+
+/// <summary>
+/// Executing the committed block at <paramref name="CommittedHeight"/> changed the validator set (governance). The
+/// change is checked (<see cref="ValidatorSetChange"/>) and, if accepted, applied at the epoch boundary.
+/// </summary>
+public sealed record ValidatorSetChangeCommitted(long NowMs, ulong CommittedHeight, IReadOnlyList<Validator> Next, bool Force) : ConsensusEvent(NowMs);
