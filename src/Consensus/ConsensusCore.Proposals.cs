@@ -85,7 +85,7 @@ public sealed partial class ConsensusCore
             !header.Proposer.Span.SequenceEqual(_config.Validators[proposer].Address.ToArray()) ||
             parentQc.BlockHash != header.ParentHash || parentQc.Height + 1 != header.Height ||
             parentQc.Round >= proposal.Round || (tc is not null && tc.Round + 1 != proposal.Round) ||
-            proposal.Round + 1 < _round)
+            proposal.Round < _round - 1)
         {
             return;
         }

@@ -20,10 +20,10 @@ public sealed partial class ConsensusCore
         {
             return;
         }
-        if (vote.Round <= _highQc.Round || vote.Round + 1 < _round)
+        if (vote.Round <= _highQc.Round || vote.Round < _round - 1)
         {
             // A late vote of the round just certified is normal; only a peer two rounds behind needs help.
-            if (vote.Round + 1 < _round)
+            if (vote.Round < _round - 1)
             {
                 HelpLaggingPeer(sender, vote.Round);
             }
