@@ -108,6 +108,14 @@ public sealed class SimScenario
             case 1:
                 byzantine = (ByzantineBehaviour)(1 + rng.Next(6));
                 byzantineValidators.AddRange(faulty);
+                if (f >= 2 && rng.Next(2) == 0)
+                {
+                    // Mixed faults: the last faulty validator crashes (and may restart) instead.
+                    var crashed = byzantineValidators[^1];
+                    byzantineValidators.RemoveAt(byzantineValidators.Count - 1);
+                    var at = rng.Next(heal);
+                    crashes.Add(new CrashFault(crashed, at, rng.Next(2) == 0 ? null : at + 100 + rng.Next(1000), rng.Next(2) == 0));
+                }
                 break;
             default:
                 foreach (var v in faulty)
