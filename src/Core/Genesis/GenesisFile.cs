@@ -51,6 +51,14 @@ public sealed record GenesisFile
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
+    /// <summary>The first epoch's validator set, in genesis order (certificate indices refer to it).</summary>
+    public Consensus.ValidatorSet ToValidatorSet() =>
+        new(Validators.Select(v =>
+        {
+            var key = Hex.Decode(v.PublicKey);
+            return new Consensus.Validator(key, Suite.AddressOf(key), v.Power);
+        }));
+
     /// <summary>Parses and validates; every problem is reported in one <see cref="GenesisException"/>.</summary>
     public static GenesisFile Parse(string json)
     {
@@ -126,25 +134,3 @@ public sealed record GenesisFile
 /// <summary>The genesis document is missing or invalid.</summary>
 public sealed class GenesisException(string message) : Exception(message);
 
-/// <summary>Hashes derived from the genesis validator list.</summary>
-public static class GenesisValidatorSet
-{
-    /// <summary>
-    /// Suite hash over the validators in genesis order, each as public key length (1 byte), public key and
-    /// power (8 bytes big-endian): the validator_set_hash of blocks in the first epoch.
-    /// </summary>
-    public static Hash32 ComputeHash(GenesisFile genesis)
-    {
-        using var buffer = new MemoryStream();
-        Span<byte> power = stackalloc byte[8];
-        foreach (var validator in genesis.Validators)
-        {
-            var key = Hex.Decode(validator.PublicKey);
-            buffer.WriteByte((byte)key.Length);
-            buffer.Write(key);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(power, validator.Power);
-            buffer.Write(power);
-        }
-        return genesis.Suite.Hash(buffer.ToArray());
-    }
-}

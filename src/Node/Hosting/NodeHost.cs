@@ -71,7 +71,7 @@ public static class NodeHost
                 throw new ConfigException("this node's validator key is not the single genesis validator; multi-validator consensus is not available in this version");
             }
             services.AddSingleton(validatorKey);
-            services.AddSingleton(new BlockBuilder(genesis.ChainId, suite, validatorKey.Address, GenesisValidatorSet.ComputeHash(genesis)));
+            services.AddSingleton(new BlockBuilder(genesis.ChainId, suite, validatorKey.Address, genesis.ToValidatorSet().Hash(suite)));
             services.AddHostedService<SingleValidatorProducer>();
         }
         services.AddSingleton(sp => new ChainApiService(

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using ShanghaiChain.Core.Blocks;
+using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
@@ -24,6 +24,7 @@ public sealed class SingleValidatorProducer(
     ILogger<SingleValidatorProducer> logger) : BackgroundService
 {
     private readonly ChainParameters _parameters = genesis.Parameters;
+    private readonly byte[] _chainId = ConsensusSignBytes.EncodeChainId(genesis.ChainId);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,14 +64,15 @@ public sealed class SingleValidatorProducer(
         try
         {
             var block = builder.Build(tip, transactions, round: tip.Height + 1, (ulong)time.GetUtcNow().ToUnixTimeMilliseconds());
-            var signBytes = VoteSignBytes.Encode(genesis.ChainId, 0, block.Header.Round, block.Height, block.Hash);
+            Span<byte> signBytes = stackalloc byte[ConsensusSignBytes.MaxLength];
+            var length = ConsensusSignBytes.Vote(_chainId, 0, block.Header.Round, block.Height, block.Hash, signBytes);
             var certificate = new QuorumCertificate
             {
                 Epoch = 0,
                 Round = block.Header.Round,
                 Height = block.Height,
                 BlockHash = ByteString.CopyFrom(block.Hash.ToArray()),
-                Signatures = { new ValidatorSignature { ValidatorIndex = 0, Signature = ByteString.CopyFrom(validatorKey.Sign(SigningDomain.Vote, signBytes)) } },
+                Signatures = { new ValidatorSignature { ValidatorIndex = 0, Signature = ByteString.CopyFrom(validatorKey.Sign(SigningDomain.Vote, signBytes[..length])) } },
             };
             committer.Commit(block, transactions, certificate);
         }

@@ -3,7 +3,9 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
+using ShanghaiChain.Consensus;
 using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Api;
@@ -116,6 +118,28 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
             var receipt = await client.Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = accepted.TxId, TimeoutMs = 20_000 });
             Assert.Equal(ReceiptStatus.Success, receipt.Receipt.Status);
         }
+    }
+
+    [Fact]
+    public async Task Block_certificates_verify_with_the_consensus_engine_and_headers_chain_up()
+    {
+        using var client = Client();
+        await WaitForHeightAsync(client, 3);
+        var genesis = GenesisFile.Load(fixture.Chain.Home.GenesisFile);
+        var verifier = new EpochVerifier(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), 0, genesis.ComputeHash(), 0);
+        var parent = genesis.ComputeHash();
+        for (ulong height = 1; height <= 3; height++)
+        {
+            var block = await client.Chain.GetBlockAsync(new GetBlockRequest { Height = height });
+            Assert.True(verifier.VerifyQuorumCertificate(block.Certificate), $"certificate of block {height} does not verify");
+            Assert.Equal(block.BlockHash, block.Certificate.BlockHash);
+            Assert.Equal(parent.ToArray(), block.Header.ParentHash.ToByteArray());
+            Assert.Equal(Hash32.Size, block.Header.StateRootOfParent.Length);
+            parent = new Hash32(block.BlockHash.Span);
+        }
+        var tampered = (await client.Chain.GetBlockAsync(new GetBlockRequest { Height = 2 })).Certificate;
+        tampered.Height = 3;
+        Assert.False(verifier.VerifyQuorumCertificate(tampered));
     }
 
     [Fact]
