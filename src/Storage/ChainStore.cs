@@ -80,13 +80,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             .SetMaxBackgroundCompactions(2)
             .SetMaxBackgroundFlushes(1)
             .IncreaseParallelism(2);
-        var families = new ColumnFamilies();
-        foreach (var name in ColumnFamilyNames.All)
-        {
-            families.Add(name, new ColumnFamilyOptions()
-                .SetCompression(Compression.Lz4)
-                .SetWriteBufferSize(64UL * 1024 * 1024));
-        }
+        var families = CreateColumnFamilies();
         RocksDb db;
         try
         {
@@ -117,6 +111,32 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             throw;
         }
         return store;
+    }
+
+    /// <summary>
+    /// Options per family: one shared block cache with bloom filters for the point lookups that dominate
+    /// (accounts, receipts, the transaction index, trie nodes); no compression for trie nodes, which are hashes.
+    /// </summary>
+    private static ColumnFamilies CreateColumnFamilies()
+    {
+        var cache = Cache.CreateLru(256UL * 1024 * 1024);
+        var families = new ColumnFamilies();
+        foreach (var name in ColumnFamilyNames.All)
+        {
+            var table = new BlockBasedTableOptions()
+                .SetBlockCache(cache)
+                .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
+                .SetCacheIndexAndFilterBlocks(true)
+                .SetPinL0FilterAndIndexBlocksInCache(true);
+            var isTrie = name is ColumnFamilyNames.TrieNodes or ColumnFamilyNames.TrieHistory;
+            families.Add(name, new ColumnFamilyOptions()
+                .SetBlockBasedTableFactory(table)
+                .SetCompression(isTrie ? Compression.No : Compression.Lz4)
+                .SetWriteBufferSize((isTrie ? 128UL : 64UL) * 1024 * 1024)
+                .SetMaxWriteBufferNumber(4)
+                .SetLevelCompactionDynamicLevelBytes(true));
+        }
+        return families;
     }
 
     private void Initialise(GenesisFile genesis, string directory, StateCheck stateCheck)
