@@ -14,6 +14,13 @@ public sealed record GenesisValidator
     public ulong Power { get; init; } = 1;
 }
 
+/// <summary>A node admitted to the peer network at genesis: its identity public key (hex, suite encoding).</summary>
+public sealed record GenesisNode
+{
+    public string Name { get; init; } = "";
+    public string PublicKey { get; init; } = "";
+}
+
 /// <summary>An account funded at genesis.</summary>
 public sealed record GenesisAccount
 {
@@ -42,6 +49,9 @@ public sealed record GenesisFile
     public ChainParameters Parameters { get; init; } = new();
     public IReadOnlyList<GenesisValidator> Validators { get; init; } = [];
     public IReadOnlyList<GenesisAccount> Accounts { get; init; } = [];
+
+    /// <summary>Node identity keys admitted to the peer network (the on-chain node registry extends this later).</summary>
+    public IReadOnlyList<GenesisNode> Nodes { get; init; } = [];
 
     [JsonIgnore]
     public CryptoSuite Suite => Crypto.CryptoSuite.FromName(CryptoSuite);
@@ -92,7 +102,13 @@ public sealed record GenesisFile
         return Parse(File.ReadAllText(path));
     }
 
-    public void Save(string path) => File.WriteAllText(path, ToJson() + "\n");
+    /// <summary>Writes through a temporary file and a rename, so a crash never leaves half a genesis.</summary>
+    public void Save(string path)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, ToJson() + "\n");
+        File.Move(temp, path, overwrite: true);
+    }
 
     public IEnumerable<string> Validate()
     {
@@ -116,6 +132,18 @@ public sealed record GenesisFile
                 yield return $"validator '{v.Name}' repeats another validator's key";
             }
             if (v.Power == 0) yield return $"validator '{v.Name}' has zero power";
+        }
+        var nodeKeys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in Nodes)
+        {
+            if (!Hex.TryDecode(n.PublicKey, out var key) || !suite.IsValidPublicKey(key))
+            {
+                yield return $"node '{n.Name}' has a public key that is not a valid {suite.Name} key";
+            }
+            else if (!nodeKeys.Add(Hex.Encode(key)))
+            {
+                yield return $"node '{n.Name}' repeats another node's key";
+            }
         }
         var addresses = new HashSet<Address>();
         foreach (var a in Accounts)

@@ -9,6 +9,7 @@ using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Config;
 using ShanghaiChain.Node.Mempool;
 using ShanghaiChain.Node.Observability;
+using ShanghaiChain.Node.Peers;
 using ShanghaiChain.Node.Pipeline;
 using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
@@ -27,6 +28,7 @@ public sealed class ChainApiService(
     CryptoSuite suite,
     NodeConfig config,
     NodeMetrics metrics,
+    SyncState sync,
     KeyFile? validatorKey) : ChainService.ChainServiceBase
 {
     private const int MaxBatch = 10_000;
@@ -49,7 +51,7 @@ public sealed class ChainApiService(
             NodeVersion = Version,
             MempoolSize = (uint)pool.Count,
             StateRoot = ByteString.CopyFrom(tip.StateRoot.ToArray()),
-            Syncing = false,
+            Syncing = sync.Syncing,
         };
         if (validatorKey is not null)
         {
@@ -60,6 +62,7 @@ public sealed class ChainApiService(
 
     public override Task<SubmitTransactionResponse> SubmitTransaction(SubmitTransactionRequest request, ServerCallContext context)
     {
+        RequireProducer();
         var result = pool.Admit(request.Transaction.ToByteArray());
         if (!result.Accepted)
         {
@@ -81,8 +84,22 @@ public sealed class ChainApiService(
         }
     }
 
+    /// <summary>
+    /// A node that does not produce blocks has no way yet to pass transactions on (gossip arrives with the
+    /// multi-validator network), so it refuses them instead of holding them forever.
+    /// </summary>
+    private void RequireProducer()
+    {
+        if (validatorKey is null)
+        {
+            throw ApiErrors.Create(StatusCode.FailedPrecondition, "NOT_A_VALIDATOR",
+                "this node follows the chain but does not produce blocks; submit transactions to a validator");
+        }
+    }
+
     private SubmitTransactionsResponse AdmitBatch(SubmitTransactionsRequest request)
     {
+        RequireProducer();
         if (request.Transactions.Count > MaxBatch)
         {
             throw ApiErrors.InvalidArgument($"a batch holds at most {MaxBatch} transactions, got {request.Transactions.Count}");

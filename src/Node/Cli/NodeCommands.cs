@@ -59,10 +59,16 @@ internal static class NodeCommands
             throw new CliException($"{home.Root} is already initialised; choose another --home or remove it");
         }
         Directory.CreateDirectory(home.ConfigDir);
+        foreach (var existing in new[] { home.ValidatorKeyFile, home.OperatorKeyFile, home.NodeKeyFile }.Where(File.Exists))
+        {
+            throw new CliException($"{existing} already exists; init never replaces a key (move it away, or choose another --home)");
+        }
         var validator = KeyFile.Generate(suite);
         var operatorKey = KeyFile.Generate(suite);
+        var nodeKey = KeyFile.Generate(suite);
         validator.Save(home.ValidatorKeyFile);
         operatorKey.Save(home.OperatorKeyFile);
+        nodeKey.Save(home.NodeKeyFile);
         var genesis = new GenesisFile
         {
             ChainId = chainId,
@@ -70,6 +76,7 @@ internal static class NodeCommands
             GenesisTimeMs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             Validators = [new GenesisValidator { Name = "validator-0", PublicKey = Hex.Encode(validator.PublicKey), Power = 1 }],
             Accounts = [new GenesisAccount { Address = operatorKey.Address.ToString(), Balance = OperatorBalance }],
+            Nodes = [new GenesisNode { Name = "node-0", PublicKey = Hex.Encode(nodeKey.PublicKey) }],
         };
         genesis.Save(home.GenesisFile);
         config.Save(home.ConfigFile);

@@ -18,6 +18,15 @@ public sealed record NodeConfig
     /// <summary>host:port of the application gRPC API.</summary>
     public string ApiListen { get; init; } = "127.0.0.1:26657";
 
+    /// <summary>host:port of the peer port (HTTP/2 over mutually authenticated TLS); empty disables it.</summary>
+    public string P2pListen { get; init; } = "127.0.0.1:26656";
+
+    /// <summary>Peers to connect to, as comma-separated https://host:port URLs.</summary>
+    public string P2pPeers { get; init; } = "";
+
+    public IReadOnlyList<Uri> PeerUrls =>
+        P2pPeers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(u => new Uri(u)).ToList();
+
     /// <summary>host:port of the Prometheus /metrics endpoint (HTTP/1.1); empty disables it.</summary>
     public string MetricsListen { get; init; } = "127.0.0.1:26660";
 
@@ -41,6 +50,8 @@ public sealed record NodeConfig
         ("node", "moniker", (c, v) => c with { Moniker = NonEmpty(v, "node.moniker") }, c => c.Moniker),
         ("node", "log_level", (c, v) => c with { LogLevel = OneOf(v, "node.log_level", LogLevels) }, c => c.LogLevel),
         ("api", "listen", (c, v) => c with { ApiListen = Endpoint(v, "api.listen") }, c => c.ApiListen),
+        ("p2p", "listen", (c, v) => c with { P2pListen = v.Length == 0 ? "" : Endpoint(v, "p2p.listen") }, c => c.P2pListen),
+        ("p2p", "peers", (c, v) => c with { P2pPeers = PeerList(v) }, c => c.P2pPeers),
         ("metrics", "listen", (c, v) => c with { MetricsListen = v.Length == 0 ? "" : Endpoint(v, "metrics.listen") }, c => c.MetricsListen),
         ("state", "proof_window_blocks", (c, v) => c with { ProofWindowBlocks = (int)Range(v, "state.proof_window_blocks", 0, 1_000_000) }, c => (long)c.ProofWindowBlocks),
         ("mempool", "max_txs", (c, v) => c with { MempoolMaxTxs = (int)Range(v, "mempool.max_txs", 1, 10_000_000) }, c => (long)c.MempoolMaxTxs),
@@ -120,9 +131,27 @@ public sealed record NodeConfig
         return text.ToString();
     }
 
-    public void Save(string path) => File.WriteAllText(path, ToToml());
+    /// <summary>Writes through a temporary file and a rename, so a crash never leaves half a config.</summary>
+    public void Save(string path)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, ToToml());
+        File.Move(temp, path, overwrite: true);
+    }
 
     public IPEndPoint ApiEndPoint => IPEndPoint.Parse(ApiListen);
+
+    private static string PeerList(string value)
+    {
+        foreach (var url in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != "https" || uri.Port <= 0)
+            {
+                throw new ConfigException($"p2p.peers must be comma-separated https://host:port URLs, got '{url}'");
+            }
+        }
+        return value;
+    }
 
     private static string NonEmpty(string value, string name) =>
         string.IsNullOrWhiteSpace(value) ? throw new ConfigException($"{name} must not be empty") : value;

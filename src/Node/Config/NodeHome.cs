@@ -15,6 +15,9 @@ public sealed class NodeHome(string root)
 
     public string ValidatorKeyFile => Path.Combine(ConfigDir, "validator_key.json");
 
+    /// <summary>The node's identity key on the peer network (separate from any validator key).</summary>
+    public string NodeKeyFile => Path.Combine(ConfigDir, "node_key.json");
+
     /// <summary>Key of the account funded at genesis on a chain made by <c>init</c>.</summary>
     public string OperatorKeyFile => Path.Combine(ConfigDir, "operator_key.json");
 

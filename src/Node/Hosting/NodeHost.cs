@@ -7,6 +7,7 @@ using ShanghaiChain.Node.Config;
 using ShanghaiChain.Node.Mempool;
 using ShanghaiChain.Node.Observability;
 using Prometheus;
+using ShanghaiChain.Node.Peers;
 using ShanghaiChain.Node.Pipeline;
 using ShanghaiChain.Storage;
 using ShanghaiChain.Vm.Execution;
@@ -25,6 +26,13 @@ public static class NodeHost
         {
             throw new ConfigException($"the validator key is {validatorKey.Suite.Name} but the chain uses {suite.Name}");
         }
+        var nodeKey = config.P2pListen.Length > 0 || config.PeerUrls.Count > 0
+            ? (File.Exists(home.NodeKeyFile) ? KeyFile.Load(home.NodeKeyFile) : throw new ConfigException($"the peer network needs a node key: {home.NodeKeyFile} is missing"))
+            : null;
+        if (nodeKey is not null && nodeKey.Suite != suite)
+        {
+            throw new ConfigException($"the node key is {nodeKey.Suite.Name} but the chain uses {suite.Name}");
+        }
         var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -40,6 +48,20 @@ public static class NodeHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(config.ApiEndPoint, listen => listen.Protocols = HttpProtocols.Http2);
+            if (config.P2pListen.Length > 0 && nodeKey is not null)
+            {
+                kestrel.Listen(System.Net.IPEndPoint.Parse(config.P2pListen), listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    listen.UseHttps(https =>
+                    {
+                        https.ServerCertificate = kestrel.ApplicationServices.GetRequiredService<PeerCertificate>().Certificate;
+                        https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
+                        // Self-signed by design: PeerAuthInterceptor authenticates the certificate by its binding to an admitted node key.
+                        https.ClientCertificateValidation = (_, _, _) => true;
+                    });
+                });
+            }
             if (config.MetricsListen.Length > 0)
             {
                 // Prometheus scrapes over HTTP/1.1, which the HTTP/2-only app port cannot serve.
@@ -56,6 +78,12 @@ public static class NodeHost
         services.AddSingleton(store);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeMetrics>();
+        services.AddSingleton<SyncState>();
+        services.AddSingleton(new PeerAdmission(genesis));
+        if (nodeKey is not null)
+        {
+            services.AddSingleton(PeerCertificate.Create(nodeKey, genesis.ChainId));
+        }
         services.AddSingleton(new TransactionValidator(genesis.ChainId, suite, genesis.Parameters));
         services.AddSingleton(sp => new TransactionPool(
             sp.GetRequiredService<TransactionValidator>(), genesis.Parameters, store, store, store.ContainsTransaction,
@@ -74,14 +102,18 @@ public static class NodeHost
             services.AddSingleton(new BlockBuilder(genesis.ChainId, suite, validatorKey.Address, genesis.ToValidatorSet().Hash(suite)));
             services.AddHostedService<SingleValidatorProducer>();
         }
+        else if (nodeKey is not null)
+        {
+            services.AddHostedService<BlockSyncService>();
+        }
         services.AddSingleton(sp => new ChainApiService(
             store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<BlockCommitter>(),
-            suite, config, sp.GetRequiredService<NodeMetrics>(), validatorKey));
+            suite, config, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey));
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
             o.MaxSendMessageSize = 64 * 1024 * 1024;
-        });
+        }).AddServiceOptions<PeerServiceImpl>(o => o.Interceptors.Add<PeerAuthInterceptor>());
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<ChainHealthCheck>("chain");
 
@@ -89,7 +121,8 @@ public static class NodeHost
         var metrics = app.Services.GetRequiredService<NodeMetrics>();
         var pool = app.Services.GetRequiredService<TransactionPool>();
         metrics.ObserveMempool(() => pool.Count, () => pool.Bytes);
-        metrics.ObserveSyncing(() => 0);
+        var sync = app.Services.GetRequiredService<SyncState>();
+        metrics.ObserveSyncing(() => sync.Syncing ? 1 : 0);
         if (config.MetricsListen.Length > 0)
         {
             // Our meter only, plus process metrics (CPU, memory, open files); not the runtime's event counters.
@@ -108,9 +141,15 @@ public static class NodeHost
             var port = System.Net.IPEndPoint.Parse(config.MetricsListen).Port;
             app.MapMetrics("/metrics").RequireHost($"*:{port}");
         }
-        app.MapGrpcService<ChainApiService>();
-        app.MapGrpcReflectionService();
-        app.MapGrpcHealthChecksService();
+        // Each port serves its own services only: the app API never answers on the peer port, and the reverse.
+        var apiHost = $"*:{config.ApiEndPoint.Port}";
+        app.MapGrpcService<ChainApiService>().RequireHost(apiHost);
+        app.MapGrpcReflectionService().RequireHost(apiHost);
+        app.MapGrpcHealthChecksService().RequireHost(apiHost);
+        if (nodeKey is not null && config.P2pListen.Length > 0)
+        {
+            app.MapGrpcService<PeerServiceImpl>().RequireHost($"*:{System.Net.IPEndPoint.Parse(config.P2pListen).Port}");
+        }
         return app;
     }
 }

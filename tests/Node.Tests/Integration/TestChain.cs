@@ -20,7 +20,13 @@ internal sealed class TestChain : IDisposable
         Home = new NodeHome(Path.Combine(Root, "home"));
         Port = NodeBinary.FreePort();
         MetricsPort = NodeBinary.FreePort();
-        NodeCommands.Initialise(Home, "test-chain", suite, new NodeConfig { ApiListen = $"127.0.0.1:{Port}", MetricsListen = $"127.0.0.1:{MetricsPort}" });
+        P2pPort = NodeBinary.FreePort();
+        NodeCommands.Initialise(Home, "test-chain", suite, new NodeConfig
+        {
+            ApiListen = $"127.0.0.1:{Port}",
+            MetricsListen = $"127.0.0.1:{MetricsPort}",
+            P2pListen = $"127.0.0.1:{P2pPort}",
+        });
         Accounts = Enumerable.Range(0, fundedAccounts).Select(_ => KeyFile.Generate(suite)).ToList();
         var genesis = GenesisFile.Load(Home.GenesisFile);
         genesis = genesis with
@@ -40,6 +46,42 @@ internal sealed class TestChain : IDisposable
     public int Port { get; }
 
     public int MetricsPort { get; }
+
+    public int P2pPort { get; }
+
+    /// <summary>
+    /// Makes the home of a node that follows this chain from the validator's peer port, with its own identity key;
+    /// <paramref name="admitted"/> adds that key to genesis (call before the validator first starts).
+    /// </summary>
+    public Follower AddFollower(bool admitted)
+    {
+        var home = new NodeHome(Path.Combine(Root, $"follower-{Guid.NewGuid():N}"));
+        Directory.CreateDirectory(home.ConfigDir);
+        var key = KeyFile.Generate(Suite);
+        key.Save(home.NodeKeyFile);
+        var follower = new Follower(home, NodeBinary.FreePort(), NodeBinary.FreePort());
+        new NodeConfig
+        {
+            Moniker = "follower",
+            ApiListen = $"127.0.0.1:{follower.Port}",
+            MetricsListen = "",
+            P2pListen = $"127.0.0.1:{follower.P2pPort}",
+            P2pPeers = $"https://127.0.0.1:{P2pPort}",
+        }.Save(home.ConfigFile);
+        if (admitted)
+        {
+            var genesis = GenesisFile.Load(Home.GenesisFile);
+            (genesis with { Nodes = [.. genesis.Nodes, new GenesisNode { Name = "follower", PublicKey = Core.Primitives.Hex.Encode(key.PublicKey) }] }).Save(Home.GenesisFile);
+        }
+        return follower;
+    }
+
+    /// <summary>Starts a follower on the chain's current genesis.</summary>
+    public Task<NodeProcess> StartFollowerAsync(Follower follower)
+    {
+        File.Copy(Home.GenesisFile, follower.Home.GenesisFile, overwrite: true);
+        return NodeProcess.StartAsync(follower.Home.Root, follower.Port);
+    }
 
     public CryptoSuite Suite { get; }
 
@@ -61,6 +103,12 @@ internal sealed class TestChain : IDisposable
             // A killed process may still be releasing files; the temp dir is cleaned by the OS later.
         }
     }
+}
+
+/// <summary>The home and ports of a following (non-validator) node.</summary>
+internal sealed record Follower(NodeHome Home, int Port, int P2pPort)
+{
+    public string Url => $"http://127.0.0.1:{Port}";
 }
 
 /// <summary>A gRPC client of the app API, with helpers to sign transfers.</summary>

@@ -1,0 +1,133 @@
+using Grpc.Core;
+using ShanghaiChain.Consensus;
+using ShanghaiChain.Core.Blocks;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Merkle;
+using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.Node.Config;
+using ShanghaiChain.Node.Pipeline;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Node.Peers;
+
+/// <summary>
+/// Follows the chain from peers on a node that does not produce blocks: fetches committed blocks with their
+/// certificates, verifies each (certificate against the validator set, parent link, transaction root, every
+/// transaction's signature), and hands it to the committer, which also checks the parent's state and receipts
+/// roots. A peer that sends anything invalid is dropped and the next one tried, with capped backoff.
+/// </summary>
+public sealed class BlockSyncService(
+    NodeConfig config,
+    GenesisFile genesis,
+    PeerCertificate own,
+    PeerAdmission admission,
+    BlockCommitter committer,
+    TransactionValidator validator,
+    SyncState syncState,
+    ILogger<BlockSyncService> logger) : BackgroundService
+{
+    private readonly EpochVerifier _verifier = new(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), 0, genesis.ComputeHash(), 0);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var peers = config.PeerUrls;
+        if (peers.Count == 0)
+        {
+            logger.LogWarning("this node has no validator key and no peers: it will not advance (set p2p.peers)");
+            return;
+        }
+        var backoff = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            var url = peers[attempt % peers.Count];
+            try
+            {
+                await FollowAsync(url, stoppingToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromMilliseconds(100);
+            }
+            catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidDataException)
+            {
+                logger.LogWarning("sync from {Peer} stopped: {Reason}", url, ex.Message);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
+            backoff = TimeSpan.FromMilliseconds(Math.Min(5_000, backoff.TotalMilliseconds * 2));
+        }
+    }
+
+    private async Task FollowAsync(Uri url, CancellationToken cancel)
+    {
+        using var peer = new PeerClient(url, own, admission);
+        var status = await peer.GetStatusAsync(cancel).ConfigureAwait(false);
+        if (status.ChainId != genesis.ChainId || !status.GenesisHash.Span.SequenceEqual(genesis.ComputeHash().ToArray()))
+        {
+            throw new PeerRefusedException($"peer {url} is on chain '{status.ChainId}' with another genesis");
+        }
+        syncState.ObservePeerHeight(status.HeadHeight);
+        logger.LogInformation("following {Peer} from height {Height} (peer head {PeerHead})", url, committer.Tip.Height + 1, status.HeadHeight);
+        using var call = peer.Client.GetBlocks(new GetBlocksRequest { FromHeight = committer.Tip.Height + 1, Follow = true }, peer.Headers, cancellationToken: cancel);
+        peer.VerifyServer(await call.ResponseHeadersAsync.ConfigureAwait(false));
+        while (await call.ResponseStream.MoveNext(cancel).ConfigureAwait(false))
+        {
+            Apply(call.ResponseStream.Current, url);
+        }
+    }
+
+    private void Apply(CommittedBlock committed, Uri url)
+    {
+        var tip = committer.Tip;
+        var block = new SealedBlock(committed.Block, genesis.Suite);
+        var qc = committed.Certificate;
+        if (block.Header.ChainId != genesis.ChainId || block.Height != tip.Height + 1 || !block.Header.ParentHash.Span.SequenceEqual(tip.Hash.ToArray()))
+        {
+            throw new InvalidDataException($"block {block.Height} from {url} does not extend this node's head {tip.Height}");
+        }
+        if (qc is null || qc.Height != block.Height || !qc.BlockHash.Span.SequenceEqual(block.Hash.ToArray()) || !_verifier.VerifyQuorumCertificate(qc))
+        {
+            throw new InvalidDataException($"block {block.Height} from {url} does not carry a valid certificate");
+        }
+        var transactions = new VerifiedTransaction[committed.Block.Transactions.Count];
+        var failures = 0;
+        Parallel.For(0, transactions.Length, i =>
+        {
+            var result = validator.Validate(committed.Block.Transactions[i].ToByteArray());
+            if (result.Transaction is null)
+            {
+                Interlocked.Increment(ref failures);
+            }
+            transactions[i] = result.Transaction!;
+        });
+        if (failures > 0)
+        {
+            throw new InvalidDataException($"block {block.Height} from {url} holds {failures} invalid transaction(s)");
+        }
+        var txRoot = BinaryMerkleTree.ComputeRoot(genesis.Suite, transactions.Select(t => t.Id).ToList());
+        if (!block.Header.TxRoot.Span.SequenceEqual(txRoot.ToArray()))
+        {
+            throw new InvalidDataException($"block {block.Height} from {url} has a transaction root that does not match its transactions");
+        }
+        committer.Commit(block, transactions, qc);
+        syncState.ObservePeerHeight(block.Height);
+    }
+}
+
+/// <summary>Whether this node is behind the best head its peers reported.</summary>
+public sealed class SyncState(BlockCommitter committer)
+{
+    private long _bestPeerHeight;
+
+    public void ObservePeerHeight(ulong height)
+    {
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _bestPeerHeight);
+        }
+        while ((ulong)current < height && Interlocked.CompareExchange(ref _bestPeerHeight, (long)height, current) != current);
+    }
+
+    public bool Syncing => committer.Tip.Height < (ulong)Interlocked.Read(ref _bestPeerHeight);
+}
