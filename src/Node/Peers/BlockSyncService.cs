@@ -53,7 +53,14 @@ public sealed class BlockSyncService(
             {
                 break;
             }
-            await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
             backoff = TimeSpan.FromMilliseconds(Math.Min(5_000, backoff.TotalMilliseconds * 2));
         }
     }

@@ -24,11 +24,36 @@ internal static class NodeBinary
         }
     }
 
+    private static readonly HashSet<int> HandedOut = [];
+    private static readonly Random PortRandom = new();
+
+    /// <summary>
+    /// A port free now, below Linux's ephemeral range (32768+) so that outgoing connections of the running tests
+    /// cannot take it before the node binds it, and never handed out twice in this test run.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            while (true)
+            {
+                var port = PortRandom.Next(20_000, 32_000);
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // Taken by something else on this machine: try another.
+                }
+            }
+        }
     }
 
     public static ProcessStartInfo StartInfo(IEnumerable<string> args, string? workingDirectory = null)
