@@ -7,6 +7,7 @@ using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Trie;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Storage;
@@ -27,6 +28,10 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     private readonly object _commitLock = new();
     private volatile HeadInfo _head;
     private IStateCommitment _state = null!;
+
+    // Set when a commit's write failed: the in-memory trie is then ahead of the disk, so nothing more is served or
+    // committed from this instance; a restart reopens from what is on disk.
+    private volatile bool _failed;
 
     private sealed record HeadInfo(ulong Height, Hash32 Hash);
 
@@ -204,20 +209,40 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     /// </summary>
     private void TrackHistoryStart()
     {
+        var head = _head.Height;
+        var stored = _db.Get(StoreKeys.HistoryFrom, _metadata);
+        var storedWindow = _db.Get(StoreKeys.HistoryWindow, _metadata);
         if (ProofWindow == 0)
         {
-            _db.Remove(StoreKeys.HistoryFrom, _metadata, _syncWrite);
+            // No history kept from now on: drop what there is, so nothing stale is ever served or left behind.
+            using var batch = new WriteBatch();
+            batch.DeleteRange(StoreKeys.Height(0), 8, StoreKeys.Height(head + 1), 8, _trieHistory);
+            batch.Delete(StoreKeys.HistoryFrom, _metadata);
+            batch.Delete(StoreKeys.HistoryWindow, _metadata);
+            _db.Write(batch, _syncWrite);
             _historyFrom = ulong.MaxValue;
             return;
         }
-        var stored = _db.Get(StoreKeys.HistoryFrom, _metadata);
-        if (stored is { Length: 8 })
+        var from = head + 1;
+        if (stored is { Length: 8 } && storedWindow is { Length: 8 })
         {
-            _historyFrom = BinaryPrimitives.ReadUInt64BigEndian(stored);
-            return;
+            // Commits under the old window pruned records at or below head - old window.
+            var oldWindow = BinaryPrimitives.ReadUInt64BigEndian(storedWindow);
+            var pruned = head > oldWindow ? head - oldWindow + 1 : 0;
+            from = Math.Max(BinaryPrimitives.ReadUInt64BigEndian(stored), pruned);
         }
-        _historyFrom = _head.Height + 1;
-        _db.Put(StoreKeys.HistoryFrom, StoreKeys.Height(_historyFrom), _metadata, _syncWrite);
+        using (var batch = new WriteBatch())
+        {
+            if (head > ProofWindow)
+            {
+                // A smaller window than before: prune now what the new window no longer covers.
+                batch.DeleteRange(StoreKeys.Height(0), 8, StoreKeys.Height(head - ProofWindow + 1), 8, _trieHistory);
+            }
+            batch.Put(StoreKeys.HistoryFrom, StoreKeys.Height(from), _metadata);
+            batch.Put(StoreKeys.HistoryWindow, StoreKeys.Height(ProofWindow), _metadata);
+            _db.Write(batch, _syncWrite);
+        }
+        _historyFrom = from;
     }
 
     private ulong _historyFrom = ulong.MaxValue;
@@ -260,19 +285,37 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     /// </summary>
     public AccountProof? GetAccountProof(Address address, ulong? height)
     {
+        if (height is not { } h || h == _head.Height)
+        {
+            return GetAccountProof(address);
+        }
+        Snapshot snapshot;
+        ulong head;
+        Hash32 root;
         lock (_commitLock)
         {
-            var head = _head.Height;
-            if (height is { } h && h != head)
+            ThrowIfFailed();
+            head = _head.Height;
+            if (h > head || head - h > ProofWindow || h + 1 < _historyFrom || GetStateRoot(h) is not { } stored)
             {
-                if (h > head || head - h > ProofWindow || h + 1 < _historyFrom || GetStateRoot(h) is not { } root)
-                {
-                    return null;
-                }
-                var (nodes, oldLeaf) = _state.GetHistoricalProof(address, root, h, head);
-                return new AccountProof(h, root, nodes, oldLeaf, oldLeaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(_suite, oldLeaf));
+                return null;
             }
-            return GetAccountProof(address);
+            root = stored;
+            // The walk reads a consistent view outside the lock, so a slow historical proof never holds up commits.
+            snapshot = _db.CreateSnapshot();
+        }
+        using (snapshot)
+        {
+            try
+            {
+                var (nodes, leaf) = _state.GetHistoricalProof(address, root, h, head, new ReadOptions().SetSnapshot(snapshot));
+                return new AccountProof(h, root, nodes, leaf, leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(_suite, leaf));
+            }
+            catch (TrieException)
+            {
+                // The history for that height is incomplete (it was pruned): not available, never a wrong proof.
+                return null;
+            }
         }
     }
 
@@ -281,6 +324,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     {
         lock (_commitLock)
         {
+            ThrowIfFailed();
             var leaf = _state.GetLeaf(address);
             return new AccountProof(_head.Height, _state.Root, _state.GetProof(address), leaf,
                 _state.ReadThroughTrie(address) ?? AccountState.Empty);
@@ -431,6 +475,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     {
         lock (_commitLock)
         {
+            ThrowIfFailed();
             var head = _head;
             if (block.Height != head.Height + 1)
             {
@@ -482,9 +527,18 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             }
             catch (RocksDbException ex)
             {
+                _failed = true;
                 throw new StoreException($"writing block {block.Height} failed: {ex.Message}", ex);
             }
             _head = new HeadInfo(block.Height, block.Hash);
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failed)
+        {
+            throw new StoreException("an earlier block write failed; restart the node to reopen the store from disk");
         }
     }
 

@@ -24,7 +24,7 @@ internal interface IStateCommitment
     Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch);
 
     /// <summary>A proof under an older root, reading nodes as they were after <paramref name="height"/>.</summary>
-    (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height, ulong head);
+    (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height, ulong head, ReadOptions snapshot);
 
     /// <summary>The trie nodes proving an account's presence or absence at the current root.</summary>
     byte[][] GetProof(Address address);
@@ -111,9 +111,9 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     public byte[][] GetProof(Address address) => _trie.GetProof(address.ToArray());
 
-    public (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height, ulong head)
+    public (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height, ulong head, ReadOptions snapshot)
     {
-        var trie = new MerklePatriciaTrie<THasher>(new HistoricalNodeStore(_db, _store.Family, _history, height, head), TrieKeyMode.Secure, root);
+        var trie = new MerklePatriciaTrie<THasher>(new HistoricalNodeStore(_db, _store.Family, _history, height, head, snapshot), TrieKeyMode.Secure, root);
         var key = address.ToArray();
         return (trie.GetProof(key), trie.TryGet(key, out var leaf) ? leaf.ToArray() : null);
     }
@@ -235,21 +235,22 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     }
 
     /// <summary>The node store as it was after <paramref name="height"/>, rebuilt from the history of later blocks.</summary>
-    private sealed class HistoricalNodeStore(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, ulong height, ulong head) : ITrieNodeStore
+    private sealed class HistoricalNodeStore(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, ulong height, ulong head,
+        ReadOptions snapshot) : ITrieNodeStore
     {
         public bool TryLoad(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encodedNode)
         {
             var nodeKey = Key(nibblePath);
             for (var later = height + 1; later <= head; later++)
             {
-                var record = db.Get(HistoryKey(later, nodeKey), history);
+                var record = db.Get(HistoryKey(later, nodeKey), history, snapshot);
                 if (record is not null)
                 {
                     encodedNode = record[0] == 0x01 ? record[1..] : null;
                     return encodedNode is not null;
                 }
             }
-            encodedNode = db.Get(nodeKey, family);
+            encodedNode = db.Get(nodeKey, family, snapshot);
             return encodedNode is not null;
         }
     }

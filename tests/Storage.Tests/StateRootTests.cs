@@ -216,4 +216,25 @@ public sealed class HistoricalProofTests : IDisposable
         CommitBalance(reopened, 700);
         Assert.Equal(new UInt256(800), reopened.GetAccountProof(Alice, 2)!.Account.Balance);
     }
+
+    [Fact]
+    public void Changing_the_window_between_runs_never_serves_a_pruned_height()
+    {
+        using (var store = ChainStore.Open(_dir, Genesis, proofWindow: 3))
+        {
+            for (ulong i = 1; i <= 10; i++)
+            {
+                CommitBalance(store, 1000 - i);
+            }
+        }
+        using (var larger = ChainStore.Open(_dir, Genesis, proofWindow: 100))
+        {
+            Assert.Null(larger.GetAccountProof(Alice, 2));
+            Assert.Equal(new UInt256(993), larger.GetAccountProof(Alice, 7)!.Account.Balance);
+            CommitBalance(larger, 900);
+        }
+        using var smaller = ChainStore.Open(_dir, Genesis, proofWindow: 1);
+        Assert.Null(smaller.GetAccountProof(Alice, 9));
+        Assert.Equal(new UInt256(990), smaller.GetAccountProof(Alice, 10)!.Account.Balance);
+    }
 }

@@ -146,12 +146,17 @@ public sealed record GenesisFile
             }
         }
         var addresses = new HashSet<Address>();
+        var supply = UInt256.Zero;
+        var supplyOverflows = false;
         foreach (var a in Accounts)
         {
             if (!Address.TryParse(a.Address, out var address)) yield return $"account '{a.Address}' is not a 20-byte hex address";
             else if (!addresses.Add(address)) yield return $"account {a.Address} is listed twice";
-            if (!UInt256.TryParse(a.Balance, out _)) yield return $"account {a.Address} balance '{a.Balance}' is not a 256-bit decimal integer";
+            if (!UInt256.TryParse(a.Balance, out var balance)) yield return $"account {a.Address} balance '{a.Balance}' is not a 256-bit decimal integer";
+            else supplyOverflows |= !UInt256.TryAdd(supply, balance, out supply);
         }
+        // Execution relies on no balance ever overflowing, which holds while the total supply fits in 256 bits.
+        if (supplyOverflows) yield return "the genesis balances add up to more than 2^256 - 1";
     }
 
     public static bool IsValidChainId(string? chainId) =>

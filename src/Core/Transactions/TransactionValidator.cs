@@ -47,6 +47,12 @@ public sealed class TransactionValidator(string chainId, CryptoSuite suite, Chai
         {
             return TxValidation.Reject(TxRejectReason.Malformed, "transaction carries fields unknown to this version");
         }
+        // The id hashes the envelope, so the envelope must have exactly one encoding: otherwise anyone could re-wrap a
+        // signed transaction (a repeated field, a padded length) under another id. The body stays exactly as signed.
+        if (signed.CalculateSize() != encoded.Length || !signed.ToByteString().Span.SequenceEqual(encoded))
+        {
+            return TxValidation.Reject(TxRejectReason.Malformed, "the SignedTransaction envelope is not in canonical protobuf encoding");
+        }
         if (body.ChainId != chainId)
         {
             return TxValidation.Reject(TxRejectReason.WrongChainId, $"transaction is for chain '{body.ChainId}', this is '{chainId}'");

@@ -27,6 +27,7 @@ public sealed class ChainApiService(
     BlockCommitter committer,
     CryptoSuite suite,
     NodeConfig config,
+    Core.Genesis.GenesisFile genesis,
     NodeMetrics metrics,
     SyncState sync,
     KeyFile? validatorKey) : ChainService.ChainServiceBase
@@ -52,6 +53,8 @@ public sealed class ChainApiService(
             MempoolSize = (uint)pool.Count,
             StateRoot = ByteString.CopyFrom(tip.StateRoot.ToArray()),
             Syncing = sync.Syncing,
+            IntrinsicGas = genesis.Parameters.IntrinsicGas,
+            TxMaxLifetimeBlocks = genesis.Parameters.TxMaxLifetimeBlocks,
         };
         if (validatorKey is not null)
         {

@@ -48,7 +48,7 @@ internal static class ClientCommands
         var amount = new Option<string>("--amount") { Description = "Value to transfer, a decimal integer of base units", Required = true };
         var key = new Option<string>("--key") { Description = "Key file of the sender", Required = true };
         var nonce = new Option<ulong?>("--nonce") { Description = "Nonce to use (default: the account's next nonce)" };
-        var gasLimit = new Option<ulong?>("--gas-limit") { Description = "Gas limit (default: the chain's intrinsic cost of a transfer, 21000)" };
+        var gasLimit = new Option<ulong?>("--gas-limit") { Description = "Gas limit (default: the chain's intrinsic cost of a transfer)" };
         var gasPrice = new Option<string>("--gas-price") { Description = "Gas price, decimal integer", DefaultValueFactory = _ => "0" };
         var expiresIn = new Option<ulong>("--expires-in") { Description = "Blocks from the current head after which the transaction expires", DefaultValueFactory = _ => 100 };
         var noWait = new Option<bool>("--no-wait") { Description = "Return after submission instead of waiting for the receipt" };
@@ -86,7 +86,7 @@ internal static class ClientCommands
             var sequence = parse.GetValue(nonce) ?? (await client.GetAccountAsync(
                 new GetAccountRequest { Address = ByteString.CopyFrom(signer.Address.ToArray()) }, cancellationToken: cancel)).Nonce;
             var body = TransactionSigner.Transfer(status.ChainId, sequence, recipient, value,
-                parse.GetValue(gasLimit) ?? 21_000, status.HeadHeight + parse.GetValue(expiresIn), price);
+                parse.GetValue(gasLimit) ?? status.IntrinsicGas, status.HeadHeight + parse.GetValue(expiresIn), price);
             var submitted = await client.SubmitTransactionAsync(
                 new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(TransactionSigner.Sign(body, signer)) }, cancellationToken: cancel);
             Console.WriteLine($"tx id:    {Hex.Encode(submitted.TxId.Span)}");
@@ -97,7 +97,7 @@ internal static class ClientCommands
             var receipt = (await client.WaitForReceiptAsync(new WaitForReceiptRequest
             {
                 TxId = submitted.TxId,
-                TimeoutMs = parse.GetValue(timeout) * 1000,
+                TimeoutMs = (uint)Math.Min(uint.MaxValue, parse.GetValue(timeout) * 1000UL),
             }, cancellationToken: cancel)).Receipt;
             PrintReceipt(receipt);
             return receipt.Status == ReceiptStatus.Success ? 0 : ShanghaiChainCli.Failure;
@@ -180,29 +180,44 @@ internal static class ClientCommands
             var status = await client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
             var response = await client.GetProofAsync(
                 new GetProofRequest { Address = ByteString.CopyFrom(parsed.ToArray()), Height = parse.GetValue(height) }, cancellationToken: cancel);
-            var root = new Hash32(response.StateRoot.Span);
+            if (!Hash32.TryRead(response.StateRoot.Span, out var root))
+            {
+                throw new CliException($"the node sent a state root of {response.StateRoot.Length} bytes");
+            }
             var nodes = response.AccountProof.Select(n => n.ToByteArray()).ToArray();
             // The CLI checks the proof itself, with nothing but the root: what a light client or auditor does.
+            // Everything printed below the root comes from the verified leaf, not from the node's other fields.
             var result = status.CryptoSuite == CryptoSuite.Sm2Sm3Name
                 ? TrieProof.Verify<Sm3Hasher>(root, parsed.ToArray(), nodes, TrieKeyMode.Secure, out var value)
                 : TrieProof.Verify<Sha256Hasher>(root, parsed.ToArray(), nodes, TrieKeyMode.Secure, out value);
+            ulong nonce = 0;
+            var balance = UInt256.Zero;
+            var consistent = result switch
+            {
+                TrieProofResult.Present => TryDecodeAccountLeaf(value, out nonce, out balance),
+                TrieProofResult.Absent => true,
+                _ => false,
+            };
             Console.WriteLine($"height:     {response.Height}");
             Console.WriteLine($"state root: {root}");
             Console.WriteLine($"account:    {parsed}");
-            Console.WriteLine($"nonce:      {response.Nonce}");
-            Console.WriteLine($"balance:    {UInt256.ReadBigEndian(response.Balance.Span)}");
+            Console.WriteLine($"nonce:      {nonce}");
+            Console.WriteLine($"balance:    {balance}");
             Console.WriteLine($"proof:      {nodes.Length} node(s), {nodes.Sum(n => n.Length)} bytes");
-            var consistent = result switch
-            {
-                TrieProofResult.Present => value.SequenceEqual(response.AccountRlp.Span),
-                TrieProofResult.Absent => response.AccountRlp.IsEmpty,
-                _ => false,
-            };
             Console.WriteLine($"verified:   {(consistent ? result.ToString().ToLowerInvariant() : "FAILED")}");
             return consistent ? 0 : ShanghaiChainCli.Failure;
         });
         state.Add(proof);
         return state;
+    }
+
+    /// <summary>Reads nonce and balance from an account leaf rlp([nonce, balance, storage_root, code_hash]).</summary>
+    private static bool TryDecodeAccountLeaf(ReadOnlySpan<byte> leaf, out ulong nonce, out UInt256 balance)
+    {
+        nonce = 0;
+        balance = UInt256.Zero;
+        var reader = new Core.Rlp.RlpReader(leaf);
+        return reader.TryReadList(out var fields) && fields.TryReadUInt64(out nonce) && fields.TryReadUInt256(out balance);
     }
 
     private static void PrintReceipt(Receipt receipt)

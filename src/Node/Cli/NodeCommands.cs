@@ -163,10 +163,18 @@ internal static class NodeCommands
             catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } ||
                                          ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                throw new CliException($"cannot listen on {config.ApiListen}: the address is already in use");
+                // Kestrel's message names the endpoint that failed (API, peer or metrics port).
+                throw new CliException($"cannot start: {ex.Message.Split('\n')[0].Trim()}");
             }
             Console.WriteLine($"node '{config.Moniker}' serving the API on {config.ApiListen} (home {home.Root}); Ctrl-C stops it");
             await app.WaitForShutdownAsync(cancel).ConfigureAwait(false);
+            // A background service that failed (block production, sync) stopped the host: that is a failure, not a clean stop.
+            var failed = app.Services.GetServices<IHostedService>().OfType<BackgroundService>()
+                .Select(s => s.ExecuteTask).FirstOrDefault(t => t is { IsFaulted: true });
+            if (failed?.Exception?.InnerException is { } error)
+            {
+                throw new CliException($"the node stopped after a fatal error: {error.Message}");
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ public sealed record NodeConfig
         ("p2p", "listen", (c, v) => c with { P2pListen = v.Length == 0 ? "" : Endpoint(v, "p2p.listen") }, c => c.P2pListen),
         ("p2p", "peers", (c, v) => c with { P2pPeers = PeerList(v) }, c => c.P2pPeers),
         ("metrics", "listen", (c, v) => c with { MetricsListen = v.Length == 0 ? "" : Endpoint(v, "metrics.listen") }, c => c.MetricsListen),
-        ("state", "proof_window_blocks", (c, v) => c with { ProofWindowBlocks = (int)Range(v, "state.proof_window_blocks", 0, 1_000_000) }, c => (long)c.ProofWindowBlocks),
+        ("state", "proof_window_blocks", (c, v) => c with { ProofWindowBlocks = (int)Range(v, "state.proof_window_blocks", 0, 10_000) }, c => (long)c.ProofWindowBlocks),
         ("mempool", "max_txs", (c, v) => c with { MempoolMaxTxs = (int)Range(v, "mempool.max_txs", 1, 10_000_000) }, c => (long)c.MempoolMaxTxs),
         ("mempool", "max_bytes", (c, v) => c with { MempoolMaxBytes = Range(v, "mempool.max_bytes", 1024, 64L * 1024 * 1024 * 1024) }, c => c.MempoolMaxBytes),
         ("api", "subscriber_buffer_blocks", (c, v) => c with { SubscriberBufferBlocks = (int)Range(v, "api.subscriber_buffer_blocks", 1, 1_000_000) }, c => (long)c.SubscriberBufferBlocks),

@@ -108,7 +108,7 @@ public static class NodeHost
         }
         services.AddSingleton(sp => new ChainApiService(
             store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<BlockCommitter>(),
-            suite, config, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey));
+            suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey));
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
@@ -118,6 +118,8 @@ public static class NodeHost
         services.AddGrpcHealthChecks().AddCheck<ChainHealthCheck>("chain");
 
         var app = builder.Build();
+        // Closed once everything that uses it has stopped: the producer, the API, the peer service.
+        app.Lifetime.ApplicationStopped.Register(store.Dispose);
         var metrics = app.Services.GetRequiredService<NodeMetrics>();
         var pool = app.Services.GetRequiredService<TransactionPool>();
         metrics.ObserveMempool(() => pool.Count, () => pool.Bytes);

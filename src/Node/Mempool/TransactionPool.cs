@@ -151,6 +151,12 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
             return new AdmissionResult(tx.Id, TxRejectReason.MempoolFull, "mempool is full; retry later");
         }
         var account = state.GetAccount(tx.Sender);
+        if (_senders.TryGetValue(tx.Sender, out var existing) && existing.BaseNonce != account.Nonce)
+        {
+            // A block committed since this sender's queue was last brought up to date: do it now, or its committed
+            // transactions would still count against the (already debited) balance.
+            Revalidate(tx.Sender, existing, head);
+        }
         if (!_senders.TryGetValue(tx.Sender, out var queue))
         {
             queue = new SenderQueue(account.Nonce);
@@ -186,18 +192,26 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
     /// Takes the oldest transactions not yet in flight, within the block's bounds, and marks them in flight so
     /// the next proposal does not repeat them. They stay in the pool until committed or released.
     /// </summary>
-    public List<VerifiedTransaction> ReapForBlock(int maxTxs, int maxBytes, ulong maxGas)
+    public List<VerifiedTransaction> ReapForBlock(int maxTxs, int maxBytes, ulong maxGas, ulong height)
     {
         var taken = new List<VerifiedTransaction>();
         lock (_lock)
         {
             long bytes = 0;
             ulong gas = 0;
+            HashSet<Address>? held = null;
             for (var node = _arrival.First; node is not null && taken.Count < maxTxs; node = node.Next)
             {
                 var entry = node.Value;
                 if (entry.InFlight)
                 {
+                    continue;
+                }
+                // Expired by the height of this block: leave it (and everything after it from its sender) out, so it
+                // does not fail in the block and take the sender's later transactions with it. The expiry sweep drops it.
+                if (entry.Tx.ExpiresAtHeight < height || (held is not null && held.Contains(entry.Tx.Sender)))
+                {
+                    (held ??= []).Add(entry.Tx.Sender);
                     continue;
                 }
                 if (bytes + entry.Tx.Size > maxBytes || gas + entry.Tx.GasLimit > maxGas)
@@ -277,6 +291,11 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
         foreach (var entry in queue.Pending)
         {
             var tx = entry.Tx;
+            if (entry.Node is null)
+            {
+                // Already removed (committed in a block, possibly one that failed it): not pending any more.
+                continue;
+            }
             if (!broken && tx.Nonce < expected)
             {
                 // Its nonce is used: committed (maybe in a block another validator proposed) or replaced.

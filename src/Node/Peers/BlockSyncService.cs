@@ -5,6 +5,7 @@ using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Merkle;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Config;
+using ShanghaiChain.Node.Hosting;
 using ShanghaiChain.Node.Pipeline;
 using ShanghaiChain.V1;
 
@@ -24,12 +25,21 @@ public sealed class BlockSyncService(
     BlockCommitter committer,
     TransactionValidator validator,
     SyncState syncState,
+    IHostApplicationLifetime lifetime,
     ILogger<BlockSyncService> logger) : BackgroundService
 {
     private readonly EpochVerifier _verifier = new(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), 0, genesis.ComputeHash(), 0);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await lifetime.WaitForStartedAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         var peers = config.PeerUrls;
         if (peers.Count == 0)
         {

@@ -3,6 +3,7 @@ using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Node.Hosting;
 using ShanghaiChain.Node.Mempool;
 using ShanghaiChain.V1;
 
@@ -21,6 +22,7 @@ public sealed class SingleValidatorProducer(
     KeyFile validatorKey,
     GenesisFile genesis,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILogger<SingleValidatorProducer> logger) : BackgroundService
 {
     private readonly ChainParameters _parameters = genesis.Parameters;
@@ -28,14 +30,15 @@ public sealed class SingleValidatorProducer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await Task.Yield();
+        await lifetime.WaitForStartedAsync(stoppingToken).ConfigureAwait(false);
         logger.LogInformation("producing blocks as the single validator {Address} from height {Height}",
             validatorKey.Address, committer.Tip.Height + 1);
         var interval = TimeSpan.FromMilliseconds(_parameters.EmptyBlockIntervalMs);
+        // Measured on the monotonic clock: a wall-clock step must neither stall nor rush empty blocks.
+        long? lastBlockAt = null;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var nextEmptyBlock = TimeSpan.FromMilliseconds(Math.Max(0,
-                (double)committer.Tip.TimestampMs + interval.TotalMilliseconds - time.GetUtcNow().ToUnixTimeMilliseconds()));
+            var nextEmptyBlock = lastBlockAt is { } at ? interval - time.GetElapsedTime(at) : TimeSpan.Zero;
             if (pool.ReadyCount == 0 && nextEmptyBlock > TimeSpan.Zero)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -54,13 +57,14 @@ public sealed class SingleValidatorProducer(
                 break;
             }
             ProduceOne();
+            lastBlockAt = time.GetTimestamp();
         }
     }
 
     private void ProduceOne()
     {
         var tip = committer.Tip;
-        var transactions = pool.ReapForBlock(_parameters.MaxBlockTxs, _parameters.MaxBlockBytes, _parameters.BlockGasLimit);
+        var transactions = pool.ReapForBlock(_parameters.MaxBlockTxs, _parameters.MaxBlockBytes, _parameters.BlockGasLimit, tip.Height + 1);
         try
         {
             var block = builder.Build(tip, transactions, round: tip.Height + 1, (ulong)time.GetUtcNow().ToUnixTimeMilliseconds());

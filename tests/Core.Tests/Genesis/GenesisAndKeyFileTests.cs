@@ -62,6 +62,19 @@ public sealed class GenesisAndKeyFileTests : IDisposable
         Assert.Contains("not a valid ed25519-sha256 key", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_total_supply_above_2_to_the_256_is_refused()
+    {
+        var genesis = Valid(CryptoSuite.Ed25519Sha256);
+        var max = UInt256.MaxValue.ToString();
+        var overflowing = genesis with
+        {
+            Accounts = [new GenesisAccount { Address = "0x" + new string('1', 40), Balance = max }, new GenesisAccount { Address = "0x" + new string('2', 40), Balance = "1" }],
+        };
+        var ex = Assert.Throws<GenesisException>(() => GenesisFile.Parse(overflowing.ToJson()));
+        Assert.Contains("2^256", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(CryptoSuite.Ed25519Sha256Name)]
     [InlineData(CryptoSuite.Sm2Sm3Name)]

@@ -58,6 +58,33 @@ public sealed class TransactionValidatorTests
     }
 
     [Fact]
+    public void A_re_wrapped_envelope_with_a_repeated_field_is_refused_so_ids_cannot_be_forged()
+    {
+        var encoded = Sign(Transfer());
+        var signed = SignedTransaction.Parser.ParseFrom(encoded);
+        // Field 2 (public key) twice: protobuf keeps the last one, so the content is the same but the id would differ.
+        var extra = new byte[] { 0x12, (byte)signed.PublicKey.Length }.Concat(signed.PublicKey.ToByteArray());
+        Assert.Equal(TxRejectReason.Malformed, _validator.Validate([.. extra, .. encoded]).Reason);
+        Assert.True(_validator.Validate(encoded).IsValid);
+    }
+
+    [Fact]
+    public void Explicitly_encoded_default_values_in_the_body_are_accepted()
+    {
+        var body = Transfer();
+        // nonce = 0 written out explicitly (field 2, varint 0), as some encoders do.
+        var bodyBytes = new byte[] { 0x10, 0x00 }.Concat(body.ToByteArray()).ToArray();
+        var signed = new SignedTransaction
+        {
+            Body = ByteString.CopyFrom(bodyBytes),
+            PublicKey = ByteString.CopyFrom(TestKeys.Ed25519.PublicKey),
+            Signature = ByteString.CopyFrom(TestKeys.Ed25519.Sign(SigningDomain.Transaction, bodyBytes)),
+        };
+        var result = _validator.Validate(signed.ToByteArray());
+        Assert.True(result.IsValid, result.Message);
+    }
+
+    [Fact]
     public void Oversized_transactions_are_refused_before_decoding()
     {
         var body = Transfer();

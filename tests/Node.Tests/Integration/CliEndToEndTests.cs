@@ -77,6 +77,26 @@ public sealed class CliEndToEndTests
     }
 
     [Fact]
+    public async Task Init_never_replaces_a_key_made_before_it()
+    {
+        var dir = Directory.CreateTempSubdirectory("shc-init-").FullName;
+        try
+        {
+            var key = Path.Combine(dir, "home", "config", "validator_key.json");
+            Assert.Equal(0, (await NodeBinary.RunAsync("keys", "new", "--out", key)).ExitCode);
+            var before = await File.ReadAllTextAsync(key);
+            var result = await NodeBinary.RunAsync("init", "--home", Path.Combine(dir, "home"));
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("never replaces a key", result.Stderr, StringComparison.Ordinal);
+            Assert.Equal(before, await File.ReadAllTextAsync(key));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Keys_new_writes_a_key_that_keys_show_reads()
     {
         var dir = Directory.CreateTempSubdirectory("shc-keys-").FullName;

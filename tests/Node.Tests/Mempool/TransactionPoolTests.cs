@@ -56,7 +56,7 @@ public sealed class TransactionPoolTests
     {
         var results = _pool.Admit([Transfer(Alice, 0), Transfer(Bob, 0), Transfer(Alice, 1)]);
         Assert.All(results, r => Assert.True(r.Accepted, r.Message));
-        var block = _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue);
+        var block = _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11);
         Assert.Equal([Alice.Address, Bob.Address, Alice.Address], block.Select(t => t.Sender));
         Assert.Equal([0UL, 0UL, 1UL], block.Select(t => t.Nonce));
     }
@@ -119,11 +119,11 @@ public sealed class TransactionPoolTests
     public void In_flight_transactions_are_not_reaped_twice_and_come_back_when_released()
     {
         _pool.Admit([Transfer(Alice, 0), Transfer(Alice, 1)]);
-        Assert.Single(_pool.ReapForBlock(1, 1_000_000, ulong.MaxValue));
-        Assert.Equal(1UL, Assert.Single(_pool.ReapForBlock(10, 1_000_000, ulong.MaxValue)).Nonce);
-        Assert.Empty(_pool.ReapForBlock(10, 1_000_000, ulong.MaxValue));
+        Assert.Single(_pool.ReapForBlock(1, 1_000_000, ulong.MaxValue, 11));
+        Assert.Equal(1UL, Assert.Single(_pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11)).Nonce);
+        Assert.Empty(_pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11));
         _pool.ReleaseInFlight();
-        Assert.Equal(2, _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue).Count);
+        Assert.Equal(2, _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11).Count);
     }
 
     [Fact]
@@ -131,13 +131,13 @@ public sealed class TransactionPoolTests
     {
         var txs = new[] { Transfer(Alice, 0), Transfer(Alice, 1), Transfer(Alice, 2) };
         _pool.Admit(txs);
-        var first = _pool.ReapForBlock(1, 1_000_000, ulong.MaxValue);
+        var first = _pool.ReapForBlock(1, 1_000_000, ulong.MaxValue, 11);
         _chain.Accounts[Alice.Address] = new AccountState(1, new UInt256(990), Hash32.Zero);
         _chain.HeadHeight = 11;
         _pool.OnBlockCommitted(first, 11);
         Assert.Equal(2, _pool.Count);
         Assert.True(_pool.Admit(Transfer(Alice, 3)).Accepted);
-        Assert.Equal([1UL, 2UL, 3UL], _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue).Select(t => t.Nonce));
+        Assert.Equal([1UL, 2UL, 3UL], _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11).Select(t => t.Nonce));
     }
 
     [Fact]
@@ -148,7 +148,37 @@ public sealed class TransactionPoolTests
         var foreign = Verified(Transfer(Alice, 0, value: 99));
         _chain.Accounts[Alice.Address] = new AccountState(1, new UInt256(901), Hash32.Zero);
         _pool.OnBlockCommitted([foreign], 11);
-        Assert.Equal([1UL], _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue).Select(t => t.Nonce));
+        Assert.Equal([1UL], _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11).Select(t => t.Nonce));
+    }
+
+    [Fact]
+    public void Admission_right_after_a_commit_counts_only_what_is_still_pending()
+    {
+        Assert.True(_pool.Admit(Transfer(Alice, 0, value: 600)).Accepted);
+        // The block with nonce 0 is in the store, but the pool has not been told yet.
+        _chain.Accounts[Alice.Address] = new AccountState(1, new UInt256(400), Hash32.Zero);
+        var next = _pool.Admit(Transfer(Alice, 1, value: 300));
+        Assert.True(next.Accepted, next.Message);
+    }
+
+    [Fact]
+    public void A_transaction_committed_as_failed_does_not_hold_its_nonce_in_the_pool()
+    {
+        _pool.Admit([Transfer(Alice, 0), Transfer(Alice, 1)]);
+        // A block from elsewhere included nonce 1 without nonce 0: it failed and used no nonce.
+        var failed = Verified(Transfer(Alice, 1));
+        _pool.OnBlockCommitted([failed], 11);
+        var again = _pool.Admit(Transfer(Alice, 1, value: 11));
+        Assert.True(again.Accepted, again.Message);
+        Assert.Equal([0UL, 1UL], _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 12).Select(t => t.Nonce));
+    }
+
+    [Fact]
+    public void Reaping_leaves_out_expired_transactions_and_what_follows_them_from_the_same_sender()
+    {
+        _pool.Admit([Transfer(Alice, 0, expires: 11), Transfer(Alice, 1, expires: 50), Transfer(Bob, 0, expires: 50)]);
+        var block = _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 12);
+        Assert.Equal([Bob.Address], block.Select(t => t.Sender));
     }
 
     [Fact]
