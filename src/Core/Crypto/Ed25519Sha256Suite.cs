@@ -50,6 +50,33 @@ internal sealed class Ed25519Sha256Suite : CryptoSuite
         }
     }
 
+    public override MessageSigner CreateSigner(ReadOnlySpan<byte> privateKey) => new Signer(ImportPrivate(privateKey));
+
+    private sealed class Signer(Key key) : MessageSigner
+    {
+        public override byte[] Sign(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message)
+        {
+            var length = domain.Length + message.Length;
+            var buffer = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                domain.CopyTo(buffer);
+                message.CopyTo(buffer.AsSpan(domain.Length));
+                return Algorithm.Sign(key, buffer.AsSpan(0, length));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        public override void Dispose()
+        {
+            key.Dispose();
+            base.Dispose();
+        }
+    }
+
     public override bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
         if (signature.Length != SignatureLength || publicKey.Length != PublicKeyLength ||

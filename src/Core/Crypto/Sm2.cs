@@ -83,6 +83,58 @@ public static class Sm2
         }
     }
 
+    /// <summary>A signer with the scalar, (1+d)^-1 and the user hash Z computed once.</summary>
+    internal static MessageSigner CreateSigner(ReadOnlySpan<byte> privateKey) => new PreparedSigner(privateKey);
+
+    private sealed class PreparedSigner : MessageSigner
+    {
+        private readonly BigInteger _d;
+        private readonly BigInteger _inverse;
+        private readonly byte[] _z;
+
+        public PreparedSigner(ReadOnlySpan<byte> privateKey)
+        {
+            _d = ParsePrivate(privateKey);
+            _inverse = _d.Add(BigInteger.One).ModInverse(Domain.N);
+            _z = UserHash(Domain.G.Multiply(_d).Normalize().GetEncoded(false), DefaultUserId);
+        }
+
+        public override byte[] Sign(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message)
+        {
+            var digest = new SM3Digest();
+            digest.BlockUpdate(_z);
+            digest.BlockUpdate(domain);
+            digest.BlockUpdate(message);
+            var eBytes = new byte[32];
+            digest.DoFinal(eBytes);
+            var e = new BigInteger(1, eBytes);
+            var n = Domain.N;
+            while (true)
+            {
+                var k = new BigInteger(256, Random).Mod(n);
+                if (k.SignValue == 0)
+                {
+                    continue;
+                }
+                var x1 = Domain.G.Multiply(k).Normalize().AffineXCoord.ToBigInteger();
+                var r = e.Add(x1).Mod(n);
+                if (r.SignValue == 0 || r.Add(k).Equals(n))
+                {
+                    continue;
+                }
+                var s = _inverse.Multiply(k.Subtract(r.Multiply(_d))).Mod(n);
+                if (s.SignValue == 0)
+                {
+                    continue;
+                }
+                var signature = new byte[64];
+                ToFixed32(r).CopyTo(signature, 0);
+                ToFixed32(s).CopyTo(signature, 32);
+                return signature;
+            }
+        }
+    }
+
     /// <summary>Signs with a caller-chosen nonce k; returns null when k yields a degenerate signature.</summary>
     public static byte[]? SignWithNonce(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, BigInteger k)
     {

@@ -23,6 +23,8 @@ internal sealed class Sm2Sm3Suite : CryptoSuite
     public override byte[] Sign(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message) =>
         Sm2.Sign(privateKey, domain, message);
 
+    public override MessageSigner CreateSigner(ReadOnlySpan<byte> privateKey) => Sm2.CreateSigner(privateKey);
+
     public override bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
         Sm2.Verify(publicKey, Sm2.DefaultUserId, domain, message, signature);
 

@@ -45,7 +45,23 @@ public sealed class KeyFile
     public static KeyFile FromPrivateKey(CryptoSuite suite, byte[] privateKey) =>
         new(suite, privateKey, suite.DerivePublicKey(privateKey));
 
-    public byte[] Sign(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message) => Suite.Sign(_privateKey, domain, message);
+    private MessageSigner? _signer;
+
+    /// <summary>Signs the domain tag followed by the message. Thread-safe; the key is prepared once, on first use.</summary>
+    public byte[] Sign(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message)
+    {
+        var signer = Volatile.Read(ref _signer);
+        if (signer is null)
+        {
+            var created = Suite.CreateSigner(_privateKey);
+            signer = Interlocked.CompareExchange(ref _signer, created, null) ?? created;
+            if (!ReferenceEquals(signer, created))
+            {
+                created.Dispose();
+            }
+        }
+        return signer.Sign(domain, message);
+    }
 
     public void Save(string path)
     {

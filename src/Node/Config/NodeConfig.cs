@@ -102,7 +102,8 @@ public sealed record NodeConfig
         {
             var name = $"SHC_{setting.Section}_{setting.Key}".ToUpperInvariant();
             var value = environment is null ? Environment.GetEnvironmentVariable(name) : environment.TryGetValue(name, out var v) ? v : null;
-            if (!string.IsNullOrEmpty(value))
+            // Set counts, even to the empty string (SHC_METRICS_LISTEN= disables metrics); unset leaves the file's value.
+            if (value is not null)
             {
                 config = setting.Apply(config, value);
             }

@@ -25,6 +25,22 @@ public sealed class CryptoSuiteTests
 
     [Theory]
     [MemberData(nameof(Suites))]
+    public void A_prepared_signer_signs_what_the_suite_verifies(string name)
+    {
+        var suite = CryptoSuite.FromName(name);
+        var key = suite.GeneratePrivateKey();
+        using var signer = suite.CreateSigner(key);
+        for (var i = 0; i < 3; i++)
+        {
+            var message = new[] { (byte)i, (byte)(i * 7) };
+            var signature = signer.Sign(SigningDomain.Vote, message);
+            Assert.True(suite.Verify(suite.DerivePublicKey(key), SigningDomain.Vote, message, signature));
+            Assert.False(suite.Verify(suite.DerivePublicKey(key), SigningDomain.Vote, [.. message, 1], signature));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Suites))]
     public void Malformed_keys_and_signatures_verify_false_without_throwing(string name)
     {
         var suite = CryptoSuite.FromName(name);
