@@ -110,23 +110,33 @@ public sealed class StateTestRunner
                     [.. item.GetProperty("storageKeys").EnumerateArray().Select(k => ParseWord(k.GetString()))]));
             }
         }
-        var gasLimitWord = ParseWord(txJson.GetProperty("gasLimit")[g].GetString());
-        var tx = new EvmTransaction
+        EvmTransaction? tx;
+        string? malformed = null;
+        try
         {
-            Sender = Address.Parse(txJson.GetProperty("sender").GetString()!),
-            To = to,
-            Nonce = (ulong)ParseWord(txJson.GetProperty("nonce").GetString()),
-            GasLimit = ToGas(gasLimitWord),
-            Value = ParseWord(txJson.GetProperty("value")[v].GetString()),
-            Data = Hex.Decode(txJson.GetProperty("data")[d].GetString()!),
-            GasPrice = txJson.TryGetProperty("gasPrice", out var gp) ? ParseWord(gp.GetString()) : UInt256.Zero,
-            MaxFeePerGas = txJson.TryGetProperty("maxFeePerGas", out var mf) ? ParseWord(mf.GetString()) : null,
-            MaxPriorityFeePerGas = txJson.TryGetProperty("maxPriorityFeePerGas", out var mp) ? ParseWord(mp.GetString()) : null,
-            AccessList = accessList,
-        };
-
-        var vm = new VirtualMachine(state, block);
-        var result = new TransactionProcessor(vm).Execute(tx);
+            tx = new EvmTransaction
+            {
+                Sender = Address.Parse(txJson.GetProperty("sender").GetString()!),
+                To = to,
+                Nonce = (ulong)ParseWord(txJson.GetProperty("nonce").GetString()),
+                GasLimit = ToGas(ParseWord(txJson.GetProperty("gasLimit")[g].GetString())),
+                Value = ParseWord(txJson.GetProperty("value")[v].GetString()),
+                Data = Hex.Decode(txJson.GetProperty("data")[d].GetString()!),
+                GasPrice = txJson.TryGetProperty("gasPrice", out var gp) ? ParseWord(gp.GetString()) : UInt256.Zero,
+                MaxFeePerGas = txJson.TryGetProperty("maxFeePerGas", out var mf) ? ParseWord(mf.GetString()) : null,
+                MaxPriorityFeePerGas = txJson.TryGetProperty("maxPriorityFeePerGas", out var mp) ? ParseWord(mp.GetString()) : null,
+                AccessList = accessList,
+            };
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException)
+        {
+            // A field that does not fit its type (a value above 2^256, a nonce above 2^64) cannot be encoded: invalid.
+            tx = null;
+            malformed = "malformed transaction: " + e.Message;
+        }
+        var result = tx is not null
+            ? new TransactionProcessor(new VirtualMachine(state, block)).Execute(tx)
+            : TransactionResult.Invalid(malformed!);
 
         var problems = new List<string>();
         var expectsException = post.TryGetProperty("expectException", out var expected);
