@@ -43,9 +43,9 @@ public static class PrecompileSet
         table[3] = new Ripemd160Precompile();
         table[4] = new IdentityPrecompile();
         table[5] = new ModExpPrecompile();
-        table[6] = new UnsupportedPrecompile();
-        table[7] = new UnsupportedPrecompile();
-        table[8] = new UnsupportedPrecompile();
+        table[6] = new Bn254AddPrecompile();
+        table[7] = new Bn254MulPrecompile();
+        table[8] = new Bn254PairingPrecompile();
         table[9] = new Blake2FPrecompile();
         table[10] = new UnsupportedPrecompile();
         return table;
