@@ -80,6 +80,10 @@ internal sealed class EvmMemory
     public Span<byte> Slice(in UInt256 offset, in UInt256 length) =>
         length.IsZero ? Span<byte>.Empty : _buffer.AsSpan((int)offset.U0, (int)length.U0);
 
+    /// <summary>A view of active memory, valid until this memory next grows or is reset.</summary>
+    public ReadOnlyMemory<byte> AsMemory(in UInt256 offset, in UInt256 length) =>
+        length.IsZero ? ReadOnlyMemory<byte>.Empty : _buffer.AsMemory((int)offset.U0, (int)length.U0);
+
     public UInt256 Load(long offset) => UInt256.ReadBigEndian32(_buffer.AsSpan((int)offset, 32));
 
     public void Store(long offset, in UInt256 value) => value.WriteBigEndian(_buffer.AsSpan((int)offset, 32));

@@ -128,7 +128,7 @@ public sealed class StateTestRunner
                 AccessList = accessList,
             };
         }
-        catch (Exception e) when (e is ArgumentException or OverflowException)
+        catch (Exception e) when (e is ArgumentException or OverflowException or FormatException)
         {
             // A field that does not fit its type (a value above 2^256, a nonce above 2^64) cannot be encoded: invalid.
             tx = null;
@@ -174,6 +174,11 @@ public sealed class StateTestRunner
     public static UInt256 ParseWord(string? text)
     {
         var hex = (text ?? "").Trim();
+        // The fillers mark integers wider than their field as "0x:bigint 0x...".
+        if (hex.StartsWith("0x:bigint ", StringComparison.Ordinal))
+        {
+            hex = hex["0x:bigint ".Length..];
+        }
         if (hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
         {
             hex = hex[2..];

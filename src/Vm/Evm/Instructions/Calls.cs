@@ -56,7 +56,7 @@ internal static class Calls
         var initCode = f.Memory.Slice(offset, length);
         var address = isCreate2 ? ContractAddress.FromSalt(f.Address, salt, initCode) : ContractAddress.FromNonce(f.Address, nonce);
         var message = new Message(isCreate2 ? CallKind.Create2 : CallKind.Create, f.Address, address, address, value,
-            f.Memory.Slice(offset, length).ToArray(), gas, false, f.Depth + 1);
+            f.Memory.AsMemory(offset, length), gas, false, f.Depth + 1);
         var result = vm.ExecuteCreate(message);
         f.Gas += result.GasLeft;
         f.ReturnData = result.Status == EvmStatus.Reverted ? result.Output : ReadOnlyMemory<byte>.Empty;
@@ -136,9 +136,11 @@ internal static class Calls
         return EvmStatus.Running;
     }
 
-    /// <summary>The call's input, copied out of memory: the callee's memory at the same depth may reuse the buffer later.</summary>
-    private static ReadOnlyMemory<byte> ArgsOf(EvmFrame f, in UInt256 offset, in UInt256 length) =>
-        length.IsZero ? ReadOnlyMemory<byte>.Empty : f.Memory.Slice(offset, length).ToArray();
+    /// <summary>
+    /// The call's input as a view of the caller's memory, without copying: the caller's memory cannot change while the
+    /// callee runs (the callee has its own memory, and return data is copied in only after it returns).
+    /// </summary>
+    private static ReadOnlyMemory<byte> ArgsOf(EvmFrame f, in UInt256 offset, in UInt256 length) => f.Memory.AsMemory(offset, length);
 
     public static EvmStatus SelfDestruct(EvmFrame f)
     {
