@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace ShanghaiChain.Vm.Evm.Precompiles;
 
@@ -65,42 +66,45 @@ internal sealed class Blake2FPrecompile : Precompile
 
     private static void Compress(Span<ulong> h, ReadOnlySpan<ulong> m, ulong t0, ulong t1, bool final, uint rounds)
     {
-        Span<ulong> v = stackalloc ulong[16];
-        h.CopyTo(v);
-        Iv.CopyTo(v[8..]);
-        v[12] ^= t0;
-        v[13] ^= t1;
+        // The working vector lives in locals so the JIT keeps it in registers: up to 2^32 - 1 rounds can be requested.
+        ulong v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
+        ulong v8 = Iv[0], v9 = Iv[1], v10 = Iv[2], v11 = Iv[3], v12 = Iv[4] ^ t0, v13 = Iv[5] ^ t1, v14 = Iv[6], v15 = Iv[7];
         if (final)
         {
-            v[14] = ~v[14];
+            v14 = ~v14;
         }
         for (uint r = 0; r < rounds; r++)
         {
             var s = Sigma[r % 10];
-            Mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
-            Mix(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
-            Mix(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
-            Mix(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
-            Mix(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
-            Mix(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
-            Mix(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
-            Mix(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+            Mix(ref v0, ref v4, ref v8, ref v12, m[s[0]], m[s[1]]);
+            Mix(ref v1, ref v5, ref v9, ref v13, m[s[2]], m[s[3]]);
+            Mix(ref v2, ref v6, ref v10, ref v14, m[s[4]], m[s[5]]);
+            Mix(ref v3, ref v7, ref v11, ref v15, m[s[6]], m[s[7]]);
+            Mix(ref v0, ref v5, ref v10, ref v15, m[s[8]], m[s[9]]);
+            Mix(ref v1, ref v6, ref v11, ref v12, m[s[10]], m[s[11]]);
+            Mix(ref v2, ref v7, ref v8, ref v13, m[s[12]], m[s[13]]);
+            Mix(ref v3, ref v4, ref v9, ref v14, m[s[14]], m[s[15]]);
         }
-        for (var i = 0; i < 8; i++)
-        {
-            h[i] ^= v[i] ^ v[i + 8];
-        }
+        h[0] ^= v0 ^ v8;
+        h[1] ^= v1 ^ v9;
+        h[2] ^= v2 ^ v10;
+        h[3] ^= v3 ^ v11;
+        h[4] ^= v4 ^ v12;
+        h[5] ^= v5 ^ v13;
+        h[6] ^= v6 ^ v14;
+        h[7] ^= v7 ^ v15;
     }
 
-    private static void Mix(Span<ulong> v, int a, int b, int c, int d, ulong x, ulong y)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Mix(ref ulong a, ref ulong b, ref ulong c, ref ulong d, ulong x, ulong y)
     {
-        v[a] = v[a] + v[b] + x;
-        v[d] = BitOperations.RotateRight(v[d] ^ v[a], 32);
-        v[c] = v[c] + v[d];
-        v[b] = BitOperations.RotateRight(v[b] ^ v[c], 24);
-        v[a] = v[a] + v[b] + y;
-        v[d] = BitOperations.RotateRight(v[d] ^ v[a], 16);
-        v[c] = v[c] + v[d];
-        v[b] = BitOperations.RotateRight(v[b] ^ v[c], 63);
+        a = a + b + x;
+        d = BitOperations.RotateRight(d ^ a, 32);
+        c += d;
+        b = BitOperations.RotateRight(b ^ c, 24);
+        a = a + b + y;
+        d = BitOperations.RotateRight(d ^ a, 16);
+        c += d;
+        b = BitOperations.RotateRight(b ^ c, 63);
     }
 }
