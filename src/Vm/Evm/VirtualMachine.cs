@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Vm.Evm.Precompiles;
 
@@ -186,7 +187,8 @@ public sealed partial class VirtualMachine
     private unsafe EvmStatus Run(EvmFrame frame)
     {
         var code = frame.Code;
-        var table = _table.Entries;
+        // The table has 256 entries, so any opcode byte indexes it: skip the bounds check.
+        ref var table = ref MemoryMarshal.GetArrayDataReference(_table.Entries);
         while (true)
         {
             var pc = frame.Pc;
@@ -194,7 +196,7 @@ public sealed partial class VirtualMachine
             {
                 return EvmStatus.Stopped;
             }
-            ref readonly var instruction = ref table[code[pc]];
+            ref readonly var instruction = ref Unsafe.Add(ref table, code[pc]);
             if (frame.Sp < instruction.MinStack)
             {
                 return EvmStatus.StackUnderflow;
