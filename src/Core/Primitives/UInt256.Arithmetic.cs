@@ -288,10 +288,7 @@ public readonly partial struct UInt256
             ulong rem = 0;
             for (var i = m - 1; i >= 0; i--)
             {
-                var cur = ((UInt128)rem << 64) | numerator[i];
-                var qd = (ulong)(cur / d);
-                quotient[i] = qd;
-                rem = numerator[i] - qd * d;
+                quotient[i] = DivideTwoByOne(rem, numerator[i], d, out rem);
             }
             remainder[0] = rem;
             return;
@@ -318,19 +315,31 @@ public readonly partial struct UInt256
         var vNext = vn[n - 2];
         for (var j = m - n; j >= 0; j--)
         {
-            var num = ((UInt128)un[j + n] << 64) | un[j + n - 1];
-            var qhat = num / vTop;
-            var rhat = num - qhat * vTop;
-            while (qhat > ulong.MaxValue || qhat * vNext > ((rhat << 64) | un[j + n - 2]))
+            // Estimate the quotient digit from the top two limbs; the remainder invariant keeps un[j+n] <= vTop.
+            ulong qd, rhat;
+            var rhatOverflowed = false;
+            if (un[j + n] >= vTop)
             {
-                qhat--;
-                rhat += vTop;
-                if (rhat > ulong.MaxValue)
+                qd = ulong.MaxValue;
+                rhat = un[j + n - 1] + vTop;
+                rhatOverflowed = rhat < vTop;
+            }
+            else
+            {
+                qd = DivideTwoByOne(un[j + n], un[j + n - 1], vTop, out rhat);
+            }
+            while (!rhatOverflowed)
+            {
+                var productHigh = Math.BigMul(qd, vNext, out var productLow);
+                if (productHigh < rhat || (productHigh == rhat && productLow <= un[j + n - 2]))
                 {
                     break;
                 }
+                qd--;
+                var next = rhat + vTop;
+                rhatOverflowed = next < rhat;
+                rhat = next;
             }
-            var qd = (ulong)qhat;
 
             // Multiply and subtract qd * vn from un[j .. j+n].
             ulong borrow = 0;
@@ -378,5 +387,49 @@ public readonly partial struct UInt256
         {
             remainder[i] = s == 0 ? un[i] : (un[i] >> s) | (un[i + 1] << (64 - s));
         }
+    }
+
+    /// <summary>
+    /// (high·2^64 + low) / divisor for high &lt; divisor, with the remainder: two 64/32 steps on the normalised
+    /// divisor (Hacker's Delight, divlu), much faster than UInt128 division.
+    /// </summary>
+    private static ulong DivideTwoByOne(ulong high, ulong low, ulong divisor, out ulong remainder)
+    {
+        const ulong b = 1UL << 32;
+        var s = BitOperations.LeadingZeroCount(divisor);
+        divisor <<= s;
+        var vn1 = divisor >> 32;
+        var vn0 = divisor & 0xffff_ffff;
+        var un32 = s == 0 ? high : (high << s) | (low >> (64 - s));
+        var un10 = low << s;
+        var un1 = un10 >> 32;
+        var un0 = un10 & 0xffff_ffff;
+
+        var q1 = un32 / vn1;
+        var rhat = un32 - q1 * vn1;
+        while (q1 >= b || q1 * vn0 > b * rhat + un1)
+        {
+            q1--;
+            rhat += vn1;
+            if (rhat >= b)
+            {
+                break;
+            }
+        }
+        var un21 = un32 * b + un1 - q1 * divisor;
+
+        var q0 = un21 / vn1;
+        rhat = un21 - q0 * vn1;
+        while (q0 >= b || q0 * vn0 > b * rhat + un0)
+        {
+            q0--;
+            rhat += vn1;
+            if (rhat >= b)
+            {
+                break;
+            }
+        }
+        remainder = (un21 * b + un0 - q0 * divisor) >> s;
+        return q1 * b + q0;
     }
 }

@@ -34,12 +34,16 @@ internal static class UInt256Generators
         var sized = anyLimbs.SelectMany(_ => bitLength, (v, bits) => UInt256.ShiftRight(v, 256 - bits));
         var small = Gen.Choose(0, 300).Select(i => new UInt256((ulong)i));
         var negativeSmall = Gen.Choose(1, 300).Select(i => UInt256.Negate(new UInt256((ulong)i)));
+        // Limbs at the edges of 64 bits make long division's quotient estimate wrong as often as possible.
+        var edgeLimb = Gen.Elements(0UL, 1UL, 2UL, (1UL << 63) - 1, 1UL << 63, (1UL << 63) + 1, ulong.MaxValue - 1, ulong.MaxValue, 0xffff_ffffUL, 1UL << 32);
+        var structured = Gen.Four(edgeLimb).Select(t => new UInt256(t.Item1, t.Item2, t.Item3, t.Item4));
         return Gen.Frequency(
             (4, anyLimbs),
             (6, sized),
             (2, small),
             (1, negativeSmall),
-            (2, Gen.Elements(Edges)));
+            (2, Gen.Elements(Edges)),
+            (4, structured));
     }
 
     public static ulong Seed =>
