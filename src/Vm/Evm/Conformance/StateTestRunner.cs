@@ -31,6 +31,61 @@ public sealed class StateTestRunner
         _fork = fork;
     }
 
+    /// <summary>Stack for the runner's worker thread: nested calls recurse up to 1,025 frames deep.</summary>
+    public const int WorkerStackBytes = 256 * 1024 * 1024;
+
+    /// <summary>
+    /// Runs a state-test file or every *.json under a folder (in ordinal path order) on a worker thread with a deep
+    /// stack, reporting each case to <paramref name="onResult"/> as it completes.
+    /// </summary>
+    public (int Passed, int Failed, int Skipped) RunPath(string path, Action<StateTestCaseResult>? onResult = null)
+    {
+        var files = Directory.Exists(path)
+            ? Directory.EnumerateFiles(path, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
+            : [path];
+        int passed = 0, failed = 0, skipped = 0;
+        Exception? crash = null;
+        var worker = new Thread(() =>
+        {
+            try
+            {
+                foreach (var file in files)
+                {
+                    foreach (var result in RunFile(file))
+                    {
+                        if (result.Skipped)
+                        {
+                            skipped++;
+                        }
+                        else if (result.Passed)
+                        {
+                            passed++;
+                        }
+                        else
+                        {
+                            failed++;
+                        }
+                        onResult?.Invoke(result);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                crash = e;
+            }
+        }, WorkerStackBytes);
+        worker.Start();
+        worker.Join();
+        if (crash is not null)
+        {
+            throw new InvalidOperationException("the state-test runner failed", crash);
+        }
+        return (passed, failed, skipped);
+    }
+
+    /// <summary>The closing line in the format of geth's <c>evm statetest</c>.</summary>
+    public static string Summary(int passed, int failed) => $"{passed} passed, {failed} failed";
+
     public IEnumerable<StateTestCaseResult> RunFile(string path)
     {
         using var document = JsonDocument.Parse(File.ReadAllBytes(path));

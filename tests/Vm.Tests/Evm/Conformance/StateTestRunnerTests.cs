@@ -61,4 +61,16 @@ public class StateTestRunnerTests
         Assert.False(result.Passed);
         Assert.Contains("expected exception", result.Message);
     }
+
+    [Fact]
+    public void RunPath_counts_every_case_of_a_folder()
+    {
+        var runner = new StateTestRunner(ReferenceStateRoot.Compute);
+        var seen = new List<StateTestCaseResult>();
+        var (passed, failed, skipped) = runner.RunPath(Path.Combine(FixturePaths.GeneralStateTests, "VMTests", "vmLogTest"), seen.Add);
+        Assert.Equal(seen.Count, passed + failed + skipped);
+        Assert.True(passed > 0);
+        Assert.Equal(0, failed);
+        Assert.Equal($"{passed} passed, 0 failed", StateTestRunner.Summary(passed, failed));
+    }
 }
