@@ -390,46 +390,15 @@ public readonly partial struct UInt256
     }
 
     /// <summary>
-    /// (high·2^64 + low) / divisor for high &lt; divisor, with the remainder: two 64/32 steps on the normalised
-    /// divisor (Hacker's Delight, divlu), much faster than UInt128 division.
+    /// (high·2^64 + low) / divisor for high &lt; divisor, with the remainder. UInt128 division by a 64-bit divisor
+    /// compiles to the hardware 128/64 divide on x64; measured faster than the two-step software division (divlu).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong DivideTwoByOne(ulong high, ulong low, ulong divisor, out ulong remainder)
     {
-        const ulong b = 1UL << 32;
-        var s = BitOperations.LeadingZeroCount(divisor);
-        divisor <<= s;
-        var vn1 = divisor >> 32;
-        var vn0 = divisor & 0xffff_ffff;
-        var un32 = s == 0 ? high : (high << s) | (low >> (64 - s));
-        var un10 = low << s;
-        var un1 = un10 >> 32;
-        var un0 = un10 & 0xffff_ffff;
-
-        var q1 = un32 / vn1;
-        var rhat = un32 - q1 * vn1;
-        while (q1 >= b || q1 * vn0 > b * rhat + un1)
-        {
-            q1--;
-            rhat += vn1;
-            if (rhat >= b)
-            {
-                break;
-            }
-        }
-        var un21 = un32 * b + un1 - q1 * divisor;
-
-        var q0 = un21 / vn1;
-        rhat = un21 - q0 * vn1;
-        while (q0 >= b || q0 * vn0 > b * rhat + un0)
-        {
-            q0--;
-            rhat += vn1;
-            if (rhat >= b)
-            {
-                break;
-            }
-        }
-        remainder = (un21 * b + un0 - q0 * divisor) >> s;
-        return q1 * b + q0;
+        var quotient = (ulong)((((UInt128)high << 64) | low) / divisor);
+        // The true remainder is below 2^64, so wrapping 64-bit arithmetic computes it exactly.
+        remainder = low - quotient * divisor;
+        return quotient;
     }
 }
