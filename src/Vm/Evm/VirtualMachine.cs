@@ -75,6 +75,11 @@ public sealed partial class VirtualMachine
             }
             Transfer(m.Caller, m.Recipient, m.Value);
         }
+        else if (m.Kind == CallKind.StaticCall)
+        {
+            // A static call touches its target as a zero-value transfer would (EIP-161 clean-up, as reference clients do).
+            Substate.Touch(m.Recipient);
+        }
 
         CallResult result;
         if (precompile is not null)

@@ -136,6 +136,24 @@ public class CreateAndCallTests
         Assert.Equal(new UInt256(1_000_000_000), _host.State.GetBalance(sender));
     }
 
+    [Fact]
+    public void Staticcall_to_an_empty_account_touches_it_and_the_transaction_removes_it()
+    {
+        var state = _host.State;
+        var sender = Address.Parse("0x00000000000000000000000000000000000a11ce");
+        var empty = Address.Parse("0x00000000000000000000000000000000000000e0");
+        state.Seed(sender, new UInt256(1_000_000_000), 0, [], []);
+        state.Seed(empty, UInt256.Zero, 0, [], []);
+        // STATICCALL(gas, 0xe0, 0, 0, 0, 0).
+        _host.Deploy(EvmTestHost.Contract, "5f5f5f5f" + "60e0" + "5a" + "fa" + "00");
+        var result = new TransactionProcessor(_host.Vm).Execute(new EvmTransaction
+        {
+            Sender = sender, To = EvmTestHost.Contract, GasLimit = 100_000, GasPrice = new UInt256(10),
+        });
+        Assert.Equal(EvmStatus.Stopped, result.Status);
+        Assert.False(state.AccountExists(empty));
+    }
+
     private static UInt256 Instructions(Address address)
     {
         Span<byte> word = stackalloc byte[32];
