@@ -35,6 +35,23 @@ public sealed class CountingSuite(CryptoSuite inner) : CryptoSuite
         return inner.Sign(privateKey, domain, message);
     }
 
+    public override MessageSigner CreateSigner(ReadOnlySpan<byte> privateKey) => new CountingSigner(this, inner.CreateSigner(privateKey));
+
+    private sealed class CountingSigner(CountingSuite suite, MessageSigner inner) : MessageSigner
+    {
+        public override byte[] Sign(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message)
+        {
+            suite.Signs++;
+            return inner.Sign(domain, message);
+        }
+
+        public override void Dispose()
+        {
+            inner.Dispose();
+            base.Dispose();
+        }
+    }
+
     public override bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
         Verifies++;
