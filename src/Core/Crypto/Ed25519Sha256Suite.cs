@@ -35,19 +35,8 @@ internal sealed class Ed25519Sha256Suite : CryptoSuite
 
     public override byte[] Sign(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message)
     {
-        using var key = ImportPrivate(privateKey);
-        var length = domain.Length + message.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            domain.CopyTo(buffer);
-            message.CopyTo(buffer.AsSpan(domain.Length));
-            return Algorithm.Sign(key, buffer.AsSpan(0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var signer = CreateSigner(privateKey);
+        return signer.Sign(domain, message);
     }
 
     public override MessageSigner CreateSigner(ReadOnlySpan<byte> privateKey) => new Signer(ImportPrivate(privateKey));
