@@ -79,13 +79,19 @@ public class StateCommitBenchmarks
         {
             diff.Add(new(_addresses[(start + i) % _addresses.Length], new AccountState(_balance, new UInt256(_balance * 1_000), Hash32.Zero)));
         }
+        CommitDiff(_store, _genesis, diff);
+    }
+
+    /// <summary>Commits an account diff as an empty block on top of the store's head.</summary>
+    internal static void CommitDiff(ChainStore store, GenesisFile genesis, List<KeyValuePair<Address, AccountState>> diff)
+    {
         diff.Sort((a, b) => a.Key.CompareTo(b.Key));
         var block = new SealedBlock(new BlockHeader
         {
-            ChainId = _genesis.ChainId,
-            Height = _store.HeadHeight + 1,
-            ParentHash = ByteString.CopyFrom(_store.HeadHash.ToArray()),
-        }, [], _genesis.Suite);
-        _store.Commit(block, new QuorumCertificate { Height = block.Height }, [], diff);
+            ChainId = genesis.ChainId,
+            Height = store.HeadHeight + 1,
+            ParentHash = ByteString.CopyFrom(store.HeadHash.ToArray()),
+        }, [], genesis.Suite);
+        store.Commit(block, new QuorumCertificate { Height = block.Height }, [], diff);
     }
 }

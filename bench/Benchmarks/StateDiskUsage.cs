@@ -1,13 +1,10 @@
 using System.Diagnostics;
-using Google.Protobuf;
-using ShanghaiChain.Core.Blocks;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Storage;
-using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Benchmarks;
 
@@ -41,14 +38,7 @@ internal static class StateDiskUsage
                         random.NextBytes(bytes);
                         diff.Add(new(new Address(bytes), new AccountState(1, new UInt256(1_000_000_000_000_000_000UL), Hash32.Zero)));
                     }
-                    diff.Sort((a, b) => a.Key.CompareTo(b.Key));
-                    var block = new SealedBlock(new BlockHeader
-                    {
-                        ChainId = genesis.ChainId,
-                        Height = store.HeadHeight + 1,
-                        ParentHash = ByteString.CopyFrom(store.HeadHash.ToArray()),
-                    }, [], genesis.Suite);
-                    store.Commit(block, new QuorumCertificate { Height = block.Height }, [], diff);
+                    StateCommitBenchmarks.CommitDiff(store, genesis, diff);
                 }
             }
             var seconds = watch.Elapsed.TotalSeconds;
