@@ -23,6 +23,9 @@ public sealed class NodeHome(string root)
 
     public string ChainDbDir => Path.Combine(DataDir, "chain");
 
+    /// <summary>The validator's consensus safety record (docs/storage.md).</summary>
+    public string SafetyRecordFile => Path.Combine(DataDir, "safety_record.pb");
+
     public bool IsInitialised => File.Exists(ConfigFile) && File.Exists(GenesisFile);
 
     /// <summary>The home used when none is given: $SHC_HOME, else ~/.shanghaichain.</summary>
