@@ -1,5 +1,6 @@
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Rlp;
 
 namespace ShanghaiChain.Vm.Evm;
 
@@ -9,30 +10,15 @@ public static class ContractAddress
     /// <summary>keccak256(rlp([sender, nonce]))[12..].</summary>
     public static Address FromNonce(in Address sender, ulong nonce)
     {
-        // A private RLP encoding of this one two-item list, to be replaced by src/Core/Rlp once that lands (issue 6).
-        Span<byte> buffer = stackalloc byte[1 + 21 + 9];
-        var n = 1;
-        buffer[n++] = 0x80 + Address.Size;
-        sender.WriteTo(buffer.Slice(n, Address.Size));
-        n += Address.Size;
-        if (nonce == 0)
-        {
-            buffer[n++] = 0x80;
-        }
-        else if (nonce < 0x80)
-        {
-            buffer[n++] = (byte)nonce;
-        }
-        else
-        {
-            var length = 8 - (System.Numerics.BitOperations.LeadingZeroCount(nonce) / 8);
-            buffer[n++] = (byte)(0x80 + length);
-            for (var i = length - 1; i >= 0; i--)
-            {
-                buffer[n++] = (byte)(nonce >> (8 * i));
-            }
-        }
-        buffer[0] = (byte)(0xc0 + n - 1);
+        Span<byte> sender20 = stackalloc byte[Address.Size];
+        sender.WriteTo(sender20);
+        var payload = RlpCodec.LengthOfString(sender20) + RlpCodec.LengthOfUInt64(nonce);
+        Span<byte> buffer = stackalloc byte[RlpCodec.LengthOfList(payload)];
+        var writer = new RlpWriter(buffer);
+        writer.WriteListHeader(payload);
+        writer.WriteString(sender20);
+        writer.WriteUInt64(nonce);
+        var n = writer.Position;
         Span<byte> hash = stackalloc byte[32];
         Keccak256Hasher.Hash(buffer[..n], hash);
         return new Address(hash[12..]);

@@ -68,6 +68,17 @@ public sealed class CliEndToEndTests
     }
 
     [Fact]
+    public async Task Evm_statetest_runs_fixture_files_and_ends_with_the_summary_line()
+    {
+        var folder = Path.Combine(ShanghaiChain.Tests.RepositoryPaths.Fixtures, "ethereum-tests", "GeneralStateTests", "VMTests", "vmBitwiseLogicOperation");
+        var result = await NodeBinary.RunAsync("evm", "statetest", "--quiet", folder);
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        var summary = result.Stdout.Trim().Split('\n')[^1];
+        Assert.Matches(@"^[1-9][0-9]* passed, 0 failed$", summary);
+        Assert.Equal(2, (await NodeBinary.RunAsync("evm", "statetest", "/nonexistent/tests")).ExitCode);
+    }
+
+    [Fact]
     public async Task Init_refuses_to_overwrite_an_existing_home()
     {
         using var chain = new TestChain(CryptoSuite.Ed25519Sha256);

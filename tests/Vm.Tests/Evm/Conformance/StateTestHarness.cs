@@ -15,7 +15,7 @@ internal static class StateTestHarness
         {
             try
             {
-                results = [.. new StateTestRunner(ReferenceStateRoot.Compute).RunFile(path)];
+                results = [.. new StateTestRunner(EthereumStateRoot.Compute).RunFile(path)];
             }
             catch (Exception e)
             {

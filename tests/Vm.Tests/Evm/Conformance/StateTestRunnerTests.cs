@@ -30,7 +30,7 @@ public class StateTestRunnerTests
         File.WriteAllText(path, json);
         try
         {
-            return Assert.Single(new StateTestRunner(ReferenceStateRoot.Compute).RunFile(path));
+            return Assert.Single(new StateTestRunner(EthereumStateRoot.Compute).RunFile(path));
         }
         finally
         {
@@ -65,7 +65,7 @@ public class StateTestRunnerTests
     [Fact]
     public void RunPath_counts_every_case_of_a_folder()
     {
-        var runner = new StateTestRunner(ReferenceStateRoot.Compute);
+        var runner = new StateTestRunner(EthereumStateRoot.Compute);
         var seen = new List<StateTestCaseResult>();
         var (passed, failed, skipped) = runner.RunPath(Path.Combine(FixturePaths.GeneralStateTests, "VMTests", "vmLogTest"), seen.Add);
         Assert.Equal(seen.Count, passed + failed + skipped);
