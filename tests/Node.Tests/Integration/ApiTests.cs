@@ -168,6 +168,50 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
     }
 
     [Fact]
+    public async Task A_subscription_opened_while_blocks_commit_under_load_is_contiguous_with_receipts()
+    {
+        using var client = Client();
+        var key = fixture.Chain.Accounts[3];
+        using var stop = new CancellationTokenSource();
+        var load = Task.Run(async () =>
+        {
+            var nonce = await client.NonceOfAsync(key.Address);
+            while (!stop.IsCancellationRequested)
+            {
+                var batch = new SubmitTransactionsRequest();
+                for (var i = 0; i < 20; i++)
+                {
+                    batch.Transactions.Add(ByteString.CopyFrom(await client.SignTransferAsync(key, Recipient, 1, nonce++)));
+                }
+                await client.Chain.SubmitTransactionsAsync(batch);
+            }
+        });
+        try
+        {
+            var start = (await client.Chain.GetStatusAsync(new GetStatusRequest())).HeadHeight;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            using var stream = client.Chain.SubscribeBlocks(new SubscribeBlocksRequest { FromHeight = Math.Max(1, start - 2), IncludeReceipts = true },
+                cancellationToken: timeout.Token);
+            var expected = Math.Max(1, start - 2);
+            var withTransactions = 0;
+            while (withTransactions < 5 && await stream.ResponseStream.MoveNext(timeout.Token))
+            {
+                var block = stream.ResponseStream.Current;
+                Assert.Equal(expected++, block.Height);
+                Assert.Equal(block.TxIds.Count, block.Receipts.Count);
+                Assert.Equal(block.TxIds, block.Receipts.Select(r => r.TxId));
+                withTransactions += block.TxIds.Count > 0 ? 1 : 0;
+            }
+            Assert.Equal(5, withTransactions);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await load;
+        }
+    }
+
+    [Fact]
     public async Task Health_and_reflection_services_answer()
     {
         using var channel = GrpcChannel.ForAddress(fixture.Node.Url);
