@@ -218,6 +218,32 @@ public sealed class ChainApiService(
         });
     }
 
+    public override Task<ListValidatorsResponse> ListValidators(ListValidatorsRequest request, ServerCallContext context)
+    {
+        // Until governance can change it, the set is the genesis set (epoch 0).
+        var set = genesis.ToValidatorSet();
+        var response = new ListValidatorsResponse
+        {
+            Epoch = 0,
+            Height = committer.Tip.Height,
+            TotalPower = set.TotalPower,
+            QuorumPower = set.QuorumPower,
+            ValidatorSetHash = ByteString.CopyFrom(set.Hash(suite).ToArray()),
+        };
+        for (var i = 0; i < set.Count; i++)
+        {
+            response.Validators.Add(new ValidatorInfo
+            {
+                Index = (uint)i,
+                Name = genesis.Validators[i].Name,
+                Address = ByteString.CopyFrom(set[i].Address.ToArray()),
+                PublicKey = ByteString.CopyFrom(set[i].PublicKey),
+                VotingPower = set[i].VotingPower,
+            });
+        }
+        return Task.FromResult(response);
+    }
+
     public override Task<GetProofResponse> GetProof(GetProofRequest request, ServerCallContext context)
     {
         if (!Address.TryRead(request.Address.Span, out var address))

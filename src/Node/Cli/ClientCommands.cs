@@ -162,6 +162,25 @@ internal static class ClientCommands
         return block;
     }
 
+    public static Command CreateValidators()
+    {
+        var node = CommonOptions.Node();
+        var command = new Command("validators", "List the validator set in force at the head") { node };
+        command.SetAction(async (parse, cancel) =>
+        {
+            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
+            var response = await new ChainService.ChainServiceClient(channel).ListValidatorsAsync(new ListValidatorsRequest(), cancellationToken: cancel);
+            Console.WriteLine($"epoch {response.Epoch} at height {response.Height}: {response.Validators.Count} validator(s), " +
+                $"total power {response.TotalPower}, quorum {response.QuorumPower}");
+            foreach (var v in response.Validators)
+            {
+                Console.WriteLine($"  {v.Index,3}  {Hex.EncodePrefixed(v.Address.Span)}  power {v.VotingPower,-6} {v.Name}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
     public static Command CreateState()
     {
         var state = new Command("state", "Read authenticated state");

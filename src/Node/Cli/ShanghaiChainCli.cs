@@ -30,6 +30,7 @@ public static class ShanghaiChainCli
         root.Add(ClientCommands.CreateAccount());
         root.Add(ClientCommands.CreateBlock());
         root.Add(ClientCommands.CreateState());
+        root.Add(ClientCommands.CreateValidators());
         root.Add(EvmCommands.Create());
 
         var parse = root.Parse(args);

@@ -39,6 +39,11 @@ public sealed class CliEndToEndTests
         Assert.True(before.ExitCode == 0, before.Stdout + before.Stderr);
         Assert.Contains("verified:   absent", before.Stdout, StringComparison.Ordinal);
 
+        var validators = await NodeBinary.RunAsync("validators", "--node", node.Url);
+        Assert.True(validators.ExitCode == 0, validators.Stderr);
+        Assert.Contains("1 validator(s), total power 1, quorum 1", validators.Stdout, StringComparison.Ordinal);
+        Assert.Contains("validator-0", validators.Stdout, StringComparison.Ordinal);
+
         var block = await NodeBinary.RunAsync("block", "show", "1", "--node", node.Url);
         Assert.Equal(0, block.ExitCode);
         Assert.Contains("certificate:  1 signature(s)", block.Stdout, StringComparison.Ordinal);
