@@ -275,45 +275,25 @@ public sealed class ChainApiService(
 
     public override async Task SubscribeBlocks(SubscribeBlocksRequest request, IServerStreamWriter<BlockEvent> responseStream, ServerCallContext context)
     {
-        var cancel = context.CancellationToken;
-        // Register for live blocks first, then replay history up to the head seen at that moment, so no block
-        // falls between the two.
-        using var subscription = feed.Subscribe(config.SubscriberBufferBlocks);
-        var next = request.FromHeight == 0 ? committer.Tip.Height + 1 : request.FromHeight;
-        var head = committer.Tip.Height;
-        while (next <= head)
+        var from = request.FromHeight == 0 ? committer.Tip.Height + 1 : request.FromHeight;
+        var blocks = feed.FollowAsync(from, () => committer.Tip.Height, LoadCommitted, config.SubscriberBufferBlocks, context.CancellationToken);
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            var committed = store.GetCommittedBlock(next)
-                ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"block {next} is missing");
-            await responseStream.WriteAsync(FromStore(committed, request.IncludeReceipts), cancel).ConfigureAwait(false);
-            next++;
-        }
-        await foreach (var block in subscription.Reader.ReadAllAsync(cancel).ConfigureAwait(false))
-        {
-            if (block.Block.Height < next)
+            await foreach (var block in blocks.ConfigureAwait(false))
             {
-                continue;
+                var evt = block.Live is { } live ? FromLive(live, request.IncludeReceipts) : FromStore(block.Stored!, request.IncludeReceipts);
+                await responseStream.WriteAsync(evt, context.CancellationToken).ConfigureAwait(false);
             }
-            if (block.Block.Height > next)
-            {
-                // Blocks committed between the replay and the first live one: read them from the store.
-                while (next < block.Block.Height)
-                {
-                    var committed = store.GetCommittedBlock(next)!;
-                    await responseStream.WriteAsync(FromStore(committed, request.IncludeReceipts), cancel).ConfigureAwait(false);
-                    next++;
-                }
-            }
-            await responseStream.WriteAsync(FromLive(block, request.IncludeReceipts), cancel).ConfigureAwait(false);
-            next++;
         }
-        if (subscription.Overflowed)
+        catch (FollowerOverflowException ex)
         {
             throw ApiErrors.Create(StatusCode.ResourceExhausted, "SUBSCRIBER_TOO_SLOW",
-                $"the subscriber fell more than {config.SubscriberBufferBlocks} blocks behind; resubscribe with from_height = {next}");
+                $"the subscriber fell more than {config.SubscriberBufferBlocks} blocks behind; resubscribe with from_height = {ex.NextHeight}");
         }
     }
+
+    private CommittedBlock LoadCommitted(ulong height) =>
+        store.GetCommittedBlock(height) ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"block {height} is missing");
 
     private BlockEvent FromStore(CommittedBlock committed, bool includeReceipts)
     {

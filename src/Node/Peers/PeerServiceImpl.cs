@@ -10,6 +10,7 @@ namespace ShanghaiChain.Node.Peers;
 public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, BlockCommitter committer) : PeerService.PeerServiceBase
 {
     private const uint MaxBlocksPerCall = 1024;
+    private const int FollowBuffer = 1024;
 
     public override Task<PeerStatus> GetPeerStatus(PeerStatusRequest request, ServerCallContext context)
     {
@@ -26,36 +27,30 @@ public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, BlockCommi
     public override async Task GetBlocks(GetBlocksRequest request, IServerStreamWriter<CommittedBlock> responseStream, ServerCallContext context)
     {
         var cancel = context.CancellationToken;
-        var limit = request.MaxBlocks == 0 || request.MaxBlocks > MaxBlocksPerCall ? MaxBlocksPerCall : request.MaxBlocks;
         var next = Math.Max(1, request.FromHeight);
-        var sent = 0u;
-        // Live blocks are registered before the history is read, so none falls between the two.
-        using var subscription = request.Follow ? feed.Subscribe(1_024) : null;
-        while (next <= committer.Tip.Height && (request.Follow || sent < limit))
+        if (!request.Follow)
         {
-            var block = store.GetCommittedBlock(next) ?? throw new RpcException(new Status(StatusCode.Internal, $"block {next} is missing"));
-            await responseStream.WriteAsync(block, cancel).ConfigureAwait(false);
-            next++;
-            sent++;
-        }
-        if (subscription is null)
-        {
+            var limit = request.MaxBlocks == 0 || request.MaxBlocks > MaxBlocksPerCall ? MaxBlocksPerCall : request.MaxBlocks;
+            for (var sent = 0u; next <= committer.Tip.Height && sent < limit; next++, sent++)
+            {
+                await responseStream.WriteAsync(Load(next), cancel).ConfigureAwait(false);
+            }
             return;
         }
-        await foreach (var live in subscription.Reader.ReadAllAsync(cancel).ConfigureAwait(false))
+        try
         {
-            while (next <= live.Block.Height)
+            await foreach (var block in feed.FollowAsync(next, () => committer.Tip.Height, Load, FollowBuffer, cancel).ConfigureAwait(false))
             {
-                var block = next == live.Block.Height
-                    ? new CommittedBlock { Block = live.Block.Block, Certificate = live.Certificate }
-                    : store.GetCommittedBlock(next)!;
-                await responseStream.WriteAsync(block, cancel).ConfigureAwait(false);
-                next++;
+                var committed = block.Live is { } live ? new CommittedBlock { Block = live.Block.Block, Certificate = live.Certificate } : block.Stored!;
+                await responseStream.WriteAsync(committed, cancel).ConfigureAwait(false);
             }
         }
-        if (subscription.Overflowed)
+        catch (FollowerOverflowException ex)
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"follower too slow; resume from {next}"));
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"follower too slow; resume from {ex.NextHeight}"));
         }
     }
+
+    private CommittedBlock Load(ulong height) =>
+        store.GetCommittedBlock(height) ?? throw new RpcException(new Status(StatusCode.Internal, $"block {height} is missing"));
 }

@@ -5,6 +5,16 @@ using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Pipeline;
 
+/// <summary>One block of a followed chain: read back from the store (history) or handed over live.</summary>
+public readonly record struct FollowedBlock(ulong Height, CommittedBlock? Stored, CommittedBlockInfo? Live);
+
+/// <summary>A follower fell further behind than its buffer; it can resume from <see cref="NextHeight"/>.</summary>
+public sealed class FollowerOverflowException(ulong nextHeight, int capacity)
+    : Exception($"fell more than {capacity} blocks behind; resume from height {nextHeight}")
+{
+    public ulong NextHeight { get; } = nextHeight;
+}
+
 /// <summary>A block as it was committed: what subscribers and receipt waiters are told.</summary>
 public sealed record CommittedBlockInfo(SealedBlock Block, QuorumCertificate Certificate, IReadOnlyList<Hash32> TxIds,
     IReadOnlyList<Receipt> Receipts, ulong CommittedAtMs);
@@ -61,6 +71,42 @@ public sealed class ChainFeed
             _subscriptions.Add(subscription);
         }
         return subscription;
+    }
+
+    /// <summary>
+    /// Committed blocks from <paramref name="from"/> on, in height order with no gap and no repetition: history read
+    /// with <paramref name="load"/> up to the head, then live blocks. The live subscription is taken before the
+    /// history is read, so nothing committed in between is missed. Throws <see cref="FollowerOverflowException"/>
+    /// when the reader falls more than <paramref name="capacity"/> blocks behind.
+    /// </summary>
+    public async IAsyncEnumerable<FollowedBlock> FollowAsync(ulong from, Func<ulong> headHeight, Func<ulong, CommittedBlock> load,
+        int capacity, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var subscription = Subscribe(capacity);
+        var next = from;
+        var head = headHeight();
+        for (; next <= head; next++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new FollowedBlock(next, load(next), null);
+        }
+        await foreach (var live in subscription.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // Blocks committed between the replay and the first live one come from the store.
+            for (; next < live.Block.Height; next++)
+            {
+                yield return new FollowedBlock(next, load(next), null);
+            }
+            if (live.Block.Height == next)
+            {
+                yield return new FollowedBlock(next, null, live);
+                next++;
+            }
+        }
+        if (subscription.Overflowed)
+        {
+            throw new FollowerOverflowException(next, capacity);
+        }
     }
 
     private void Remove(Subscription subscription)

@@ -31,6 +31,57 @@ public sealed class ChainFeedTests
     }
 
     [Fact]
+    public async Task Following_replays_history_then_hands_over_to_live_blocks_without_gap_or_repeat()
+    {
+        var feed = new ChainFeed();
+        ulong head = 3;
+        var loaded = new List<ulong>();
+        CommittedBlock Load(ulong h)
+        {
+            loaded.Add(h);
+            return new CommittedBlock();
+        }
+        var heights = new List<ulong>();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var blocks = feed.FollowAsync(2, () => head, Load, 16, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        // History: 2 and 3 from the store.
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(await blocks.MoveNextAsync());
+            heights.Add(blocks.Current.Height);
+        }
+        // Block 3 arrives live too (committed during the replay) and is skipped; 4 is missed live and read back; 5 is live.
+        feed.Publish(Block(3));
+        feed.Publish(Block(5));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(await blocks.MoveNextAsync());
+            heights.Add(blocks.Current.Height);
+            Assert.Equal(blocks.Current.Height == 5, blocks.Current.Live is not null);
+        }
+        Assert.Equal([2UL, 3UL, 4UL, 5UL], heights);
+        Assert.Equal([2UL, 3UL, 4UL], loaded);
+    }
+
+    [Fact]
+    public async Task A_follower_that_overflows_learns_where_to_resume()
+    {
+        var feed = new ChainFeed();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var blocks = feed.FollowAsync(1, () => 1, _ => new CommittedBlock(), 2, cancel.Token).GetAsyncEnumerator(cancel.Token);
+        // Block 1 from history: the follower is now subscribed but not reading while 2..5 commit.
+        Assert.True(await blocks.MoveNextAsync());
+        for (ulong h = 2; h <= 5; h++)
+        {
+            feed.Publish(Block(h));
+        }
+        Assert.True(await blocks.MoveNextAsync());
+        Assert.True(await blocks.MoveNextAsync());
+        var ex = await Assert.ThrowsAsync<FollowerOverflowException>(async () => await blocks.MoveNextAsync());
+        Assert.Equal(4UL, ex.NextHeight);
+    }
+
+    [Fact]
     public async Task Receipt_waiters_are_completed_by_the_block_that_commits_their_transaction()
     {
         var feed = new ChainFeed();
