@@ -470,6 +470,20 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     /// Commits a block, its certificate, its receipts and its state diff in one synced write batch, and
     /// moves the head. The block must extend the current head.
     /// </summary>
+    /// <summary>
+    /// The state root that committing <paramref name="layers"/> (state diffs of blocks not yet committed, oldest first)
+    /// on top of the head would give, computed without writing anything: what a leader puts in a header whose parent
+    /// is still pending in consensus.
+    /// </summary>
+    public Hash32 ComputeStateRoot(IReadOnlyList<IReadOnlyList<KeyValuePair<Address, AccountState>>> layers)
+    {
+        lock (_commitLock)
+        {
+            ThrowIfFailed();
+            return _state.ComputeRoot(layers);
+        }
+    }
+
     public void Commit(SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts,
         IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff)
     {
@@ -495,6 +509,12 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
             {
                 var receipt = receipts[i];
                 var txId = receipt.TxId.Span;
+                // A transaction already committed in an earlier block (a faulty leader may repeat one; execution fails it
+                // on its used nonce) keeps its first location and receipt: an index entry is never overwritten.
+                if (_db.Get(txId, _txIndex) is not null)
+                {
+                    continue;
+                }
                 batch.Put(txId, StoreKeys.EncodeLocation(block.Height, (uint)i), _txIndex);
                 batch.Put(txId, receipt.ToByteArray(), _receipts);
             }

@@ -23,6 +23,9 @@ internal interface IStateCommitment
     /// </summary>
     Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch);
 
+    /// <summary>The root after applying <paramref name="layers"/> in order, without writing anything.</summary>
+    Hash32 ComputeRoot(IReadOnlyList<IReadOnlyList<KeyValuePair<Address, AccountState>>> layers);
+
     /// <summary>A proof under an older root, reading nodes as they were after <paramref name="height"/>.</summary>
     (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height, ulong head, ReadOptions snapshot);
 
@@ -107,6 +110,30 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         Root = _trie.Commit(new Batch(batch, _store.Family, _keepHistory ? new HistoryRecorder(_db, _store.Family, _history, height, batch) : null));
         _trie.ReleaseCache(CachedLevels);
         return Root;
+    }
+
+    public Hash32 ComputeRoot(IReadOnlyList<IReadOnlyList<KeyValuePair<Address, AccountState>>> layers)
+    {
+        // A separate trie over the committed nodes: the live one is left untouched.
+        var trie = new MerklePatriciaTrie<THasher>(_store, TrieKeyMode.Secure, Root);
+        Span<byte> key = stackalloc byte[Address.Size];
+        Span<byte> value = stackalloc byte[128];
+        foreach (var layer in layers)
+        {
+            foreach (var (address, account) in layer)
+            {
+                address.WriteTo(key);
+                if (account.IsEmpty)
+                {
+                    trie.Delete(key);
+                }
+                else
+                {
+                    trie.Set(key, Encode(account, value));
+                }
+            }
+        }
+        return trie.ComputeRoot();
     }
 
     public byte[][] GetProof(Address address) => _trie.GetProof(address.ToArray());

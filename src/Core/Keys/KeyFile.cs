@@ -36,6 +36,12 @@ public sealed class KeyFile
 
     public Address Address { get; }
 
+    /// <summary>
+    /// A copy of the private key in the suite's encoding, for components that sign on their own (the consensus
+    /// engine). Never logged or sent anywhere.
+    /// </summary>
+    public byte[] ExportPrivateKey() => (byte[])_privateKey.Clone();
+
     public static KeyFile Generate(CryptoSuite suite)
     {
         var privateKey = suite.GeneratePrivateKey();

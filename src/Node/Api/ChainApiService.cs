@@ -220,11 +220,11 @@ public sealed class ChainApiService(
 
     public override Task<ListValidatorsResponse> ListValidators(ListValidatorsRequest request, ServerCallContext context)
     {
-        // Until governance can change it, the set is the genesis set (epoch 0).
+        // Until governance can change it, the set is the genesis set (the first epoch).
         var set = genesis.ToValidatorSet();
         var response = new ListValidatorsResponse
         {
-            Epoch = 0,
+            Epoch = Consensus.ChainEpochs.First,
             Height = committer.Tip.Height,
             TotalPower = set.TotalPower,
             QuorumPower = set.QuorumPower,

@@ -80,7 +80,15 @@ internal static class NodeCommands
         };
         genesis.Save(home.GenesisFile);
         config.Save(home.ConfigFile);
+        WriteFreshSafetyRecord(home);
     }
+
+    /// <summary>
+    /// A new validator's safety record says "nothing signed yet" (epoch 0). Its absence later means an emptied or
+    /// restored data dir, where the validator must not trust its memory (docs/consensus.md, "Restarts").
+    /// </summary>
+    public static void WriteFreshSafetyRecord(NodeHome home) =>
+        new SafetyRecordFile(home.SafetyRecordFile).SaveAsync(new V1.SafetyRecord { Epoch = 0 }, CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     public static Command CreateStart()
     {
@@ -110,29 +118,43 @@ internal static class NodeCommands
 
     public static Command CreateDevnet()
     {
-        var home = new Option<string>("--home") { Description = "Home of the local network", DefaultValueFactory = _ => DefaultDevnetHome };
+        var home = new Option<string>("--home") { Description = "Directory of the local network (one home per node inside)", DefaultValueFactory = _ => DefaultDevnetHome };
         var crypto = CommonOptions.Crypto();
-        var apiListen = CommonOptions.ApiListen();
-        var command = new Command("devnet", "Run a local network on embedded defaults, initialising its home on first use") { home, crypto, apiListen };
+        var validators = new Option<int>("--validators") { Description = "Validators of a new devnet", DefaultValueFactory = _ => NetworkCommands.DevnetValidators };
+        var command = new Command("devnet", "Run a local network of validators as child processes on embedded defaults, creating it on first use; Ctrl-C stops them all")
+        {
+            home, crypto, validators,
+        };
         command.SetAction(async (parse, cancel) =>
         {
-            var nodeHome = new NodeHome(parse.GetValue(home)!);
-            if (!nodeHome.IsInitialised)
+            var root = Path.GetFullPath(parse.GetValue(home)!);
+            if (File.Exists(Path.Combine(root, "config", "node.toml")))
             {
-                var config = new NodeConfig { Moniker = "devnet-0" };
-                if (parse.GetValue(apiListen) is { } listen)
-                {
-                    config = config.With("api", "listen", listen);
-                }
-                Initialise(nodeHome, DefaultChainId, CryptoSuite.FromName(parse.GetValue(crypto)!), config);
-                Console.WriteLine($"initialised a new devnet in {nodeHome.Root}");
+                throw new CliException($"{root} holds a single-node devnet of an older version; remove it to create a {NetworkCommands.DevnetValidators}-validator devnet");
             }
-            var loaded = LoadConfig(nodeHome, parse.GetValue(apiListen), null);
-            var operatorKey = Path.GetRelativePath(Environment.CurrentDirectory, nodeHome.OperatorKeyFile);
+            var homes = Directory.Exists(root)
+                ? [.. Directory.EnumerateDirectories(root, "node*").Select(d => new NodeHome(d)).Where(h => h.IsInitialised).OrderBy(h => h.Root, StringComparer.Ordinal)]
+                : new List<NodeHome>();
+            if (homes.Count == 0)
+            {
+                var count = parse.GetValue(validators);
+                if (count is < 1 or > 16)
+                {
+                    throw new CliUsageException($"--validators must be from 1 to 16 for a devnet, got {count}");
+                }
+                homes = NetworkCommands.Create(root, count, 0, DefaultChainId, CryptoSuite.FromName(parse.GetValue(crypto)!), NetworkCommands.DevnetBasePort);
+                Console.WriteLine($"created a devnet of {count} validators in {root}");
+            }
+            var first = NodeConfig.Load(homes[0].ConfigFile);
+            var operatorKey = Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(root, "operator_key.json"));
+            foreach (var nodeHome in homes)
+            {
+                var config = NodeConfig.Load(nodeHome.ConfigFile);
+                Console.WriteLine($"{config.Moniker}: API {config.ApiListen}, peers {config.P2pListen}, metrics http://{config.MetricsListen}/metrics");
+            }
             Console.WriteLine($"operator key (funded): {operatorKey}");
-            Console.WriteLine($"try: shanghaichain tx transfer --node http://{loaded.ApiListen} --key {operatorKey} --to 0x000000000000000000000000000000000000beef --amount 1000");
-            await RunNodeAsync(nodeHome, loaded, cancel).ConfigureAwait(false);
-            return 0;
+            Console.WriteLine($"try: shanghaichain tx transfer --node http://{first.ApiListen} --key {operatorKey} --to 0x000000000000000000000000000000000000beef --amount 1000");
+            return await NetworkCommands.RunAllAsync(homes, cancel).ConfigureAwait(false);
         });
         return command;
     }

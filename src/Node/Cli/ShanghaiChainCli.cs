@@ -25,6 +25,7 @@ public static class ShanghaiChainCli
         root.Add(NodeCommands.CreateInit());
         root.Add(NodeCommands.CreateStart());
         root.Add(NodeCommands.CreateDevnet());
+        root.Add(NetworkCommands.CreateTestnet());
         root.Add(ClientCommands.CreateStatus());
         root.Add(ClientCommands.CreateTx());
         root.Add(ClientCommands.CreateAccount());

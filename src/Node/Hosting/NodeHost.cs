@@ -4,6 +4,7 @@ using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Api;
 using ShanghaiChain.Node.Config;
+using ShanghaiChain.Node.Consensus;
 using ShanghaiChain.Node.Mempool;
 using ShanghaiChain.Node.Observability;
 using Prometheus;
@@ -29,6 +30,14 @@ public static class NodeHost
         var nodeKey = config.P2pListen.Length > 0 || config.PeerUrls.Count > 0
             ? (File.Exists(home.NodeKeyFile) ? KeyFile.Load(home.NodeKeyFile) : throw new ConfigException($"the peer network needs a node key: {home.NodeKeyFile} is missing"))
             : null;
+        if (validatorKey is not null && nodeKey is null)
+        {
+            // A validator always runs the peer layer; with the peer port off and no peers (a lone validator) nobody
+            // connects, so a throwaway identity serves.
+            nodeKey = genesis.Validators.Count == 1
+                ? KeyFile.Generate(suite)
+                : throw new ConfigException("a validator on a multi-validator chain needs the peer network: set p2p.listen and p2p.peers");
+        }
         if (nodeKey is not null && nodeKey.Suite != suite)
         {
             throw new ConfigException($"the node key is {nodeKey.Suite.Name} but the chain uses {suite.Name}");
@@ -91,16 +100,27 @@ public static class NodeHost
         services.AddSingleton(new BlockExecutor(genesis.Parameters));
         services.AddSingleton<ChainFeed>();
         services.AddSingleton<BlockCommitter>();
+        services.AddSingleton<PendingBlocks>();
+        services.AddSingleton<PeerScores>();
+        services.AddSingleton<CommittedBlockVerifier>();
+        if (nodeKey is not null)
+        {
+            services.AddSingleton<PeerNetwork>();
+            services.AddHostedService(sp => sp.GetRequiredService<PeerNetwork>());
+            services.AddHostedService<TransactionGossip>();
+        }
         if (validatorKey is not null)
         {
-            var validatorKeyHex = Core.Primitives.Hex.Encode(validatorKey.PublicKey);
-            if (genesis.Validators.Count != 1 || !string.Equals(Core.Primitives.Hex.Encode(Core.Primitives.Hex.Decode(genesis.Validators[0].PublicKey)), validatorKeyHex, StringComparison.Ordinal))
+            if (genesis.ToValidatorSet().IndexOf(validatorKey.Address) < 0)
             {
-                throw new ConfigException("this node's validator key is not the single genesis validator; multi-validator consensus is not available in this version");
+                throw new ConfigException($"this node's validator key ({validatorKey.Address}) is not in the genesis validator set; remove {home.ValidatorKeyFile} to run a non-validating node");
             }
             services.AddSingleton(validatorKey);
-            services.AddSingleton(new BlockBuilder(genesis.ChainId, suite, validatorKey.Address, genesis.ToValidatorSet().Hash(suite)));
-            services.AddHostedService<SingleValidatorProducer>();
+            services.AddSingleton(new ValidatorIdentity(validatorKey));
+            services.AddSingleton<ExecutionPipeline>();
+            services.AddSingleton<PayloadValidator>();
+            services.AddSingleton<ConsensusDriver>();
+            services.AddHostedService(sp => sp.GetRequiredService<ConsensusDriver>());
         }
         else if (nodeKey is not null)
         {

@@ -78,8 +78,17 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
         }
     }
 
-    /// <summary>Admits a batch: signatures are checked in parallel, then each transaction is admitted in request order.</summary>
-    public AdmissionResult[] Admit(IReadOnlyList<byte[]> encoded)
+    /// <summary>
+    /// Transactions admitted from this node's clients (not from peers), in admission order: what the node gossips.
+    /// Raised outside the pool's lock.
+    /// </summary>
+    public event Action<IReadOnlyList<VerifiedTransaction>>? LocallyAdmitted;
+
+    /// <summary>
+    /// Admits a batch: signatures are checked in parallel, then each transaction is admitted in request order.
+    /// <paramref name="fromPeer"/> marks gossip from a peer, which is not gossiped again.
+    /// </summary>
+    public AdmissionResult[] Admit(IReadOnlyList<byte[]> encoded, bool fromPeer = false)
     {
         var validations = new TxValidation[encoded.Count];
         if (encoded.Count > 16)
@@ -121,6 +130,18 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
             {
                 _available.TrySetResult();
             }
+        }
+        if (added && !fromPeer && LocallyAdmitted is { } gossip)
+        {
+            var admitted = new List<VerifiedTransaction>();
+            for (var i = 0; i < results.Length; i++)
+            {
+                if (results[i].Accepted)
+                {
+                    admitted.Add(validations[i].Transaction!);
+                }
+            }
+            gossip(admitted);
         }
         return results;
     }
@@ -230,6 +251,64 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
             }
         }
         return taken;
+    }
+
+    /// <summary>The pool's verified copy of a transaction, so a proposal carrying it needs no second signature check.</summary>
+    public bool TryGet(Hash32 id, out VerifiedTransaction tx)
+    {
+        lock (_lock)
+        {
+            if (_byId.TryGetValue(id, out var entry))
+            {
+                tx = entry.Tx;
+                return true;
+            }
+        }
+        tx = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// Marks transactions that a pending (proposed, not yet committed) block carries, so this node's own proposals
+    /// do not repeat them. Unknown ids are ignored.
+    /// </summary>
+    public void MarkInFlight(IEnumerable<Hash32> ids)
+    {
+        lock (_lock)
+        {
+            foreach (var id in ids)
+            {
+                if (_byId.TryGetValue(id, out var entry) && !entry.InFlight)
+                {
+                    entry.InFlight = true;
+                    _inFlight++;
+                }
+            }
+            if (_byId.Count - _inFlight == 0)
+            {
+                _available = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>Returns the transactions of a pending block that will never commit (another branch won) to the proposable set.</summary>
+    public void Release(IEnumerable<Hash32> ids)
+    {
+        lock (_lock)
+        {
+            foreach (var id in ids)
+            {
+                if (_byId.TryGetValue(id, out var entry) && entry.InFlight)
+                {
+                    entry.InFlight = false;
+                    _inFlight--;
+                }
+            }
+            if (_byId.Count - _inFlight > 0)
+            {
+                _available.TrySetResult();
+            }
+        }
     }
 
     /// <summary>Returns in-flight transactions of a proposal that was not committed, so they can be proposed again.</summary>

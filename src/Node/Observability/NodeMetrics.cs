@@ -15,6 +15,7 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _blocks;
     private readonly Counter<long> _transactions;
     private readonly Counter<long> _refused;
+    private readonly Counter<long> _evidence;
     private readonly Histogram<double> _blockInterval;
     private readonly Histogram<long> _blockSize;
     private ulong _lastBlockTimestampMs;
@@ -24,6 +25,7 @@ public sealed class NodeMetrics : IDisposable
         _blocks = _meter.CreateCounter<long>("blocks.committed", description: "Blocks committed by this node");
         _transactions = _meter.CreateCounter<long>("transactions.committed", description: "Transactions committed by this node");
         _refused = _meter.CreateCounter<long>("transactions.refused", description: "Transactions refused at admission, by reason");
+        _evidence = _meter.CreateCounter<long>("consensus.evidence", description: "Equivocations detected (two proposals or votes by one validator in one round)");
         _blockInterval = _meter.CreateHistogram<double>("block.interval", unit: "s", description: "Time between consecutive block timestamps");
         _blockSize = _meter.CreateHistogram<long>("block.transactions", description: "Transactions per committed block");
     }
@@ -47,6 +49,14 @@ public sealed class NodeMetrics : IDisposable
 
     public void ObserveSyncing(Func<long> syncing) =>
         _meter.CreateObservableGauge("sync.syncing", syncing, description: "1 while the node is catching up, else 0");
+
+    public void ObserveConsensus(Func<long> round, Func<long> peers)
+    {
+        _meter.CreateObservableGauge("consensus.round", round, description: "Current consensus round");
+        _meter.CreateObservableGauge("p2p.peers", peers, description: "Peers with a live link");
+    }
+
+    public void EvidenceFound() => _evidence.Add(1);
 
     public void BlockCommitted(ulong timestampMs, int transactions)
     {

@@ -5,6 +5,7 @@ using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Merkle;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Config;
+using ShanghaiChain.Node.Consensus;
 using ShanghaiChain.Node.Hosting;
 using ShanghaiChain.Node.Pipeline;
 using ShanghaiChain.V1;
@@ -23,13 +24,11 @@ public sealed class BlockSyncService(
     PeerCertificate own,
     PeerAdmission admission,
     BlockCommitter committer,
-    TransactionValidator validator,
+    CommittedBlockVerifier verifier,
     SyncState syncState,
     IHostApplicationLifetime lifetime,
     ILogger<BlockSyncService> logger) : BackgroundService
 {
-    private readonly EpochVerifier _verifier = new(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), 0, genesis.ComputeHash(), 0);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -95,16 +94,44 @@ public sealed class BlockSyncService(
 
     private void Apply(CommittedBlock committed, Uri url)
     {
-        var tip = committer.Tip;
-        var block = new SealedBlock(committed.Block, genesis.Suite);
+        var (block, transactions) = verifier.Verify(committed, committer.Tip, url);
+        committer.Commit(block, transactions, committed.Certificate);
+        syncState.ObservePeerHeight(block.Height);
+    }
+}
+
+/// <summary>
+/// Verifies a committed block received from a peer before it is executed: it extends this node's head, its
+/// certificate is valid for the validator set, every transaction is validly signed, and the transaction root matches.
+/// (The parent's state and receipts roots are checked by the committer.)
+/// </summary>
+public sealed class CommittedBlockVerifier(GenesisFile genesis, TransactionValidator validator)
+{
+    private readonly EpochVerifier _verifier = new(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), ChainEpochs.First, genesis.ComputeHash(), 0);
+
+    public (SealedBlock Block, VerifiedTransaction[] Transactions) Verify(CommittedBlock committed, ChainTip tip, Uri source)
+    {
+        if (committed.Block is null || committed.Certificate is null)
+        {
+            throw new InvalidDataException($"a block from {source} lacks its body or certificate");
+        }
+        SealedBlock block;
+        try
+        {
+            block = new SealedBlock(committed.Block, genesis.Suite);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            throw new InvalidDataException($"a block header from {source} does not decode");
+        }
         var qc = committed.Certificate;
         if (block.Header.ChainId != genesis.ChainId || block.Height != tip.Height + 1 || !block.Header.ParentHash.Span.SequenceEqual(tip.Hash.ToArray()))
         {
-            throw new InvalidDataException($"block {block.Height} from {url} does not extend this node's head {tip.Height}");
+            throw new InvalidDataException($"block {block.Height} from {source} does not extend this node's head {tip.Height}");
         }
-        if (qc is null || qc.Height != block.Height || !qc.BlockHash.Span.SequenceEqual(block.Hash.ToArray()) || !_verifier.VerifyQuorumCertificate(qc))
+        if (qc.Height != block.Height || !qc.BlockHash.Span.SequenceEqual(block.Hash.ToArray()) || !_verifier.VerifyQuorumCertificate(qc))
         {
-            throw new InvalidDataException($"block {block.Height} from {url} does not carry a valid certificate");
+            throw new InvalidDataException($"block {block.Height} from {source} does not carry a valid certificate");
         }
         var transactions = new VerifiedTransaction[committed.Block.Transactions.Count];
         var failures = 0;
@@ -119,15 +146,14 @@ public sealed class BlockSyncService(
         });
         if (failures > 0)
         {
-            throw new InvalidDataException($"block {block.Height} from {url} holds {failures} invalid transaction(s)");
+            throw new InvalidDataException($"block {block.Height} from {source} holds {failures} invalid transaction(s)");
         }
         var txRoot = BinaryMerkleTree.ComputeRoot(genesis.Suite, transactions.Select(t => t.Id).ToList());
         if (!block.Header.TxRoot.Span.SequenceEqual(txRoot.ToArray()))
         {
-            throw new InvalidDataException($"block {block.Height} from {url} has a transaction root that does not match its transactions");
+            throw new InvalidDataException($"block {block.Height} from {source} has a transaction root that does not match its transactions");
         }
-        committer.Commit(block, transactions, qc);
-        syncState.ObservePeerHeight(block.Height);
+        return (block, transactions);
     }
 }
 

@@ -7,7 +7,7 @@ namespace ShanghaiChain.Node.Peers;
 /// Authenticates every call on the peer service before it runs: the caller's TLS certificate must be bound to an
 /// admitted node key. Answers with this node's own identity in the response headers so the caller can check it too.
 /// </summary>
-public sealed class PeerAuthInterceptor(PeerAdmission admission, PeerCertificate own, ILogger<PeerAuthInterceptor> logger) : Interceptor
+public sealed class PeerAuthInterceptor(PeerAdmission admission, PeerCertificate own, PeerScores scores, ILogger<PeerAuthInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
@@ -23,6 +23,26 @@ public sealed class PeerAuthInterceptor(PeerAdmission admission, PeerCertificate
         await continuation(request, responseStream, context).ConfigureAwait(false);
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context).ConfigureAwait(false);
+        return await continuation(requestStream, context).ConfigureAwait(false);
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context).ConfigureAwait(false);
+        await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+    }
+
+    /// <summary>The authenticated node identity (hex node key) of the caller, set before any handler runs.</summary>
+    public static string IdentityOf(ServerCallContext context) =>
+        context.UserState.TryGetValue(IdentityKey, out var identity) ? (string)identity : throw new InvalidOperationException("call was not authenticated");
+
+    private const string IdentityKey = "shc-peer-identity";
+
     private async Task AuthenticateAsync(ServerCallContext context)
     {
         var certificate = context.GetHttpContext().Connection.ClientCertificate;
@@ -31,6 +51,12 @@ public sealed class PeerAuthInterceptor(PeerAdmission admission, PeerCertificate
             logger.LogWarning("refused peer {Peer}: {Reason}", context.Peer, reason);
             throw new RpcException(new Status(StatusCode.PermissionDenied, "not an admitted node: " + reason));
         }
+        if (scores.IsBanned(identity, out var until))
+        {
+            logger.LogWarning("refused peer {Identity}: banned until {Until:O} for invalid messages", identity, until);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"banned until {until:O} for sending invalid messages"));
+        }
+        context.UserState[IdentityKey] = identity;
         await context.WriteResponseHeadersAsync(new Metadata
         {
             { PeerCertificate.KeyHeader, own.IdentityHex },

@@ -56,20 +56,35 @@ public sealed class PeerClient : IDisposable
         { PeerCertificate.BindingHeader, Hex.Encode(_own.Binding) },
     };
 
-    /// <summary>Throws unless the response headers prove the server is an admitted node bound to the TLS certificate seen.</summary>
-    public void VerifyServer(Metadata responseHeaders)
+    /// <summary>
+    /// Throws unless the response headers prove the server is an admitted node bound to the TLS certificate seen;
+    /// returns its identity (node key, hex).
+    /// </summary>
+    public string VerifyServer(Metadata responseHeaders)
     {
-        if (!_admission.Check(responseHeaders, _serverCertificate, out _, out var reason))
+        if (!_admission.Check(responseHeaders, _serverCertificate, out var identity, out var reason))
         {
             throw new PeerRefusedException($"peer {_url} is not an admitted node: {reason}");
         }
+        return identity;
     }
 
     public async Task<PeerStatus> GetStatusAsync(CancellationToken cancel)
     {
         using var call = Client.GetPeerStatusAsync(new PeerStatusRequest(), Headers, cancellationToken: cancel);
-        VerifyServer(await call.ResponseHeadersAsync.ConfigureAwait(false));
+        ServerIdentity = VerifyServer(await call.ResponseHeadersAsync.ConfigureAwait(false));
         return await call.ResponseAsync.ConfigureAwait(false);
+    }
+
+    /// <summary>The server's node identity once a call has verified it.</summary>
+    public string? ServerIdentity { get; private set; }
+
+    /// <summary>A block by hash, committed or pending at the peer; null when the peer does not know it.</summary>
+    public async Task<Block?> GetBlockByHashAsync(ReadOnlyMemory<byte> hash, CancellationToken cancel)
+    {
+        using var call = Client.GetBlockByHashAsync(new GetBlockByHashRequest { BlockHash = Google.Protobuf.ByteString.CopyFrom(hash.Span) }, Headers, cancellationToken: cancel);
+        ServerIdentity = VerifyServer(await call.ResponseHeadersAsync.ConfigureAwait(false));
+        return (await call.ResponseAsync.ConfigureAwait(false)).Block;
     }
 
     public void Dispose() => _channel.Dispose();

@@ -1,13 +1,19 @@
 using Google.Protobuf;
 using Grpc.Core;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Node.Consensus;
 using ShanghaiChain.Node.Pipeline;
 using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Peers;
 
-/// <summary>The peer service: head status and committed blocks with certificates for nodes that sync.</summary>
-public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, BlockCommitter committer) : PeerService.PeerServiceBase
+/// <summary>
+/// The peer service: head status, committed blocks with certificates for nodes that sync, blocks by hash (committed or
+/// pending in consensus), and the long-lived Connect link. Every call is authenticated first by <see cref="PeerAuthInterceptor"/>.
+/// </summary>
+public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, BlockCommitter committer, PendingBlocks pending, PeerNetwork network,
+    ValidatorIdentity? validator = null) : PeerService.PeerServiceBase
 {
     private const uint MaxBlocksPerCall = 1024;
     private const int FollowBuffer = 1024;
@@ -21,8 +27,31 @@ public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, BlockCommi
             GenesisHash = ByteString.CopyFrom(store.GenesisHash.ToArray()),
             HeadHeight = tip.Height,
             HeadHash = ByteString.CopyFrom(tip.Hash.ToArray()),
+            ValidatorAddress = validator is null ? ByteString.Empty : ByteString.CopyFrom(validator.Key.Address.ToArray()),
         });
     }
+
+    public override Task<GetBlockByHashResponse> GetBlockByHash(GetBlockByHashRequest request, ServerCallContext context)
+    {
+        if (request.BlockHash.Length != Hash32.Size)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "block_hash must be 32 bytes"));
+        }
+        var hash = new Hash32(request.BlockHash.Span);
+        var response = new GetBlockByHashResponse();
+        if (pending.TryGet(hash, out var block))
+        {
+            response.Block = block.Block.Block;
+        }
+        else if (store.GetHeightByHash(hash) is { } height && store.GetCommittedBlock(height) is { } committed)
+        {
+            response.Block = committed.Block;
+        }
+        return Task.FromResult(response);
+    }
+
+    public override Task Connect(IAsyncStreamReader<PeerMessage> requestStream, IServerStreamWriter<PeerMessage> responseStream, ServerCallContext context) =>
+        network.ServeAsync(PeerAuthInterceptor.IdentityOf(context), requestStream, responseStream, context.CancellationToken);
 
     public override async Task GetBlocks(GetBlocksRequest request, IServerStreamWriter<CommittedBlock> responseStream, ServerCallContext context)
     {

@@ -12,6 +12,12 @@ using ShanghaiChain.Vm.Execution;
 namespace ShanghaiChain.Node.Pipeline;
 
 /// <summary>
+/// What a new block extends: the parent's height, hash, timestamp and certificate, and the results of executing
+/// it (state root and receipts root), which the new block's header carries.
+/// </summary>
+public sealed record ChainTip(ulong Height, Hash32 Hash, ulong TimestampMs, QuorumCertificate? Certificate, Hash32 StateRoot, Hash32 ReceiptsRoot);
+
+/// <summary>
 /// The execute and commit steps of the pipeline: runs a block whose order is final, writes it with its
 /// certificate, receipts and state diff in one synced batch, then tells the mempool and the feed. Whoever
 /// decides the order (single-validator producer, BFT engine, block sync) hands blocks to this one place.
@@ -47,11 +53,18 @@ public sealed class BlockCommitter
 
     public long CommittedTransactions { get; private set; }
 
-    public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate)
+    /// <summary>What a block executes in: height, hash, time and proposer, nothing else.</summary>
+    public static BlockContext ContextOf(SealedBlock block) =>
+        new(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span));
+
+    /// <summary>
+    /// Executes (unless <paramref name="executed"/> holds this block's result, computed on exactly the committed head as
+    /// its parent state) and commits a block whose order is final.
+    /// </summary>
+    public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate, ExecutionResult? executed = null)
     {
         CheckParentResults(block);
-        var context = new BlockContext(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span));
-        var result = _executor.Execute(_store, context, transactions);
+        var result = executed ?? _executor.Execute(_store, ContextOf(block), transactions);
         _store.Commit(block, certificate, result.Receipts, result.StateDiff);
 
         var txIds = new Hash32[transactions.Count];
@@ -87,7 +100,7 @@ public sealed class BlockCommitter
         }
     }
 
-    private Hash32 ReceiptsRoot(IReadOnlyList<Receipt> receipts)
+    public Hash32 ReceiptsRoot(IReadOnlyList<Receipt> receipts)
     {
         var hashes = new Hash32[receipts.Count];
         for (var i = 0; i < hashes.Length; i++)

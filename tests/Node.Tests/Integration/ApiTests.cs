@@ -126,7 +126,7 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
         using var client = Client();
         await WaitForHeightAsync(client, 3);
         var genesis = GenesisFile.Load(fixture.Chain.Home.GenesisFile);
-        var verifier = new EpochVerifier(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), 0, genesis.ComputeHash(), 0);
+        var verifier = new EpochVerifier(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), 1, genesis.ComputeHash(), 0);
         var parent = genesis.ComputeHash();
         for (ulong height = 1; height <= 3; height++)
         {

@@ -163,6 +163,8 @@ public sealed class CliEndToEndTests
         {
             await node.KillAsync();
         }
+        // The second home's data dir holds only its fresh safety record: replace it with the first chain's.
+        Directory.Delete(second.Home.DataDir, recursive: true);
         Directory.Move(first.Home.DataDir, second.Home.DataDir);
         var result = await NodeBinary.RunAsync("start", "--home", second.Home.Root);
         Assert.Equal(1, result.ExitCode);

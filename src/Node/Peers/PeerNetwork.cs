@@ -1,0 +1,328 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Grpc.Core;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Node.Config;
+using ShanghaiChain.Node.Hosting;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Node.Peers;
+
+/// <summary>How a received frame was judged by its handler.</summary>
+public enum PeerVerdict
+{
+    Accepted,
+
+    /// <summary>Well-formed but invalid (bad signature, bad payload): the peer is scored down and disconnected.</summary>
+    Invalid,
+
+    /// <summary>Not a frame of the protocol at all: the peer is scored down harder and disconnected.</summary>
+    Malformed,
+}
+
+/// <summary>One live stream to a peer (dialled by us or accepted from it); frames to send wait in a bounded queue.</summary>
+public sealed class PeerLink
+{
+    // Bounded so a stalled peer costs bounded memory. The oldest frames go first: consensus recovers lost messages by
+    // re-sending timeouts and sync info, and gossip only speeds things up.
+    private readonly Channel<PeerMessage> _outbox = Channel.CreateBounded<PeerMessage>(
+        new BoundedChannelOptions(8192) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
+
+    internal PeerLink(string identity, bool outbound, Uri? url, DateTimeOffset since)
+    {
+        Identity = identity;
+        Outbound = outbound;
+        Url = url;
+        Since = since;
+    }
+
+    /// <summary>The peer's node identity (hex node key).</summary>
+    public string Identity { get; }
+
+    public bool Outbound { get; }
+
+    public Uri? Url { get; }
+
+    public DateTimeOffset Since { get; }
+
+    /// <summary>The validator the peer says it runs (from its Hello): a routing hint, never trusted for validity.</summary>
+    public Address? ValidatorAddress { get; internal set; }
+
+    public ulong PeerHeadHeight { get; internal set; }
+
+    public long FramesReceived;
+    public long FramesSent;
+
+    internal ChannelReader<PeerMessage> Outbox => _outbox.Reader;
+
+    internal bool Send(PeerMessage message) => _outbox.Writer.TryWrite(message);
+
+    internal void Close() => _outbox.Writer.TryComplete();
+}
+
+/// <summary>A snapshot of one connected peer, for the API and the CLI.</summary>
+public sealed record PeerSnapshot(string Identity, Address? ValidatorAddress, bool Outbound, string? Url, DateTimeOffset Since,
+    ulong HeadHeight, long FramesReceived, long FramesSent, int Score);
+
+/// <summary>
+/// The node's links to its peers: dials every configured peer (reconnecting with capped backoff), accepts inbound
+/// links on the peer service, and sends consensus messages and transaction batches over them. Two nodes that both
+/// list each other hold two links; sends to a peer use one of them, and frames arriving on either are processed
+/// (consensus deduplicates). What is validated where: the TLS binding and admission in <see cref="PeerAuthInterceptor"/>
+/// (inbound) and <see cref="PeerClient"/> (outbound); frame shape here (a Hello first, exactly one body per frame);
+/// frame contents by <see cref="Handler"/> (signatures, payloads).
+/// </summary>
+public sealed class PeerNetwork(
+    NodeConfig config,
+    GenesisFile genesis,
+    PeerCertificate own,
+    PeerAdmission admission,
+    PeerScores scores,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<PeerNetwork> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<PeerLink, byte> _links = new();
+    private readonly byte[] _genesisHash = genesis.ComputeHash().ToArray();
+
+    /// <summary>Judges and consumes each received frame other than Hello; set before the host starts.</summary>
+    public Func<PeerLink, PeerMessage, PeerVerdict>? Handler { get; set; }
+
+    /// <summary>Called when a peer's Hello arrives (e.g. to send it sync info); set before the host starts.</summary>
+    public Action<PeerLink>? Connected { get; set; }
+
+    /// <summary>The validator address this node announces (null when it runs none).</summary>
+    public Address? OwnValidator { get; set; }
+
+    /// <summary>This node's head height as announced in Hello.</summary>
+    public Func<ulong> HeadHeight { get; set; } = () => 0;
+
+    public IReadOnlyList<PeerSnapshot> Snapshot() =>
+        [.. _links.Keys
+            .GroupBy(l => l.Identity)
+            .Select(g => g.OrderBy(l => l.Since).First())
+            .Select(l => new PeerSnapshot(l.Identity, l.ValidatorAddress, l.Outbound, l.Url?.ToString(), l.Since, l.PeerHeadHeight,
+                Interlocked.Read(ref l.FramesReceived), Interlocked.Read(ref l.FramesSent), scores.ScoreOf(l.Identity)))
+            .OrderBy(p => p.Identity, StringComparer.Ordinal)];
+
+    /// <summary>Number of distinct peers with at least one live link.</summary>
+    public int ConnectedPeers => _links.Keys.Select(l => l.Identity).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>Sends to every connected peer (one link each).</summary>
+    public void Broadcast(PeerMessage message)
+    {
+        foreach (var link in PreferredLinks())
+        {
+            link.Send(message);
+        }
+    }
+
+    /// <summary>Sends to the peer running this validator; falls back to everyone when no link names it.</summary>
+    public void SendToValidator(Address validator, PeerMessage message)
+    {
+        foreach (var link in PreferredLinks())
+        {
+            if (link.ValidatorAddress == validator)
+            {
+                link.Send(message);
+                return;
+            }
+        }
+        Broadcast(message);
+    }
+
+    /// <summary>Links to peers, oldest first per identity: the ones to send on.</summary>
+    private IEnumerable<PeerLink> PreferredLinks() =>
+        _links.Keys.GroupBy(l => l.Identity).Select(g => g.OrderBy(l => l.Since).First());
+
+    /// <summary>Peer URLs to try for requests (block fetches): the configured ones.</summary>
+    public IReadOnlyList<Uri> PeerUrls => config.PeerUrls;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await lifetime.WaitForStartedAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        await Task.WhenAll(config.PeerUrls.Select(url => DialLoopAsync(url, stoppingToken))).ConfigureAwait(false);
+    }
+
+    private async Task DialLoopAsync(Uri url, CancellationToken stop)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (!stop.IsCancellationRequested)
+        {
+            var wasConnected = false;
+            try
+            {
+                using var client = new PeerClient(url, own, admission);
+                var status = await client.GetStatusAsync(stop).ConfigureAwait(false);
+                if (client.ServerIdentity == own.IdentityHex)
+                {
+                    logger.LogInformation("peer {Peer} is this node itself; not dialling it", url);
+                    return;
+                }
+                if (status.ChainId != genesis.ChainId || !status.GenesisHash.Span.SequenceEqual(_genesisHash))
+                {
+                    throw new PeerRefusedException($"peer {url} is on chain '{status.ChainId}' with another genesis");
+                }
+                if (scores.IsBanned(client.ServerIdentity!, out _))
+                {
+                    throw new PeerRefusedException($"peer {url} is banned for sending invalid messages");
+                }
+                using var call = client.Client.Connect(client.Headers, cancellationToken: stop);
+                var identity = client.VerifyServer(await call.ResponseHeadersAsync.ConfigureAwait(false));
+                var link = new PeerLink(identity, outbound: true, url, time.GetUtcNow());
+                wasConnected = true;
+                backoff = TimeSpan.FromMilliseconds(100);
+                await RunLinkAsync(link, call.RequestStream, call.ResponseStream, stop).ConfigureAwait(false);
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidOperationException)
+            {
+                logger.Log(wasConnected ? LogLevel.Information : LogLevel.Debug, "link to {Peer} down: {Reason}", url, ex.Message);
+            }
+            try
+            {
+                await Task.Delay(backoff, time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            backoff = TimeSpan.FromMilliseconds(Math.Min(5_000, backoff.TotalMilliseconds * 2));
+        }
+    }
+
+    /// <summary>Serves an inbound Connect call from an authenticated peer until either side ends it.</summary>
+    public async Task ServeAsync(string identity, IAsyncStreamReader<PeerMessage> incoming, IServerStreamWriter<PeerMessage> outgoing, CancellationToken cancel)
+    {
+        var link = new PeerLink(identity, outbound: false, null, time.GetUtcNow());
+        await RunLinkAsync(link, outgoing, incoming, cancel).ConfigureAwait(false);
+    }
+
+    private async Task RunLinkAsync(PeerLink link, IAsyncStreamWriter<PeerMessage> writer, IAsyncStreamReader<PeerMessage> reader, CancellationToken cancel)
+    {
+        using var linkCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        link.Send(new PeerMessage
+        {
+            Hello = new Hello
+            {
+                ValidatorAddress = OwnValidator is { } v ? ByteString.CopyFrom(v.ToArray()) : ByteString.Empty,
+                HeadHeight = HeadHeight(),
+            },
+        });
+        var sending = SendLoopAsync(link, writer, linkCancel.Token);
+        _links[link] = 0;
+        try
+        {
+            await ReceiveLoopAsync(link, reader, linkCancel.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _links.TryRemove(link, out _);
+            link.Close();
+            await linkCancel.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await sending.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or RpcException or IOException or InvalidOperationException)
+            {
+                // The stream is gone either way.
+            }
+        }
+    }
+
+    private static async Task SendLoopAsync(PeerLink link, IAsyncStreamWriter<PeerMessage> writer, CancellationToken cancel)
+    {
+        await foreach (var message in link.Outbox.ReadAllAsync(cancel).ConfigureAwait(false))
+        {
+            await writer.WriteAsync(message, cancel).ConfigureAwait(false);
+            Interlocked.Increment(ref link.FramesSent);
+        }
+    }
+
+    private async Task ReceiveLoopAsync(PeerLink link, IAsyncStreamReader<PeerMessage> reader, CancellationToken cancel)
+    {
+        var helloSeen = false;
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await reader.MoveNext(cancel).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidProtocolBufferException || (ex is RpcException rpc && rpc.StatusCode == StatusCode.Internal && !cancel.IsCancellationRequested))
+            {
+                // A frame that does not parse as a PeerMessage (or breaks gRPC framing).
+                Punish(link, PeerVerdict.Malformed, "unparsable frame: " + ex.Message);
+                return;
+            }
+            if (!more)
+            {
+                return;
+            }
+            Interlocked.Increment(ref link.FramesReceived);
+            var message = reader.Current;
+            PeerVerdict verdict;
+            string reason;
+            if (message.BodyCase == PeerMessage.BodyOneofCase.Hello)
+            {
+                (verdict, reason) = helloSeen ? (PeerVerdict.Malformed, "second Hello") : AcceptHello(link, message.Hello);
+                helloSeen = true;
+            }
+            else if (!helloSeen)
+            {
+                (verdict, reason) = (PeerVerdict.Malformed, "first frame is not a Hello");
+            }
+            else if (message.BodyCase == PeerMessage.BodyOneofCase.None ||
+                     (message.BodyCase == PeerMessage.BodyOneofCase.Consensus && message.Consensus.BodyCase == ConsensusMessage.BodyOneofCase.None))
+            {
+                (verdict, reason) = (PeerVerdict.Malformed, "empty frame");
+            }
+            else
+            {
+                verdict = Handler?.Invoke(link, message) ?? PeerVerdict.Accepted;
+                reason = $"invalid {message.BodyCase} frame";
+            }
+            if (verdict != PeerVerdict.Accepted)
+            {
+                Punish(link, verdict, reason);
+                return;
+            }
+        }
+    }
+
+    private (PeerVerdict, string) AcceptHello(PeerLink link, Hello hello)
+    {
+        if (hello.ValidatorAddress.Length != 0 && hello.ValidatorAddress.Length != Address.Size)
+        {
+            return (PeerVerdict.Malformed, "Hello with a malformed validator address");
+        }
+        link.ValidatorAddress = hello.ValidatorAddress.Length == Address.Size ? new Address(hello.ValidatorAddress.Span) : null;
+        link.PeerHeadHeight = hello.HeadHeight;
+        logger.LogInformation("peer {Identity} connected ({Direction}{Validator})", Short(link.Identity), link.Outbound ? "outbound" : "inbound",
+            link.ValidatorAddress is { } v ? ", validator " + v : "");
+        Connected?.Invoke(link);
+        return (PeerVerdict.Accepted, "");
+    }
+
+    private void Punish(PeerLink link, PeerVerdict verdict, string reason)
+    {
+        var banned = scores.Penalize(link.Identity, verdict == PeerVerdict.Malformed ? PeerScores.MalformedPenalty : PeerScores.InvalidPenalty);
+        logger.LogWarning("disconnecting peer {Identity}: {Reason}{Banned}", Short(link.Identity), reason, banned ? " (banned)" : "");
+    }
+
+    private static string Short(string identity) => identity.Length > 16 ? identity[..16] : identity;
+}
