@@ -133,7 +133,12 @@ public static class NodeHost
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
             o.MaxSendMessageSize = 64 * 1024 * 1024;
-        }).AddServiceOptions<PeerServiceImpl>(o => o.Interceptors.Add<PeerAuthInterceptor>());
+        }).AddServiceOptions<PeerServiceImpl>(o =>
+        {
+            o.Interceptors.Add<PeerAuthInterceptor>();
+            // One peer frame holds at most a proposal of a full block; anything larger is refused before it is parsed.
+            o.MaxReceiveMessageSize = genesis.Parameters.MaxBlockBytes + (1 << 20);
+        });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<ChainHealthCheck>("chain");
 

@@ -72,7 +72,13 @@ public sealed class PeerClient : IDisposable
     public async Task<PeerStatus> GetStatusAsync(CancellationToken cancel)
     {
         using var call = Client.GetPeerStatusAsync(new PeerStatusRequest(), Headers, cancellationToken: cancel);
-        ServerIdentity = VerifyServer(await call.ResponseHeadersAsync.ConfigureAwait(false));
+        var headers = await call.ResponseHeadersAsync.ConfigureAwait(false);
+        if (!_admission.Check(headers, _serverCertificate, out _, out _))
+        {
+            // A server that refused the call (e.g. PERMISSION_DENIED) sends no identity: surface its status first.
+            await call.ResponseAsync.ConfigureAwait(false);
+        }
+        ServerIdentity = VerifyServer(headers);
         return await call.ResponseAsync.ConfigureAwait(false);
     }
 

@@ -263,10 +263,17 @@ public sealed class PeerNetwork(
             {
                 more = await reader.MoveNext(cancel).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is InvalidProtocolBufferException || (ex is RpcException rpc && rpc.StatusCode == StatusCode.Internal && !cancel.IsCancellationRequested))
+            catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException ||
+                                       (ex is RpcException rpc && rpc.StatusCode is StatusCode.Internal or StatusCode.ResourceExhausted))
             {
-                // A frame that does not parse as a PeerMessage (or breaks gRPC framing).
-                Punish(link, PeerVerdict.Malformed, "unparsable frame: " + ex.Message);
+                // A frame that does not parse as a PeerMessage, is over the size cap, or breaks gRPC framing.
+                Punish(link, PeerVerdict.Malformed, $"unparsable frame ({ex.GetType().Name}: {ex.Message})");
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or RpcException or InvalidOperationException)
+            {
+                // The connection went away: not misbehaviour.
+                logger.LogDebug("link to peer {Identity} closed: {Reason}", Short(link.Identity), ex.Message);
                 return;
             }
             if (!more)
