@@ -244,6 +244,26 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
         Assert.True(ulong.Parse(height.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) >= 2, height);
         Assert.Contains("# TYPE shanghaichain_node_block_interval histogram", text, StringComparison.Ordinal);
         Assert.Contains("shanghaichain_node_mempool_size ", text, StringComparison.Ordinal);
+        Assert.Contains("shanghaichain_node_consensus_round ", text, StringComparison.Ordinal);
+        Assert.Contains("shanghaichain_node_p2p_peers ", text, StringComparison.Ordinal);
+        Assert.Contains("shanghaichain_node_sync_syncing ", text, StringComparison.Ordinal);
+        Assert.Contains("shanghaichain_node_transactions_committed", text, StringComparison.Ordinal);
+
+        // The exposition format as Prometheus itself checks it (promtool, Debian package prometheus; .ci/run installs it).
+        var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists);
+        Assert.True(promtool is not null, "promtool is not installed: apt-get install prometheus (.ci/run does this)");
+        var info = new System.Diagnostics.ProcessStartInfo(promtool!, "check metrics")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var check = System.Diagnostics.Process.Start(info)!;
+        await check.StandardInput.WriteAsync(text);
+        check.StandardInput.Close();
+        var errors = await check.StandardError.ReadToEndAsync() + await check.StandardOutput.ReadToEndAsync();
+        await check.WaitForExitAsync();
+        Assert.True(check.ExitCode == 0, "promtool check metrics: " + errors);
     }
 
     private static async Task<List<ulong>> ReadHeightsAsync(ApiClient client, ulong from, int count)
