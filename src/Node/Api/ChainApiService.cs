@@ -30,8 +30,30 @@ public sealed class ChainApiService(
     Core.Genesis.GenesisFile genesis,
     NodeMetrics metrics,
     SyncState sync,
-    KeyFile? validatorKey) : ChainService.ChainServiceBase
+    KeyFile? validatorKey,
+    Peers.PeerNetwork? network = null) : ChainService.ChainServiceBase
 {
+    public override Task<ListPeersResponse> ListPeers(ListPeersRequest request, ServerCallContext context)
+    {
+        var response = new ListPeersResponse();
+        foreach (var peer in network?.Snapshot() ?? [])
+        {
+            response.Peers.Add(new PeerInfo
+            {
+                NodeKey = peer.Identity,
+                ValidatorAddress = peer.ValidatorAddress is { } v ? ByteString.CopyFrom(v.ToArray()) : ByteString.Empty,
+                Outbound = peer.Outbound,
+                Url = peer.Url ?? "",
+                ConnectedSinceMs = (ulong)peer.Since.ToUnixTimeMilliseconds(),
+                HeadHeight = peer.HeadHeight,
+                FramesReceived = (ulong)peer.FramesReceived,
+                FramesSent = (ulong)peer.FramesSent,
+                Score = peer.Score,
+            });
+        }
+        return Task.FromResult(response);
+    }
+
     private const int MaxBatch = 10_000;
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(5);

@@ -181,6 +181,27 @@ internal static class ClientCommands
         return command;
     }
 
+    public static Command CreatePeers()
+    {
+        var node = CommonOptions.Node();
+        var command = new Command("peers", "List the peers the node has live links to") { node };
+        command.SetAction(async (parse, cancel) =>
+        {
+            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
+            var response = await new ChainService.ChainServiceClient(channel).ListPeersAsync(new ListPeersRequest(), cancellationToken: cancel);
+            Console.WriteLine($"{response.Peers.Count} peer(s)");
+            foreach (var p in response.Peers)
+            {
+                var validator = p.ValidatorAddress.IsEmpty ? "(no validator)" : Hex.EncodePrefixed(p.ValidatorAddress.Span);
+                var since = DateTimeOffset.FromUnixTimeMilliseconds((long)p.ConnectedSinceMs).UtcDateTime;
+                Console.WriteLine($"  {p.NodeKey[..16]}  {validator}  {(p.Outbound ? "out" : "in "),-3}  head {p.HeadHeight,-8} since {since:u}  " +
+                    $"frames in {p.FramesReceived} out {p.FramesSent}  score {p.Score}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
     public static Command CreateState()
     {
         var state = new Command("state", "Read authenticated state");

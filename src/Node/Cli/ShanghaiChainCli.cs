@@ -32,6 +32,7 @@ public static class ShanghaiChainCli
         root.Add(ClientCommands.CreateBlock());
         root.Add(ClientCommands.CreateState());
         root.Add(ClientCommands.CreateValidators());
+        root.Add(ClientCommands.CreatePeers());
         root.Add(EvmCommands.Create());
 
         var parse = root.Parse(args);

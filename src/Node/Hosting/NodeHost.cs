@@ -128,7 +128,8 @@ public static class NodeHost
         }
         services.AddSingleton(sp => new ChainApiService(
             store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<BlockCommitter>(),
-            suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey));
+            suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey,
+            sp.GetService<PeerNetwork>()));
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;

@@ -36,6 +36,13 @@ public sealed partial class NetworkTests(ITestOutputHelper output)
         await net.AssertAgreeAsync([0, 1, 2, 3], height);
         Assert.True((await net.BlockAsync(0, height)).Certificate.Signatures.Count >= 3, "a certificate needs a quorum of 3 of 4");
 
+        // The operator sees the network from any node.
+        var peers = await NodeBinary.RunAsync("peers", "--node", net.UrlOf(0));
+        Assert.True(peers.ExitCode == 0, peers.Stderr);
+        Assert.Contains("3 peer(s)", peers.Stdout, StringComparison.Ordinal);
+        var validators = await NodeBinary.RunAsync("validators", "--node", net.UrlOf(2));
+        Assert.Contains("4 validator(s), total power 4, quorum 3", validators.Stdout, StringComparison.Ordinal);
+
         await net.KillAsync(3);
         var atKill = await net.HeightOfAsync(0);
         Assert.Equal(ReceiptStatus.Success, (await net.TransferAsync(1, 4)).Status);
