@@ -18,12 +18,17 @@ namespace ShanghaiChain.Node.Consensus;
 /// </summary>
 public sealed class ExecutionPipeline : IDisposable
 {
-    private sealed record Speculated(PendingBlock Block, ExecutionResult Result, Dictionary<Address, AccountState> Diff, Hash32 StateRoot, Hash32 ReceiptsRoot);
+    private sealed record Speculated(PendingBlock Block, ExecutionResult Result, Dictionary<Address, AccountState> Diff, Hash32 ReceiptsRoot)
+    {
+        /// <summary>Computed only when someone needs it (a leader building on this block): trie work is the costly part.</summary>
+        public Hash32? StateRoot { get; set; }
+    }
 
     private abstract record Work;
     private sealed record SpeculateWork(PendingBlock Block) : Work;
     private sealed record CommitWork(PendingBlock Block, QuorumCertificate Certificate, TaskCompletionSource Done) : Work;
     private sealed record ResetWork(TaskCompletionSource Done) : Work;
+    private sealed record RootWork(Hash32 BlockHash) : Work;
 
     private readonly BlockingCollection<Work> _queue = new(new ConcurrentQueue<Work>());
     private readonly ChainStore _store;
@@ -34,6 +39,7 @@ public sealed class ExecutionPipeline : IDisposable
     private readonly ConcurrentDictionary<Hash32, Speculated> _results = new();
     private readonly ConcurrentDictionary<Hash32, TaskCompletionSource<ChainTip>> _waiters = new();
     private readonly Dictionary<Hash32, List<PendingBlock>> _waitingForParent = [];
+    private readonly HashSet<Hash32> _rootsWanted = [];
     private volatile Exception? _fatal;
 
     public ExecutionPipeline(ChainStore store, BlockCommitter committer, BlockExecutor executor, ILogger<ExecutionPipeline> logger)
@@ -87,16 +93,13 @@ public sealed class ExecutionPipeline : IDisposable
         {
             return Task.FromResult(tip);
         }
-        if (_results.TryGetValue(parentHash, out var done))
+        if (_results.TryGetValue(parentHash, out var done) && done.StateRoot is not null)
         {
             return Task.FromResult(TipOf(done));
         }
         var waiter = _waiters.GetOrAdd(parentHash, _ => new TaskCompletionSource<ChainTip>(TaskCreationOptions.RunContinuationsAsynchronously));
-        // Re-check after registering: the result may have landed in between.
-        if (_results.TryGetValue(parentHash, out done))
-        {
-            waiter.TrySetResult(TipOf(done));
-        }
+        // The worker computes the root (now, or once the block is executed) and completes the waiter.
+        _queue.Add(new RootWork(parentHash));
         return waiter.Task.WaitAsync(cancellationToken);
     }
 
@@ -109,9 +112,9 @@ public sealed class ExecutionPipeline : IDisposable
             (stateRoot, receiptsRoot) = (tip.StateRoot, tip.ReceiptsRoot);
             return true;
         }
-        if (_results.TryGetValue(blockHash, out var done))
+        if (_results.TryGetValue(blockHash, out var done) && done.StateRoot is { } root)
         {
-            (stateRoot, receiptsRoot) = (done.StateRoot, done.ReceiptsRoot);
+            (stateRoot, receiptsRoot) = (root, done.ReceiptsRoot);
             return true;
         }
         (stateRoot, receiptsRoot) = (default, default);
@@ -119,7 +122,7 @@ public sealed class ExecutionPipeline : IDisposable
     }
 
     private static ChainTip TipOf(Speculated s) =>
-        new(s.Block.Height, s.Block.Hash, s.Block.Block.Header.TimestampMs, null, s.StateRoot, s.ReceiptsRoot);
+        new(s.Block.Height, s.Block.Hash, s.Block.Block.Header.TimestampMs, null, s.StateRoot!.Value, s.ReceiptsRoot);
 
     private void Run()
     {
@@ -143,9 +146,13 @@ public sealed class ExecutionPipeline : IDisposable
                     case CommitWork commit:
                         CommitOne(commit);
                         break;
+                    case RootWork root:
+                        ProvideRoot(root.BlockHash);
+                        break;
                     case ResetWork reset:
                         _results.Clear();
                         _waitingForParent.Clear();
+                        _rootsWanted.Clear();
                         reset.Done.TrySetResult();
                         break;
                 }
@@ -200,20 +207,52 @@ public sealed class ExecutionPipeline : IDisposable
         }
         var state = new LayeredState(_store, [.. ancestors.Select(a => (IReadOnlyDictionary<Address, AccountState>)a.Diff)]);
         var result = _executor.Execute(state, BlockCommitter.ContextOf(block.Block), block.Transactions);
-        var layers = new List<IReadOnlyList<KeyValuePair<Address, AccountState>>>(ancestors.Count + 1);
-        for (var i = ancestors.Count - 1; i >= 0; i--)
-        {
-            layers.Add(ancestors[i].Result.StateDiff);
-        }
-        layers.Add(result.StateDiff);
-        var root = _store.ComputeStateRoot(layers);
-        var speculated = new Speculated(block, result, result.StateDiff.ToDictionary(kv => kv.Key, kv => kv.Value), root, _committer.ReceiptsRoot(result.Receipts));
+        var speculated = new Speculated(block, result, result.StateDiff.ToDictionary(kv => kv.Key, kv => kv.Value), _committer.ReceiptsRoot(result.Receipts));
         _results[block.Hash] = speculated;
-        if (_waiters.TryRemove(block.Hash, out var waiter))
+        if (_rootsWanted.Remove(block.Hash))
+        {
+            ProvideRoot(block.Hash);
+        }
+        RunChildrenOf(block.Hash);
+    }
+
+    /// <summary>Computes a pending block's state root if needed and completes whoever waits for its results.</summary>
+    private void ProvideRoot(Hash32 hash)
+    {
+        var tip = _committer.Tip;
+        if (tip.Hash == hash)
+        {
+            if (_waiters.TryRemove(hash, out var committedWaiter))
+            {
+                committedWaiter.TrySetResult(tip);
+            }
+            return;
+        }
+        if (!_results.TryGetValue(hash, out var speculated))
+        {
+            // Not executed yet: the root is computed as soon as it is.
+            _rootsWanted.Add(hash);
+            return;
+        }
+        if (speculated.StateRoot is null)
+        {
+            var chain = new List<Speculated> { speculated };
+            for (var parent = speculated.Block.ParentHash; parent != tip.Hash;)
+            {
+                if (!_results.TryGetValue(parent, out var ancestor))
+                {
+                    return;
+                }
+                chain.Add(ancestor);
+                parent = ancestor.Block.ParentHash;
+            }
+            chain.Reverse();
+            speculated.StateRoot = _store.ComputeStateRoot([.. chain.Select(c => c.Result.StateDiff)]);
+        }
+        if (_waiters.TryRemove(hash, out var waiter))
         {
             waiter.TrySetResult(TipOf(speculated));
         }
-        RunChildrenOf(block.Hash);
     }
 
     private void RunChildrenOf(Hash32 hash)
@@ -243,10 +282,10 @@ public sealed class ExecutionPipeline : IDisposable
             executed = speculated.Result;
         }
         _committer.Commit(block.Block, block.Transactions, work.Certificate, executed);
-        if (executed is not null && _committer.Tip.StateRoot != speculated!.StateRoot)
+        if (executed is not null && speculated!.StateRoot is { } expected && _committer.Tip.StateRoot != expected)
         {
             // Both roots come from the same diff over the same parent state: a mismatch is a bug, never a network fault.
-            throw new InvalidOperationException($"block {block.Height}: committed state root {_committer.Tip.StateRoot} differs from its speculative root {speculated.StateRoot}");
+            throw new InvalidOperationException($"block {block.Height}: committed state root {_committer.Tip.StateRoot} differs from its speculative root {expected}");
         }
         // Speculative results of other blocks at this height or below belong to branches that lost.
         foreach (var (hash, other) in _results)
@@ -255,6 +294,11 @@ public sealed class ExecutionPipeline : IDisposable
             {
                 _results.TryRemove(hash, out _);
             }
+        }
+        if (_rootsWanted.Count > 256)
+        {
+            // Requests for blocks that never arrived (lost proposals); the builders waiting on them have given up.
+            _rootsWanted.Clear();
         }
         foreach (var parentHash in _waitingForParent.Keys.ToList())
         {

@@ -91,15 +91,34 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
     public AdmissionResult[] Admit(IReadOnlyList<byte[]> encoded, bool fromPeer = false)
     {
         var validations = new TxValidation[encoded.Count];
+        // A transaction already pending (typically one that reached this node both from a client and through gossip)
+        // is answered by its id, a hash, without checking its signature a second time.
+        var pending = new TxValidation?[encoded.Count];
+        var ids = new Hash32[encoded.Count];
+        for (var i = 0; i < encoded.Count; i++)
+        {
+            ids[i] = validator.Suite.Hash(encoded[i]);
+        }
+        lock (_lock)
+        {
+            for (var i = 0; i < encoded.Count; i++)
+            {
+                if (_byId.TryGetValue(ids[i], out var known))
+                {
+                    pending[i] = new TxValidation(known.Tx, TxRejectReason.None, "");
+                }
+            }
+        }
+        void Check(int i) => validations[i] = pending[i] ?? validator.Validate(encoded[i]);
         if (encoded.Count > 16)
         {
-            Parallel.For(0, encoded.Count, i => validations[i] = validator.Validate(encoded[i]));
+            Parallel.For(0, encoded.Count, Check);
         }
         else
         {
             for (var i = 0; i < encoded.Count; i++)
             {
-                validations[i] = validator.Validate(encoded[i]);
+                Check(i);
             }
         }
         var results = new AdmissionResult[encoded.Count];
