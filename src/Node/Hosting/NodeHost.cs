@@ -88,7 +88,7 @@ public static class NodeHost
         services.AddSingleton(sp => new TransactionPool(
             sp.GetRequiredService<TransactionValidator>(), genesis.Parameters, store, store, store.ContainsTransaction,
             config.MempoolMaxTxs, config.MempoolMaxBytes));
-        services.AddSingleton(new BlockExecutor(genesis.Parameters));
+        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite));
         services.AddSingleton<ChainFeed>();
         services.AddSingleton<BlockCommitter>();
         if (validatorKey is not null)

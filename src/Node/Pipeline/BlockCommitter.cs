@@ -50,9 +50,10 @@ public sealed class BlockCommitter
     public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate)
     {
         CheckParentResults(block);
-        var context = new BlockContext(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span));
+        var context = new BlockContext(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span),
+            new StoreBlockHashes(_store, _suite));
         var result = _executor.Execute(_store, context, transactions);
-        _store.Commit(block, certificate, result.Receipts, result.StateDiff);
+        _store.Commit(block, certificate, result.Receipts, result.StateDiff, result.Contracts);
 
         var txIds = new Hash32[transactions.Count];
         for (var i = 0; i < txIds.Length; i++)
