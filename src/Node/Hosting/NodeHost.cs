@@ -91,6 +91,7 @@ public static class NodeHost
         services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite));
         services.AddSingleton<ChainFeed>();
         services.AddSingleton<BlockCommitter>();
+        services.AddSingleton<ContractApi>();
         if (validatorKey is not null)
         {
             var validatorKeyHex = Core.Primitives.Hex.Encode(validatorKey.PublicKey);
@@ -108,7 +109,8 @@ public static class NodeHost
         }
         services.AddSingleton(sp => new ChainApiService(
             store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<BlockCommitter>(),
-            suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey));
+            suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey,
+            sp.GetRequiredService<ContractApi>()));
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;

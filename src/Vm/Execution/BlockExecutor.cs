@@ -165,22 +165,25 @@ public sealed class BlockExecutor
         {
             receipt.ContractAddress = ByteString.CopyFrom(created.ToArray());
         }
-        switch (result.Status)
+        var (error, message) = Classify(result);
+        if (error == ExecutionError.None)
         {
-            case EvmStatus.Stopped or EvmStatus.Returned:
-                receipt.Status = ReceiptStatus.Success;
-                break;
-            case EvmStatus.Reverted:
-                Fail(receipt, ExecutionError.Reverted, RevertReason.Decode(result.Output.Span));
-                break;
-            case EvmStatus.OutOfGas:
-                Fail(receipt, ExecutionError.OutOfGas, "out of gas");
-                break;
-            default:
-                Fail(receipt, ExecutionError.VmError, $"EVM error: {result.Status}");
-                break;
+            receipt.Status = ReceiptStatus.Success;
+        }
+        else
+        {
+            Fail(receipt, error, message);
         }
     }
+
+    /// <summary>The receipt error of an executed EVM transaction: none on STOP/RETURN, else why it failed.</summary>
+    internal static (ExecutionError Error, string Message) Classify(TransactionResult result) => result.Status switch
+    {
+        EvmStatus.Stopped or EvmStatus.Returned => (ExecutionError.None, ""),
+        EvmStatus.Reverted => (ExecutionError.Reverted, RevertReason.Decode(result.Output.Span)),
+        EvmStatus.OutOfGas => (ExecutionError.OutOfGas, "out of gas"),
+        _ => (ExecutionError.VmError, $"EVM error: {result.Status}"),
+    };
 
     /// <summary>The EVM's view of a chain transaction: a legacy-priced transaction without access list.</summary>
     public static EvmTransaction ToEvm(VerifiedTransaction tx) => new()

@@ -10,6 +10,29 @@ public static class LargeStack
 {
     public const int StackBytes = 64 * 1024 * 1024;
 
+    /// <summary>Runs <paramref name="work"/> on a deep-stack thread without blocking the caller's thread.</summary>
+    public static Task<T> RunAsync<T>(Func<T> work)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                completion.SetResult(work());
+            }
+            catch (Exception ex)
+            {
+                completion.SetException(ex);
+            }
+        }, StackBytes)
+        {
+            Name = "evm-call",
+            IsBackground = true,
+        };
+        thread.Start();
+        return completion.Task;
+    }
+
     public static T Run<T>(Func<T> work)
     {
         T result = default!;
