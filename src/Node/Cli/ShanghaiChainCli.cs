@@ -32,6 +32,7 @@ public static class ShanghaiChainCli
         root.Add(ClientCommands.CreateState());
         root.Add(ClientCommands.CreateValidators());
         root.Add(EvmCommands.Create());
+        root.Add(ContractCommands.Create());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
