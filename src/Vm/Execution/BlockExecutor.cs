@@ -33,20 +33,24 @@ public sealed class BlockExecutor
 
     public ChainParameters Parameters => _parameters;
 
-    public ExecutionResult Execute(IStateReader committed, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions) =>
-        NeedsEvm(committed, transactions)
-            ? LargeStack.Run(() => ExecuteOnThisThread(committed, context, transactions))
-            : ExecuteOnThisThread(committed, context, transactions);
+    public ExecutionResult Execute(IStateReader committed, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions)
+    {
+        // The overlay caches what the check reads, so a block of transfers reads each recipient once.
+        var overlay = new StateOverlay(committed, Codes);
+        return NeedsEvm(overlay, transactions)
+            ? LargeStack.Run(() => ExecuteOnThisThread(overlay, context, transactions))
+            : ExecuteOnThisThread(overlay, context, transactions);
+    }
 
     /// <summary>
     /// True when some transaction deploys or calls committed code. A contract deployed earlier in the same block needs
     /// a deployment in the block, so checking committed state is enough.
     /// </summary>
-    private static bool NeedsEvm(IStateReader committed, IReadOnlyList<VerifiedTransaction> transactions)
+    private static bool NeedsEvm(StateOverlay state, IReadOnlyList<VerifiedTransaction> transactions)
     {
         foreach (var tx in transactions)
         {
-            if (tx.To is not { } to || committed.GetAccount(to).HasCode)
+            if (tx.To is not { } to || state.Get(to).HasCode)
             {
                 return true;
             }
@@ -54,9 +58,8 @@ public sealed class BlockExecutor
         return false;
     }
 
-    private ExecutionResult ExecuteOnThisThread(IStateReader committed, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions)
+    private ExecutionResult ExecuteOnThisThread(StateOverlay overlay, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions)
     {
-        var overlay = new StateOverlay(committed, Codes);
         var receipts = new Receipt[transactions.Count];
         var blockHash = ByteString.CopyFrom(context.BlockHash.ToArray());
         TransactionProcessor? processor = null;

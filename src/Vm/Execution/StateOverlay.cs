@@ -35,20 +35,6 @@ public sealed class StateOverlay : IWorldState
         _codes = codes;
     }
 
-    /// <summary>Number of accounts changed so far.</summary>
-    public int Count
-    {
-        get
-        {
-            var n = 0;
-            foreach (var entry in _accounts.Values)
-            {
-                n += entry.Dirty ? 1 : 0;
-            }
-            return n;
-        }
-    }
-
     public AccountState Get(Address address) => Load(address).State;
 
     /// <summary>Sets an account outside the EVM (native transfers, fees): not journaled.</summary>
