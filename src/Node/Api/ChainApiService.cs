@@ -314,9 +314,9 @@ public sealed class ChainApiService(
         }
     }
 
-    public override Task<CallResponse> Call(CallRequest request, ServerCallContext context) => contracts.CallAsync(request);
+    public override Task<CallResponse> Call(CallRequest request, ServerCallContext context) => contracts.CallAsync(request, context.CancellationToken);
 
-    public override Task<EstimateGasResponse> EstimateGas(CallRequest request, ServerCallContext context) => contracts.EstimateGasAsync(request);
+    public override Task<EstimateGasResponse> EstimateGas(CallRequest request, ServerCallContext context) => contracts.EstimateGasAsync(request, context.CancellationToken);
 
     public override Task<GetCodeResponse> GetCode(GetCodeRequest request, ServerCallContext context) => Task.FromResult(contracts.GetCode(request));
 

@@ -23,13 +23,28 @@ public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainF
     private const int MaxFilterValues = 256;
     private const int MaxCallData = 1024 * 1024;
 
+    /// <summary>Gas of a Call or the top of an EstimateGas search when the request names none (as geth's RPC gas cap).</summary>
+    public const ulong DefaultCallGas = 50_000_000;
+
     private readonly ReadOnlyCalls _calls = new(executor);
 
-    public async Task<CallResponse> CallAsync(CallRequest request)
+    // Each call runs on its own deep-stack thread: at most this many at once, the rest wait their turn.
+    private readonly SemaphoreSlim _running = new(Math.Max(2, Environment.ProcessorCount));
+
+    public async Task<CallResponse> CallAsync(CallRequest request, CancellationToken cancellationToken)
     {
         var args = ParseCall(request);
         using var view = OpenView(request.Height);
-        var outcome = await _calls.CallAsync(view, ContextAt(view.Height), args).ConfigureAwait(false);
+        CallOutcome outcome;
+        await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            outcome = await _calls.CallAsync(view, ContextAt(view.Height), args).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.Release();
+        }
         var response = new CallResponse
         {
             Success = outcome.Success,
@@ -52,11 +67,21 @@ public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainF
         return response;
     }
 
-    public async Task<EstimateGasResponse> EstimateGasAsync(CallRequest request)
+    public async Task<EstimateGasResponse> EstimateGasAsync(CallRequest request, CancellationToken cancellationToken)
     {
         var args = ParseCall(request);
         using var view = OpenView(request.Height);
-        var (gasLimit, outcome) = await _calls.EstimateGasAsync(view, ContextAt(view.Height), args).ConfigureAwait(false);
+        ulong? gasLimit;
+        CallOutcome outcome;
+        await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            (gasLimit, outcome) = await _calls.EstimateGasAsync(view, ContextAt(view.Height), args).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.Release();
+        }
         if (gasLimit is not { } limit)
         {
             throw ApiErrors.Create(StatusCode.FailedPrecondition, "EXECUTION_FAILED",
@@ -199,7 +224,7 @@ public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainF
             throw ApiErrors.InvalidArgument($"gas_limit {request.GasLimit} exceeds the block gas limit {blockGasLimit}");
         }
         return new CallArgs(from, to, request.Data.ToByteArray(), ParseAmount(request.Value, "value"),
-            request.GasLimit == 0 ? blockGasLimit : request.GasLimit, ParseAmount(request.GasPrice, "gas_price"));
+            request.GasLimit == 0 ? Math.Min(blockGasLimit, DefaultCallGas) : request.GasLimit, ParseAmount(request.GasPrice, "gas_price"));
     }
 
     private static Address ParseAddress(ByteString bytes, string field) =>
