@@ -43,7 +43,7 @@ public class BlockCommitBenchmarks
             Accounts = [.. _senders.Select(s => new GenesisAccount { Address = s.Address.ToString(), Balance = "1000000000000000" })],
         };
         _store = ChainStore.Open(Path.Combine(_dir, "chain"), genesis);
-        _executor = new BlockExecutor(genesis.Parameters);
+        _executor = new BlockExecutor(genesis.Parameters, genesis.Suite);
     }
 
     [GlobalCleanup]
@@ -81,7 +81,7 @@ public class BlockCommitBenchmarks
         };
         var block = new SealedBlock(header, _block.Select(t => t.Encoded), _suite);
         var result = _executor.Execute(_store, new BlockContext(block.Height, block.Hash, 0, Address.Zero), _block);
-        _store.Commit(block, new QuorumCertificate { Height = block.Height }, result.Receipts, result.StateDiff);
+        _store.Commit(block, new QuorumCertificate { Height = block.Height }, result.Receipts, result.StateDiff, result.Contracts);
         return result.Receipts.Count;
     }
 }

@@ -17,17 +17,18 @@ namespace ShanghaiChain.Storage;
 /// account state and metadata. Each block commits in one synced write batch, so after a crash at any
 /// moment the store reopens at its last committed block. See docs/storage.md for the layout.
 /// </summary>
-public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
+public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
 {
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private readonly RocksDb _db;
-    private readonly ColumnFamilyHandle _metadata, _blocks, _certificates, _blockHashes, _txIndex, _receipts, _accounts, _trieNodes, _stateRoots, _trieHistory;
+    private readonly ColumnFamilyHandle _metadata, _blocks, _certificates, _blockHashes, _txIndex, _receipts, _accounts, _trieNodes, _stateRoots, _trieHistory, _storage, _code;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private readonly CryptoSuite _suite;
     private readonly object _commitLock = new();
     private volatile HeadInfo _head;
     private IStateCommitment _state = null!;
+    private IStorageTries _storageTries = null!;
 
     // Set when a commit's write failed: the in-memory trie is then ahead of the disk, so nothing more is served or
     // committed from this instance; a restart reopens from what is on disk.
@@ -49,6 +50,8 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         _trieNodes = db.GetColumnFamily(ColumnFamilyNames.TrieNodes);
         _stateRoots = db.GetColumnFamily(ColumnFamilyNames.StateRoots);
         _trieHistory = db.GetColumnFamily(ColumnFamilyNames.TrieHistory);
+        _storage = db.GetColumnFamily(ColumnFamilyNames.Storage);
+        _code = db.GetColumnFamily(ColumnFamilyNames.Code);
         _head = new HeadInfo(0, Hash32.Zero);
     }
 
@@ -147,6 +150,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     private void Initialise(GenesisFile genesis, string directory, StateCheck stateCheck)
     {
         var genesisHash = genesis.ComputeHash();
+        _storageTries = StorageTries.Create(_suite, _db, _trieNodes, _trieHistory, ProofWindow > 0);
         var schema = _db.Get(StoreKeys.SchemaVersion, _metadata);
         if (schema is null)
         {
@@ -186,6 +190,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         else
         {
             CheckStateSample(directory, SampledAccounts);
+            CheckStorageSample(directory, SampledSlots);
         }
     }
 
@@ -196,6 +201,7 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     public void CheckStateFull(string directory)
     {
         var flat = CheckStateSample(directory, int.MaxValue);
+        CheckStorageSample(directory, int.MaxValue);
         var inTrie = _state.CountAccounts();
         if (flat != inTrie)
         {
@@ -283,11 +289,11 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     /// Trie nodes proving the account's value (or absence) under the state root after <paramref name="height"/>
     /// (null: the head), which must lie within <see cref="ProofWindow"/> of the head; null when it does not.
     /// </summary>
-    public AccountProof? GetAccountProof(Address address, ulong? height)
+    public AccountProof? GetAccountProof(Address address, ulong? height, IReadOnlyList<UInt256>? slots = null)
     {
         if (height is not { } h || h == _head.Height)
         {
-            return GetAccountProof(address);
+            return GetAccountProof(address, slots);
         }
         Snapshot snapshot;
         ulong head;
@@ -308,8 +314,10 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         {
             try
             {
-                var (nodes, leaf) = _state.GetHistoricalProof(address, root, h, head, new ReadOptions().SetSnapshot(snapshot));
-                return new AccountProof(h, root, nodes, leaf, leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(_suite, leaf));
+                var read = new HistoricalRead(h, head, new ReadOptions().SetSnapshot(snapshot));
+                var (nodes, leaf) = _state.GetHistoricalProof(address, root, h, head, read.Snapshot);
+                var account = leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(_suite, leaf);
+                return new AccountProof(h, root, nodes, leaf, account) { Storage = ProveSlots(account, address, slots, read) };
             }
             catch (TrieException)
             {
@@ -320,14 +328,17 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     }
 
     /// <summary>Trie nodes proving the account's value (or absence) at the head, with the head's height and state root.</summary>
-    public AccountProof GetAccountProof(Address address)
+    public AccountProof GetAccountProof(Address address, IReadOnlyList<UInt256>? slots = null)
     {
         lock (_commitLock)
         {
             ThrowIfFailed();
             var leaf = _state.GetLeaf(address);
-            return new AccountProof(_head.Height, _state.Root, _state.GetProof(address), leaf,
-                _state.ReadThroughTrie(address) ?? AccountState.Empty);
+            var account = _state.ReadThroughTrie(address) ?? AccountState.Empty;
+            return new AccountProof(_head.Height, _state.Root, _state.GetProof(address), leaf, account)
+            {
+                Storage = ProveSlots(account, address, slots, null),
+            };
         }
     }
 
@@ -471,21 +482,62 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
     /// moves the head. The block must extend the current head.
     /// </summary>
     /// <summary>
-    /// The state root that committing <paramref name="layers"/> (state diffs of blocks not yet committed, oldest first)
-    /// on top of the head would give, computed without writing anything: what a leader puts in a header whose parent
-    /// is still pending in consensus.
+    /// The state root that committing <paramref name="layers"/> (account and contract diffs of blocks not yet committed,
+    /// oldest first) on top of the head would give, computed without writing anything: what a leader puts in a header
+    /// whose parent is still pending in consensus.
     /// </summary>
-    public Hash32 ComputeStateRoot(IReadOnlyList<IReadOnlyList<KeyValuePair<Address, AccountState>>> layers)
+    public Hash32 ComputeStateRoot(IReadOnlyList<(IReadOnlyList<KeyValuePair<Address, AccountState>> Accounts, ContractStateDiff Contracts)> layers)
     {
         lock (_commitLock)
         {
             ThrowIfFailed();
-            return _state.ComputeRoot(layers);
+            var accounts = new Dictionary<Address, AccountState>();
+            var slots = new Dictionary<(Address, UInt256), UInt256>();
+            var cleared = new HashSet<Address>();
+            foreach (var (layerAccounts, contracts) in layers)
+            {
+                foreach (var address in contracts.ClearedStorage)
+                {
+                    // A wipe discards what earlier layers wrote to the account's storage.
+                    cleared.Add(address);
+                    foreach (var key in slots.Keys.Where(k => k.Item1 == address).ToList())
+                    {
+                        slots.Remove(key);
+                    }
+                }
+                foreach (var change in contracts.Storage)
+                {
+                    slots[(change.Address, change.Slot)] = change.Value;
+                }
+                foreach (var (address, account) in layerAccounts)
+                {
+                    accounts[address] = account;
+                }
+            }
+            if (slots.Count > 0 || cleared.Count > 0)
+            {
+                var storage = slots.Select(kv => new StorageChange(kv.Key.Item1, kv.Key.Item2, kv.Value)).ToList();
+                storage.Sort((a, b) => a.Address != b.Address ? a.Address.CompareTo(b.Address) : a.Slot.CompareTo(b.Slot));
+                var clearedList = cleared.ToList();
+                clearedList.Sort();
+                var merged = new ContractStateDiff { ClearedStorage = clearedList, Storage = storage };
+                foreach (var (address, root) in _storageTries.ComputeRoots(merged, address => GetAccount(address).StorageRoot))
+                {
+                    var account = accounts.TryGetValue(address, out var changed) ? changed : GetAccount(address);
+                    if (!account.IsEmpty)
+                    {
+                        accounts[address] = account with { StorageRoot = root };
+                    }
+                }
+            }
+            var diff = accounts.ToList();
+            diff.Sort((a, b) => a.Key.CompareTo(b.Key));
+            return _state.ComputeRoot([diff]);
         }
     }
 
     public void Commit(SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts,
-        IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff)
+        IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff, ContractStateDiff? contracts = null)
     {
         lock (_commitLock)
         {
@@ -517,6 +569,10 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
                 }
                 batch.Put(txId, StoreKeys.EncodeLocation(block.Height, (uint)i), _txIndex);
                 batch.Put(txId, receipt.ToByteArray(), _receipts);
+            }
+            if (contracts is { IsEmpty: false })
+            {
+                stateDiff = WriteContractState(block.Height, stateDiff, contracts, batch);
             }
             Span<byte> addressKey = stackalloc byte[Address.Size];
             foreach (var (address, account) in stateDiff)
@@ -569,6 +625,10 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         {
             proto.CodeHash = ByteString.CopyFrom(account.CodeHash.ToArray());
         }
+        if (!account.StorageRoot.IsZero)
+        {
+            proto.StorageRoot = ByteString.CopyFrom(account.StorageRoot.ToArray());
+        }
         return proto.ToByteArray();
     }
 
@@ -578,7 +638,8 @@ public sealed class ChainStore : IStateReader, IBlockReader, IDisposable
         return new AccountState(
             proto.Nonce,
             UInt256.ReadBigEndian(proto.Balance.Span),
-            proto.CodeHash.IsEmpty ? Hash32.Zero : new Hash32(proto.CodeHash.Span));
+            proto.CodeHash.IsEmpty ? Hash32.Zero : new Hash32(proto.CodeHash.Span),
+            proto.StorageRoot.IsEmpty ? Hash32.Zero : new Hash32(proto.StorageRoot.Span));
     }
 
     public void Dispose()

@@ -13,6 +13,8 @@ internal static class ColumnFamilyNames
     public const string TrieNodes = "trie_nodes";
     public const string StateRoots = "state_roots";
     public const string TrieHistory = "trie_history";
+    public const string Storage = "storage";
+    public const string Code = "code";
 
-    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts, TrieNodes, StateRoots, TrieHistory];
+    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts, TrieNodes, StateRoots, TrieHistory, Storage, Code];
 }

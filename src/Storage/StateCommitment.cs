@@ -163,10 +163,13 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         return Decode(encoded);
     }
 
-    /// <summary>rlp([nonce, balance, storage_root, code_hash]); an account without code has the hash of empty code.</summary>
+    /// <summary>
+    /// rlp([nonce, balance, storage_root, code_hash]); an account without code has the hash of empty code, one without
+    /// storage the empty trie's root.
+    /// </summary>
     internal static ReadOnlySpan<byte> Encode(AccountState account, Span<byte> buffer)
     {
-        var storageRoot = MerklePatriciaTrie<THasher>.EmptyRoot.ToArray();
+        var storageRoot = account.StorageRoot.IsZero ? MerklePatriciaTrie<THasher>.EmptyRoot.ToArray() : account.StorageRoot.ToArray();
         var codeHash = account.CodeHash.IsZero ? EmptyCodeHash : account.CodeHash.ToArray();
         var payload = RlpCodec.LengthOfUInt64(account.Nonce) + RlpCodec.LengthOfUInt256(account.Balance) +
             RlpCodec.LengthOfString(storageRoot) + RlpCodec.LengthOfString(codeHash);
@@ -183,12 +186,15 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     {
         var reader = new RlpReader(encoded);
         if (!reader.TryReadList(out var fields) || !fields.TryReadUInt64(out var nonce) || !fields.TryReadUInt256(out var balance) ||
-            !fields.TryReadString(out _) || !fields.TryReadString(out var codeHash) || codeHash.Length != Hash32.Size)
+            !fields.TryReadString(out var storageRoot) || storageRoot.Length != Hash32.Size ||
+            !fields.TryReadString(out var codeHash) || codeHash.Length != Hash32.Size)
         {
             throw new StoreException("an account leaf in the state trie does not decode");
         }
         var code = new Hash32(codeHash);
-        return new AccountState(nonce, balance, code == new Hash32(EmptyCodeHash) ? Hash32.Zero : code);
+        var storage = new Hash32(storageRoot);
+        return new AccountState(nonce, balance, code == new Hash32(EmptyCodeHash) ? Hash32.Zero : code,
+            storage == MerklePatriciaTrie<THasher>.EmptyRoot ? Hash32.Zero : storage);
     }
 
     private static byte[] HashOfEmpty()

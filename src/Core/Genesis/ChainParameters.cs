@@ -37,6 +37,34 @@ public sealed record ChainParameters
 
     public int MaxRoundTimeoutMs { get; init; } = 8_000;
 
+    // EVM chain rules (docs/execution.md). Each is left out of the genesis JSON while unset, so genesis files written
+    // before the EVM keep their hash.
+
+    /// <summary>Base fee per gas of EVM transactions (decimal, 256-bit), burnt; unset: 0 (base fee off).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public string? BaseFeePerGas { get; init; }
+
+    /// <summary>Credited to each block's proposer after its transactions (decimal, 256-bit); unset: 0 (no block reward).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public string? BlockReward { get; init; }
+
+    /// <summary>What the CHAINID opcode returns (EIP-155 style number); unset: 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ulong EvmChainId { get; init; }
+
+    /// <summary>Largest deployed contract code (EIP-170); unset: 24,576 bytes, init code twice that (EIP-3860).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int MaxCodeSize { get; init; }
+
+    [JsonIgnore]
+    public Primitives.UInt256 BaseFee => Primitives.UInt256.TryParse(BaseFeePerGas ?? "0", out var fee) ? fee : Primitives.UInt256.Zero;
+
+    [JsonIgnore]
+    public Primitives.UInt256 Reward => Primitives.UInt256.TryParse(BlockReward ?? "0", out var reward) ? reward : Primitives.UInt256.Zero;
+
+    [JsonIgnore]
+    public int EffectiveMaxCodeSize => MaxCodeSize == 0 ? 24_576 : MaxCodeSize;
+
     [JsonIgnore]
     public IEnumerable<string> Problems
     {
@@ -51,6 +79,9 @@ public sealed record ChainParameters
             if (TxMaxLifetimeBlocks < 1) yield return "tx_max_lifetime_blocks must be at least 1";
             if (EmptyBlockIntervalMs < 10) yield return "empty_block_interval_ms must be at least 10";
             if (EpochLength < 1) yield return "epoch_length must be at least 1";
+            if (BaseFeePerGas is not null && !Primitives.UInt256.TryParse(BaseFeePerGas, out _)) yield return "base_fee_per_gas must be a non-negative decimal integer";
+            if (BlockReward is not null && !Primitives.UInt256.TryParse(BlockReward, out _)) yield return "block_reward must be a non-negative decimal integer";
+            if (MaxCodeSize is < 0 or > 1024 * 1024) yield return "max_code_size must be between 1 and 1,048,576 bytes (unset: 24,576)";
             if (BaseRoundTimeoutMs < 10 || MaxRoundTimeoutMs < BaseRoundTimeoutMs) yield return "round timeouts must satisfy 10 <= base_round_timeout_ms <= max_round_timeout_ms";
         }
     }

@@ -31,6 +31,7 @@ public sealed class ChainApiService(
     NodeMetrics metrics,
     SyncState sync,
     KeyFile? validatorKey,
+    ContractApi contracts,
     Peers.PeerNetwork? network = null) : ChainService.ChainServiceBase
 {
     public override Task<ListPeersResponse> ListPeers(ListPeersRequest request, ServerCallContext context)
@@ -55,6 +56,7 @@ public sealed class ChainApiService(
     }
 
     private const int MaxBatch = 10_000;
+    private const int MaxProofSlots = 256;
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(5);
     private static readonly string Version =
@@ -272,11 +274,17 @@ public sealed class ChainApiService(
         {
             throw ApiErrors.InvalidArgument($"address must be {Address.Size} bytes, got {request.Address.Length}");
         }
-        if (request.StorageSlots.Count > 0)
+        if (request.StorageSlots.Count > MaxProofSlots)
         {
-            throw ApiErrors.Create(StatusCode.Unimplemented, "UNSUPPORTED", "storage proofs need contract storage, which this chain does not have yet");
+            throw ApiErrors.InvalidArgument($"at most {MaxProofSlots} storage slots per proof");
         }
-        var proof = store.GetAccountProof(address, request.Height == 0 ? null : request.Height)
+        var slots = new List<UInt256>(request.StorageSlots.Count);
+        foreach (var slot in request.StorageSlots)
+        {
+            slots.Add(slot.Length == UInt256.Size ? UInt256.ReadBigEndian(slot.Span)
+                : throw ApiErrors.InvalidArgument($"storage slots must be {UInt256.Size} bytes, got {slot.Length}"));
+        }
+        var proof = store.GetAccountProof(address, request.Height == 0 ? null : request.Height, slots)
             ?? throw ApiErrors.Create(StatusCode.FailedPrecondition, "HEIGHT_NOT_AVAILABLE",
                 $"height {request.Height} is outside the proof window: this node serves the last {store.ProofWindow} heights below its head {store.HeadHeight}");
         var account = proof.Account;
@@ -291,6 +299,20 @@ public sealed class ChainApiService(
         if (proof.Leaf is { } leaf)
         {
             response.AccountRlp = ByteString.CopyFrom(leaf);
+            if (Core.Trie.StateProofVerifier.TryReadStorageRoot(leaf, out var storageRoot))
+            {
+                response.StorageRoot = ByteString.CopyFrom(storageRoot.ToArray());
+            }
+            if (account.HasCode)
+            {
+                response.CodeHash = ByteString.CopyFrom(account.CodeHash.ToArray());
+            }
+        }
+        foreach (var slot in proof.Storage)
+        {
+            var entry = new StorageSlotProof { Slot = ByteString.CopyFrom(slot.Slot.ToBigEndian()), Value = ByteString.CopyFrom(slot.Value.ToBigEndian()) };
+            entry.Proof.AddRange(slot.Nodes.Select(ByteString.CopyFrom));
+            response.StorageProofs.Add(entry);
         }
         return Task.FromResult(response);
     }
@@ -313,6 +335,18 @@ public sealed class ChainApiService(
                 $"the subscriber fell more than {config.SubscriberBufferBlocks} blocks behind; resubscribe with from_height = {ex.NextHeight}");
         }
     }
+
+    public override Task<CallResponse> Call(CallRequest request, ServerCallContext context) => contracts.CallAsync(request, context.CancellationToken);
+
+    public override Task<EstimateGasResponse> EstimateGas(CallRequest request, ServerCallContext context) => contracts.EstimateGasAsync(request, context.CancellationToken);
+
+    public override Task<GetCodeResponse> GetCode(GetCodeRequest request, ServerCallContext context) => Task.FromResult(contracts.GetCode(request));
+
+    public override Task<GetStorageResponse> GetStorage(GetStorageRequest request, ServerCallContext context) =>
+        Task.FromResult(contracts.GetStorage(request));
+
+    public override Task SubscribeEvents(SubscribeEventsRequest request, IServerStreamWriter<ContractEvent> responseStream, ServerCallContext context) =>
+        contracts.SubscribeEventsAsync(request, responseStream, context.CancellationToken);
 
     private CommittedBlock LoadCommitted(ulong height) =>
         store.GetCommittedBlock(height) ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"block {height} is missing");

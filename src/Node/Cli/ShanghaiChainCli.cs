@@ -34,6 +34,7 @@ public static class ShanghaiChainCli
         root.Add(ClientCommands.CreateValidators());
         root.Add(ClientCommands.CreatePeers());
         root.Add(EvmCommands.Create());
+        root.Add(ContractCommands.Create());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Pipeline;
@@ -18,7 +19,7 @@ namespace ShanghaiChain.Node.Consensus;
 /// </summary>
 public sealed class ExecutionPipeline : IDisposable
 {
-    private sealed record Speculated(PendingBlock Block, ExecutionResult Result, Dictionary<Address, AccountState> Diff, Hash32 ReceiptsRoot)
+    private sealed record Speculated(PendingBlock Block, ExecutionResult Result, StateLayer Layer, Hash32 ReceiptsRoot)
     {
         /// <summary>Computed only when someone needs it (a leader building on this block): trie work is the costly part.</summary>
         public Hash32? StateRoot { get; set; }
@@ -32,6 +33,8 @@ public sealed class ExecutionPipeline : IDisposable
 
     private readonly BlockingCollection<Work> _queue = new(new ConcurrentQueue<Work>());
     private readonly ChainStore _store;
+    private readonly PendingBlocks _pending;
+    private readonly CryptoSuite _suite;
     private readonly BlockCommitter _committer;
     private readonly BlockExecutor _executor;
     private readonly ILogger _logger;
@@ -42,8 +45,11 @@ public sealed class ExecutionPipeline : IDisposable
     private readonly HashSet<Hash32> _rootsWanted = [];
     private volatile Exception? _fatal;
 
-    public ExecutionPipeline(ChainStore store, BlockCommitter committer, BlockExecutor executor, ILogger<ExecutionPipeline> logger)
+    public ExecutionPipeline(ChainStore store, BlockCommitter committer, BlockExecutor executor, PendingBlocks pending, CryptoSuite suite,
+        ILogger<ExecutionPipeline> logger)
     {
+        _pending = pending;
+        _suite = suite;
         _store = store;
         _committer = committer;
         _executor = executor;
@@ -205,9 +211,12 @@ public sealed class ExecutionPipeline : IDisposable
             ancestors.Add(ancestor);
             parent = ancestor.Block.ParentHash;
         }
-        var state = new LayeredState(_store, [.. ancestors.Select(a => (IReadOnlyDictionary<Address, AccountState>)a.Diff)]);
-        var result = _executor.Execute(state, BlockCommitter.ContextOf(block.Block), block.Transactions);
-        var speculated = new Speculated(block, result, result.StateDiff.ToDictionary(kv => kv.Key, kv => kv.Value), _committer.ReceiptsRoot(result.Receipts));
+        var state = new LayeredState(_store, [.. ancestors.Select(a => a.Layer)]);
+        // BLOCKHASH follows this block's own ancestry (pending ancestors, then the committed chain): the same answers as
+        // when the block is executed again at commit, whichever of its ancestors have committed by then.
+        var ancestry = new AncestryBlockHashes(_store, _pending, _suite, block.ParentHash, block.Height - 1);
+        var result = _executor.Execute(state, _committer.ContextOf(block.Block, ancestry), block.Transactions);
+        var speculated = new Speculated(block, result, new StateLayer(result.StateDiff, result.Contracts), _committer.ReceiptsRoot(result.Receipts));
         _results[block.Hash] = speculated;
         if (_rootsWanted.Remove(block.Hash))
         {
@@ -247,7 +256,7 @@ public sealed class ExecutionPipeline : IDisposable
                 parent = ancestor.Block.ParentHash;
             }
             chain.Reverse();
-            speculated.StateRoot = _store.ComputeStateRoot([.. chain.Select(c => c.Result.StateDiff)]);
+            speculated.StateRoot = _store.ComputeStateRoot([.. chain.Select(c => (c.Result.StateDiff, c.Result.Contracts))]);
         }
         if (_waiters.TryRemove(hash, out var waiter))
         {
@@ -279,7 +288,14 @@ public sealed class ExecutionPipeline : IDisposable
         ExecutionResult? executed = null;
         if (_results.TryRemove(block.Hash, out var speculated) && block.ParentHash == tip.Hash)
         {
-            executed = speculated.Result;
+            // The speculative diff carries the storage roots its accounts had before the pending ancestors committed;
+            // the commit starts each account's storage from its root now.
+            var refreshed = new List<KeyValuePair<Address, AccountState>>(speculated.Result.StateDiff.Count);
+            foreach (var (address, account) in speculated.Result.StateDiff)
+            {
+                refreshed.Add(new(address, account.IsEmpty ? account : account with { StorageRoot = _store.GetAccount(address).StorageRoot }));
+            }
+            executed = speculated.Result with { StateDiff = refreshed };
         }
         _committer.Commit(block.Block, block.Transactions, work.Certificate, executed);
         if (executed is not null && speculated!.StateRoot is { } expected && _committer.Tip.StateRoot != expected)

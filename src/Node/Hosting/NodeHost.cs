@@ -97,7 +97,7 @@ public static class NodeHost
         services.AddSingleton(sp => new TransactionPool(
             sp.GetRequiredService<TransactionValidator>(), genesis.Parameters, store, store, store.ContainsTransaction,
             config.MempoolMaxTxs, config.MempoolMaxBytes));
-        services.AddSingleton(new BlockExecutor(genesis.Parameters));
+        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite));
         services.AddSingleton<ChainFeed>();
         services.AddSingleton<BlockCommitter>();
         services.AddSingleton<PendingBlocks>();
@@ -109,6 +109,7 @@ public static class NodeHost
             services.AddHostedService(sp => sp.GetRequiredService<PeerNetwork>());
             services.AddHostedService<TransactionGossip>();
         }
+        services.AddSingleton<ContractApi>();
         if (validatorKey is not null)
         {
             if (genesis.ToValidatorSet().IndexOf(validatorKey.Address) < 0)
@@ -129,7 +130,7 @@ public static class NodeHost
         services.AddSingleton(sp => new ChainApiService(
             store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<BlockCommitter>(),
             suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey,
-            sp.GetService<PeerNetwork>()));
+            sp.GetRequiredService<ContractApi>(), sp.GetService<PeerNetwork>()));
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;

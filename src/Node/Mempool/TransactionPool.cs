@@ -173,10 +173,6 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
         {
             return new AdmissionResult(tx.Id, TxRejectReason.Duplicate, "transaction is already pending");
         }
-        if (tx.To is null)
-        {
-            return new AdmissionResult(tx.Id, TxRejectReason.Unsupported, "contract creation is not supported on this chain yet");
-        }
         if (tx.ExpiresAtHeight <= head)
         {
             return new AdmissionResult(tx.Id, TxRejectReason.Expired, $"expired at height {tx.ExpiresAtHeight}, head is {head}");

@@ -53,9 +53,12 @@ public sealed class BlockCommitter
 
     public long CommittedTransactions { get; private set; }
 
-    /// <summary>What a block executes in: height, hash, time and proposer, nothing else.</summary>
-    public static BlockContext ContextOf(SealedBlock block) =>
-        new(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span));
+    /// <summary>
+    /// What a block executes in: height, hash, time, proposer, and the hashes of its ancestors for BLOCKHASH (read from
+    /// <paramref name="ancestors"/>, else from the committed chain, which is the ancestry of the block being committed).
+    /// </summary>
+    public BlockContext ContextOf(SealedBlock block, Vm.Evm.IBlockHashProvider? ancestors = null) =>
+        new(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span), ancestors ?? new StoreBlockHashes(_store, _suite));
 
     /// <summary>
     /// Executes (unless <paramref name="executed"/> holds this block's result, computed on exactly the committed head as
@@ -64,8 +67,9 @@ public sealed class BlockCommitter
     public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate, ExecutionResult? executed = null)
     {
         CheckParentResults(block);
-        var result = executed ?? _executor.Execute(_store, ContextOf(block), transactions);
-        _store.Commit(block, certificate, result.Receipts, result.StateDiff);
+        var context = ContextOf(block);
+        var result = executed ?? _executor.Execute(_store, context, transactions);
+        _store.Commit(block, certificate, result.Receipts, result.StateDiff, result.Contracts);
 
         var txIds = new Hash32[transactions.Count];
         for (var i = 0; i < txIds.Length; i++)

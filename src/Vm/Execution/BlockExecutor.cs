@@ -1,24 +1,68 @@
 using Google.Protobuf;
+using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.V1;
+using ShanghaiChain.Vm.Evm;
 
 namespace ShanghaiChain.Vm.Execution;
 
 /// <summary>
 /// Executes the transactions of an ordered block against committed state. Every transaction that reached
 /// the block gets a receipt; one that cannot take effect fails deterministically with a typed error, so
-/// every honest node derives the same receipts and state diff. See docs/execution.md for the rules.
+/// every honest node derives the same receipts and state diff. Native transfers (to an account without code)
+/// take a fast path; deployments and calls of contracts run the EVM. See docs/execution.md for the rules.
 /// </summary>
-public sealed class BlockExecutor(ChainParameters parameters)
+public sealed class BlockExecutor
 {
+    private readonly ChainParameters _parameters;
+
+    public BlockExecutor(ChainParameters parameters, CryptoSuite suite)
+    {
+        _parameters = parameters;
+        Codes = new CodeCache(suite);
+        Rules = new EvmRules { MaxCodeSize = parameters.EffectiveMaxCodeSize };
+    }
+
+    /// <summary>The EVM rule set of this chain (limits from the genesis parameters).</summary>
+    public EvmRules Rules { get; }
+
+    public CodeCache Codes { get; }
+
+    public ChainParameters Parameters => _parameters;
+
     public ExecutionResult Execute(IStateReader committed, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions)
     {
-        var overlay = new StateOverlay(committed);
+        // The overlay caches what the check reads, so a block of transfers reads each recipient once.
+        var overlay = new StateOverlay(committed, Codes);
+        return NeedsEvm(overlay, transactions)
+            ? LargeStack.Run(() => ExecuteOnThisThread(overlay, context, transactions))
+            : ExecuteOnThisThread(overlay, context, transactions);
+    }
+
+    /// <summary>
+    /// True when some transaction deploys or calls committed code. A contract deployed earlier in the same block needs
+    /// a deployment in the block, so checking committed state is enough.
+    /// </summary>
+    private static bool NeedsEvm(StateOverlay state, IReadOnlyList<VerifiedTransaction> transactions)
+    {
+        foreach (var tx in transactions)
+        {
+            if (tx.To is not { } to || state.Get(to).HasCode)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ExecutionResult ExecuteOnThisThread(StateOverlay overlay, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions)
+    {
         var receipts = new Receipt[transactions.Count];
         var blockHash = ByteString.CopyFrom(context.BlockHash.ToArray());
+        TransactionProcessor? processor = null;
         ulong gasUsed = 0;
         for (var i = 0; i < transactions.Count; i++)
         {
@@ -31,27 +75,139 @@ public sealed class BlockExecutor(ChainParameters parameters)
                 Index = (uint)i,
                 Sender = ByteString.CopyFrom(tx.Sender.ToArray()),
             };
-            ApplyTransfer(overlay, context, tx, receipt);
+            if (tx.To is not { } to || overlay.Get(to).HasCode)
+            {
+                processor ??= new TransactionProcessor(new VirtualMachine(overlay, EvmBlock(context), Rules));
+                ApplyEvm(overlay, processor, context, tx, receipt);
+            }
+            else
+            {
+                ApplyTransfer(overlay, context, tx, to, receipt);
+            }
             gasUsed += receipt.GasUsed;
             receipts[i] = receipt;
         }
-        return new ExecutionResult(receipts, overlay.ToSortedDiff(), gasUsed);
+        var reward = _parameters.Reward;
+        if (!reward.IsZero)
+        {
+            CreditFee(overlay, context.Proposer, reward);
+        }
+        return new ExecutionResult(receipts, overlay.ToSortedDiff(), gasUsed) { Contracts = overlay.ToContractDiff() };
     }
 
-    private void ApplyTransfer(StateOverlay overlay, BlockContext context, VerifiedTransaction tx, Receipt receipt)
+    /// <summary>The environment contracts see: the proposer as COINBASE, seconds as TIMESTAMP, the block hash as PREVRANDAO.</summary>
+    public Evm.BlockContext EvmBlock(BlockContext context) => new()
+    {
+        Coinbase = context.Proposer,
+        Number = context.Height,
+        Timestamp = context.TimestampMs / 1000,
+        GasLimit = (long)Math.Min(_parameters.BlockGasLimit, long.MaxValue),
+        BaseFee = _parameters.BaseFee,
+        PrevRandao = UInt256.ReadBigEndian(context.BlockHash.ToArray()),
+        ChainId = new UInt256(_parameters.EvmChainId),
+        BlobBaseFee = UInt256.Zero,
+        BlockHashes = context.BlockHashes,
+    };
+
+    /// <summary>Checks shared by both paths; false (receipt failed, nothing changed) when the transaction cannot run.</summary>
+    private static bool CheckExpiryAndNonce(StateOverlay overlay, BlockContext context, VerifiedTransaction tx, Receipt receipt)
     {
         if (context.Height > tx.ExpiresAtHeight)
         {
             Fail(receipt, ExecutionError.Expired, $"expired at height {tx.ExpiresAtHeight}");
+            return false;
+        }
+        var nonce = overlay.Get(tx.Sender).Nonce;
+        if (tx.Nonce != nonce)
+        {
+            Fail(receipt, ExecutionError.BadNonce, $"nonce {tx.Nonce}, account expects {nonce}");
+            return false;
+        }
+        return true;
+    }
+
+    private void ApplyEvm(StateOverlay overlay, TransactionProcessor processor, BlockContext context, VerifiedTransaction tx, Receipt receipt)
+    {
+        if (!CheckExpiryAndNonce(overlay, context, tx, receipt))
+        {
+            return;
+        }
+        var evmTx = ToEvm(tx);
+        var intrinsic = TransactionProcessor.IntrinsicGas(evmTx);
+        if ((ulong)intrinsic > tx.GasLimit)
+        {
+            Fail(receipt, ExecutionError.InvalidTransaction, $"gas_limit {tx.GasLimit} is below this transaction's intrinsic gas {intrinsic}");
+            return;
+        }
+        // Admission checked that gas_limit * gas_price + value fits 256 bits.
+        UInt256.TryMultiply(tx.GasPrice, tx.GasLimit, out var maxFee);
+        UInt256.TryAdd(maxFee, tx.Value, out var required);
+        if (overlay.Get(tx.Sender).Balance < required)
+        {
+            Fail(receipt, ExecutionError.InsufficientBalance, "balance does not cover gas_limit * gas_price + value");
+            return;
+        }
+        var result = processor.Execute(evmTx);
+        if (!result.IsValid)
+        {
+            Fail(receipt, ExecutionError.InvalidTransaction, result.InvalidReason!);
+            return;
+        }
+        receipt.GasUsed = (ulong)result.GasUsed;
+        receipt.Output = ByteString.CopyFrom(result.Output.Span);
+        foreach (var log in result.Logs)
+        {
+            var entry = new Log { Address = ByteString.CopyFrom(log.Address.ToArray()), Data = ByteString.CopyFrom(log.Data) };
+            foreach (var topic in log.Topics)
+            {
+                entry.Topics.Add(ByteString.CopyFrom(topic.ToArray()));
+            }
+            receipt.Logs.Add(entry);
+        }
+        if (result.CreatedAddress is { } created)
+        {
+            receipt.ContractAddress = ByteString.CopyFrom(created.ToArray());
+        }
+        var (error, message) = Classify(result);
+        if (error == ExecutionError.None)
+        {
+            receipt.Status = ReceiptStatus.Success;
+        }
+        else
+        {
+            Fail(receipt, error, message);
+        }
+    }
+
+    /// <summary>The receipt error of an executed EVM transaction: none on STOP/RETURN, else why it failed.</summary>
+    internal static (ExecutionError Error, string Message) Classify(TransactionResult result) => result.Status switch
+    {
+        EvmStatus.Stopped or EvmStatus.Returned => (ExecutionError.None, ""),
+        EvmStatus.Reverted => (ExecutionError.Reverted, RevertReason.Decode(result.Output.Span)),
+        EvmStatus.OutOfGas => (ExecutionError.OutOfGas, "out of gas"),
+        _ => (ExecutionError.VmError, $"EVM error: {result.Status}"),
+    };
+
+    /// <summary>The EVM's view of a chain transaction: a legacy-priced transaction without access list.</summary>
+    public static EvmTransaction ToEvm(VerifiedTransaction tx) => new()
+    {
+        Sender = tx.Sender,
+        To = tx.To,
+        Nonce = tx.Nonce,
+        GasLimit = (long)Math.Min(tx.GasLimit, long.MaxValue),
+        Value = tx.Value,
+        Data = tx.Body.Data.ToByteArray(),
+        GasPrice = tx.GasPrice,
+    };
+
+    private void ApplyTransfer(StateOverlay overlay, BlockContext context, VerifiedTransaction tx, Address to, Receipt receipt)
+    {
+        if (!CheckExpiryAndNonce(overlay, context, tx, receipt))
+        {
             return;
         }
         var sender = overlay.Get(tx.Sender);
-        if (tx.Nonce != sender.Nonce)
-        {
-            Fail(receipt, ExecutionError.BadNonce, $"nonce {tx.Nonce}, account expects {sender.Nonce}");
-            return;
-        }
-        var gas = parameters.IntrinsicGas;
+        var gas = _parameters.IntrinsicGas;
         // gas_price * intrinsic_gas cannot overflow: admission checked gas_price * gas_limit, and gas_limit >= intrinsic.
         UInt256.TryMultiply(tx.GasPrice, gas, out var fee);
         if (!UInt256.TrySubtract(sender.Balance, fee, out var afterFee))
@@ -62,13 +218,6 @@ public sealed class BlockExecutor(ChainParameters parameters)
         // From here the transaction is valid: it pays its fee and uses its nonce even if the transfer fails.
         sender = sender with { Nonce = sender.Nonce + 1, Balance = afterFee };
         receipt.GasUsed = gas;
-        if (tx.To is not { } to)
-        {
-            overlay.Set(tx.Sender, sender);
-            CreditFee(overlay, context.Proposer, fee);
-            Fail(receipt, ExecutionError.Unsupported, "contract creation is not supported on this chain yet");
-            return;
-        }
         if (!UInt256.TrySubtract(sender.Balance, tx.Value, out var afterValue))
         {
             overlay.Set(tx.Sender, sender);

@@ -8,4 +8,8 @@ namespace ShanghaiChain.Vm.Execution;
 public sealed record ExecutionResult(
     IReadOnlyList<Receipt> Receipts,
     IReadOnlyList<KeyValuePair<Address, AccountState>> StateDiff,
-    ulong GasUsed);
+    ulong GasUsed)
+{
+    /// <summary>Storage slots, wiped storage and new code: the contract part of the diff, committed with it.</summary>
+    public ContractStateDiff Contracts { get; init; } = ContractStateDiff.None;
+}

@@ -44,4 +44,32 @@ public sealed class InteropTests
         using var client = new ApiClient(node.Url);
         Assert.Equal(new UInt256(4242), await client.BalanceOfAsync(recipient));
     }
+
+    [Fact]
+    public async Task A_nodejs_client_deploys_and_drives_openzeppelin_erc20_and_erc721()
+    {
+        var interop = Path.Combine(RepositoryPaths.Root, "tests", "interop");
+        Assert.True(Directory.Exists(Path.Combine(interop, "node_modules", "solc")),
+            "interop packages are not installed: run 'npm ci --prefix tests/interop' (building Node.Tests does)");
+        using var chain = new TestChain(CryptoSuite.Ed25519Sha256);
+        await using var node = await chain.StartAsync();
+        var info = new ProcessStartInfo("node", [Path.Combine(interop, "tokens.mjs")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["SHC_NODE"] = $"127.0.0.1:{chain.Port}";
+        info.Environment["SHC_KEY"] = chain.Home.OperatorKeyFile;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token);
+        Assert.True(process.ExitCode == 0, await stdout + await stderr + node.Log);
+
+        var result = JsonDocument.Parse(await stdout).RootElement;
+        Assert.Equal(["erc20 deploy", "erc20 transfer", "erc20 approve/transferFrom", "erc20 revert", "erc721 mint/approve/transferFrom", "erc721 reverts", "events"],
+            result.GetProperty("checked").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        Assert.StartsWith("0.8.", result.GetProperty("solc").GetString(), StringComparison.Ordinal);
+    }
 }

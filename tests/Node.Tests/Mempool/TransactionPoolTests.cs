@@ -25,6 +25,8 @@ public sealed class TransactionPoolTests
         public ulong HeadHeight { get; set; } = 10;
         public Hash32 HeadHash => Hash32.Zero;
         public AccountState GetAccount(Address address) => Accounts.GetValueOrDefault(address, AccountState.Empty);
+        public byte[]? GetCode(Hash32 codeHash) => null;
+        public UInt256 GetStorage(Address address, UInt256 slot) => UInt256.Zero;
         public CommittedBlock? GetCommittedBlock(ulong height) => null;
         public ulong? GetHeightByHash(Hash32 hash) => null;
         public TxLocation? GetTxLocation(Hash32 txId) => null;

@@ -21,6 +21,10 @@ public sealed class BlockExecutorTests
     private sealed class MapState(Dictionary<Address, AccountState> accounts) : IStateReader
     {
         public AccountState GetAccount(Address address) => accounts.GetValueOrDefault(address, AccountState.Empty);
+
+        public byte[]? GetCode(Hash32 codeHash) => null;
+
+        public UInt256 GetStorage(Address address, UInt256 slot) => UInt256.Zero;
     }
 
     private static VerifiedTransaction Transfer(ulong nonce, ulong value, ulong expires = 100, ulong gasPrice = 0) =>
@@ -30,7 +34,7 @@ public sealed class BlockExecutorTests
     private static ExecutionResult Run(ulong aliceBalance, ulong height, params VerifiedTransaction[] txs)
     {
         var state = new MapState(new() { [Alice.Address] = new AccountState(0, new UInt256(aliceBalance), Hash32.Zero) });
-        return new BlockExecutor(Parameters).Execute(state, new BlockContext(height, Hash32.Zero, 0, Proposer), txs);
+        return new BlockExecutor(Parameters, CryptoSuite.Ed25519Sha256).Execute(state, new BlockContext(height, Hash32.Zero, 0, Proposer), txs);
     }
 
     private static AccountState After(ExecutionResult result, Address address) =>

@@ -1,0 +1,318 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.V1;
+using ShanghaiChain.Vm.Abi;
+
+namespace ShanghaiChain.Node.Cli;
+
+/// <summary>`contract deploy` and `contract call`: ABI-encoded arguments from a JSON ABI, through the node's gRPC API.</summary>
+internal static class ContractCommands
+{
+    public static Command Create()
+    {
+        var contract = new Command("contract", "Deploy and call EVM contracts");
+        contract.Add(CreateDeploy());
+        contract.Add(CreateCall());
+        return contract;
+    }
+
+    private sealed class TxOptions
+    {
+        public Option<string> Node { get; } = CommonOptions.Node();
+        public Option<string> Key { get; } = new("--key") { Description = "Key file of the sender" };
+        public Option<ulong?> GasLimit { get; } = new("--gas-limit") { Description = "Gas limit (default: EstimateGas plus 25 %)" };
+        public Option<string> GasPrice { get; } = new("--gas-price") { Description = "Gas price, decimal integer", DefaultValueFactory = _ => "0" };
+        public Option<string> Value { get; } = new("--value") { Description = "Native value to send with the call, decimal integer", DefaultValueFactory = _ => "0" };
+        public Option<ulong> ExpiresIn { get; } = new("--expires-in") { Description = "Blocks from the head after which the transaction expires", DefaultValueFactory = _ => 100 };
+        public Option<uint> Timeout { get; } = new("--timeout") { Description = "Seconds to wait for the receipt", DefaultValueFactory = _ => 30 };
+
+        public void AddTo(Command command)
+        {
+            command.Add(Node);
+            command.Add(Key);
+            command.Add(GasLimit);
+            command.Add(GasPrice);
+            command.Add(Value);
+            command.Add(ExpiresIn);
+            command.Add(Timeout);
+        }
+    }
+
+    private static Command CreateDeploy()
+    {
+        var bin = new Option<string>("--bin") { Description = "File with the contract's creation bytecode in hex (solc --bin)", Required = true };
+        var abiFile = new Option<string?>("--abi") { Description = "JSON ABI file, to encode constructor arguments and decode events" };
+        var args = new Option<string?>("--args") { Description = "Constructor arguments as a JSON array (or object by name)" };
+        var options = new TxOptions();
+        var deploy = new Command("deploy", "Deploy a contract and print its address") { bin, abiFile, args };
+        options.AddTo(deploy);
+        deploy.SetAction(async (parse, cancel) =>
+        {
+            var code = ReadBytecode(parse.GetValue(bin)!);
+            var abi = parse.GetValue(abiFile) is { } abiPath ? LoadAbi(abiPath) : null;
+            var argsJson = parse.GetValue(args);
+            if (argsJson is not null && abi is null)
+            {
+                throw new CliUsageException("--args needs --abi to know the constructor's parameter types");
+            }
+            var constructorArgs = abi is null ? [] : Encode(abi.Constructor?.Inputs ?? [], argsJson, "constructor");
+            var receipt = await SendAsync(parse, options, null, [.. code, .. constructorArgs], abi, cancel);
+            if (receipt.Status == ReceiptStatus.Success)
+            {
+                Console.WriteLine($"contract: {new Address(receipt.ContractAddress.Span)}");
+            }
+            return receipt.Status == ReceiptStatus.Success ? 0 : ShanghaiChainCli.Failure;
+        });
+        return deploy;
+    }
+
+    private static Command CreateCall()
+    {
+        var address = new Option<string>("--address") { Description = "Contract address (20-byte hex)", Required = true };
+        var abiFile = new Option<string>("--abi") { Description = "JSON ABI file of the contract", Required = true };
+        var function = new Option<string>("--function") { Description = "Function name (or full signature when overloaded)", Required = true };
+        var args = new Option<string?>("--args") { Description = "Arguments as a JSON array (or object by name); default none" };
+        var send = new Option<bool>("--send") { Description = "Sign and submit a transaction instead of a read-only call" };
+        var from = new Option<string?>("--from") { Description = "Caller address for a read-only call (default: the --key address, else zero)" };
+        var height = new Option<ulong>("--height") { Description = "Height whose state a read-only call runs on (default: the head)" };
+        var options = new TxOptions();
+        var call = new Command("call", "Call a contract function: read-only by default, as a transaction with --send")
+        {
+            address, abiFile, function, args, send, from, height,
+        };
+        options.AddTo(call);
+        call.SetAction(async (parse, cancel) =>
+        {
+            if (!Address.TryParse(parse.GetValue(address), out var contract))
+            {
+                throw new CliUsageException($"--address '{parse.GetValue(address)}' is not a 20-byte hex address");
+            }
+            var abi = LoadAbi(parse.GetValue(abiFile)!);
+            AbiFunction target;
+            try
+            {
+                target = abi.GetFunction(parse.GetValue(function)!);
+            }
+            catch (AbiException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+            var data = (byte[])[.. target.Selector, .. Encode(target.Inputs, parse.GetValue(args), target.Name)];
+            if (parse.GetValue(send))
+            {
+                var receipt = await SendAsync(parse, options, contract, data, abi, cancel);
+                return receipt.Status == ReceiptStatus.Success ? 0 : ShanghaiChainCli.Failure;
+            }
+            var caller = Address.Zero;
+            if (parse.GetValue(from) is { } fromText)
+            {
+                caller = Address.TryParse(fromText, out var parsed) ? parsed : throw new CliUsageException($"--from '{fromText}' is not a 20-byte hex address");
+            }
+            else if (parse.GetValue(options.Key) is { } keyPath)
+            {
+                caller = KeyFile.Load(keyPath).Address;
+            }
+            using var channel = GrpcChannel.ForAddress(parse.GetValue(options.Node)!);
+            var client = new ChainService.ChainServiceClient(channel);
+            var response = await client.CallAsync(new CallRequest
+            {
+                From = ByteString.CopyFrom(caller.ToArray()),
+                To = ByteString.CopyFrom(contract.ToArray()),
+                Data = ByteString.CopyFrom(data),
+                Value = Amount(parse.GetValue(options.Value)!, "--value"),
+                Height = parse.GetValue(height),
+            }, cancellationToken: cancel);
+            Console.WriteLine($"height:   {response.Height.ToString(CultureInfo.InvariantCulture)}");
+            Console.WriteLine($"gas used: {response.GasUsed.ToString(CultureInfo.InvariantCulture)}");
+            if (!response.Success)
+            {
+                Console.WriteLine($"error:    {response.Error}: {Describe(abi, response.ErrorMessage, response.Output.Span)}");
+                return ShanghaiChainCli.Failure;
+            }
+            PrintOutputs(target, response.Output.Span);
+            return 0;
+        });
+        return call;
+    }
+
+    /// <summary>Signs, submits and waits for a transaction with <paramref name="data"/>; prints the receipt and its events.</summary>
+    private static async Task<Receipt> SendAsync(ParseResult parse, TxOptions options, Address? to, byte[] data, ContractAbi? abi, CancellationToken cancel)
+    {
+        var keyPath = parse.GetValue(options.Key) ?? throw new CliUsageException("--key is required to send a transaction");
+        if (!UInt256.TryParse(parse.GetValue(options.GasPrice), out var price))
+        {
+            throw new CliUsageException($"--gas-price '{parse.GetValue(options.GasPrice)}' is not a non-negative decimal integer");
+        }
+        if (parse.GetValue(options.ExpiresIn) == 0)
+        {
+            throw new CliUsageException("--expires-in must be at least 1");
+        }
+        var value = Amount(parse.GetValue(options.Value)!, "--value");
+        var signer = KeyFile.Load(keyPath);
+        using var channel = GrpcChannel.ForAddress(parse.GetValue(options.Node)!);
+        var client = new ChainService.ChainServiceClient(channel);
+        var status = await client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
+        if (status.CryptoSuite != signer.Suite.Name)
+        {
+            throw new CliException($"the key is {signer.Suite.Name} but chain '{status.ChainId}' uses {status.CryptoSuite}");
+        }
+        var toBytes = to is { } address ? ByteString.CopyFrom(address.ToArray()) : ByteString.Empty;
+        var gasLimit = parse.GetValue(options.GasLimit);
+        if (gasLimit is null)
+        {
+            var estimate = await client.EstimateGasAsync(new CallRequest
+            {
+                From = ByteString.CopyFrom(signer.Address.ToArray()),
+                To = toBytes,
+                Data = ByteString.CopyFrom(data),
+                Value = value,
+                GasPrice = price.IsZero ? ByteString.Empty : ByteString.CopyFrom(price.ToBigEndian()),
+            }, cancellationToken: cancel);
+            gasLimit = estimate.GasLimit + estimate.GasLimit / 4;
+        }
+        var nonce = (await client.GetAccountAsync(new GetAccountRequest { Address = ByteString.CopyFrom(signer.Address.ToArray()) },
+            cancellationToken: cancel)).Nonce;
+        var body = new TransactionBody
+        {
+            ChainId = status.ChainId,
+            Nonce = nonce,
+            GasLimit = gasLimit.Value,
+            GasPrice = price.IsZero ? ByteString.Empty : ByteString.CopyFrom(price.ToBigEndian()),
+            To = toBytes,
+            Value = value,
+            Data = ByteString.CopyFrom(data),
+            ExpiresAtHeight = status.HeadHeight + parse.GetValue(options.ExpiresIn),
+        };
+        var submitted = await client.SubmitTransactionAsync(
+            new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(TransactionSigner.Sign(body, signer)) }, cancellationToken: cancel);
+        Console.WriteLine($"tx id:    {Hex.Encode(submitted.TxId.Span)}");
+        var receipt = (await client.WaitForReceiptAsync(new WaitForReceiptRequest
+        {
+            TxId = submitted.TxId,
+            TimeoutMs = (uint)Math.Min(uint.MaxValue, parse.GetValue(options.Timeout) * 1000UL),
+        }, cancellationToken: cancel)).Receipt;
+        Console.WriteLine($"status:   {(receipt.Status == ReceiptStatus.Success ? "success" : "failed")}");
+        Console.WriteLine($"block:    {receipt.BlockHeight.ToString(CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"gas used: {receipt.GasUsed.ToString(CultureInfo.InvariantCulture)}");
+        if (receipt.Status != ReceiptStatus.Success)
+        {
+            Console.WriteLine($"error:    {receipt.Error}: {Describe(abi, receipt.ErrorMessage, receipt.Output.Span)}");
+        }
+        foreach (var log in receipt.Logs)
+        {
+            PrintLog(abi, log);
+        }
+        return receipt;
+    }
+
+    /// <summary>The node's message, with a custom error named and decoded when the ABI declares it.</summary>
+    private static string Describe(ContractAbi? abi, string message, ReadOnlySpan<byte> output)
+    {
+        if (abi?.FindError(output) is not { } error)
+        {
+            return message;
+        }
+        try
+        {
+            return $"execution reverted: {error.Name}{AbiCodec.Decode(error.Inputs, output[4..]).ToJsonString()}";
+        }
+        catch (AbiException)
+        {
+            return message;
+        }
+    }
+
+    private static void PrintLog(ContractAbi? abi, Log log)
+    {
+        var topics = log.Topics.Select(t => t.ToByteArray()).ToList();
+        if (abi is not null && topics.Count > 0 && abi.FindEvent(topics[0]) is { } abiEvent)
+        {
+            try
+            {
+                Console.WriteLine($"event:    {abiEvent.Name} {AbiCodec.DecodeLog(abiEvent, topics, log.Data.Span).ToJsonString()}");
+                return;
+            }
+            catch (AbiException)
+            {
+                // Shown raw below: a log that does not match its declared event is still worth seeing.
+            }
+        }
+        Console.WriteLine($"log:      {new Address(log.Address.Span)} topics [{string.Join(", ", topics.Select(t => Hex.Encode(t)))}] data {Hex.Encode(log.Data.Span)}");
+    }
+
+    private static void PrintOutputs(AbiFunction function, ReadOnlySpan<byte> output)
+    {
+        System.Text.Json.Nodes.JsonArray values;
+        try
+        {
+            values = AbiCodec.Decode(function.Outputs, output);
+        }
+        catch (AbiException ex)
+        {
+            throw new CliException($"the call returned {output.Length} bytes that do not decode as {function.Name}'s outputs: {ex.Message}");
+        }
+        for (var i = 0; i < function.Outputs.Count; i++)
+        {
+            var name = function.Outputs[i].Name.Length > 0 ? function.Outputs[i].Name : $"output{i}";
+            var value = values[i];
+            Console.WriteLine($"{name}: {(value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) ? text : value?.ToJsonString())}");
+        }
+    }
+
+    private static byte[] Encode(IReadOnlyList<AbiParameter> inputs, string? json, string what)
+    {
+        try
+        {
+            return AbiCodec.Encode(inputs, json);
+        }
+        catch (JsonException ex)
+        {
+            throw new CliUsageException($"--args is not valid JSON: {ex.Message}");
+        }
+        catch (AbiException ex)
+        {
+            throw new CliUsageException($"{what} arguments: {ex.Message}");
+        }
+    }
+
+    private static ContractAbi LoadAbi(string path)
+    {
+        try
+        {
+            return ContractAbi.Parse(File.ReadAllText(path));
+        }
+        catch (AbiException ex)
+        {
+            throw new CliUsageException($"{path}: {ex.Message}");
+        }
+    }
+
+    private static byte[] ReadBytecode(string path)
+    {
+        var text = new string([.. File.ReadAllText(path).Where(c => !char.IsWhiteSpace(c))]);
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            text = text[2..];
+        }
+        try
+        {
+            var code = Convert.FromHexString(text);
+            return code.Length > 0 ? code : throw new CliUsageException($"{path} holds no bytecode");
+        }
+        catch (FormatException)
+        {
+            throw new CliUsageException($"{path} is not hex bytecode (unlinked library placeholders must be linked first)");
+        }
+    }
+
+    private static ByteString Amount(string text, string option) =>
+        UInt256.TryParse(text, out var value)
+            ? value.IsZero ? ByteString.Empty : ByteString.CopyFrom(value.ToBigEndian())
+            : throw new CliUsageException($"{option} '{text}' is not a non-negative decimal integer");
+}

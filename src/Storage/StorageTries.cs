@@ -1,0 +1,265 @@
+using System.Diagnostics.CodeAnalysis;
+using RocksDbSharp;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Ports;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Rlp;
+using ShanghaiChain.Core.Trie;
+
+namespace ShanghaiChain.Storage;
+
+/// <summary>
+/// The per-account storage tries (docs/state.md): a secure trie per contract, keyed by suite_hash(slot as 32 bytes),
+/// valued rlp(value), whose root is the storage_root of the account's leaf. Nodes live in the trie-nodes family under
+/// 0x01 ‖ suite_hash(address) ‖ nibble path; when a proof window is kept, each replaced node goes to the history family
+/// in the same format as the account trie's, so that proofs at recent heights read the tries as they were.
+/// </summary>
+internal interface IStorageTries
+{
+    /// <summary>
+    /// Applies the block's storage changes to each account's trie, adding node writes to <paramref name="batch"/>, and
+    /// returns the new storage root of every account whose storage changed (zero: no storage left), in address order.
+    /// </summary>
+    IReadOnlyList<KeyValuePair<Address, Hash32>> Apply(ulong height, ContractStateDiff diff, Func<Address, Hash32> currentRoot, WriteBatch batch);
+
+    /// <summary>The storage roots <see cref="Apply"/> would give, computed without writing anything.</summary>
+    IReadOnlyList<KeyValuePair<Address, Hash32>> ComputeRoots(ContractStateDiff diff, Func<Address, Hash32> currentRoot);
+
+    /// <summary>Proof of one slot under <paramref name="storageRoot"/> (zero: the empty trie) and the slot's value.</summary>
+    (byte[][] Nodes, UInt256 Value) GetProof(Hash32 storageRoot, Address address, UInt256 slot, HistoricalRead? history);
+
+    /// <summary>Reads a slot through the trie (for consistency checks and reads at past heights).</summary>
+    UInt256 ReadThroughTrie(Hash32 storageRoot, Address address, UInt256 slot, HistoricalRead? history);
+}
+
+/// <summary>How to read nodes as they were after <see cref="Height"/>: through the history of later blocks, on a snapshot.</summary>
+internal sealed record HistoricalRead(ulong Height, ulong Head, ReadOptions Snapshot);
+
+internal static class StorageTries
+{
+    public const byte StorageTriePrefix = 0x01;
+
+    public static IStorageTries Create(CryptoSuite suite, RocksDb db, ColumnFamilyHandle nodes, ColumnFamilyHandle history, bool keepHistory) =>
+        suite.Name == CryptoSuite.Sm2Sm3Name
+            ? new StorageTries<Sm3Hasher>(db, nodes, history, keepHistory)
+            : new StorageTries<Sha256Hasher>(db, nodes, history, keepHistory);
+
+    /// <summary>Flat storage key: address (20) ‖ slot (32, big-endian).</summary>
+    public static byte[] FlatKey(Address address, UInt256 slot)
+    {
+        var key = new byte[Address.Size + UInt256.Size];
+        address.WriteTo(key);
+        slot.WriteBigEndian(key.AsSpan(Address.Size));
+        return key;
+    }
+}
+
+internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes, ColumnFamilyHandle history, bool keepHistory) : IStorageTries
+    where THasher : struct, IHasher
+{
+    public IReadOnlyList<KeyValuePair<Address, Hash32>> Apply(ulong height, ContractStateDiff diff, Func<Address, Hash32> currentRoot, WriteBatch batch) =>
+        Update(height, diff, currentRoot, batch);
+
+    public IReadOnlyList<KeyValuePair<Address, Hash32>> ComputeRoots(ContractStateDiff diff, Func<Address, Hash32> currentRoot) =>
+        Update(0, diff, currentRoot, null);
+
+    private List<KeyValuePair<Address, Hash32>> Update(ulong height, ContractStateDiff diff, Func<Address, Hash32> currentRoot, WriteBatch? batch)
+    {
+        var roots = new SortedDictionary<Address, Hash32>();
+        var cleared = new HashSet<Address>(diff.ClearedStorage);
+        foreach (var address in diff.ClearedStorage)
+        {
+            if (batch is not null)
+            {
+                DeleteTrie(address, height, batch);
+            }
+            roots[address] = Hash32.Zero;
+        }
+        Span<byte> slotKey = stackalloc byte[UInt256.Size];
+        Span<byte> value = stackalloc byte[RlpCodec.LengthOfUInt256(UInt256.MaxValue)];
+        var i = 0;
+        while (i < diff.Storage.Count)
+        {
+            var address = diff.Storage[i].Address;
+            var prefix = Prefix(address);
+            var root = cleared.Contains(address) ? Hash32.Zero : currentRoot(address);
+            var store = new NodeStore(db, nodes, prefix, null);
+            var trie = root.IsZero
+                ? new MerklePatriciaTrie<THasher>(EmptyStore.Instance, TrieKeyMode.Secure)
+                : OpenTrie(store, root, address);
+            for (; i < diff.Storage.Count && diff.Storage[i].Address == address; i++)
+            {
+                var change = diff.Storage[i];
+                change.Slot.WriteBigEndian(slotKey);
+                if (change.Value.IsZero)
+                {
+                    trie.Delete(slotKey);
+                }
+                else
+                {
+                    var writer = new RlpWriter(value);
+                    writer.WriteUInt256(change.Value);
+                    trie.Set(slotKey, writer.Written);
+                }
+            }
+            var newRoot = batch is null ? trie.ComputeRoot() : trie.Commit(new Batch(db, nodes, history, prefix, keepHistory ? height : null, batch));
+            roots[address] = newRoot == MerklePatriciaTrie<THasher>.EmptyRoot ? Hash32.Zero : newRoot;
+        }
+        return [.. roots];
+    }
+
+    public (byte[][] Nodes, UInt256 Value) GetProof(Hash32 storageRoot, Address address, UInt256 slot, HistoricalRead? read)
+    {
+        if (storageRoot.IsZero)
+        {
+            return ([[0x80]], UInt256.Zero);
+        }
+        var trie = OpenTrie(Store(address, read), storageRoot, address);
+        var key = slot.ToBigEndian();
+        var proof = trie.GetProof(key);
+        return (proof, trie.TryGet(key, out var encoded) ? DecodeValue(encoded) : UInt256.Zero);
+    }
+
+    public UInt256 ReadThroughTrie(Hash32 storageRoot, Address address, UInt256 slot, HistoricalRead? read)
+    {
+        if (storageRoot.IsZero)
+        {
+            return UInt256.Zero;
+        }
+        var trie = OpenTrie(Store(address, read), storageRoot, address);
+        return trie.TryGet(slot.ToBigEndian(), out var encoded) ? DecodeValue(encoded) : UInt256.Zero;
+    }
+
+    internal static UInt256 DecodeValue(ReadOnlySpan<byte> encoded)
+    {
+        var reader = new RlpReader(encoded);
+        if (!reader.TryReadUInt256(out var value) || !reader.TryReadEnd() || value.IsZero)
+        {
+            throw new StoreException("a storage slot in a storage trie does not decode");
+        }
+        return value;
+    }
+
+    private ITrieNodeStore Store(Address address, HistoricalRead? read) =>
+        read is null ? new NodeStore(db, nodes, Prefix(address), null) : new HistoricalNodeStore(db, nodes, history, Prefix(address), read);
+
+    private static MerklePatriciaTrie<THasher> OpenTrie(ITrieNodeStore store, Hash32 root, Address address)
+    {
+        try
+        {
+            return new MerklePatriciaTrie<THasher>(store, TrieKeyMode.Secure, root);
+        }
+        catch (TrieException ex)
+        {
+            throw new StoreException($"the storage trie of {address} does not match its storage root {root}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Removes every node of the account's storage trie (recording each in the history when it is kept).</summary>
+    private void DeleteTrie(Address address, ulong height, WriteBatch batch)
+    {
+        var prefix = Prefix(address);
+        using var it = db.NewIterator(nodes);
+        for (it.Seek(prefix); it.Valid() && it.Key().AsSpan().StartsWith(prefix); it.Next())
+        {
+            var key = it.Key();
+            if (keepHistory)
+            {
+                batch.Put(HistoryKey(height, key), (byte[])[0x01, .. it.Value()], history);
+            }
+            batch.Delete(key, nodes);
+        }
+    }
+
+    /// <summary>0x01 ‖ suite_hash(address): the storage trie's key prefix in the trie-nodes family.</summary>
+    private static byte[] Prefix(Address address)
+    {
+        var prefix = new byte[1 + Hash32.Size];
+        prefix[0] = StorageTries.StorageTriePrefix;
+        Span<byte> raw = stackalloc byte[Address.Size];
+        address.WriteTo(raw);
+        THasher.Hash(raw, prefix.AsSpan(1));
+        return prefix;
+    }
+
+    private static byte[] NodeKey(byte[] prefix, ReadOnlySpan<byte> nibblePath) => [.. prefix, .. nibblePath];
+
+    private static byte[] HistoryKey(ulong height, ReadOnlySpan<byte> nodeKey)
+    {
+        var key = new byte[8 + nodeKey.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(key, height);
+        nodeKey.CopyTo(key.AsSpan(8));
+        return key;
+    }
+
+    /// <summary>A trie with no stored nodes: a storage trie that starts empty reads nothing from the database.</summary>
+    private sealed class EmptyStore : ITrieNodeStore
+    {
+        public static readonly EmptyStore Instance = new();
+
+        public bool TryLoad(ReadOnlySpan<byte> nibblePath, [NotNullWhen(true)] out byte[]? encodedNode)
+        {
+            encodedNode = null;
+            return false;
+        }
+    }
+
+    private sealed class NodeStore(RocksDb db, ColumnFamilyHandle family, byte[] prefix, ReadOptions? snapshot) : ITrieNodeStore
+    {
+        public bool TryLoad(ReadOnlySpan<byte> nibblePath, [NotNullWhen(true)] out byte[]? encodedNode)
+        {
+            encodedNode = snapshot is null ? db.Get(NodeKey(prefix, nibblePath), family) : db.Get(NodeKey(prefix, nibblePath), family, snapshot);
+            return encodedNode is not null;
+        }
+    }
+
+    /// <summary>The storage trie's nodes as they were after a height: the first history record above it, else today's node.</summary>
+    private sealed class HistoricalNodeStore(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, byte[] prefix, HistoricalRead read)
+        : ITrieNodeStore
+    {
+        public bool TryLoad(ReadOnlySpan<byte> nibblePath, [NotNullWhen(true)] out byte[]? encodedNode)
+        {
+            var nodeKey = NodeKey(prefix, nibblePath);
+            for (var later = read.Height + 1; later <= read.Head; later++)
+            {
+                var record = db.Get(HistoryKey(later, nodeKey), history, read.Snapshot);
+                if (record is not null)
+                {
+                    encodedNode = record[0] == 0x01 ? record[1..] : null;
+                    return encodedNode is not null;
+                }
+            }
+            encodedNode = db.Get(nodeKey, family, read.Snapshot);
+            return encodedNode is not null;
+        }
+    }
+
+    /// <summary>Writes a storage trie's changed nodes under its prefix, recording what each replaced when history is kept.</summary>
+    private sealed class Batch(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, byte[] prefix, ulong? height, WriteBatch batch)
+        : ITrieNodeWriteBatch
+    {
+        public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode)
+        {
+            var key = NodeKey(prefix, nibblePath);
+            Record(key);
+            batch.Put(key, encodedNode, family);
+        }
+
+        public void Delete(ReadOnlySpan<byte> nibblePath)
+        {
+            var key = NodeKey(prefix, nibblePath);
+            Record(key);
+            batch.Delete(key, family);
+        }
+
+        private void Record(byte[] key)
+        {
+            if (height is not { } h)
+            {
+                return;
+            }
+            var old = db.Get(key, family);
+            batch.Put(HistoryKey(h, key), old is null ? (byte[])[0x00] : [0x01, .. old], history);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+using Google.Protobuf;
+using RocksDbSharp;
+using ShanghaiChain.Core.Blocks;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Core.Ports;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Rlp;
+using ShanghaiChain.Core.Trie;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Storage.Tests;
+
+public sealed class ContractStateTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Directory.CreateTempSubdirectory("shc-contracts-").FullName, "chain");
+
+    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_dir)!, recursive: true);
+
+    private static readonly Address Alice = new([.. new byte[19], 1]);
+    private static readonly Address Token = new([.. new byte[19], 0xC0]);
+    private static readonly byte[] Code = [0x60, 0x01, 0x60, 0x00, 0x55, 0x00];
+
+    private static GenesisFile Genesis(CryptoSuite suite) => new()
+    {
+        ChainId = "contract-chain",
+        CryptoSuite = suite.Name,
+        Validators = [new GenesisValidator { Name = "v0", PublicKey = Hex.Encode(KeyFile.Generate(suite).PublicKey) }],
+        Accounts = [new GenesisAccount { Address = Alice.ToString(), Balance = "1000" }],
+    };
+
+    private static void Commit(ChainStore store, GenesisFile genesis, IReadOnlyList<KeyValuePair<Address, AccountState>> accounts, ContractStateDiff contracts)
+    {
+        var block = new SealedBlock(new BlockHeader
+        {
+            ChainId = genesis.ChainId,
+            Height = store.HeadHeight + 1,
+            ParentHash = ByteString.CopyFrom(store.HeadHash.ToArray()),
+        }, [], genesis.Suite);
+        store.Commit(block, new QuorumCertificate { Height = block.Height }, [], accounts, contracts);
+    }
+
+    private static ContractStateDiff Slots(params (ulong Slot, ulong Value)[] slots) => new()
+    {
+        Storage = [.. slots.OrderBy(s => s.Slot).Select(s => new StorageChange(Token, new UInt256(s.Slot), new UInt256(s.Value)))],
+    };
+
+    private static Hash32 CodeHash(CryptoSuite suite) => suite.Hash(Code);
+
+    /// <summary>Deploys the token account (nonce 1, code) with the given slots in block 1.</summary>
+    private static void Deploy(ChainStore store, GenesisFile genesis, params (ulong Slot, ulong Value)[] slots) =>
+        Commit(store, genesis, [new(Token, new AccountState(1, UInt256.Zero, CodeHash(genesis.Suite)))],
+            Slots(slots) with { Code = [new(CodeHash(genesis.Suite), Code)] });
+
+    /// <summary>The storage root an independent in-memory trie gives: secure keys, rlp(value) values.</summary>
+    private static Hash32 ExpectedStorageRoot<THasher>(params (ulong Slot, ulong Value)[] slots) where THasher : struct, IHasher =>
+        MerklePatriciaTrie<THasher>.RootOf(slots.Where(s => s.Value != 0).Select(s =>
+            new KeyValuePair<byte[], byte[]>(new UInt256(s.Slot).ToBigEndian(), RlpCodec.EncodeUInt64(s.Value))), TrieKeyMode.Secure);
+
+    [Fact]
+    public void Slots_and_code_are_read_flat_and_the_account_leaf_carries_the_storage_root_of_an_independent_trie()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256);
+        using (var store = ChainStore.Open(_dir, genesis))
+        {
+            Deploy(store, genesis, (1, 10), (2, 20), (300, 3));
+            Assert.Equal(new UInt256(20), store.GetStorage(Token, new UInt256(2)));
+            Assert.Equal(UInt256.Zero, store.GetStorage(Token, new UInt256(4)));
+            Assert.Equal(Code, store.GetCode(CodeHash(genesis.Suite)));
+            var expected = ExpectedStorageRoot<Sha256Hasher>((1, 10), (2, 20), (300, 3));
+            Assert.Equal(expected, store.GetAccount(Token).StorageRoot);
+            var proof = store.GetAccountProof(Token);
+            Assert.True(StateProofVerifier.TryReadStorageRoot(proof.Leaf, out var inLeaf));
+            Assert.Equal(expected, inLeaf);
+
+            // An update that touches only storage still moves the account's leaf and the state root.
+            var before = store.StateRoot;
+            Commit(store, genesis, [], Slots((2, 0), (5, 50)));
+            Assert.NotEqual(before, store.StateRoot);
+            Assert.Equal(ExpectedStorageRoot<Sha256Hasher>((1, 10), (300, 3), (5, 50)), store.GetAccount(Token).StorageRoot);
+            Assert.Equal(UInt256.Zero, store.GetStorage(Token, new UInt256(2)));
+        }
+        using (var reopened = ChainStore.Open(_dir, genesis, StateCheck.Full))
+        {
+            Assert.Equal(new UInt256(50), reopened.GetStorage(Token, new UInt256(5)));
+            Assert.Equal(Code, reopened.GetCode(CodeHash(genesis.Suite)));
+        }
+    }
+
+    [Fact]
+    public void Deleting_every_slot_leaves_the_empty_storage_root_and_no_trie_nodes()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256);
+        using var store = ChainStore.Open(_dir, genesis);
+        Deploy(store, genesis, (1, 10), (2, 20));
+        Commit(store, genesis, [], Slots((1, 0), (2, 0)));
+        Assert.True(store.GetAccount(Token).StorageRoot.IsZero);
+        Assert.True(StateProofVerifier.TryReadStorageRoot(store.GetAccountProof(Token).Leaf, out var inLeaf));
+        Assert.Equal(MerklePatriciaTrie<Sha256Hasher>.EmptyRoot, inLeaf);
+        store.CheckStateFull(_dir);
+    }
+
+    [Theory]
+    [InlineData(CryptoSuite.Ed25519Sha256Name)]
+    [InlineData(CryptoSuite.Sm2Sm3Name)]
+    public void Storage_proofs_verify_presence_and_absence_against_the_state_root_and_reject_a_wrong_value(string suiteName)
+    {
+        var genesis = Genesis(CryptoSuite.FromName(suiteName));
+        using var store = ChainStore.Open(_dir, genesis);
+        Deploy(store, genesis, (1, 10), (2, 20));
+        var proof = store.GetAccountProof(Token, null, [new UInt256(2), new UInt256(7)])!;
+        Assert.Equal(2, proof.Storage.Count);
+        var present = proof.Storage[0];
+        Assert.Equal(new UInt256(20), present.Value);
+        Assert.Equal(TrieProofResult.Present, Verify(suiteName, proof.StateRoot, Token, proof.Nodes, new UInt256(2), present.Nodes, out var value));
+        Assert.Equal(new UInt256(20), value);
+        Assert.Equal(TrieProofResult.Absent, Verify(suiteName, proof.StateRoot, Token, proof.Nodes, new UInt256(7), proof.Storage[1].Nodes, out _));
+        // The proof of slot 2 does not prove slot 1's value, nor anything under another state root.
+        Assert.NotEqual(TrieProofResult.Present, Verify(suiteName, proof.StateRoot, Token, proof.Nodes, new UInt256(1), present.Nodes, out _));
+        Assert.Equal(TrieProofResult.Invalid, Verify(suiteName, store.GetStateRoot(0)!.Value, Token, proof.Nodes, new UInt256(2), present.Nodes, out _));
+        // An absent account proves every slot absent.
+        var nobody = new Address([.. new byte[19], 0x77]);
+        var absent = store.GetAccountProof(nobody, null, [new UInt256(2)])!;
+        Assert.Equal(TrieProofResult.Absent, Verify(suiteName, absent.StateRoot, nobody, absent.Nodes, new UInt256(2), absent.Storage[0].Nodes, out _));
+    }
+
+    private static TrieProofResult Verify(string suite, Hash32 root, Address address, byte[][] accountProof, UInt256 slot, byte[][] storageProof, out UInt256 value) =>
+        suite == CryptoSuite.Sm2Sm3Name
+            ? StateProofVerifier.VerifySlot<Sm3Hasher>(root, address, accountProof, slot, storageProof, out value)
+            : StateProofVerifier.VerifySlot<Sha256Hasher>(root, address, accountProof, slot, storageProof, out value);
+
+    [Fact]
+    public void Past_heights_in_the_window_prove_and_read_the_slot_values_of_that_height()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256);
+        using var store = ChainStore.Open(_dir, genesis, proofWindow: 4);
+        Deploy(store, genesis, (1, 1));
+        for (ulong i = 2; i <= 5; i++)
+        {
+            Commit(store, genesis, [], Slots((1, i), (i, i)));
+        }
+        for (ulong h = 1; h <= 5; h++)
+        {
+            var proof = store.GetAccountProof(Token, h, [new UInt256(1), new UInt256(5)])!;
+            Assert.Equal(store.GetStateRoot(h), proof.StateRoot);
+            Assert.Equal(TrieProofResult.Present, StateProofVerifier.VerifySlot<Sha256Hasher>(proof.StateRoot, Token, proof.Nodes,
+                new UInt256(1), proof.Storage[0].Nodes, out var value));
+            Assert.Equal(new UInt256(h), value);
+            Assert.Equal(h == 5 ? TrieProofResult.Present : TrieProofResult.Absent, StateProofVerifier.VerifySlot<Sha256Hasher>(
+                proof.StateRoot, Token, proof.Nodes, new UInt256(5), proof.Storage[1].Nodes, out _));
+            using var view = store.OpenStateView(h)!;
+            Assert.Equal(h, view.Height);
+            Assert.Equal(new UInt256(h), view.GetStorage(Token, new UInt256(1)));
+            Assert.Equal(h >= 3 ? new UInt256(3) : UInt256.Zero, view.GetStorage(Token, new UInt256(3)));
+            Assert.Equal(CodeHash(genesis.Suite), view.GetAccount(Token).CodeHash);
+        }
+        Assert.Null(store.OpenStateView(6));
+    }
+
+    [Fact]
+    public void A_head_view_keeps_reading_its_height_while_blocks_commit()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256);
+        using var store = ChainStore.Open(_dir, genesis);
+        Deploy(store, genesis, (1, 1));
+        using var view = store.OpenStateView(null)!;
+        Commit(store, genesis, [], Slots((1, 2)));
+        Assert.Equal(1UL, view.Height);
+        Assert.Equal(new UInt256(1), view.GetStorage(Token, new UInt256(1)));
+        Assert.Equal(new UInt256(2), store.GetStorage(Token, new UInt256(1)));
+    }
+
+    [Fact]
+    public void Clearing_an_accounts_storage_removes_its_slots_and_trie_before_the_blocks_own_writes()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256);
+        using var store = ChainStore.Open(_dir, genesis);
+        Deploy(store, genesis, (1, 10), (2, 20));
+        Commit(store, genesis, [], Slots((3, 30)) with { ClearedStorage = [Token] });
+        Assert.Equal(UInt256.Zero, store.GetStorage(Token, new UInt256(1)));
+        Assert.Equal(new UInt256(30), store.GetStorage(Token, new UInt256(3)));
+        Assert.Equal(ExpectedStorageRoot<Sha256Hasher>((3, 30)), store.GetAccount(Token).StorageRoot);
+        store.CheckStateFull(_dir);
+    }
+
+    [Fact]
+    public void A_flat_slot_that_disagrees_with_its_storage_trie_is_detected_at_startup()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256);
+        using (var store = ChainStore.Open(_dir, genesis))
+        {
+            Deploy(store, genesis, (1, 10));
+        }
+        using (var db = OpenRaw())
+        {
+            db.Put(StorageKey(Token, 1), new UInt256(11).ToBigEndian(), db.GetColumnFamily(ColumnFamilyNames.Storage));
+        }
+        var error = Assert.Throws<StoreException>(() => ChainStore.Open(_dir, genesis));
+        Assert.Contains("storage slot", error.Message);
+    }
+
+    private static byte[] StorageKey(Address address, ulong slot) => [.. address.ToArray(), .. new UInt256(slot).ToBigEndian()];
+
+    private RocksDb OpenRaw()
+    {
+        var families = new ColumnFamilies();
+        foreach (var name in ColumnFamilyNames.All)
+        {
+            families.Add(name, new ColumnFamilyOptions());
+        }
+        return RocksDb.Open(new DbOptions(), _dir, families);
+    }
+}
