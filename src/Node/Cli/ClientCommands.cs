@@ -260,7 +260,7 @@ internal static class ClientCommands
         return reader.TryReadList(out var fields) && fields.TryReadUInt64(out nonce) && fields.TryReadUInt256(out balance);
     }
 
-    internal static void PrintReceipt(Receipt receipt)
+    private static void PrintReceipt(Receipt receipt)
     {
         Console.WriteLine($"status:   {(receipt.Status == ReceiptStatus.Success ? "success" : "failed")}");
         Console.WriteLine($"block:    {receipt.BlockHeight.ToString(CultureInfo.InvariantCulture)}");
