@@ -90,20 +90,15 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     public Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch)
     {
-        Span<byte> key = stackalloc byte[Address.Size];
+        // One batched update: the trie hashes the keys once and loads the nodes on all their paths in a few batched reads.
         Span<byte> value = stackalloc byte[128];
-        foreach (var (address, account) in diff)
+        var updates = new KeyValuePair<byte[], byte[]>[diff.Count];
+        for (var i = 0; i < updates.Length; i++)
         {
-            address.WriteTo(key);
-            if (account.IsEmpty)
-            {
-                _trie.Delete(key);
-            }
-            else
-            {
-                _trie.Set(key, Encode(account, value));
-            }
+            var (address, account) = diff[i];
+            updates[i] = new(address.ToArray(), account.IsEmpty ? [] : Encode(account, value).ToArray());
         }
+        _trie.Update(updates);
         Root = _trie.Commit(new Batch(batch, _store.Family, _keepHistory ? new HistoryRecorder(_db, _store.Family, _history, height, batch) : null));
         _trie.ReleaseCache(CachedLevels);
         return Root;
@@ -187,6 +182,22 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         {
             encodedNode = db.Get(Key(nibblePath), family);
             return encodedNode is not null;
+        }
+
+        public void LoadMany(IReadOnlyList<byte[]> nibblePaths, byte[]?[] encodedNodes)
+        {
+            var keys = new byte[nibblePaths.Count][];
+            var families = new ColumnFamilyHandle[keys.Length];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = Key(nibblePaths[i]);
+                families[i] = family;
+            }
+            var found = db.MultiGet(keys, families);
+            for (var i = 0; i < keys.Length; i++)
+            {
+                encodedNodes[i] = found[i].Value;
+            }
         }
     }
 

@@ -139,7 +139,11 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             return;
         }
         Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
-        path = ToPath(key, path);
+        SetAt(ToPath(key, path), value);
+    }
+
+    private void SetAt(ReadOnlySpan<byte> path, ReadOnlySpan<byte> value)
+    {
         _unchanged = false;
         _root = Insert(_root, path, 0, value);
         if (!_unchanged)
@@ -152,7 +156,11 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     public bool Delete(ReadOnlySpan<byte> key)
     {
         Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
-        path = ToPath(key, path);
+        return DeleteAt(ToPath(key, path));
+    }
+
+    private bool DeleteAt(ReadOnlySpan<byte> path)
+    {
         if (!TryGetAt(path, out _))
         {
             return false;
