@@ -57,7 +57,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     private const byte AccountTriePrefix = 0x00;
 
     // Committed nodes deeper than this stay on disk only, so memory does not grow with the number of accounts.
-    private const int CachedLevels = 4;
+    private const int CachedLevels = 5;
 
     private static readonly byte[] EmptyCodeHash = HashOfEmpty();
 
@@ -184,19 +184,25 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
             return encodedNode is not null;
         }
 
+        // Chunks keep MultiGet's per-call arrays below the large object heap, whose growth triggers full collections.
+        private const int MultiGetChunk = 2048;
+
         public void LoadMany(IReadOnlyList<byte[]> nibblePaths, byte[]?[] encodedNodes)
         {
-            var keys = new byte[nibblePaths.Count][];
-            var families = new ColumnFamilyHandle[keys.Length];
-            for (var i = 0; i < keys.Length; i++)
+            var families = new ColumnFamilyHandle[Math.Min(MultiGetChunk, nibblePaths.Count)];
+            Array.Fill(families, family);
+            for (var start = 0; start < nibblePaths.Count; start += MultiGetChunk)
             {
-                keys[i] = Key(nibblePaths[i]);
-                families[i] = family;
-            }
-            var found = db.MultiGet(keys, families);
-            for (var i = 0; i < keys.Length; i++)
-            {
-                encodedNodes[i] = found[i].Value;
+                var keys = new byte[Math.Min(MultiGetChunk, nibblePaths.Count - start)][];
+                for (var i = 0; i < keys.Length; i++)
+                {
+                    keys[i] = Key(nibblePaths[start + i]);
+                }
+                var found = db.MultiGet(keys, keys.Length == families.Length ? families : families[..keys.Length]);
+                for (var i = 0; i < keys.Length; i++)
+                {
+                    encodedNodes[start + i] = found[i].Value;
+                }
             }
         }
     }

@@ -114,7 +114,12 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             for (var i = 0; i < nodes.Length; i++)
             {
                 var slot = frontier[i];
-                var node = nodes[i] ?? throw LoadFailure(encoded[i], storePaths[i], slot.Hash);
+                if (nodes[i] is not { } node)
+                {
+                    // Nodes attached so far would not be on a committed path.
+                    _strayLoads = true;
+                    throw LoadFailure(encoded[i], storePaths[i], slot.Hash);
+                }
                 switch (slot.Parent)
                 {
                     case null:

@@ -25,6 +25,16 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     // Set by Insert when the key already held the value, so that nothing above it is marked changed.
     private bool _unchanged;
 
+    // Commits so far; a commit stamps the nodes it visits, so ReleaseCache walks only those.
+    private int _commits;
+
+    // True while an update changes the tree: nodes it loads end up on changed paths, which the commit visits.
+    private bool _updating;
+
+    // Nodes were loaded that the next commit may not visit (reads, proofs, updates that changed nothing), so the next
+    // ReleaseCache walks everything in memory.
+    private bool _strayLoads;
+
     /// <summary>Opens the trie whose root is in <paramref name="store"/> (an empty trie when the store has none).</summary>
     public MerklePatriciaTrie(ITrieNodeStore store, TrieKeyMode mode)
     {
@@ -145,8 +155,20 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     private void SetAt(ReadOnlySpan<byte> path, ReadOnlySpan<byte> value)
     {
         _unchanged = false;
-        _root = Insert(_root, path, 0, value);
-        if (!_unchanged)
+        _updating = true;
+        try
+        {
+            _root = Insert(_root, path, 0, value);
+        }
+        finally
+        {
+            _updating = false;
+        }
+        if (_unchanged)
+        {
+            _strayLoads = true;
+        }
+        else
         {
             _updatesSinceHash++;
         }
@@ -163,9 +185,18 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     {
         if (!TryGetAt(path, out _))
         {
+            _strayLoads = true;
             return false;
         }
-        _root = Remove(_root!, path, 0);
+        _updating = true;
+        try
+        {
+            _root = Remove(_root!, path, 0);
+        }
+        finally
+        {
+            _updating = false;
+        }
         _updatesSinceHash++;
         return true;
     }
@@ -201,6 +232,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     public Hash32 Commit(ITrieNodeWriteBatch batch)
     {
         var root = ComputeRoot();
+        _commits++;
         if (_root is not null)
         {
             Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles + 1];
@@ -220,10 +252,11 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     /// </summary>
     public void ReleaseCache(int keepLevels)
     {
-        if (_root is not null)
+        if (_root is not null && (_strayLoads || _root.CommittedIn == _commits))
         {
-            Release(_root, 1, keepLevels);
+            Release(_root, 1, keepLevels, everything: _strayLoads);
         }
+        _strayLoads = false;
     }
 
     /// <summary>

@@ -161,6 +161,49 @@ public class TriePropertyTests
     }
 
     [Property(MaxTest = Runs)]
+    public void Release_after_a_commit_drops_every_node_below_the_kept_levels(int generatedSeed)
+    {
+        var seed = TrieTestData.Seed(generatedSeed);
+        var random = new Random(seed);
+        var mode = TrieTestData.Mode(seed);
+        var universe = TrieTestData.Contents(random, random.Next(50, 600), mode);
+        var store = new InMemoryTrieNodeStore();
+        var trie = TrieTestData.Build<Keccak256Hasher>(universe.Take(universe.Count / 2), mode, store);
+        TrieTestData.CommitTo(trie, store);
+        for (var block = 0; block < 6; block++)
+        {
+            var keep = random.Next(0, 5);
+            trie.ReleaseCache(keep);
+            Assert.True(trie.CountReleasable(keep) == 0, $"seed {seed}: block {block}: nodes left below level {keep}");
+            // Loads of every kind: updates that change, change nothing or delete absent keys, reads and proofs.
+            var updates = new List<KeyValuePair<byte[], byte[]>>();
+            for (var i = random.Next(1, 40); i > 0; i--)
+            {
+                var (key, value) = universe[random.Next(universe.Count)];
+                updates.Add(new(key, random.Next(4) switch { 0 => [], 1 => value, _ => TrieTestData.Value(random) }));
+            }
+            if (random.Next(2) == 0)
+            {
+                trie.Update(updates);
+            }
+            else
+            {
+                foreach (var (key, value) in updates)
+                {
+                    trie.Set(key, value);
+                }
+            }
+            for (var i = random.Next(0, 10); i > 0; i--)
+            {
+                var (key, _) = universe[random.Next(universe.Count)];
+                trie.TryGet(key, out _);
+                trie.GetProof(universe[random.Next(universe.Count)].Key);
+            }
+            TrieTestData.CommitTo(trie, store);
+        }
+    }
+
+    [Property(MaxTest = Runs)]
     public void Every_proof_verifies_against_its_root(int generatedSeed)
     {
         var seed = TrieTestData.Seed(generatedSeed);
