@@ -31,6 +31,10 @@ public class TrieBenchmarks
     [Params(1_000_000)]
     public int Accounts { get; set; }
 
+    /// <summary>MerklePatriciaTrie.Parallelism: both kept, since which wins depends on how busy the cores are.</summary>
+    [Params(false, true)]
+    public bool Parallel { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -41,7 +45,7 @@ public class TrieBenchmarks
             _keys[i] = new byte[Address.Size];
             random.NextBytes(_keys[i]);
         }
-        _trie = new MerklePatriciaTrie<Sha256Hasher>(_store, TrieKeyMode.Secure);
+        _trie = new MerklePatriciaTrie<Sha256Hasher>(_store, TrieKeyMode.Secure) { Parallelism = Parallel };
         for (var i = 0; i < Accounts; i++)
         {
             _trie.Set(_keys[i], AccountValue(i, 0));

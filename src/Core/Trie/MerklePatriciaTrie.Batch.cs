@@ -27,7 +27,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             return;
         }
         var paths = new byte[count][];
-        if (Mode == TrieKeyMode.Secure && count >= ParallelBatchThreshold)
+        if (Parallelism && Mode == TrieKeyMode.Secure && count >= ParallelBatchThreshold)
         {
             Parallel.For(0, count, i => paths[i] = PathOf(updates[i].Key));
         }
@@ -100,7 +100,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             var encoded = new byte[]?[storePaths.Length];
             _store.LoadMany(storePaths, encoded);
             var nodes = new TrieNode?[storePaths.Length];
-            if (nodes.Length >= ParallelBatchThreshold)
+            if (Parallelism && nodes.Length >= ParallelBatchThreshold)
             {
                 Parallel.For(0, nodes.Length, i => nodes[i] = TryDecodeLoaded(encoded[i], frontier[i].Hash));
             }

@@ -89,6 +89,14 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
 
     public TrieKeyMode Mode { get; }
 
+    /// <summary>
+    /// Whether large batches use several threads (hashing the subtries under the root, hashing keys and checking loaded
+    /// nodes in <see cref="Update"/>). The result is the same either way. On a machine whose cores are all busy, a
+    /// fork-join waits for descheduled workers and is slower than one thread (docs/state.md §6), so callers that
+    /// know they share the machine may turn it off.
+    /// </summary>
+    public bool Parallelism { get; set; } = true;
+
     public bool IsEmpty => _root is null;
 
     /// <summary>Looks a key up by walking the trie (state reads in the node go to the flat store instead).</summary>
@@ -211,7 +219,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         }
         if (_root.Encoded is null)
         {
-            if (_updatesSinceHash >= ParallelHashThreshold)
+            if (Parallelism && _updatesSinceHash >= ParallelHashThreshold)
             {
                 EncodeParallel(_root);
             }
