@@ -16,6 +16,9 @@ public class TrieBenchmarks
     private const int BatchSize = 10_000;
     private const int ProofsPerInvoke = 1_000;
 
+    // What the node's account trie keeps in memory between blocks (StateCommitment).
+    private const int CachedLevels = 4;
+
     private readonly InMemoryTrieNodeStore _store = new();
     private MerklePatriciaTrie<Sha256Hasher> _trie = null!;
     private byte[][] _keys = [];
@@ -28,6 +31,10 @@ public class TrieBenchmarks
     [Params(1_000_000)]
     public int Accounts { get; set; }
 
+    /// <summary>MerklePatriciaTrie.Parallelism: both kept, since which wins depends on how busy the cores are.</summary>
+    [Params(false, true)]
+    public bool Parallel { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -38,7 +45,7 @@ public class TrieBenchmarks
             _keys[i] = new byte[Address.Size];
             random.NextBytes(_keys[i]);
         }
-        _trie = new MerklePatriciaTrie<Sha256Hasher>(_store, TrieKeyMode.Secure);
+        _trie = new MerklePatriciaTrie<Sha256Hasher>(_store, TrieKeyMode.Secure) { Parallelism = Parallel };
         for (var i = 0; i < Accounts; i++)
         {
             _trie.Set(_keys[i], AccountValue(i, 0));
@@ -46,30 +53,59 @@ public class TrieBenchmarks
         var batch = _store.CreateBatch();
         _root = _trie.Commit(batch);
         batch.Apply();
+        _trie.ReleaseCache(CachedLevels);
 
         _proofKeys = [.. Enumerable.Range(0, ProofsPerInvoke).Select(_ => _keys[random.Next(Accounts)])];
         _proofs = [.. _proofKeys.Select(k => _trie.GetProof(k))];
         _proofValues = [.. _proofKeys.Select(k => _trie.TryGet(k, out var v) ? v.ToArray() : [])];
     }
 
-    /// <summary>One block: 9,000 existing accounts changed and 1,000 created, then the root and the node batch.</summary>
+    /// <summary>
+    /// One block: 9,000 existing accounts changed and 1,000 created, applied one Set at a time, then the root and the
+    /// node batch. Kept beside <see cref="UpdateBlockBatchedAndCommit"/>, which replaced it on the node's path.
+    /// </summary>
     [Benchmark(OperationsPerInvoke = BatchSize)]
     public Hash32 UpdateBlockAndCommit()
     {
+        foreach (var (key, value) in NextBlock())
+        {
+            _trie.Set(key, value);
+        }
+        return CommitBlock();
+    }
+
+    /// <summary>The same block through the batched <see cref="MerklePatriciaTrie{THasher}.Update"/> (the node's path).</summary>
+    [Benchmark(OperationsPerInvoke = BatchSize)]
+    public Hash32 UpdateBlockBatchedAndCommit()
+    {
+        _trie.Update(NextBlock());
+        return CommitBlock();
+    }
+
+    private List<KeyValuePair<byte[], byte[]>> NextBlock()
+    {
         _block++;
+        var updates = new List<KeyValuePair<byte[], byte[]>>(BatchSize);
         var existingStart = (_block * 9_000) % (Accounts - 9_000);
         for (var i = 0; i < 9_000; i++)
         {
-            _trie.Set(_keys[existingStart + i], AccountValue(existingStart + i, _block));
+            updates.Add(new(_keys[existingStart + i], AccountValue(existingStart + i, _block)));
         }
         var createdStart = Accounts + ((_block * 1_000) % (BatchSize * 64 - 1_000));
         for (var i = 0; i < 1_000; i++)
         {
-            _trie.Set(_keys[createdStart + i], AccountValue(createdStart + i, _block));
+            updates.Add(new(_keys[createdStart + i], AccountValue(createdStart + i, _block)));
         }
+        return updates;
+    }
+
+    // As the node does: commit, then keep only the top levels in memory, so the next block loads the rest again.
+    private Hash32 CommitBlock()
+    {
         var batch = _store.CreateBatch();
         var root = _trie.Commit(batch);
         batch.Apply();
+        _trie.ReleaseCache(CachedLevels);
         return root;
     }
 

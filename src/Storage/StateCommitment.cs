@@ -60,7 +60,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     private const byte AccountTriePrefix = 0x00;
 
     // Committed nodes deeper than this stay on disk only, so memory does not grow with the number of accounts.
-    private const int CachedLevels = 4;
+    private const int CachedLevels = 5;
 
     private static readonly byte[] EmptyCodeHash = HashOfEmpty();
 
@@ -93,20 +93,15 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     public Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch)
     {
-        Span<byte> key = stackalloc byte[Address.Size];
+        // One batched update: the trie hashes the keys once and loads the nodes on all their paths in a few batched reads.
         Span<byte> value = stackalloc byte[128];
-        foreach (var (address, account) in diff)
+        var updates = new KeyValuePair<byte[], byte[]>[diff.Count];
+        for (var i = 0; i < updates.Length; i++)
         {
-            address.WriteTo(key);
-            if (account.IsEmpty)
-            {
-                _trie.Delete(key);
-            }
-            else
-            {
-                _trie.Set(key, Encode(account, value));
-            }
+            var (address, account) = diff[i];
+            updates[i] = new(address.ToArray(), account.IsEmpty ? [] : Encode(account, value).ToArray());
         }
+        _trie.Update(updates);
         Root = _trie.Commit(new Batch(batch, _store.Family, _keepHistory ? new HistoryRecorder(_db, _store.Family, _history, height, batch) : null));
         _trie.ReleaseCache(CachedLevels);
         return Root;
@@ -220,6 +215,28 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         {
             encodedNode = db.Get(Key(nibblePath), family);
             return encodedNode is not null;
+        }
+
+        // Chunks keep MultiGet's per-call arrays below the large object heap, whose growth triggers full collections.
+        private const int MultiGetChunk = 2048;
+
+        public void LoadMany(IReadOnlyList<byte[]> nibblePaths, byte[]?[] encodedNodes)
+        {
+            var families = new ColumnFamilyHandle[Math.Min(MultiGetChunk, nibblePaths.Count)];
+            Array.Fill(families, family);
+            for (var start = 0; start < nibblePaths.Count; start += MultiGetChunk)
+            {
+                var keys = new byte[Math.Min(MultiGetChunk, nibblePaths.Count - start)][];
+                for (var i = 0; i < keys.Length; i++)
+                {
+                    keys[i] = Key(nibblePaths[start + i]);
+                }
+                var found = db.MultiGet(keys, keys.Length == families.Length ? families : families[..keys.Length]);
+                for (var i = 0; i < keys.Length; i++)
+                {
+                    encodedNodes[start + i] = found[i].Value;
+                }
+            }
         }
     }
 

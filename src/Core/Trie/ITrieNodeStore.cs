@@ -11,6 +11,19 @@ public interface ITrieNodeStore
 {
     /// <summary>Loads the RLP encoding of the node stored at <paramref name="nibblePath"/>.</summary>
     bool TryLoad(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encodedNode);
+
+    /// <summary>
+    /// Loads the nodes at several paths at once (null where there is none), for the batched updates of
+    /// <see cref="MerklePatriciaTrie{THasher}.Update"/>. The default loads them one by one; a database store
+    /// overrides it with one batched read.
+    /// </summary>
+    void LoadMany(IReadOnlyList<byte[]> nibblePaths, byte[]?[] encodedNodes)
+    {
+        for (var i = 0; i < nibblePaths.Count; i++)
+        {
+            encodedNodes[i] = TryLoad(nibblePaths[i], out var node) ? node : null;
+        }
+    }
 }
 
 /// <summary>

@@ -67,6 +67,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             return;
         }
         node.Dirty = false;
+        node.CommittedIn = _commits;
         var nodePath = path[..depth];
         if (isRoot || node.IsHashReferenced)
         {
@@ -102,7 +103,9 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         }
     }
 
-    private static void Release(TrieNode node, int level, int keepLevels)
+    // Without stray loads, every node in memory below the kept levels hangs under a node the last commit visited
+    // (loads during updates lie on changed paths), so only those are walked.
+    private void Release(TrieNode node, int level, int keepLevels, bool everything)
     {
         switch (node)
         {
@@ -111,9 +114,9 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
                 {
                     extension.Child = new HashNode(extension.Child.Hash);
                 }
-                else
+                else if (everything || extension.Child.CommittedIn == _commits)
                 {
-                    Release(extension.Child, level + 1, keepLevels);
+                    Release(extension.Child, level + 1, keepLevels, everything);
                 }
                 break;
             case BranchNode branch:
@@ -127,13 +130,30 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
                     {
                         branch.Children[i] = new HashNode(child.Hash);
                     }
-                    else
+                    else if (everything || child.CommittedIn == _commits)
                     {
-                        Release(child, level + 1, keepLevels);
+                        Release(child, level + 1, keepLevels, everything);
                     }
                 }
                 break;
         }
+    }
+
+    /// <summary>Nodes in memory at <paramref name="fromLevel"/> or deeper that ReleaseCache(fromLevel) would drop (for tests).</summary>
+    internal int CountReleasable(int fromLevel) => _root is null ? 0 : CountReleasable(_root, 1, fromLevel);
+
+    private static int CountReleasable(TrieNode node, int level, int fromLevel)
+    {
+        var count = 0;
+        foreach (var child in node switch { ExtensionNode e => [e.Child], BranchNode b => b.Children, _ => [] })
+        {
+            if (child is null or HashNode)
+            {
+                continue;
+            }
+            count += (Releasable(child, level, fromLevel) ? 1 : 0) + CountReleasable(child, level + 1, fromLevel);
+        }
+        return count;
     }
 
     private static bool Releasable(TrieNode child, int level, int keepLevels) =>

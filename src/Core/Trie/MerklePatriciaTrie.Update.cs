@@ -211,6 +211,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
                 throw new TrieException($"trie node at path {Hex.Encode(path)} has hash {actual}, expected {reference.Hash}");
             }
             slot = DecodeStored(encoded, path, actual);
+            _strayLoads |= !_updating;
         }
         return slot;
     }

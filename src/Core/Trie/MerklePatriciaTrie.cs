@@ -25,6 +25,16 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     // Set by Insert when the key already held the value, so that nothing above it is marked changed.
     private bool _unchanged;
 
+    // Commits so far; a commit stamps the nodes it visits, so ReleaseCache walks only those.
+    private int _commits;
+
+    // True while an update changes the tree: nodes it loads end up on changed paths, which the commit visits.
+    private bool _updating;
+
+    // Nodes were loaded that the next commit may not visit (reads, proofs, updates that changed nothing), so the next
+    // ReleaseCache walks everything in memory.
+    private bool _strayLoads;
+
     /// <summary>Opens the trie whose root is in <paramref name="store"/> (an empty trie when the store has none).</summary>
     public MerklePatriciaTrie(ITrieNodeStore store, TrieKeyMode mode)
     {
@@ -78,6 +88,14 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     public static Hash32 EmptyRoot { get; } = HashOf([0x80]);
 
     public TrieKeyMode Mode { get; }
+
+    /// <summary>
+    /// Whether large batches use several threads (hashing the subtries under the root, hashing keys and checking loaded
+    /// nodes in <see cref="Update"/>). The result is the same either way. On a machine whose cores are all busy, a
+    /// fork-join waits for descheduled workers and is slower than one thread (docs/state.md §6), so callers that
+    /// know they share the machine may turn it off.
+    /// </summary>
+    public bool Parallelism { get; set; } = true;
 
     public bool IsEmpty => _root is null;
 
@@ -139,10 +157,26 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             return;
         }
         Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
-        path = ToPath(key, path);
+        SetAt(ToPath(key, path), value);
+    }
+
+    private void SetAt(ReadOnlySpan<byte> path, ReadOnlySpan<byte> value)
+    {
         _unchanged = false;
-        _root = Insert(_root, path, 0, value);
-        if (!_unchanged)
+        _updating = true;
+        try
+        {
+            _root = Insert(_root, path, 0, value);
+        }
+        finally
+        {
+            _updating = false;
+        }
+        if (_unchanged)
+        {
+            _strayLoads = true;
+        }
+        else
         {
             _updatesSinceHash++;
         }
@@ -152,12 +186,25 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     public bool Delete(ReadOnlySpan<byte> key)
     {
         Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
-        path = ToPath(key, path);
+        return DeleteAt(ToPath(key, path));
+    }
+
+    private bool DeleteAt(ReadOnlySpan<byte> path)
+    {
         if (!TryGetAt(path, out _))
         {
+            _strayLoads = true;
             return false;
         }
-        _root = Remove(_root!, path, 0);
+        _updating = true;
+        try
+        {
+            _root = Remove(_root!, path, 0);
+        }
+        finally
+        {
+            _updating = false;
+        }
         _updatesSinceHash++;
         return true;
     }
@@ -172,7 +219,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         }
         if (_root.Encoded is null)
         {
-            if (_updatesSinceHash >= ParallelHashThreshold)
+            if (Parallelism && _updatesSinceHash >= ParallelHashThreshold)
             {
                 EncodeParallel(_root);
             }
@@ -193,6 +240,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     public Hash32 Commit(ITrieNodeWriteBatch batch)
     {
         var root = ComputeRoot();
+        _commits++;
         if (_root is not null)
         {
             Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles + 1];
@@ -212,10 +260,11 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     /// </summary>
     public void ReleaseCache(int keepLevels)
     {
-        if (_root is not null)
+        if (_root is not null && (_strayLoads || _root.CommittedIn == _commits))
         {
-            Release(_root, 1, keepLevels);
+            Release(_root, 1, keepLevels, everything: _strayLoads);
         }
+        _strayLoads = false;
     }
 
     /// <summary>

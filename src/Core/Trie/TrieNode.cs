@@ -20,6 +20,9 @@ internal abstract class TrieNode
     /// <summary>The store holds this node's encoding at this node's path (so removing or moving it needs a delete).</summary>
     public bool Persisted;
 
+    /// <summary>The trie's commit count when this node was last visited by a commit, which bounds the release walk.</summary>
+    public int CommittedIn;
+
     /// <summary>Referenced from its parent by hash (stored on its own) rather than embedded.</summary>
     public bool IsHashReferenced => Encoded!.Length >= Hash32.Size;
 

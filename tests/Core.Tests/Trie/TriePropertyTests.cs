@@ -119,6 +119,91 @@ public class TriePropertyTests
     }
 
     [Property(MaxTest = Runs)]
+    public void Batched_updates_give_the_root_and_store_of_one_by_one_updates(int generatedSeed)
+    {
+        var seed = TrieTestData.Seed(generatedSeed);
+        var random = new Random(seed);
+        var mode = TrieTestData.Mode(seed);
+        // Sometimes more keys than the parallel threshold, so the parallel hashing and decoding run too.
+        var universe = TrieTestData.Contents(random, random.Next(1, random.Next(3) == 0 ? 1200 : 150), mode);
+        var oneByOneStore = new InMemoryTrieNodeStore();
+        var oneByOne = new MerklePatriciaTrie<Keccak256Hasher>(oneByOneStore, mode);
+        var batchedStore = new InMemoryTrieNodeStore();
+        var batched = new MerklePatriciaTrie<Keccak256Hasher>(batchedStore, mode);
+        for (var block = 0; block < 6; block++)
+        {
+            // Repeated keys (the later update wins), deletes of present and absent keys, unchanged values.
+            var updates = new List<KeyValuePair<byte[], byte[]>>();
+            for (var i = random.Next(1, 2 * universe.Count); i > 0; i--)
+            {
+                var (key, value) = universe[random.Next(universe.Count)];
+                var update = random.Next(4) switch
+                {
+                    0 => [],
+                    1 => value,
+                    _ => TrieTestData.Value(random),
+                };
+                updates.Add(new(key, update));
+            }
+            foreach (var (key, value) in updates)
+            {
+                oneByOne.Set(key, value);
+            }
+            batched.Update(updates);
+            var expected = TrieTestData.CommitTo(oneByOne, oneByOneStore);
+            Assert.True(expected == TrieTestData.CommitTo(batched, batchedStore), $"seed {seed}: block {block} root differs");
+            Assert.True(TrieTestData.Snapshot(oneByOneStore).SequenceEqual(TrieTestData.Snapshot(batchedStore)),
+                $"seed {seed}: block {block} store differs");
+            var keep = random.Next(0, 4);
+            oneByOne.ReleaseCache(keep);
+            batched.ReleaseCache(keep);
+        }
+    }
+
+    [Property(MaxTest = Runs)]
+    public void Release_after_a_commit_drops_every_node_below_the_kept_levels(int generatedSeed)
+    {
+        var seed = TrieTestData.Seed(generatedSeed);
+        var random = new Random(seed);
+        var mode = TrieTestData.Mode(seed);
+        var universe = TrieTestData.Contents(random, random.Next(50, 600), mode);
+        var store = new InMemoryTrieNodeStore();
+        var trie = TrieTestData.Build<Keccak256Hasher>(universe.Take(universe.Count / 2), mode, store);
+        TrieTestData.CommitTo(trie, store);
+        for (var block = 0; block < 6; block++)
+        {
+            var keep = random.Next(0, 5);
+            trie.ReleaseCache(keep);
+            Assert.True(trie.CountReleasable(keep) == 0, $"seed {seed}: block {block}: nodes left below level {keep}");
+            // Loads of every kind: updates that change, change nothing or delete absent keys, reads and proofs.
+            var updates = new List<KeyValuePair<byte[], byte[]>>();
+            for (var i = random.Next(1, 40); i > 0; i--)
+            {
+                var (key, value) = universe[random.Next(universe.Count)];
+                updates.Add(new(key, random.Next(4) switch { 0 => [], 1 => value, _ => TrieTestData.Value(random) }));
+            }
+            if (random.Next(2) == 0)
+            {
+                trie.Update(updates);
+            }
+            else
+            {
+                foreach (var (key, value) in updates)
+                {
+                    trie.Set(key, value);
+                }
+            }
+            for (var i = random.Next(0, 10); i > 0; i--)
+            {
+                var (key, _) = universe[random.Next(universe.Count)];
+                trie.TryGet(key, out _);
+                trie.GetProof(universe[random.Next(universe.Count)].Key);
+            }
+            TrieTestData.CommitTo(trie, store);
+        }
+    }
+
+    [Property(MaxTest = Runs)]
     public void Every_proof_verifies_against_its_root(int generatedSeed)
     {
         var seed = TrieTestData.Seed(generatedSeed);

@@ -121,6 +121,41 @@ public class TrieStoreTests
     }
 
     [Fact]
+    public void Batched_update_reports_a_missing_node_and_changes_nothing()
+    {
+        var (store, _, root) = Accounts(500, seed: 7);
+        var victim = store.Nodes.First(n => n.Key.Length == 2).Key;
+        var batch = store.CreateBatch();
+        batch.Delete(victim);
+        batch.Apply();
+        var trie = new MerklePatriciaTrie<Sha256Hasher>(store, TrieKeyMode.Secure, root);
+        var updates = Enumerable.Range(0, 500).Select(i => KeyValuePair.Create(BitConverter.GetBytes(i), Bytes("x"))).ToList();
+
+        var error = Assert.Throws<TrieException>(() => trie.Update(updates));
+        Assert.Contains("missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Hex.Encode(victim), error.Message, StringComparison.Ordinal);
+        Assert.Equal(root, trie.ComputeRoot());
+    }
+
+    [Fact]
+    public void Batched_update_detects_a_corrupt_node_by_its_hash()
+    {
+        var (store, _, root) = Accounts(500, seed: 8);
+        var (path, node) = store.Nodes.First(n => n.Key.Length == 2);
+        var corrupt = (byte[])node.Clone();
+        corrupt[^2] ^= 1;
+        var batch = store.CreateBatch();
+        batch.Put(path, corrupt);
+        batch.Apply();
+        var trie = new MerklePatriciaTrie<Sha256Hasher>(store, TrieKeyMode.Secure, root);
+        var updates = Enumerable.Range(0, 500).Select(i => KeyValuePair.Create(BitConverter.GetBytes(i), Bytes("x"))).ToList();
+
+        var error = Assert.Throws<TrieException>(() => trie.Update(updates));
+        Assert.Contains("expected", error.Message, StringComparison.Ordinal);
+        Assert.Equal(root, trie.ComputeRoot());
+    }
+
+    [Fact]
     public void Opening_with_another_root_fails()
     {
         var (store, _, _) = Accounts(10, seed: 7);

@@ -2,7 +2,10 @@ using System.Collections.Concurrent;
 using Google.Protobuf;
 using Grpc.Core;
 using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Trie;
+using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
 using Xunit.Abstractions;
 
@@ -10,8 +13,9 @@ namespace ShanghaiChain.Node.Tests.Integration;
 
 /// <summary>
 /// Kills the node with SIGKILL while it commits under load, several times, and checks that every transaction
-/// whose receipt a client was given survives each restart and that the chain goes on. The kill moments are
-/// drawn from a seed (SHC_TEST_SEED replays one), printed on failure.
+/// whose receipt a client was given survives each restart and that the chain goes on. After each kill the data dir
+/// is reopened directly and its state checked against the root recorded for the head. The kill moments are drawn
+/// from a seed (SHC_TEST_SEED replays one), printed on failure.
 /// </summary>
 public sealed class CrashRecoveryTests(ITestOutputHelper output)
 {
@@ -59,7 +63,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             await stop.CancelAsync();
             await Task.WhenAll(Swallow(collector), Swallow(load));
             lastHeight = confirmed.Values.DefaultIfEmpty(0UL).Max();
-            output.WriteLine($"cycle {cycle}: killed with {confirmed.Count} confirmed transactions, highest confirmed block {lastHeight}");
+            var head = AssertStateMatchesRecordedRoot(chain, seed);
+            Assert.True(head >= lastHeight, $"seed {seed}: the reopened store's head {head} is below the confirmed block {lastHeight}");
+            output.WriteLine($"cycle {cycle}: killed with {confirmed.Count} confirmed transactions, highest confirmed block {lastHeight}, " +
+                $"reopened head {head} with a consistent state");
         }
 
         await using var final = await chain.StartAsync();
@@ -75,6 +82,39 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         var last = await finalClient.Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 20_000 });
         Assert.Equal(ReceiptStatus.Success, last.Receipt.Status);
         Assert.True(last.Receipt.BlockHeight > lastHeight);
+    }
+
+    /// <summary>
+    /// Reopens the killed node's store as the node would, with the full state check: the trie is opened against the
+    /// root recorded for the head and every node is loaded and checked against its hash, every flat account is
+    /// compared with its trie leaf and both sides hold as many accounts. On top of that, explicitly: the root the
+    /// reopened trie hashes to is the recorded one, the head block's header commits to the root recorded for its
+    /// parent, and each known account's flat value is what a proof against the recorded root proves.
+    /// </summary>
+    private static ulong AssertStateMatchesRecordedRoot(TestChain chain, int seed)
+    {
+        var genesis = GenesisFile.Load(chain.Home.GenesisFile);
+        using var store = ChainStore.Open(chain.Home.ChainDbDir, genesis, StateCheck.Full);
+        var head = store.HeadHeight;
+        var recorded = store.GetStateRoot(head);
+        Assert.True(recorded is not null, $"seed {seed}: no state root recorded for head {head}");
+        Assert.True(store.StateRoot == recorded, $"seed {seed}: the reopened trie has root {store.StateRoot}, head {head} recorded {recorded}");
+        if (head > 0)
+        {
+            var header = BlockHeader.Parser.ParseFrom(store.GetCommittedBlock(head)!.Block.Header);
+            Assert.True(new Hash32(header.StateRootOfParent.Span) == store.GetStateRoot(head - 1),
+                $"seed {seed}: head {head} carries parent state root {Hex.Encode(header.StateRootOfParent.Span)}, the store recorded {store.GetStateRoot(head - 1)}");
+        }
+        foreach (var address in chain.Accounts.Select(a => a.Address).Append(Sink))
+        {
+            var proof = store.GetAccountProof(address);
+            var result = TrieProof.Verify<Sha256Hasher>(recorded!.Value, address.ToArray(), proof.Nodes, TrieKeyMode.Secure, out var leaf);
+            Assert.True(result != TrieProofResult.Invalid, $"seed {seed}: the proof of {address} does not verify against the recorded root");
+            Assert.True(proof.Account == store.GetAccount(address), $"seed {seed}: {address} is {store.GetAccount(address)} in the flat state, {proof.Account} in the trie");
+            Assert.True((result == TrieProofResult.Present) == !store.GetAccount(address).IsEmpty && leaf.SequenceEqual(proof.Leaf ?? []),
+                $"seed {seed}: the proven leaf of {address} differs from the trie's");
+        }
+        return head;
     }
 
     /// <summary>Records every receipt the node streams: these are the transactions a client was told are committed.</summary>

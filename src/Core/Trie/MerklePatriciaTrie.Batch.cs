@@ -1,0 +1,193 @@
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Primitives;
+
+namespace ShanghaiChain.Core.Trie;
+
+// Block-sized updates: keys hashed once, sorted by path, and the stored nodes on all their paths loaded before any
+// change, one level at a time with one batched store read per level, hashed and decoded on all cores.
+public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, IHasher
+{
+    // Below this many keys or nodes, handing work to other threads costs more than it saves.
+    private const int ParallelBatchThreshold = 256;
+
+    // The slot index that names an extension's child (branch slots are 0..15).
+    private const int ExtensionSlot = 16;
+
+    /// <summary>
+    /// Applies <paramref name="updates"/> with the same result as calling <see cref="Set"/> for each in order (an empty
+    /// value deletes; of two updates of one key the later wins), but faster for many keys: keys are hashed once,
+    /// the nodes on their paths are loaded level by level through <see cref="ITrieNodeStore.LoadMany"/>, checked
+    /// against their hashes on all cores, and the updates are applied in path order.
+    /// </summary>
+    public void Update(IReadOnlyList<KeyValuePair<byte[], byte[]>> updates)
+    {
+        var count = updates.Count;
+        if (count == 0)
+        {
+            return;
+        }
+        var paths = new byte[count][];
+        if (Parallelism && Mode == TrieKeyMode.Secure && count >= ParallelBatchThreshold)
+        {
+            Parallel.For(0, count, i => paths[i] = PathOf(updates[i].Key));
+        }
+        else
+        {
+            for (var i = 0; i < count; i++)
+            {
+                paths[i] = PathOf(updates[i].Key);
+            }
+        }
+        // Path order groups keys that share nodes; the index breaks ties so that the later update of a key wins.
+        var order = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            order[i] = i;
+        }
+        Array.Sort(order, (a, b) =>
+        {
+            var byPath = paths[a].AsSpan().SequenceCompareTo(paths[b]);
+            return byPath != 0 ? byPath : a.CompareTo(b);
+        });
+        LoadPaths(paths, order);
+        foreach (var i in order)
+        {
+            var value = updates[i].Value;
+            if (value is null || value.Length == 0)
+            {
+                DeleteAt(paths[i]);
+            }
+            else
+            {
+                SetAt(paths[i], value);
+            }
+        }
+    }
+
+    private byte[] PathOf(byte[] key)
+    {
+        Span<byte> buffer = stackalloc byte[TrieNodeCodec.MaxNibbles];
+        return ToPath(key, buffer).ToArray();
+    }
+
+    private readonly record struct Unloaded(TrieNode? Parent, int Slot, byte[] Path, int Depth, Hash32 Hash);
+
+    // Every stored node that an update of one of the paths would resolve is in memory afterwards. Nothing changes
+    // shape here: loaded nodes replace their hash references exactly as Resolve would.
+    private void LoadPaths(byte[][] paths, int[] order)
+    {
+        var frontier = new List<Unloaded>();
+        while (true)
+        {
+            frontier.Clear();
+            foreach (var i in order)
+            {
+                if (FindUnloaded(paths[i]) is { } next &&
+                    (frontier.Count == 0 || frontier[^1].Parent != next.Parent || frontier[^1].Slot != next.Slot))
+                {
+                    frontier.Add(next);
+                }
+            }
+            if (frontier.Count == 0)
+            {
+                return;
+            }
+            var storePaths = new byte[frontier.Count][];
+            for (var i = 0; i < storePaths.Length; i++)
+            {
+                storePaths[i] = frontier[i].Path[..frontier[i].Depth];
+            }
+            var encoded = new byte[]?[storePaths.Length];
+            _store.LoadMany(storePaths, encoded);
+            var nodes = new TrieNode?[storePaths.Length];
+            if (Parallelism && nodes.Length >= ParallelBatchThreshold)
+            {
+                Parallel.For(0, nodes.Length, i => nodes[i] = TryDecodeLoaded(encoded[i], frontier[i].Hash));
+            }
+            else
+            {
+                for (var i = 0; i < nodes.Length; i++)
+                {
+                    nodes[i] = TryDecodeLoaded(encoded[i], frontier[i].Hash);
+                }
+            }
+            for (var i = 0; i < nodes.Length; i++)
+            {
+                var slot = frontier[i];
+                if (nodes[i] is not { } node)
+                {
+                    // Nodes attached so far would not be on a committed path.
+                    _strayLoads = true;
+                    throw LoadFailure(encoded[i], storePaths[i], slot.Hash);
+                }
+                switch (slot.Parent)
+                {
+                    case null:
+                        _root = node;
+                        break;
+                    case BranchNode branch:
+                        branch.Children[slot.Slot] = node;
+                        break;
+                    case ExtensionNode extension:
+                        extension.Child = node;
+                        break;
+                }
+            }
+        }
+    }
+
+    // Walks the in-memory nodes along the path and returns the first hash reference on it, if any.
+    private Unloaded? FindUnloaded(byte[] path)
+    {
+        TrieNode? parent = null;
+        var slot = -1;
+        var node = _root;
+        var depth = 0;
+        while (true)
+        {
+            switch (node)
+            {
+                case HashNode reference:
+                    return new Unloaded(parent, slot, path, depth, reference.Hash);
+                case ExtensionNode extension when path.AsSpan(depth).StartsWith(extension.Path):
+                    parent = extension;
+                    slot = ExtensionSlot;
+                    depth += extension.Path.Length;
+                    node = extension.Child;
+                    break;
+                case BranchNode branch when depth < path.Length:
+                    parent = branch;
+                    slot = path[depth];
+                    depth++;
+                    node = branch.Children[slot];
+                    break;
+                default:
+                    return null;
+            }
+        }
+    }
+
+    // Runs on worker threads: pure (hash and decode), so a failure is reported by the caller on its own thread.
+    private static TrieNode? TryDecodeLoaded(byte[]? encoded, Hash32 expected)
+    {
+        if (encoded is null || HashOf(encoded) != expected || !TrieNodeCodec.TryDecode(encoded, encoded, out var node))
+        {
+            return null;
+        }
+        node.Hash = expected;
+        node.Persisted = true;
+        return node;
+    }
+
+    private static TrieException LoadFailure(byte[]? encoded, ReadOnlySpan<byte> path, Hash32 expected)
+    {
+        if (encoded is null)
+        {
+            return new TrieException($"trie node {expected} missing at path {Hex.Encode(path)}");
+        }
+        var actual = HashOf(encoded);
+        return actual != expected
+            ? new TrieException($"trie node at path {Hex.Encode(path)} has hash {actual}, expected {expected}")
+            : new TrieException($"undecodable trie node at path {Hex.Encode(path)}");
+    }
+}
