@@ -60,7 +60,7 @@ public class StateProofBenchmarks
         random.Shuffle(_addresses);
         _proven = _addresses[..ProofsPerInvoke];
         _provenKeys = [.. _proven.Select(a => a.ToArray())];
-        _proofs = [.. _proven.Select(_store.GetAccountProof)];
+        _proofs = [.. _proven.Select(a => _store.GetAccountProof(a))];
     }
 
     /// <summary>An empty block: its commit drops the trie's lower levels from memory, as every block does.</summary>
