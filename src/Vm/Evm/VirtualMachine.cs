@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Vm.Evm.Precompiles;
+using ShanghaiChain.Vm.Evm.SystemContracts;
 
 namespace ShanghaiChain.Vm.Evm;
 
@@ -63,11 +64,12 @@ public sealed partial class VirtualMachine
         var worldSnapshot = State.TakeSnapshot();
         var substateSnapshot = Substate.TakeSnapshot();
         var precompile = PrecompileSet.Get(m.CodeAddress);
+        var systemContract = precompile is null ? Rules.SystemContracts?.Find(m.CodeAddress) : null;
         if (m.Kind == CallKind.Call)
         {
             if (!State.AccountExists(m.Recipient))
             {
-                if (precompile is null && m.Value.IsZero)
+                if (precompile is null && systemContract is null && m.Value.IsZero)
                 {
                     return new CallResult(EvmStatus.Stopped, m.Gas, ReadOnlyMemory<byte>.Empty);
                 }
@@ -85,6 +87,10 @@ public sealed partial class VirtualMachine
         if (precompile is not null)
         {
             result = precompile.Run(m.Input, m.Gas);
+        }
+        else if (systemContract is not null)
+        {
+            result = RunSystemContract(systemContract, m);
         }
         else
         {
@@ -151,6 +157,31 @@ public sealed partial class VirtualMachine
         State.RevertToSnapshot(worldSnapshot);
         Substate.RevertToSnapshot(substateSnapshot);
         return result.Status == EvmStatus.Reverted ? result : result with { GasLeft = 0 };
+    }
+
+    /// <summary>
+    /// Runs a native contract for a message. Delegation (DELEGATECALL, CALLCODE) and value are refused with a revert
+    /// unless the contract allows them; the caller (<see cref="ExecuteCall"/>) undoes state on revert or failure.
+    /// </summary>
+    private CallResult RunSystemContract(ISystemContract contract, in Message m)
+    {
+        if (m.Kind is CallKind.DelegateCall or CallKind.CallCode && !contract.AllowsDelegation)
+        {
+            return new CallResult(EvmStatus.Reverted, m.Gas, AbiWriter.ErrorReason($"{contract.Name}: delegation is not allowed"));
+        }
+        if (m.Kind is CallKind.Call or CallKind.CallCode && !m.Value.IsZero && !contract.AcceptsValue)
+        {
+            return new CallResult(EvmStatus.Reverted, m.Gas, AbiWriter.ErrorReason($"{contract.Name}: value is not accepted"));
+        }
+        var context = new SystemCallContext(this, m);
+        var outcome = contract.Run(context);
+        return outcome.Status switch
+        {
+            EvmStatus.Returned or EvmStatus.Stopped => new CallResult(EvmStatus.Returned, context.GasLeft, outcome.Output),
+            EvmStatus.Reverted => new CallResult(EvmStatus.Reverted, context.GasLeft, outcome.Output),
+            // Running is not an ending: treat it as the contract's error, like any other exceptional halt.
+            _ => new CallResult(outcome.Status == EvmStatus.Running ? EvmStatus.InvalidOpcode : outcome.Status, 0, ReadOnlyMemory<byte>.Empty),
+        };
     }
 
     /// <summary>Moves value between accounts; both are touched (EIP-161) even when the value is zero.</summary>
