@@ -7,6 +7,10 @@ if (args is ["state-disk", var count])
 {
     return StateDiskUsage.Run(int.Parse(count, CultureInfo.InvariantCulture));
 }
+if (args is ["bn254-run", .. var bnArgs])
+{
+    return Bn254Benchmarks.RunCommand(bnArgs);
+}
 if (args is ["evm-run", .. var rest])
 {
     return EvmRunCommand.Run(rest);

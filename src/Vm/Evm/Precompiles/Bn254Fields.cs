@@ -134,14 +134,6 @@ internal readonly struct Fp : IBnField<Fp>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong MulAdd(ulong a, ulong b, ulong c, ref ulong carry)
-    {
-        var r = (UInt128)a * b + c + carry;
-        carry = (ulong)(r >> 64);
-        return (ulong)r;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong AddCarry(ulong a, ulong b, ref ulong carry)
     {
         var sum = a + b;
@@ -207,32 +199,59 @@ internal readonly struct Fp : IBnField<Fp>
 
     public static Fp Double(in Fp a) => Add(a, a);
 
+    /// <summary>
+    /// Montgomery product a·b·2^-256 mod p: four CIOS rounds, each t = (t + a·b_i + m·p) / 2^64 with m chosen so the low
+    /// limb vanishes, written out in full (the JIT did not inline a per-round helper with by-ref accumulators).
+    /// </summary>
     public static Fp Mul(in Fp a, in Fp b)
     {
-        ulong t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-        Round(a, b.L0, ref t0, ref t1, ref t2, ref t3);
-        Round(a, b.L1, ref t0, ref t1, ref t2, ref t3);
-        Round(a, b.L2, ref t0, ref t1, ref t2, ref t3);
-        Round(a, b.L3, ref t0, ref t1, ref t2, ref t3);
-        return Reduce(t0, t1, t2, t3);
-    }
-
-    /// <summary>One CIOS round: t = (t + a·bi + m·p) / 2^64 with m chosen so that the low limb vanishes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Round(in Fp a, ulong bi, ref ulong t0, ref ulong t1, ref ulong t2, ref ulong t3)
-    {
-        ulong c = 0;
-        var u0 = MulAdd(a.L0, bi, t0, ref c);
-        var m = u0 * NPrime;
-        ulong c2 = 0;
-        MulAdd(m, P0, u0, ref c2);
-        var u1 = MulAdd(a.L1, bi, t1, ref c);
-        t0 = MulAdd(m, P1, u1, ref c2);
-        var u2 = MulAdd(a.L2, bi, t2, ref c);
-        t1 = MulAdd(m, P2, u2, ref c2);
-        var u3 = MulAdd(a.L3, bi, t3, ref c);
-        t2 = MulAdd(m, P3, u3, ref c2);
+        ulong a0 = a.L0, a1 = a.L1, a2 = a.L2, a3 = a.L3;
+        ulong t0 = 0, t1 = 0, t2 = 0, t3 = 0, hi, lo, c, c2, m, u;
+        var b0 = b.L0;
+        hi = Math.BigMul(a0, b0, out lo); lo += t0; hi += lo < t0 ? 1UL : 0UL; u = lo; c = hi;
+        m = u * NPrime;
+        hi = Math.BigMul(m, P0, out lo); lo += u; c2 = hi + (lo < u ? 1UL : 0UL);
+        hi = Math.BigMul(a1, b0, out lo); lo += t1; hi += lo < t1 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P1, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t0 = lo; c2 = hi;
+        hi = Math.BigMul(a2, b0, out lo); lo += t2; hi += lo < t2 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P2, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t1 = lo; c2 = hi;
+        hi = Math.BigMul(a3, b0, out lo); lo += t3; hi += lo < t3 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P3, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t2 = lo; c2 = hi;
         t3 = c + c2;
+        var b1 = b.L1;
+        hi = Math.BigMul(a0, b1, out lo); lo += t0; hi += lo < t0 ? 1UL : 0UL; u = lo; c = hi;
+        m = u * NPrime;
+        hi = Math.BigMul(m, P0, out lo); lo += u; c2 = hi + (lo < u ? 1UL : 0UL);
+        hi = Math.BigMul(a1, b1, out lo); lo += t1; hi += lo < t1 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P1, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t0 = lo; c2 = hi;
+        hi = Math.BigMul(a2, b1, out lo); lo += t2; hi += lo < t2 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P2, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t1 = lo; c2 = hi;
+        hi = Math.BigMul(a3, b1, out lo); lo += t3; hi += lo < t3 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P3, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t2 = lo; c2 = hi;
+        t3 = c + c2;
+        var b2 = b.L2;
+        hi = Math.BigMul(a0, b2, out lo); lo += t0; hi += lo < t0 ? 1UL : 0UL; u = lo; c = hi;
+        m = u * NPrime;
+        hi = Math.BigMul(m, P0, out lo); lo += u; c2 = hi + (lo < u ? 1UL : 0UL);
+        hi = Math.BigMul(a1, b2, out lo); lo += t1; hi += lo < t1 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P1, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t0 = lo; c2 = hi;
+        hi = Math.BigMul(a2, b2, out lo); lo += t2; hi += lo < t2 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P2, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t1 = lo; c2 = hi;
+        hi = Math.BigMul(a3, b2, out lo); lo += t3; hi += lo < t3 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P3, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t2 = lo; c2 = hi;
+        t3 = c + c2;
+        var b3 = b.L3;
+        hi = Math.BigMul(a0, b3, out lo); lo += t0; hi += lo < t0 ? 1UL : 0UL; u = lo; c = hi;
+        m = u * NPrime;
+        hi = Math.BigMul(m, P0, out lo); lo += u; c2 = hi + (lo < u ? 1UL : 0UL);
+        hi = Math.BigMul(a1, b3, out lo); lo += t1; hi += lo < t1 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P1, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t0 = lo; c2 = hi;
+        hi = Math.BigMul(a2, b3, out lo); lo += t2; hi += lo < t2 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P2, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t1 = lo; c2 = hi;
+        hi = Math.BigMul(a3, b3, out lo); lo += t3; hi += lo < t3 ? 1UL : 0UL; lo += c; hi += lo < c ? 1UL : 0UL; u = lo; c = hi;
+        hi = Math.BigMul(m, P3, out lo); lo += u; hi += lo < u ? 1UL : 0UL; lo += c2; hi += lo < c2 ? 1UL : 0UL; t2 = lo; c2 = hi;
+        t3 = c + c2;
+        return Reduce(t0, t1, t2, t3);
     }
 
     public static Fp Square(in Fp a) => Mul(a, a);
