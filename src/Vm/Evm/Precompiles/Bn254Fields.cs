@@ -256,23 +256,97 @@ internal readonly struct Fp : IBnField<Fp>
 
     public static Fp Square(in Fp a) => Mul(a, a);
 
-    /// <summary>a^(p−2) (Fermat); zero maps to zero.</summary>
+    /// <summary>R³ mod p as raw limbs: turns the plain inverse of a Montgomery value aR into the Montgomery form of a⁻¹.</summary>
+    private static readonly Fp R3 = FromBigIntegerRaw(BigInteger.ModPow(2, 768, Modulus));
+
+    private static readonly Fp ModulusLimbs = new(P0, P1, P2, P3);
+
+    /// <summary>
+    /// a⁻¹ by the binary extended Euclidean algorithm on the limbs (several times cheaper than a^(p−2) with 380
+    /// multiplications; inputs are public, so variable time is fine). Zero maps to zero.
+    /// </summary>
     public static Fp Inverse(in Fp a)
     {
-        ReadOnlySpan<ulong> exponent = [P0 - 2, P1, P2, P3];
-        var result = One;
-        for (var limb = 3; limb >= 0; limb--)
+        if (a.IsZero)
         {
-            for (var bit = 63; bit >= 0; bit--)
+            return a;
+        }
+        // Invariants: x1·(aR) ≡ u and x2·(aR) ≡ v (mod p); u, v shrink until one of them is 1.
+        var u = a;
+        var v = ModulusLimbs;
+        var x1 = new Fp(1, 0, 0, 0);
+        var x2 = Zero;
+        while (!IsRawOne(u) && !IsRawOne(v))
+        {
+            while ((u.L0 & 1) == 0)
             {
-                result = Square(result);
-                if (((exponent[limb] >> bit) & 1) != 0)
-                {
-                    result = Mul(result, a);
-                }
+                u = Half(u);
+                x1 = HalfModP(x1);
+            }
+            while ((v.L0 & 1) == 0)
+            {
+                v = Half(v);
+                x2 = HalfModP(x2);
+            }
+            if (!LessThan(u, v))
+            {
+                u = SubRaw(u, v);
+                x1 = Sub(x1, x2);
+            }
+            else
+            {
+                v = SubRaw(v, u);
+                x2 = Sub(x2, x1);
             }
         }
-        return result;
+        // (aR)⁻¹ · R³ · R⁻¹ = a⁻¹ · R.
+        return Mul(IsRawOne(u) ? x1 : x2, R3);
+    }
+
+    private static bool IsRawOne(in Fp a) => a.L0 == 1 && (a.L1 | a.L2 | a.L3) == 0;
+
+    private static Fp Half(in Fp a) => new((a.L0 >> 1) | (a.L1 << 63), (a.L1 >> 1) | (a.L2 << 63), (a.L2 >> 1) | (a.L3 << 63), a.L3 >> 1);
+
+    /// <summary>x/2 mod p for x below p: (x + p)/2 when x is odd (x + p is below 2^255, so nothing overflows).</summary>
+    private static Fp HalfModP(in Fp x)
+    {
+        if ((x.L0 & 1) == 0)
+        {
+            return Half(x);
+        }
+        ulong carry = 0;
+        var t0 = AddCarry(x.L0, P0, ref carry);
+        var t1 = AddCarry(x.L1, P1, ref carry);
+        var t2 = AddCarry(x.L2, P2, ref carry);
+        var t3 = AddCarry(x.L3, P3, ref carry);
+        return Half(new Fp(t0, t1, t2, t3));
+    }
+
+    private static bool LessThan(in Fp a, in Fp b)
+    {
+        if (a.L3 != b.L3)
+        {
+            return a.L3 < b.L3;
+        }
+        if (a.L2 != b.L2)
+        {
+            return a.L2 < b.L2;
+        }
+        if (a.L1 != b.L1)
+        {
+            return a.L1 < b.L1;
+        }
+        return a.L0 < b.L0;
+    }
+
+    private static Fp SubRaw(in Fp a, in Fp b)
+    {
+        ulong borrow = 0;
+        var t0 = SubBorrow(a.L0, b.L0, ref borrow);
+        var t1 = SubBorrow(a.L1, b.L1, ref borrow);
+        var t2 = SubBorrow(a.L2, b.L2, ref borrow);
+        var t3 = SubBorrow(a.L3, b.L3, ref borrow);
+        return new Fp(t0, t1, t2, t3);
     }
 
     public static bool Equal(in Fp a, in Fp b) => ((a.L0 ^ b.L0) | (a.L1 ^ b.L1) | (a.L2 ^ b.L2) | (a.L3 ^ b.L3)) == 0;
