@@ -4,7 +4,7 @@ pragma solidity ^0.8.20;
 /// @title ShanghaiChain national-cryptography system contract
 /// @notice Native code at 0x0000000000000000000000000000000000001001 on every ShanghaiChain chain (not in Ethereum
 /// conformance mode). Stateless: call it directly, with STATICCALL (view/pure) or by DELEGATECALL. Sending value
-/// reverts. Gas: sm3 60 + 12 per 32-byte word of data; sm2Verify and sm2VerifyWithId 20,000 + 12 per word of message
+/// reverts. Gas: sm3 60 + 12 per 32-byte word of data; sm2Verify and sm2VerifyWithId 100,000 + 12 per word of message
 /// and user ID (plus the usual cold/warm account access of the CALL itself). See docs/evm.md, "System contracts".
 interface IGmCrypto {
     /// @notice SM3 hash (GB/T 32905) of `data`.
