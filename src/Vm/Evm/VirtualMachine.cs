@@ -36,13 +36,16 @@ public sealed partial class VirtualMachine
 
     public TransactionContext Transaction { get; private set; }
 
-    public TransactionSubstate Substate { get; private set; } = new();
+    public TransactionSubstate Substate { get; } = new();
 
-    /// <summary>Starts a transaction: a fresh substate (access lists, transient storage, logs, refunds).</summary>
+    /// <summary>
+    /// Starts a transaction: an empty substate (access lists, transient storage, logs, refunds). The same substate object
+    /// is emptied and reused, so read what you need from <see cref="Substate"/> (logs, refund) before the next call.
+    /// </summary>
     public void BeginTransaction(TransactionContext transaction)
     {
         Transaction = transaction;
-        Substate = new TransactionSubstate();
+        Substate.Reset();
     }
 
     /// <summary>Executes a message: a call of any kind, or a creation whose address is <see cref="Message.Recipient"/>.</summary>

@@ -88,6 +88,20 @@ public class SystemContractInterfaceTests
     }
 
     [Fact]
+    public void Every_transaction_starts_with_cold_slots_and_no_logs()
+    {
+        var host = Host();
+        Assert.Equal(EvmStatus.Returned, host.Message(CallKind.Call, CounterAddress, [1], 100_000).Status);
+        Assert.Single(host.Vm.Substate.Logs);
+        host.State.CommitTransaction();
+        // The reused substate was emptied: the slot is cold again (2,100) and the previous log is gone.
+        var read = host.Message(CallKind.StaticCall, CounterAddress, [4], 100_000, isStatic: true);
+        Assert.Equal(GasCosts.ColdSload, 100_000 - read.GasLeft);
+        Assert.Empty(host.Vm.Substate.Logs);
+        Assert.Equal(0, host.Vm.Substate.Refund);
+    }
+
+    [Fact]
     public void A_revert_undoes_storage_and_logs_and_returns_the_unused_gas()
     {
         var host = Host();
