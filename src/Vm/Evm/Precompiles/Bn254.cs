@@ -149,25 +149,27 @@ internal static class Bn254
         var f = Fp12.One;
         for (var i = 63; i >= 0; i--)
         {
-            f = Fp12.Mul(Fp12.Square(f), Step(ref r, r, p));
+            f = Fp12.Square(f);
+            Step(ref r, r, p, ref f);
             if (((AteLoopCount >> i) & 1) != 0)
             {
-                f = Fp12.Mul(f, Step(ref r, q, p));
+                Step(ref r, q, p, ref f);
             }
         }
         var q1 = Frobenius(q);
         var q2 = Frobenius(q1);
-        f = Fp12.Mul(f, Step(ref r, q1, p));
-        var negQ2 = new G2(q2.X, Fp2.Negate(q2.Y));
-        return Fp12.Mul(f, Step(ref r, negQ2, p));
+        Step(ref r, q1, p, ref f);
+        Step(ref r, new G2(q2.X, Fp2.Negate(q2.Y)), p, ref f);
+        return f;
     }
 
     /// <summary>
-    /// The line through the untwisted r and b (the tangent when equal) evaluated at p, and r ← r + b. With the untwist
-    /// (x, y) ↦ (x·w², y·w³) the line is m·xP·w + (y1 − m·x1)·w³ − yP for the slope m on the twist; a vertical line
-    /// is xP − x1·w² (and r becomes infinity, which only the loop's last step can produce for valid inputs).
+    /// Multiplies f by the line through the untwisted r and b (the tangent when equal) evaluated at p, and sets
+    /// r ← r + b. With the untwist (x, y) ↦ (x·w², y·w³) the line is m·xP·w + (y1 − m·x1)·w³ − yP for the slope m on
+    /// the twist; a vertical line is xP − x1·w² (r would become infinity, which only the loop's last step can produce
+    /// for valid inputs, and r is not used after it).
     /// </summary>
-    private static Fp12 Step(ref G2 r, in G2 b, in G1 p)
+    private static void Step(ref G2 r, in G2 b, in G1 p, ref Fp12 f)
     {
         var a = r;
         Fp2 m;
@@ -175,7 +177,8 @@ internal static class Bn254
         {
             if (Fp2.Add(a.Y, b.Y).IsZero)
             {
-                return new Fp12(new Fp6(new Fp2(p.X, Fp.Zero), Fp2.Negate(a.X), Fp2.Zero), Fp6.Zero);
+                f = Fp12.Mul(f, new Fp12(new Fp6(new Fp2(p.X, Fp.Zero), Fp2.Negate(a.X), Fp2.Zero), Fp6.Zero));
+                return;
             }
             var x2 = Fp2.Square(a.X);
             m = Fp2.Mul(Fp2.Add(Fp2.Add(x2, x2), x2), Fp2.Inverse(Fp2.Add(a.Y, a.Y)));
@@ -187,8 +190,7 @@ internal static class Bn254
         var x3 = Fp2.Sub(Fp2.Sub(Fp2.Square(m), a.X), b.X);
         var y3 = Fp2.Sub(Fp2.Mul(m, Fp2.Sub(a.X, x3)), a.Y);
         r = new G2(x3, y3);
-        return new Fp12(
-            new Fp6(new Fp2(Fp.Negate(p.Y), Fp.Zero), Fp2.Zero, Fp2.Zero),
-            new Fp6(Fp2.MulByFp(m, p.X), Fp2.Sub(a.Y, Fp2.Mul(m, a.X)), Fp2.Zero));
+        // −yP + (m·xP)·w + (y1 − m·x1)·w³: c0 = (−yP, 0, 0), c1 = (m·xP, y1 − m·x1, 0).
+        f = Fp12.MulByLine(f, new Fp2(Fp.Negate(p.Y), Fp.Zero), Fp2.MulByFp(m, p.X), Fp2.Sub(a.Y, Fp2.Mul(m, a.X)));
     }
 }

@@ -33,6 +33,20 @@ internal readonly struct Fp6
         return new(c0, c1, c2);
     }
 
+    /// <summary>a · (y + z·v): the product with an element whose v² coefficient is zero (5 instead of 6 Fp2 products).</summary>
+    public static Fp6 MulBy01(in Fp6 a, in Fp2 y, in Fp2 z)
+    {
+        var t0 = Fp2.Mul(a.C0, y);
+        var t1 = Fp2.Mul(a.C1, z);
+        var c0 = Fp2.Add(t0, Fp2.MulByXi(Fp2.Mul(a.C2, z)));
+        var c1 = Fp2.Sub(Fp2.Sub(Fp2.Mul(Fp2.Add(a.C0, a.C1), Fp2.Add(y, z)), t0), t1);
+        var c2 = Fp2.Add(t1, Fp2.Mul(a.C2, y));
+        return new(c0, c1, c2);
+    }
+
+    /// <summary>a · y for y in Fp2.</summary>
+    public static Fp6 MulByFp2(in Fp6 a, in Fp2 y) => new(Fp2.Mul(a.C0, y), Fp2.Mul(a.C1, y), Fp2.Mul(a.C2, y));
+
     /// <summary>Multiplication by v: (ξ·c2, c0, c1).</summary>
     public static Fp6 MulByV(in Fp6 a) => new(Fp2.MulByXi(a.C2), a.C0, a.C1);
 
@@ -69,6 +83,18 @@ internal readonly struct Fp12
         var t0 = Fp6.Mul(a.C0, b.C0);
         var t1 = Fp6.Mul(a.C1, b.C1);
         var c1 = Fp6.Sub(Fp6.Sub(Fp6.Mul(Fp6.Add(a.C0, a.C1), Fp6.Add(b.C0, b.C1)), t0), t1);
+        return new(Fp6.Add(t0, Fp6.MulByV(t1)), c1);
+    }
+
+    /// <summary>
+    /// a · (l0 + (l1 + l2·v)·w), the shape of a Miller-loop line value: 13 Fp2 products instead of the 18 of a full
+    /// product (Karatsuba over w with the sparse factors).
+    /// </summary>
+    public static Fp12 MulByLine(in Fp12 a, in Fp2 l0, in Fp2 l1, in Fp2 l2)
+    {
+        var t0 = Fp6.MulByFp2(a.C0, l0);
+        var t1 = Fp6.MulBy01(a.C1, l1, l2);
+        var c1 = Fp6.Sub(Fp6.Sub(Fp6.MulBy01(Fp6.Add(a.C0, a.C1), Fp2.Add(l0, l1), l2), t0), t1);
         return new(Fp6.Add(t0, Fp6.MulByV(t1)), c1);
     }
 
