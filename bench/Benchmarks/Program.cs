@@ -2,10 +2,18 @@ using System.Globalization;
 using BenchmarkDotNet.Running;
 using ShanghaiChain.Benchmarks;
 
-// `state-disk N` is a macro measurement; everything else goes to BenchmarkDotNet (e.g. --filter '*Trie*').
+// `state-disk N` and `evm-run SCENARIO` are macro measurements; everything else goes to BenchmarkDotNet (e.g. --filter '*Trie*').
 if (args is ["state-disk", var count])
 {
     return StateDiskUsage.Run(int.Parse(count, CultureInfo.InvariantCulture));
+}
+if (args is ["bn254-run", .. var bnArgs])
+{
+    return Bn254Benchmarks.RunCommand(bnArgs);
+}
+if (args is ["evm-run", .. var rest])
+{
+    return EvmRunCommand.Run(rest);
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -121,9 +121,14 @@ internal static class NodeCommands
         var home = new Option<string>("--home") { Description = "Directory of the local network (one home per node inside)", DefaultValueFactory = _ => DefaultDevnetHome };
         var crypto = CommonOptions.Crypto();
         var validators = new Option<int>("--validators") { Description = "Validators of a new devnet", DefaultValueFactory = _ => NetworkCommands.DevnetValidators };
+        var basePort = new Option<int>("--base-port")
+        {
+            Description = "Ports of a new devnet: node i uses base+10i (API), +1 (peers), +3 (metrics)",
+            DefaultValueFactory = _ => NetworkCommands.DevnetBasePort,
+        };
         var command = new Command("devnet", "Run a local network of validators as child processes on embedded defaults, creating it on first use; Ctrl-C stops them all")
         {
-            home, crypto, validators,
+            home, crypto, validators, basePort,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -142,7 +147,7 @@ internal static class NodeCommands
                 {
                     throw new CliUsageException($"--validators must be from 1 to 16 for a devnet, got {count}");
                 }
-                homes = NetworkCommands.Create(root, count, 0, DefaultChainId, CryptoSuite.FromName(parse.GetValue(crypto)!), NetworkCommands.DevnetBasePort);
+                homes = NetworkCommands.Create(root, count, 0, DefaultChainId, CryptoSuite.FromName(parse.GetValue(crypto)!), parse.GetValue(basePort));
                 Console.WriteLine($"created a devnet of {count} validators in {root}");
             }
             var first = NodeConfig.Load(homes[0].ConfigFile);

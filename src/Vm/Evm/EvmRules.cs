@@ -17,6 +17,12 @@ public sealed class EvmRules
 
     public int MaxCallDepth { get; init; } = 1024;
 
+    /// <summary>
+    /// Native contracts at reserved addresses, dispatched before code for CALL, STATICCALL, DELEGATECALL and CALLCODE.
+    /// Null (no system contracts) in conformance mode, so the Ethereum rules are unchanged.
+    /// </summary>
+    public SystemContracts.SystemContractRegistry? SystemContracts { get; init; }
+
     private Instructions.InstructionTable? _table;
 
     internal Instructions.InstructionTable Table => _table ??= Instructions.InstructionTable.Build(this);

@@ -88,9 +88,10 @@ public sealed class TransactionProcessor
         var substate = _vm.Substate;
         substate.WarmAccount(tx.Sender);
         substate.WarmAccount(block.Coinbase);
-        foreach (var precompile in PrecompileSet.Addresses)
+        var precompiles = PrecompileSet.Addresses;
+        for (var i = 0; i < precompiles.Count; i++)
         {
-            substate.WarmAccount(precompile);
+            substate.WarmAccount(precompiles[i]);
         }
         foreach (var item in tx.AccessList)
         {

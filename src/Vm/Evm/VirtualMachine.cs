@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Vm.Evm.Precompiles;
+using ShanghaiChain.Vm.Evm.SystemContracts;
 
 namespace ShanghaiChain.Vm.Evm;
 
@@ -35,13 +36,16 @@ public sealed partial class VirtualMachine
 
     public TransactionContext Transaction { get; private set; }
 
-    public TransactionSubstate Substate { get; private set; } = new();
+    public TransactionSubstate Substate { get; } = new();
 
-    /// <summary>Starts a transaction: a fresh substate (access lists, transient storage, logs, refunds).</summary>
+    /// <summary>
+    /// Starts a transaction: an empty substate (access lists, transient storage, logs, refunds). The same substate object
+    /// is emptied and reused, so read what you need from <see cref="Substate"/> (logs, refund) before the next call.
+    /// </summary>
     public void BeginTransaction(TransactionContext transaction)
     {
         Transaction = transaction;
-        Substate = new TransactionSubstate();
+        Substate.Reset();
     }
 
     /// <summary>Executes a message: a call of any kind, or a creation whose address is <see cref="Message.Recipient"/>.</summary>
@@ -63,11 +67,12 @@ public sealed partial class VirtualMachine
         var worldSnapshot = State.TakeSnapshot();
         var substateSnapshot = Substate.TakeSnapshot();
         var precompile = PrecompileSet.Get(m.CodeAddress);
+        var systemContract = precompile is null ? Rules.SystemContracts?.Find(m.CodeAddress) : null;
         if (m.Kind == CallKind.Call)
         {
             if (!State.AccountExists(m.Recipient))
             {
-                if (precompile is null && m.Value.IsZero)
+                if (precompile is null && systemContract is null && m.Value.IsZero)
                 {
                     return new CallResult(EvmStatus.Stopped, m.Gas, ReadOnlyMemory<byte>.Empty);
                 }
@@ -85,6 +90,10 @@ public sealed partial class VirtualMachine
         if (precompile is not null)
         {
             result = precompile.Run(m.Input, m.Gas);
+        }
+        else if (systemContract is not null)
+        {
+            result = RunSystemContract(systemContract, m);
         }
         else
         {
@@ -151,6 +160,31 @@ public sealed partial class VirtualMachine
         State.RevertToSnapshot(worldSnapshot);
         Substate.RevertToSnapshot(substateSnapshot);
         return result.Status == EvmStatus.Reverted ? result : result with { GasLeft = 0 };
+    }
+
+    /// <summary>
+    /// Runs a native contract for a message. Delegation (DELEGATECALL, CALLCODE) and value are refused with a revert
+    /// unless the contract allows them; the caller (<see cref="ExecuteCall"/>) undoes state on revert or failure.
+    /// </summary>
+    private CallResult RunSystemContract(ISystemContract contract, in Message m)
+    {
+        if (m.Kind is CallKind.DelegateCall or CallKind.CallCode && !contract.AllowsDelegation)
+        {
+            return new CallResult(EvmStatus.Reverted, m.Gas, AbiWriter.ErrorReason($"{contract.Name}: delegation is not allowed"));
+        }
+        if (m.Kind is CallKind.Call or CallKind.CallCode && !m.Value.IsZero && !contract.AcceptsValue)
+        {
+            return new CallResult(EvmStatus.Reverted, m.Gas, AbiWriter.ErrorReason($"{contract.Name}: value is not accepted"));
+        }
+        var context = new SystemCallContext(this, m);
+        var outcome = contract.Run(context);
+        return outcome.Status switch
+        {
+            EvmStatus.Returned or EvmStatus.Stopped => new CallResult(EvmStatus.Returned, context.GasLeft, outcome.Output),
+            EvmStatus.Reverted => new CallResult(EvmStatus.Reverted, context.GasLeft, outcome.Output),
+            // Running is not an ending: treat it as the contract's error, like any other exceptional halt.
+            _ => new CallResult(outcome.Status == EvmStatus.Running ? EvmStatus.InvalidOpcode : outcome.Status, 0, ReadOnlyMemory<byte>.Empty),
+        };
     }
 
     /// <summary>Moves value between accounts; both are touched (EIP-161) even when the value is zero.</summary>

@@ -14,6 +14,9 @@ public sealed record StateTestCaseResult(string File, string Name, int Data, int
         $"{(Skipped ? "SKIP" : Passed ? "PASS" : "FAIL")} {Name} [d={Data},g={Gas},v={Value}] {Message}";
 }
 
+/// <summary>Verdicts of one folder of state tests, with the time its files took (summed, not wall-clock) and its slowest file.</summary>
+public sealed record FolderSummary(string Folder, int Passed, int Failed, int Skipped, int Files, TimeSpan Elapsed, (string File, TimeSpan Elapsed) Slowest);
+
 /// <summary>
 /// Runs Ethereum state-test JSON (GeneralStateTests format) for one fork: builds the pre-state, applies the
 /// transaction selected by each post entry's indexes, and compares the logs hash, the validity expectation and,
@@ -35,52 +38,115 @@ public sealed class StateTestRunner
     public const int WorkerStackBytes = 256 * 1024 * 1024;
 
     /// <summary>
-    /// Runs a state-test file or every *.json under a folder (in ordinal path order) on a worker thread with a deep
-    /// stack, reporting each case to <paramref name="onResult"/> as it completes.
+    /// Runs a state-test file or every *.json under a folder, reporting each case to <paramref name="onResult"/> as it
+    /// completes (one call at a time). With one worker files run in ordinal path order; with more, files run in
+    /// parallel (largest first), each worker on its own thread with a deep stack.
     /// </summary>
-    public (int Passed, int Failed, int Skipped) RunPath(string path, Action<StateTestCaseResult>? onResult = null)
+    public (int Passed, int Failed, int Skipped) RunPath(string path, Action<StateTestCaseResult>? onResult = null, int workers = 1)
     {
-        var files = Directory.Exists(path)
-            ? Directory.EnumerateFiles(path, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList()
+        var folders = RunFolders(path, workers, onResult);
+        return (folders.Sum(f => f.Passed), folders.Sum(f => f.Failed), folders.Sum(f => f.Skipped));
+    }
+
+    /// <summary>
+    /// Runs every *.json under <paramref name="path"/> (or one file) on <paramref name="workers"/> threads and totals the
+    /// verdicts per top-level folder below <paramref name="path"/> (files directly in it count under "."), in ordinal
+    /// folder order. Files are handed out largest first so that one long file does not end up last on a busy worker.
+    /// </summary>
+    public IReadOnlyList<FolderSummary> RunFolders(string path, int workers, Action<StateTestCaseResult>? onResult = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        var isFolder = Directory.Exists(path);
+        if (!isFolder && !File.Exists(path))
+        {
+            throw new FileNotFoundException($"no state-test file or folder at {path}", path);
+        }
+        var files = isFolder
+            ? Directory.EnumerateFiles(path, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
             : [path];
-        int passed = 0, failed = 0, skipped = 0;
+        int[] order = workers == 1
+            ? [.. Enumerable.Range(0, files.Length)]
+            : [.. Enumerable.Range(0, files.Length).OrderByDescending(i => new FileInfo(files[i]).Length).ThenBy(i => i)];
+        var results = new FileOutcome[files.Length];
+        var next = -1;
+        var reportLock = new Lock();
         Exception? crash = null;
-        var worker = new Thread(() =>
+
+        void Work()
         {
             try
             {
-                foreach (var file in files)
+                int i;
+                while (Volatile.Read(ref crash) is null && (i = Interlocked.Increment(ref next)) < order.Length)
                 {
-                    foreach (var result in RunFile(file))
+                    var file = files[order[i]];
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var cases = RunFile(file).ToList();
+                    var outcome = new FileOutcome(file, cases, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                    results[order[i]] = outcome;
+                    if (onResult is not null)
                     {
-                        if (result.Skipped)
+                        lock (reportLock)
                         {
-                            skipped++;
+                            cases.ForEach(onResult);
                         }
-                        else if (result.Passed)
-                        {
-                            passed++;
-                        }
-                        else
-                        {
-                            failed++;
-                        }
-                        onResult?.Invoke(result);
                     }
                 }
             }
             catch (Exception e)
             {
-                crash = e;
+                Interlocked.CompareExchange(ref crash, e, null);
             }
-        }, WorkerStackBytes);
-        worker.Start();
-        worker.Join();
+        }
+
+        var threads = Enumerable.Range(0, Math.Min(workers, order.Length)).Select(_ => new Thread(Work, WorkerStackBytes)).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
         if (crash is not null)
         {
             throw new InvalidOperationException("the state-test runner failed", crash);
         }
-        return (passed, failed, skipped);
+
+        return [.. results
+            .GroupBy(r => FolderOf(path, r.File, isFolder), StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new FolderSummary(g.Key,
+                g.Sum(r => r.Cases.Count(c => c.Passed)),
+                g.Sum(r => r.Cases.Count(c => !c.Passed && !c.Skipped)),
+                g.Sum(r => r.Cases.Count(c => c.Skipped)),
+                g.Count(),
+                TimeSpan.FromTicks(g.Sum(r => r.Elapsed.Ticks)),
+                g.MaxBy(r => r.Elapsed) is { } slowest ? (Path.GetFileName(slowest.File), slowest.Elapsed) : default))];
+    }
+
+    private sealed record FileOutcome(string File, List<StateTestCaseResult> Cases, TimeSpan Elapsed);
+
+    private static string FolderOf(string root, string file, bool isFolder)
+    {
+        if (!isFolder)
+        {
+            return Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? ".";
+        }
+        var relative = Path.GetRelativePath(root, file);
+        var separator = relative.IndexOfAny(['/', '\\']);
+        return separator < 0 ? "." : relative[..separator];
+    }
+
+    /// <summary>The per-folder table as Markdown (the form docs/evm.md shows), with a total row.</summary>
+    public static string FormatTable(IReadOnlyList<FolderSummary> folders)
+    {
+        ArgumentNullException.ThrowIfNull(folders);
+        var text = new System.Text.StringBuilder();
+        text.AppendLine("| Folder | Files | Passed | Failed | Skipped | Time (s, summed over files) | Slowest file |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var f in folders)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {f.Folder} | {f.Files} | {f.Passed} | {f.Failed} | {f.Skipped} | {f.Elapsed.TotalSeconds:F1} | {f.Slowest.File} ({f.Slowest.Elapsed.TotalSeconds:F1} s) |");
+        }
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"| **total** | {folders.Sum(f => f.Files)} | {folders.Sum(f => f.Passed)} | {folders.Sum(f => f.Failed)} | {folders.Sum(f => f.Skipped)} | {folders.Sum(f => f.Elapsed.TotalSeconds):F1} | |");
+        return text.ToString();
     }
 
     /// <summary>The closing line in the format of geth's <c>evm statetest</c>.</summary>
@@ -108,6 +174,8 @@ public sealed class StateTestRunner
         // Out of scope for this chain: blob transactions and the KZG point-evaluation precompile (0x0a).
         var needsBlobs = txJson.TryGetProperty("blobVersionedHashes", out _) ||
             name.Contains("point_evaluation", StringComparison.Ordinal);
+        // The pre-state is parsed once per test and seeded afresh for each of its cases.
+        PreAccount[]? pre = null;
         foreach (var post in posts.EnumerateArray())
         {
             var indexes = post.GetProperty("indexes");
@@ -119,7 +187,8 @@ public sealed class StateTestRunner
             }
             try
             {
-                results.Add(RunCase(file, name, test, post, d, g, v));
+                pre ??= ParsePreState(test);
+                results.Add(RunCase(file, name, test, pre, post, d, g, v));
             }
             catch (Exception e) when (e is FormatException or OverflowException or KeyNotFoundException or InvalidOperationException or ArgumentException)
             {
@@ -129,16 +198,24 @@ public sealed class StateTestRunner
         return results;
     }
 
-    private StateTestCaseResult RunCase(string file, string name, JsonElement test, JsonElement post, int d, int g, int v)
+    private sealed record PreAccount(Address Address, UInt256 Balance, ulong Nonce, byte[] Code, KeyValuePair<UInt256, UInt256>[] Storage);
+
+    private static PreAccount[] ParsePreState(JsonElement test) =>
+        [.. test.GetProperty("pre").EnumerateObject().Select(account => new PreAccount(
+            Address.Parse(account.Name),
+            ParseWord(account.Value.GetProperty("balance").GetString()),
+            (ulong)ParseWord(account.Value.GetProperty("nonce").GetString()),
+            Hex.Decode(account.Value.GetProperty("code").GetString()!),
+            [.. account.Value.GetProperty("storage").EnumerateObject()
+                .Select(s => new KeyValuePair<UInt256, UInt256>(ParseWord(s.Name), ParseWord(s.Value.GetString())))]))];
+
+    private StateTestCaseResult RunCase(string file, string name, JsonElement test, PreAccount[] pre, JsonElement post, int d, int g, int v)
     {
         var state = new InMemoryWorldState();
-        foreach (var account in test.GetProperty("pre").EnumerateObject())
+        foreach (var account in pre)
         {
-            var storage = account.Value.GetProperty("storage").EnumerateObject()
-                .Select(s => new KeyValuePair<UInt256, UInt256>(ParseWord(s.Name), ParseWord(s.Value.GetString())));
-            state.Seed(Address.Parse(account.Name), ParseWord(account.Value.GetProperty("balance").GetString()),
-                (ulong)ParseWord(account.Value.GetProperty("nonce").GetString()),
-                Hex.Decode(account.Value.GetProperty("code").GetString()!), storage);
+            // Code arrays are shared between cases: the EVM never writes into code, it only replaces it.
+            state.Seed(account.Address, account.Balance, account.Nonce, account.Code, account.Storage);
         }
 
         var env = test.GetProperty("env");

@@ -1,3 +1,5 @@
+using ShanghaiChain.Core.Primitives;
+
 namespace ShanghaiChain.Vm.Evm.Instructions;
 
 /// <summary>SLOAD and SSTORE (EIP-2200 net metering with EIP-2929 access costs and EIP-3529 refunds), TLOAD and TSTORE.</summary>
@@ -28,18 +30,32 @@ internal static class Storage
         }
         var key = f.Pop();
         var value = f.Pop();
-        var vm = f.Vm;
-        var substate = vm.Substate;
-        long cost = substate.WarmSlot(f.Address, key) ? GasCosts.ColdSload : 0;
+        var cost = StoreCost(f.Vm, f.Address, key, value);
+        if (!f.TryUseGas(cost))
+        {
+            return EvmStatus.OutOfGas;
+        }
+        f.Vm.State.SetStorage(f.Address, key, value);
+        return EvmStatus.Running;
+    }
 
-        var current = vm.State.GetStorage(f.Address, key);
+    /// <summary>
+    /// The gas of writing <paramref name="value"/> to a slot (EIP-2200 with EIP-2929 and EIP-3529): warms the slot and
+    /// books the refund as a side effect, so call it only right before the write (a failing frame reverts both).
+    /// Shared by SSTORE and system contracts.
+    /// </summary>
+    internal static long StoreCost(VirtualMachine vm, in Address address, in UInt256 key, in UInt256 value)
+    {
+        var substate = vm.Substate;
+        long cost = substate.WarmSlot(address, key) ? GasCosts.ColdSload : 0;
+        var current = vm.State.GetStorage(address, key);
         if (current == value)
         {
             cost += GasCosts.WarmStorageRead;
         }
         else
         {
-            var original = vm.State.GetCommittedStorage(f.Address, key);
+            var original = vm.State.GetCommittedStorage(address, key);
             if (original == current)
             {
                 if (original.IsZero)
@@ -77,12 +93,7 @@ internal static class Storage
                 }
             }
         }
-        if (!f.TryUseGas(cost))
-        {
-            return EvmStatus.OutOfGas;
-        }
-        vm.State.SetStorage(f.Address, key, value);
-        return EvmStatus.Running;
+        return cost;
     }
 
     public static EvmStatus TLoad(EvmFrame f)

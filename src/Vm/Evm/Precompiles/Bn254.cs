@@ -1,142 +1,80 @@
 using System.Numerics;
+using ShanghaiChain.Core.Primitives;
 
 namespace ShanghaiChain.Vm.Evm.Precompiles;
 
 /// <summary>
-/// The BN254 (alt_bn128) curve of EIP-196/197 in plain BigInteger arithmetic: G1 over Fp, G2 on the sextic twist
-/// over Fp2 = Fp[i]/(i²+1), and the optimal ate pairing computed in Fp12 = Fp[w]/(w¹² − 18w⁶ + 82), where
-/// w⁶ = 9 + i. Correctness first: precompile pricing, not speed, bounds what contracts can ask of it.
+/// The BN254 (alt_bn128) curve of EIP-196/197 on Montgomery limbs: G1 over Fp, G2 on the sextic twist over
+/// Fp2 = Fp[u]/(u² + 1), and the optimal ate pairing in the tower Fp12 = Fp6[w]/(w² − v), Fp6 = Fp2[v]/(v³ − ξ),
+/// ξ = 9 + u. Group arithmetic is Jacobian (<see cref="Jacobian{F}"/>, one generic copy for G1 and G2); the Miller
+/// loop walks the twist in affine coordinates (one Fp2 inversion per step) and the final exponentiation uses the
+/// Frobenius and three exponentiations by the 63-bit BN parameter u.
 /// </summary>
 internal static class Bn254
 {
-    public static readonly BigInteger P = BigInteger.Parse("21888242871839275222246405745257275088696311157297823662689037894645226208583");
+    /// <summary>The group order r.</summary>
+    public static readonly UInt256 Order = UInt256.ReadBigEndian(Convert.FromHexString("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001"));
+
     public static readonly BigInteger R = BigInteger.Parse("21888242871839275222246405745257275088548364400416034343698204186575808495617");
-    private static readonly BigInteger AteLoopCount = BigInteger.Parse("29793968203157093288");
-    private const int AteLoopBits = 63;
+    public static readonly BigInteger P = Fp.Modulus;
 
-    /// <summary>The twist's b = 3 / (9 + i).</summary>
-    private static readonly Fp2 TwistB = Fp2.Inverse(new Fp2(9, 1)) * new Fp2(3, 0);
-    private static readonly Fp2 FrobeniusX = Fp2.Pow(new Fp2(9, 1), (P - 1) / 3);
-    private static readonly Fp2 FrobeniusY = Fp2.Pow(new Fp2(9, 1), (P - 1) / 2);
-    private static readonly BigInteger FinalExponent = (BigInteger.Pow(P, 12) - 1) / R;
+    /// <summary>6x + 2 for the BN parameter x: 65 bits, the top one implicit in starting from Q.</summary>
+    private static readonly UInt128 AteLoopCount = UInt128.Parse("29793968203157093288", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static BigInteger Mod(BigInteger a)
+    private static readonly Fp CurveB = Fp.FromBigInteger(3);
+
+    /// <summary>The twist's b = 3 / ξ.</summary>
+    private static readonly Fp2 TwistB = Fp2.Mul(Fp2.Inverse(Xi), new Fp2(CurveB, Fp.Zero));
+
+    private static Fp2 Xi => new(Fp.FromBigInteger(9), Fp.One);
+
+    private static readonly Fp2 FrobeniusX = Fp2.Pow(Xi, (P - 1) / 3);
+    private static readonly Fp2 FrobeniusY = Fp2.Pow(Xi, (P - 1) / 2);
+
+    /// <summary>The BN parameter u (p and r are polynomials in it).</summary>
+    private const ulong U = 4965661367192848881;
+
+    /// <summary>γ_k = ξ^(k(p−1)/6), k = 1..5: the p-power Frobenius multiplies the coefficient of w^k by it.</summary>
+    private static readonly Fp2[] FrobeniusGamma = [.. Enumerable.Range(1, 5).Select(k => Fp2.Pow(Xi, k * (P - 1) / 6))];
+
+    // ---------------------------------------------------------------- G1 and G2 points
+
+    /// <summary>An affine G1 point (the point at infinity is represented by null at the call sites).</summary>
+    public readonly record struct G1(Fp X, Fp Y)
     {
-        var r = a % P;
-        return r.Sign < 0 ? r + P : r;
+        public Jacobian<Fp> ToJacobian() => Jacobian<Fp>.FromAffine(X, Y);
     }
 
-    public static BigInteger Inverse(BigInteger a) => BigInteger.ModPow(a, P - 2, P);
+    /// <summary>An affine point of the twist over Fp2.</summary>
+    public readonly record struct G2(Fp2 X, Fp2 Y);
 
-    // ---------------------------------------------------------------- G1 (affine; null is the point at infinity)
+    public static bool IsOnCurve(in G1 p) => Fp.Equal(Fp.Square(p.Y), Fp.Add(Fp.Mul(Fp.Square(p.X), p.X), CurveB));
 
-    public readonly record struct G1(BigInteger X, BigInteger Y);
+    public static bool IsOnTwist(in G2 q) => Fp2.Equal(Fp2.Square(q.Y), Fp2.Add(Fp2.Mul(Fp2.Square(q.X), q.X), TwistB));
 
-    public static bool IsOnCurve(G1 p) => Mod(p.Y * p.Y - p.X * p.X * p.X - 3) == 0;
+    /// <summary>True when r·Q is the point at infinity (Q is in the order-r subgroup).</summary>
+    public static bool IsInSubgroup(in G2 q) => Jacobian<Fp2>.Multiply(Jacobian<Fp2>.FromAffine(q.X, q.Y), Order).IsInfinity;
 
-    public static G1? Add(G1? a, G1? b)
+    public static G1? ToAffine(in Jacobian<Fp> p)
     {
-        if (a is not { } p1)
+        if (p.IsInfinity)
         {
-            return b;
+            return null;
         }
-        if (b is not { } p2)
-        {
-            return a;
-        }
-        BigInteger m;
-        if (p1.X == p2.X)
-        {
-            if (Mod(p1.Y + p2.Y) == 0)
-            {
-                return null;
-            }
-            m = Mod(3 * p1.X * p1.X * Inverse(Mod(2 * p1.Y)));
-        }
-        else
-        {
-            m = Mod((p2.Y - p1.Y) * Inverse(Mod(p2.X - p1.X)));
-        }
-        var x = Mod(m * m - p1.X - p2.X);
-        var y = Mod(m * (p1.X - x) - p1.Y);
+        p.ToAffine(out var x, out var y);
         return new G1(x, y);
     }
 
-    public static G1? Multiply(G1? point, BigInteger scalar)
-    {
-        G1? result = null;
-        var addend = point;
-        while (scalar > 0 && addend is not null)
-        {
-            if (!scalar.IsEven)
-            {
-                result = Add(result, addend);
-            }
-            addend = Add(addend, addend);
-            scalar >>= 1;
-        }
-        return result;
-    }
+    public static G1? Add(G1? a, G1? b) => ToAffine(Jacobian<Fp>.Add(a?.ToJacobian() ?? Jacobian<Fp>.Infinity, b?.ToJacobian() ?? Jacobian<Fp>.Infinity));
 
-    // ---------------------------------------------------------------- G2 on the twist over Fp2
-
-    public readonly record struct G2(Fp2 X, Fp2 Y);
-
-    public static bool IsOnTwist(G2 q) => q.Y * q.Y - q.X * q.X * q.X - TwistB == Fp2.Zero;
-
-    public static G2? Add(G2? a, G2? b)
-    {
-        if (a is not { } q1)
-        {
-            return b;
-        }
-        if (b is not { } q2)
-        {
-            return a;
-        }
-        Fp2 m;
-        if (q1.X == q2.X)
-        {
-            if (q1.Y + q2.Y == Fp2.Zero)
-            {
-                return null;
-            }
-            m = q1.X * q1.X * new Fp2(3, 0) * Fp2.Inverse(q1.Y + q1.Y);
-        }
-        else
-        {
-            m = (q2.Y - q1.Y) * Fp2.Inverse(q2.X - q1.X);
-        }
-        var x = m * m - q1.X - q2.X;
-        var y = m * (q1.X - x) - q1.Y;
-        return new G2(x, y);
-    }
-
-    public static G2? Multiply(G2? point, BigInteger scalar)
-    {
-        G2? result = null;
-        var addend = point;
-        while (scalar > 0 && addend is not null)
-        {
-            if (!scalar.IsEven)
-            {
-                result = Add(result, addend);
-            }
-            addend = Add(addend, addend);
-            scalar >>= 1;
-        }
-        return result;
-    }
-
-    /// <summary>True when r·Q is the point at infinity (Q is in the order-r subgroup).</summary>
-    public static bool IsInSubgroup(G2 q) => Multiply(q, R) is null;
+    public static G1? Multiply(G1? a, in UInt256 scalar) => a is { } p ? ToAffine(Jacobian<Fp>.Multiply(p.ToJacobian(), scalar)) : null;
 
     /// <summary>The p-power Frobenius of E(Fp12) seen on the twist: (x̄·ξ^((p−1)/3), ȳ·ξ^((p−1)/2)).</summary>
-    private static G2 Frobenius(G2 q) => new(q.X.Conjugate() * FrobeniusX, q.Y.Conjugate() * FrobeniusY);
+    private static G2 Frobenius(in G2 q) => new(Fp2.Mul(Fp2.Conjugate(q.X), FrobeniusX), Fp2.Mul(Fp2.Conjugate(q.Y), FrobeniusY));
 
     // ---------------------------------------------------------------- pairing
 
-    /// <summary>True when the product of e(P_i, Q_i) is one.</summary>
+    /// <summary>True when the product of e(P_i, Q_i) is one; pairs with a point at infinity contribute one.</summary>
     public static bool PairingProductIsOne(IReadOnlyList<(G1? P, G2? Q)> pairs)
     {
         var f = Fp12.One;
@@ -144,170 +82,115 @@ internal static class Bn254
         {
             if (p is { } g1 && q is { } g2)
             {
-                f *= MillerLoop(g2, g1);
+                f = Fp12.Mul(f, MillerLoop(g2, g1));
             }
         }
-        return Fp12.Pow(f, FinalExponent) == Fp12.One;
+        return Fp12.Equal(FinalExponentiation(f), Fp12.One);
     }
 
-    private static Fp12 MillerLoop(G2 q, G1 p)
+    /// <summary>
+    /// f^((p¹²−1)/r) up to a fixed power coprime to r (so "is one" is decided exactly): the easy part
+    /// f^((p⁶−1)(p²+1)) = (conj(f)/f)^(p²+1), then the hard part (p⁴−p²+1)/r written in u and Frobenius powers
+    /// (Scott et al., "On the final exponentiation for calculating pairings on ordinary elliptic curves", BN case):
+    /// three exponentiations by u instead of a 1,270-bit exponent. In the cyclotomic subgroup an inverse is a conjugate.
+    /// </summary>
+    private static Fp12 FinalExponentiation(in Fp12 f)
     {
-        G2? r = q;
-        var f = Fp12.One;
-        for (var i = AteLoopBits; i >= 0; i--)
+        var t = Fp12.Mul(Fp12.Conjugate(f), Fp12.Inverse(f));
+        t = Fp12.Mul(Frobenius(Frobenius(t)), t);
+
+        var fp = Frobenius(t);
+        var fp2 = Frobenius(fp);
+        var fp3 = Frobenius(fp2);
+        var fu = PowU(t);
+        var fu2 = PowU(fu);
+        var fu3 = PowU(fu2);
+
+        var y0 = Fp12.Mul(Fp12.Mul(fp, fp2), fp3);
+        var y1 = Fp12.Conjugate(t);
+        var y2 = Frobenius(Frobenius(fu2));
+        var y3 = Fp12.Conjugate(Frobenius(fu));
+        var y4 = Fp12.Conjugate(Fp12.Mul(fu, Frobenius(fu2)));
+        var y5 = Fp12.Conjugate(fu2);
+        var y6 = Fp12.Conjugate(Fp12.Mul(fu3, Frobenius(fu3)));
+
+        var t0 = Fp12.Mul(Fp12.Mul(Fp12.Square(y6), y4), y5);
+        var t1 = Fp12.Mul(Fp12.Mul(y3, y5), t0);
+        t0 = Fp12.Mul(t0, y2);
+        t1 = Fp12.Square(Fp12.Mul(Fp12.Square(t1), t0));
+        t0 = Fp12.Mul(t1, y1);
+        t1 = Fp12.Mul(t1, y0);
+        return Fp12.Mul(Fp12.Square(t0), t1);
+    }
+
+    private static Fp12 PowU(in Fp12 a)
+    {
+        var result = a;
+        for (var bit = 62 - System.Numerics.BitOperations.LeadingZeroCount(U); bit >= 0; bit--)
         {
-            f = f * f * Line(r!.Value, r.Value, p);
-            r = Add(r, r);
-            if (!(AteLoopCount >> i).IsEven)
+            result = Fp12.Square(result);
+            if (((U >> bit) & 1) != 0)
             {
-                f *= Line(r!.Value, q, p);
-                r = Add(r, q);
+                result = Fp12.Mul(result, a);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>a^p: each Fp2 coefficient a_k of w^k is conjugated and multiplied by γ_k.</summary>
+    private static Fp12 Frobenius(in Fp12 a) => new(
+        new Fp6(Fp2.Conjugate(a.C0.C0), Fp2.Mul(Fp2.Conjugate(a.C0.C1), FrobeniusGamma[1]), Fp2.Mul(Fp2.Conjugate(a.C0.C2), FrobeniusGamma[3])),
+        new Fp6(Fp2.Mul(Fp2.Conjugate(a.C1.C0), FrobeniusGamma[0]), Fp2.Mul(Fp2.Conjugate(a.C1.C1), FrobeniusGamma[2]),
+            Fp2.Mul(Fp2.Conjugate(a.C1.C2), FrobeniusGamma[4])));
+
+    private static Fp12 MillerLoop(in G2 q, in G1 p)
+    {
+        var r = q;
+        var f = Fp12.One;
+        for (var i = 63; i >= 0; i--)
+        {
+            f = Fp12.Square(f);
+            Step(ref r, r, p, ref f);
+            if (((AteLoopCount >> i) & 1) != 0)
+            {
+                Step(ref r, q, p, ref f);
             }
         }
         var q1 = Frobenius(q);
         var q2 = Frobenius(q1);
-        var negQ2 = new G2(q2.X, -q2.Y);
-        f *= Line(r!.Value, q1, p);
-        r = Add(r, q1);
-        f *= Line(r!.Value, negQ2, p);
+        Step(ref r, q1, p, ref f);
+        Step(ref r, new G2(q2.X, Fp2.Negate(q2.Y)), p, ref f);
         return f;
     }
 
     /// <summary>
-    /// The line through the untwisted points of a and b (the tangent when equal), evaluated at p. With the untwist
-    /// (x, y) ↦ (x·w², y·w³) the slope in Fp12 is m·w for the slope m on the twist.
+    /// Multiplies f by the line through the untwisted r and b (the tangent when equal) evaluated at p, and sets
+    /// r ← r + b. With the untwist (x, y) ↦ (x·w², y·w³) the line is m·xP·w + (y1 − m·x1)·w³ − yP for the slope m on
+    /// the twist; a vertical line is xP − x1·w² (r would become infinity, which only the loop's last step can produce
+    /// for valid inputs, and r is not used after it).
     /// </summary>
-    private static Fp12 Line(G2 a, G2 b, G1 p)
+    private static void Step(ref G2 r, in G2 b, in G1 p, ref Fp12 f)
     {
-        var c = new BigInteger[12];
+        var a = r;
         Fp2 m;
-        if (a.X == b.X)
+        if (Fp2.Equal(a.X, b.X))
         {
-            if (a.Y + b.Y == Fp2.Zero)
+            if (Fp2.Add(a.Y, b.Y).IsZero)
             {
-                // Vertical line: xP − x1·w².
-                c[0] = p.X;
-                Embed(-a.X, 2, c);
-                return new Fp12(c);
+                f = Fp12.Mul(f, new Fp12(new Fp6(new Fp2(p.X, Fp.Zero), Fp2.Negate(a.X), Fp2.Zero), Fp6.Zero));
+                return;
             }
-            m = a.X * a.X * new Fp2(3, 0) * Fp2.Inverse(a.Y + a.Y);
+            var x2 = Fp2.Square(a.X);
+            m = Fp2.Mul(Fp2.Add(Fp2.Add(x2, x2), x2), Fp2.Inverse(Fp2.Add(a.Y, a.Y)));
         }
         else
         {
-            m = (b.Y - a.Y) * Fp2.Inverse(b.X - a.X);
+            m = Fp2.Mul(Fp2.Sub(b.Y, a.Y), Fp2.Inverse(Fp2.Sub(b.X, a.X)));
         }
-        // m·w·xP + (y1 − m·x1)·w³ − yP
-        Embed(m * new Fp2(p.X, 0), 1, c);
-        Embed(a.Y - m * a.X, 3, c);
-        c[0] = Mod((c[0]) - p.Y);
-        return new Fp12(c);
-    }
-
-    /// <summary>Adds the image of a + b·i (as (a − 9b) + b·w⁶) times w^shift into the coefficients.</summary>
-    private static void Embed(Fp2 value, int shift, BigInteger[] c)
-    {
-        c[shift] = Mod(c[shift] + value.A - 9 * value.B);
-        c[shift + 6] = Mod(c[shift + 6] + value.B);
-    }
-
-    // ---------------------------------------------------------------- fields
-
-    /// <summary>a + b·i with i² = −1.</summary>
-    public readonly record struct Fp2(BigInteger A, BigInteger B)
-    {
-        public static readonly Fp2 Zero = new(0, 0);
-
-        public static Fp2 operator +(Fp2 x, Fp2 y) => new(Mod(x.A + y.A), Mod(x.B + y.B));
-
-        public static Fp2 operator -(Fp2 x, Fp2 y) => new(Mod(x.A - y.A), Mod(x.B - y.B));
-
-        public static Fp2 operator -(Fp2 x) => new(Mod(-x.A), Mod(-x.B));
-
-        public static Fp2 operator *(Fp2 x, Fp2 y) => new(Mod(x.A * y.A - x.B * y.B), Mod(x.A * y.B + x.B * y.A));
-
-        public Fp2 Conjugate() => new(A, Mod(-B));
-
-        public static Fp2 Inverse(Fp2 x)
-        {
-            var norm = Bn254.Inverse(Mod(x.A * x.A + x.B * x.B));
-            return new Fp2(Mod(x.A * norm), Mod(-x.B * norm));
-        }
-
-        public static Fp2 Pow(Fp2 x, BigInteger e)
-        {
-            var result = new Fp2(1, 0);
-            while (e > 0)
-            {
-                if (!e.IsEven)
-                {
-                    result *= x;
-                }
-                x *= x;
-                e >>= 1;
-            }
-            return result;
-        }
-    }
-
-    /// <summary>A polynomial of degree below 12 in w, reduced by w¹² = 18w⁶ − 82.</summary>
-    public sealed class Fp12
-    {
-        public static readonly Fp12 One = new([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-
-        private readonly BigInteger[] _c;
-
-        public Fp12(BigInteger[] coefficients) => _c = coefficients;
-
-        public static Fp12 operator *(Fp12 x, Fp12 y)
-        {
-            var t = new BigInteger[23];
-            for (var i = 0; i < 12; i++)
-            {
-                if (x._c[i].IsZero)
-                {
-                    continue;
-                }
-                for (var j = 0; j < 12; j++)
-                {
-                    t[i + j] += x._c[i] * y._c[j];
-                }
-            }
-            for (var k = 22; k >= 12; k--)
-            {
-                var top = t[k] % P;
-                t[k - 6] += 18 * top;
-                t[k - 12] -= 82 * top;
-            }
-            var c = new BigInteger[12];
-            for (var i = 0; i < 12; i++)
-            {
-                c[i] = Mod(t[i]);
-            }
-            return new Fp12(c);
-        }
-
-        public static Fp12 Pow(Fp12 x, BigInteger e)
-        {
-            var result = One;
-            var bits = (int)e.GetBitLength();
-            for (var i = bits - 1; i >= 0; i--)
-            {
-                result *= result;
-                if (!(e >> i).IsEven)
-                {
-                    result *= x;
-                }
-            }
-            return result;
-        }
-
-        public static bool operator ==(Fp12? x, Fp12? y) =>
-            ReferenceEquals(x, y) || (x is not null && y is not null && x._c.AsSpan().SequenceEqual(y._c));
-
-        public static bool operator !=(Fp12? x, Fp12? y) => !(x == y);
-
-        public override bool Equals(object? obj) => obj is Fp12 other && this == other;
-
-        public override int GetHashCode() => _c[0].GetHashCode();
+        var x3 = Fp2.Sub(Fp2.Sub(Fp2.Square(m), a.X), b.X);
+        var y3 = Fp2.Sub(Fp2.Mul(m, Fp2.Sub(a.X, x3)), a.Y);
+        r = new G2(x3, y3);
+        // −yP + (m·xP)·w + (y1 − m·x1)·w³: c0 = (−yP, 0, 0), c1 = (m·xP, y1 − m·x1, 0).
+        f = Fp12.MulByLine(f, new Fp2(Fp.Negate(p.Y), Fp.Zero), Fp2.MulByFp(m, p.X), Fp2.Sub(a.Y, Fp2.Mul(m, a.X)));
     }
 }

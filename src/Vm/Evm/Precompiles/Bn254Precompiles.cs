@@ -1,32 +1,43 @@
-using System.Numerics;
+using ShanghaiChain.Core.Primitives;
 
 namespace ShanghaiChain.Vm.Evm.Precompiles;
 
-/// <summary>Reading and writing BN254 points in the EIP-196/197 encodings.</summary>
+/// <summary>Reading and writing BN254 points in the EIP-196/197 encodings (input shorter than expected is zero-padded).</summary>
 internal static class Bn254Encoding
 {
-    public static BigInteger Word(ReadOnlySpan<byte> input, int offset)
+    private static ReadOnlySpan<byte> Word(ReadOnlySpan<byte> input, int offset, Span<byte> word)
     {
-        Span<byte> word = stackalloc byte[32];
         word.Clear();
         if (offset < input.Length)
         {
             input.Slice(offset, Math.Min(32, input.Length - offset)).CopyTo(word);
         }
-        return new BigInteger(word, isUnsigned: true, isBigEndian: true);
+        return word;
+    }
+
+    public static UInt256 Scalar(ReadOnlySpan<byte> input, int offset)
+    {
+        Span<byte> word = stackalloc byte[32];
+        return UInt256.ReadBigEndian(Word(input, offset, word));
+    }
+
+    private static bool TryReadFp(ReadOnlySpan<byte> input, int offset, out Fp value, out bool isZero)
+    {
+        Span<byte> word = stackalloc byte[32];
+        Word(input, offset, word);
+        isZero = !word.ContainsAnyExcept((byte)0);
+        return Fp.TryRead(word, out value);
     }
 
     /// <summary>A G1 point: (0, 0) is infinity; coordinates must be below p and on the curve.</summary>
     public static bool TryReadG1(ReadOnlySpan<byte> input, int offset, out Bn254.G1? point)
     {
         point = null;
-        var x = Word(input, offset);
-        var y = Word(input, offset + 32);
-        if (x >= Bn254.P || y >= Bn254.P)
+        if (!TryReadFp(input, offset, out var x, out var xZero) || !TryReadFp(input, offset + 32, out var y, out var yZero))
         {
             return false;
         }
-        if (x.IsZero && y.IsZero)
+        if (xZero && yZero)
         {
             return true;
         }
@@ -39,19 +50,16 @@ internal static class Bn254Encoding
     public static bool TryReadG2(ReadOnlySpan<byte> input, int offset, out Bn254.G2? point)
     {
         point = null;
-        var xIm = Word(input, offset);
-        var xRe = Word(input, offset + 32);
-        var yIm = Word(input, offset + 64);
-        var yRe = Word(input, offset + 96);
-        if (xIm >= Bn254.P || xRe >= Bn254.P || yIm >= Bn254.P || yRe >= Bn254.P)
+        if (!TryReadFp(input, offset, out var xIm, out var z0) || !TryReadFp(input, offset + 32, out var xRe, out var z1) ||
+            !TryReadFp(input, offset + 64, out var yIm, out var z2) || !TryReadFp(input, offset + 96, out var yRe, out var z3))
         {
             return false;
         }
-        if (xIm.IsZero && xRe.IsZero && yIm.IsZero && yRe.IsZero)
+        if (z0 && z1 && z2 && z3)
         {
             return true;
         }
-        var q = new Bn254.G2(new Bn254.Fp2(xRe, xIm), new Bn254.Fp2(yRe, yIm));
+        var q = new Bn254.G2(new Fp2(xRe, xIm), new Fp2(yRe, yIm));
         point = q;
         return Bn254.IsOnTwist(q) && Bn254.IsInSubgroup(q);
     }
@@ -61,8 +69,8 @@ internal static class Bn254Encoding
         var output = new byte[64];
         if (point is { } p)
         {
-            p.X.TryWriteBytes(output.AsSpan(32 - p.X.GetByteCount(isUnsigned: true), 32), out _, isUnsigned: true, isBigEndian: true);
-            p.Y.TryWriteBytes(output.AsSpan(64 - p.Y.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
+            p.X.Write(output.AsSpan(0, 32));
+            p.Y.Write(output.AsSpan(32, 32));
         }
         return output;
     }
@@ -97,7 +105,7 @@ internal sealed class Bn254MulPrecompile : Precompile
         {
             return false;
         }
-        output = Bn254Encoding.Write(Bn254.Multiply(a, Bn254Encoding.Word(input, 64)));
+        output = Bn254Encoding.Write(Bn254.Multiply(a, Bn254Encoding.Scalar(input, 64)));
         return true;
     }
 }

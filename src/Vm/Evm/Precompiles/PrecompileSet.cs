@@ -51,8 +51,8 @@ public static class PrecompileSet
         return table;
     }
 
-    /// <summary>The addresses 0x01..0x0a, warm from the start of every transaction (EIP-2929).</summary>
-    public static IEnumerable<Address> Addresses => Enumerable.Range(1, Count).Select(AddressOf);
+    /// <summary>The addresses 0x01..0x0a, warm from the start of every transaction (EIP-2929); built once.</summary>
+    public static IReadOnlyList<Address> Addresses { get; } = [.. Enumerable.Range(1, Count).Select(AddressOf)];
 
     public static Address AddressOf(int index)
     {
