@@ -73,7 +73,9 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     /// Opens the store in <paramref name="directory"/>, initialising it from genesis when it is new.
     /// Throws <see cref="StoreException"/> when it is corrupt or belongs to another chain.
     /// </summary>
-    public static ChainStore Open(string directory, GenesisFile genesis, StateCheck stateCheck = StateCheck.Sampled, ulong proofWindow = 0)
+    /// <param name="genesisCode">Code placed in the genesis state beside genesis.json's accounts (system contracts).</param>
+    public static ChainStore Open(string directory, GenesisFile genesis, StateCheck stateCheck = StateCheck.Sampled, ulong proofWindow = 0,
+        IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode = null)
     {
         var isNew = !Directory.Exists(directory) || !Directory.EnumerateFileSystemEntries(directory).Any();
         if (!isNew && !File.Exists(Path.Combine(directory, "CURRENT")))
@@ -111,7 +113,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         var store = new ChainStore(db, genesis.Suite) { ProofWindow = proofWindow };
         try
         {
-            store.Initialise(genesis, directory, stateCheck);
+            store.Initialise(genesis, directory, stateCheck, genesisCode ?? []);
         }
         catch
         {
@@ -147,7 +149,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         return families;
     }
 
-    private void Initialise(GenesisFile genesis, string directory, StateCheck stateCheck)
+    private void Initialise(GenesisFile genesis, string directory, StateCheck stateCheck, IReadOnlyList<KeyValuePair<Address, byte[]>> genesisCode)
     {
         var genesisHash = genesis.ComputeHash();
         _storageTries = StorageTries.Create(_suite, _db, _trieNodes, _trieHistory, ProofWindow > 0);
@@ -159,7 +161,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 throw new StoreException($"the data dir {directory} holds data but no metadata: it is corrupt");
             }
             _state = StateCommitment.Open(_suite, _db, _trieNodes, _trieHistory, ProofWindow > 0, expectedRoot: null);
-            WriteGenesis(genesis, genesisHash);
+            WriteGenesis(genesis, genesisHash, genesisCode);
             schema = _db.Get(StoreKeys.SchemaVersion, _metadata)!;
         }
         if (schema.Length != 4 || BinaryPrimitives.ReadInt32BigEndian(schema) != SchemaVersion)
@@ -356,21 +358,29 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         return true;
     }
 
-    private void WriteGenesis(GenesisFile genesis, Hash32 genesisHash)
+    private void WriteGenesis(GenesisFile genesis, Hash32 genesisHash, IReadOnlyList<KeyValuePair<Address, byte[]>> genesisCode)
     {
         using var batch = new WriteBatch();
-        var accounts = new List<KeyValuePair<Address, AccountState>>();
+        var byAddress = new Dictionary<Address, AccountState>();
         foreach (var account in genesis.Accounts)
         {
-            var address = Address.Parse(account.Address);
-            var state = new AccountState(0, UInt256.Parse(account.Balance), Hash32.Zero);
-            accounts.Add(new(address, state));
+            byAddress[Address.Parse(account.Address)] = new AccountState(0, UInt256.Parse(account.Balance), Hash32.Zero);
+        }
+        foreach (var (address, code) in genesisCode)
+        {
+            var codeHash = _suite.Hash(code);
+            batch.Put(codeHash.ToArray(), code, _code);
+            byAddress[address] = (byAddress.TryGetValue(address, out var funded) ? funded : AccountState.Empty) with { CodeHash = codeHash };
+        }
+        var accounts = byAddress.ToList();
+        accounts.Sort((a, b) => a.Key.CompareTo(b.Key));
+        foreach (var (address, state) in accounts)
+        {
             if (!state.IsEmpty)
             {
                 batch.Put(address.ToArray(), EncodeAccount(state), _accounts);
             }
         }
-        accounts.Sort((a, b) => a.Key.CompareTo(b.Key));
         var stateRoot = _state.Apply(0, accounts, batch);
         batch.Put(StoreKeys.Height(0), stateRoot.ToArray(), _stateRoots);
         var schema = new byte[4];

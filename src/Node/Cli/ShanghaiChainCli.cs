@@ -47,7 +47,13 @@ public static class ShanghaiChainCli
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            // After Ctrl-C or SIGTERM the command gets time to stop cleanly (a node closes its store; devnet stops its
+            // nodes, waiting up to 15 s for each) before the process is ended with 130.
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(45),
+            }).ConfigureAwait(false);
         }
         catch (Exception ex) when (Describe(ex) is { } message)
         {

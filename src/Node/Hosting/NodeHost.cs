@@ -42,7 +42,10 @@ public static class NodeHost
         {
             throw new ConfigException($"the node key is {nodeKey.Suite.Name} but the chain uses {suite.Name}");
         }
-        var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks);
+        // Native contracts at reserved addresses (the SM3/SM2 helpers now; governance and the relay later): executed by
+        // the VM, their placeholder code seeded into the genesis state.
+        var systemContracts = Vm.Evm.SystemContracts.SystemContractRegistry.CreateStandard();
+        var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks, SystemContractGenesis.CodeOf(systemContracts));
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -97,7 +100,7 @@ public static class NodeHost
         services.AddSingleton(sp => new TransactionPool(
             sp.GetRequiredService<TransactionValidator>(), genesis.Parameters, store, store, store.ContainsTransaction,
             config.MempoolMaxTxs, config.MempoolMaxBytes));
-        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite));
+        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, systemContracts));
         services.AddSingleton<ChainFeed>();
         services.AddSingleton<BlockCommitter>();
         services.AddSingleton<PendingBlocks>();

@@ -19,11 +19,15 @@ public sealed class BlockExecutor
 {
     private readonly ChainParameters _parameters;
 
-    public BlockExecutor(ChainParameters parameters, CryptoSuite suite)
+    /// <param name="systemContracts">
+    /// Native contracts at reserved addresses (docs/evm.md, "System contracts"); the node passes the standard registry,
+    /// whose genesis code it also seeds (<see cref="SystemContractGenesis"/>).
+    /// </param>
+    public BlockExecutor(ChainParameters parameters, CryptoSuite suite, Evm.SystemContracts.SystemContractRegistry? systemContracts = null)
     {
         _parameters = parameters;
         Codes = new CodeCache(suite);
-        Rules = new EvmRules { MaxCodeSize = parameters.EffectiveMaxCodeSize };
+        Rules = new EvmRules { MaxCodeSize = parameters.EffectiveMaxCodeSize, SystemContracts = systemContracts };
     }
 
     /// <summary>The EVM rule set of this chain (limits from the genesis parameters).</summary>

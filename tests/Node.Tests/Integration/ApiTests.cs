@@ -227,6 +227,31 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
     }
 
     [Fact]
+    public async Task The_SM3_system_contract_answers_a_read_only_call_at_its_reserved_address()
+    {
+        using var client = Client();
+        // sm3(bytes) with "abc": selector, offset, length, padded data.
+        var selector = new byte[32];
+        Core.Crypto.Keccak256Hasher.Hash("sm3(bytes)"u8, selector);
+        var data = new byte[4 + (3 * 32)];
+        selector.AsSpan(0, 4).CopyTo(data);
+        data[4 + 31] = 0x20;
+        data[4 + 63] = 3;
+        "abc"u8.CopyTo(data.AsSpan(4 + 64));
+        var gmCrypto = Core.Primitives.Address.Parse("0x0000000000000000000000000000000000001001");
+        var response = await client.Chain.CallAsync(new CallRequest
+        {
+            To = ByteString.CopyFrom(gmCrypto.ToArray()),
+            Data = ByteString.CopyFrom(data),
+        });
+        // GB/T 32905 example 1: SM3("abc").
+        Assert.Equal("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0", Convert.ToHexStringLower(response.Output.Span));
+        // Its genesis placeholder code is visible like any contract's, so Solidity's extcodesize check passes.
+        var code = await client.Chain.GetCodeAsync(new GetCodeRequest { Address = ByteString.CopyFrom(gmCrypto.ToArray()) });
+        Assert.Equal([0xFE], code.Code.ToByteArray());
+    }
+
+    [Fact]
     public async Task Metrics_are_served_in_prometheus_text_format()
     {
         using var client = Client();
