@@ -386,7 +386,7 @@ public sealed class ConsensusDriver : BackgroundService
             }
             var transactions = build.EpochSuffix
                 ? []
-                : WithoutRepeats(_pool.ReapForBlock(parameters.MaxBlockTxs, parameters.MaxBlockBytes, parameters.BlockGasLimit, build.Height), build.ParentHash);
+                : FitToBranch(_pool.ReapForBlock(parameters.MaxBlockTxs, parameters.MaxBlockBytes, parameters.BlockGasLimit, build.Height), build.ParentHash);
             _logger.LogDebug("building height {Height} in round {Round} with {Count} transactions ({Ready} ready of {Pool} in the mempool)",
                 build.Height, build.Round, transactions.Count, _pool.ReadyCount, _pool.Count);
             var txIds = transactions.Select(t => t.Id).ToList();
@@ -422,24 +422,54 @@ public sealed class ConsensusDriver : BackgroundService
     }
 
     /// <summary>
-    /// Leaves out what the parent chain already carries or what committed meanwhile (a transaction gossiped to this
-    /// node after the block holding it was seen): harmless in a block, but wasted space.
+    /// Fits the reaped transactions to the branch being extended: leaves out what the parent chain already carries or
+    /// what committed meanwhile (a transaction gossiped after the block holding it was seen), and keeps, per sender,
+    /// only the run of nonces that continues the sender's nonce on this branch. The mempool does not know branches: a
+    /// pending block of a branch that lost still holds some nonces in flight, and proposing the nonces after them would
+    /// fail those transactions for good. What is left out here goes back to the proposable set.
     /// </summary>
-    private List<VerifiedTransaction> WithoutRepeats(List<VerifiedTransaction> reaped, Hash32 parentHash)
+    private List<VerifiedTransaction> FitToBranch(List<VerifiedTransaction> reaped, Hash32 parentHash)
     {
         var inChain = new HashSet<Hash32>();
+        var nextNonce = new Dictionary<Address, ulong>();
         for (var cursor = parentHash; _pending.TryGet(cursor, out var block) && block.Height > _committer.Tip.Height; cursor = block.ParentHash)
         {
             foreach (var tx in block.Transactions)
             {
                 inChain.Add(tx.Id);
+                if (!nextNonce.TryGetValue(tx.Sender, out var next) || tx.Nonce + 1 > next)
+                {
+                    nextNonce[tx.Sender] = tx.Nonce + 1;
+                }
             }
         }
-        if (inChain.Count == 0)
+        var kept = new List<VerifiedTransaction>(reaped.Count);
+        List<Hash32>? released = null;
+        foreach (var tx in reaped)
         {
-            return reaped.FindAll(tx => !_store.ContainsTransaction(tx.Id));
+            if (inChain.Contains(tx.Id) || _store.ContainsTransaction(tx.Id))
+            {
+                continue;
+            }
+            if (!nextNonce.TryGetValue(tx.Sender, out var expected))
+            {
+                expected = _store.GetAccount(tx.Sender).Nonce;
+            }
+            if (tx.Nonce == expected)
+            {
+                kept.Add(tx);
+                nextNonce[tx.Sender] = expected + 1;
+            }
+            else
+            {
+                (released ??= []).Add(tx.Id);
+            }
         }
-        return reaped.FindAll(tx => !inChain.Contains(tx.Id) && !_store.ContainsTransaction(tx.Id));
+        if (released is not null)
+        {
+            _pool.Release(released);
+        }
+        return kept;
     }
 
     private bool PendingChainHasTransactions(Hash32 hash)

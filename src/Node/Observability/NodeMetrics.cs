@@ -12,20 +12,25 @@ public sealed class NodeMetrics : IDisposable
     public const string MeterName = "ShanghaiChain.Node";
 
     private readonly Meter _meter = new(MeterName);
-    private readonly Counter<long> _blocks;
-    private readonly Counter<long> _transactions;
-    private readonly Counter<long> _refused;
-    private readonly Counter<long> _evidence;
+    // Totals are kept here and published as observable counters: the exporter then reads cumulative values (it
+    // published the plain counters' per-collection deltas as gauges).
+    private long _blocks;
+    private long _transactions;
+    private long _evidence;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _refused = new(StringComparer.Ordinal);
     private readonly Histogram<double> _blockInterval;
     private readonly Histogram<long> _blockSize;
     private ulong _lastBlockTimestampMs;
 
     public NodeMetrics()
     {
-        _blocks = _meter.CreateCounter<long>("blocks.committed", description: "Blocks committed by this node");
-        _transactions = _meter.CreateCounter<long>("transactions.committed", description: "Transactions committed by this node");
-        _refused = _meter.CreateCounter<long>("transactions.refused", description: "Transactions refused at admission, by reason");
-        _evidence = _meter.CreateCounter<long>("consensus.evidence", description: "Equivocations detected (two proposals or votes by one validator in one round)");
+        _meter.CreateObservableCounter("blocks.committed", () => Interlocked.Read(ref _blocks), description: "Blocks committed by this node");
+        _meter.CreateObservableCounter("transactions.committed", () => Interlocked.Read(ref _transactions), description: "Transactions committed by this node");
+        _meter.CreateObservableCounter("transactions.refused",
+            () => _refused.Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("reason", kv.Key))),
+            description: "Transactions refused at admission, by reason");
+        _meter.CreateObservableCounter("consensus.evidence", () => Interlocked.Read(ref _evidence),
+            description: "Equivocations detected (two proposals or votes by one validator in one round)");
         _blockInterval = _meter.CreateHistogram<double>("block.interval", unit: "s", description: "Time between consecutive block timestamps");
         _blockSize = _meter.CreateHistogram<long>("block.transactions", description: "Transactions per committed block");
     }
@@ -56,12 +61,12 @@ public sealed class NodeMetrics : IDisposable
         _meter.CreateObservableGauge("p2p.peers", peers, description: "Peers with a live link");
     }
 
-    public void EvidenceFound() => _evidence.Add(1);
+    public void EvidenceFound() => Interlocked.Increment(ref _evidence);
 
     public void BlockCommitted(ulong timestampMs, int transactions)
     {
-        _blocks.Add(1);
-        _transactions.Add(transactions);
+        Interlocked.Increment(ref _blocks);
+        Interlocked.Add(ref _transactions, transactions);
         _blockSize.Record(transactions);
         if (_lastBlockTimestampMs != 0 && timestampMs >= _lastBlockTimestampMs)
         {
@@ -71,7 +76,7 @@ public sealed class NodeMetrics : IDisposable
     }
 
     public void Refused(TxRejectReason reason) =>
-        _refused.Add(1, new KeyValuePair<string, object?>("reason", reason.ToWireName()));
+        _refused.AddOrUpdate(reason.ToWireName(), 1, (_, n) => n + 1);
 
     public void Dispose() => _meter.Dispose();
 }
