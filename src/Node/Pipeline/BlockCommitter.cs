@@ -20,7 +20,7 @@ public sealed record ChainTip(ulong Height, Hash32 Hash, ulong TimestampMs, Quor
 /// <summary>
 /// The execute and commit steps of the pipeline: runs a block whose order is final, writes it with its
 /// certificate, receipts and state diff in one synced batch, then tells the mempool and the feed. Whoever
-/// decides the order (single-validator producer, BFT engine, block sync) hands blocks to this one place.
+/// decides the order (the BFT engine through the execution pipeline, block sync) hands blocks to this one place.
 /// </summary>
 public sealed class BlockCommitter
 {
