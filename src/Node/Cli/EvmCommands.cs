@@ -12,13 +12,20 @@ internal static class EvmCommands
         var paths = new Argument<string[]>("path") { Description = "State-test JSON files or folders", Arity = ArgumentArity.OneOrMore };
         var fork = new Option<string>("--fork") { Description = "Fork whose post-states to check", DefaultValueFactory = _ => "Cancun" };
         var quiet = new Option<bool>("--quiet") { Description = "Print failures and the summary only" };
+        var workers = new Option<int>("--workers") { Description = "Files run in parallel (default: one per core)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var table = new Option<bool>("--table") { Description = "After the run, print passed/failed/skipped per folder (Markdown)" };
         var statetest = new Command("statetest", "Run state tests; prints each failure with its name and indexes, then 'N passed, M failed'")
         {
-            paths, fork, quiet,
+            paths, fork, quiet, workers, table,
         };
         statetest.SetAction(parse =>
         {
             var runner = new StateTestRunner(EthereumStateRoot.Compute, parse.GetValue(fork)!);
+            if (parse.GetValue(workers) is < 1 or > 256)
+            {
+                throw new CliUsageException($"--workers must be from 1 to 256, got {parse.GetValue(workers)}");
+            }
+            var folders = new List<FolderSummary>();
             int passed = 0, failed = 0, skipped = 0;
             foreach (var path in parse.GetValue(paths)!)
             {
@@ -26,7 +33,7 @@ internal static class EvmCommands
                 {
                     throw new CliUsageException($"no such file or folder: {path}");
                 }
-                var (p, f, s) = runner.RunPath(path, result =>
+                var summaries = runner.RunFolders(path, parse.GetValue(workers), result =>
                 {
                     if (!result.Passed && !result.Skipped)
                     {
@@ -37,9 +44,16 @@ internal static class EvmCommands
                         Console.WriteLine(result.ToString());
                     }
                 });
-                passed += p;
-                failed += f;
-                skipped += s;
+                // Files directly in a given folder are counted under that folder's own name.
+                var own = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+                folders.AddRange(summaries.Select(f => f.Folder == "." ? f with { Folder = own } : f));
+                passed += summaries.Sum(f => f.Passed);
+                failed += summaries.Sum(f => f.Failed);
+                skipped += summaries.Sum(f => f.Skipped);
+            }
+            if (parse.GetValue(table))
+            {
+                Console.Write(StateTestRunner.FormatTable(folders));
             }
             if (skipped > 0)
             {

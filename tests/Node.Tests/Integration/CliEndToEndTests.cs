@@ -81,6 +81,18 @@ public sealed class CliEndToEndTests
         var summary = result.Stdout.Trim().Split('\n')[^1];
         Assert.Matches(@"^[1-9][0-9]* passed, 0 failed$", summary);
         Assert.Equal(2, (await NodeBinary.RunAsync("evm", "statetest", "/nonexistent/tests")).ExitCode);
+
+        // Per folder, with files in parallel: the table counts what the summary line counts.
+        var vmTests = Path.GetDirectoryName(folder)!;
+        var tabled = await NodeBinary.RunAsync("evm", "statetest", "--quiet", "--table", "--workers", "2", Path.Combine(vmTests, "vmBitwiseLogicOperation"),
+            Path.Combine(vmTests, "vmLogTest"));
+        Assert.True(tabled.ExitCode == 0, tabled.Stdout + tabled.Stderr);
+        Assert.Contains("| vmBitwiseLogicOperation |", tabled.Stdout, StringComparison.Ordinal);
+        Assert.Contains("| vmLogTest |", tabled.Stdout, StringComparison.Ordinal);
+        var total = System.Text.RegularExpressions.Regex.Match(tabled.Stdout, @"\| \*\*total\*\* \| \d+ \| (\d+) \| 0 \|");
+        Assert.True(total.Success, tabled.Stdout);
+        Assert.EndsWith($"{total.Groups[1].Value} passed, 0 failed", tabled.Stdout.Trim(), StringComparison.Ordinal);
+        Assert.Equal(2, (await NodeBinary.RunAsync("evm", "statetest", "--workers", "0", folder)).ExitCode);
     }
 
     [Fact]
