@@ -189,27 +189,18 @@ public sealed class ExecutionPipeline : IDisposable
         {
             return;
         }
-        // The chain of pending ancestors down to the committed head, newest first.
-        var ancestors = new List<Speculated>();
-        var parent = block.ParentHash;
-        var tip = _committer.Tip;
-        while (parent != tip.Hash)
+        if (PendingAncestors(block.ParentHash) is not { } ancestors)
         {
-            if (!_results.TryGetValue(parent, out var ancestor))
+            // Its parent is not executed yet: it runs right after the parent does (bounded: stale entries go at commit).
+            if (!_waitingForParent.TryGetValue(block.ParentHash, out var children))
             {
-                // Its parent is not executed yet: it runs right after the parent does (bounded: stale entries go at commit).
-                if (!_waitingForParent.TryGetValue(block.ParentHash, out var children))
-                {
-                    _waitingForParent[block.ParentHash] = children = [];
-                }
-                if (children.Count < 16 && !children.Exists(c => c.Hash == block.Hash))
-                {
-                    children.Add(block);
-                }
-                return;
+                _waitingForParent[block.ParentHash] = children = [];
             }
-            ancestors.Add(ancestor);
-            parent = ancestor.Block.ParentHash;
+            if (children.Count < 16 && !children.Exists(c => c.Hash == block.Hash))
+            {
+                children.Add(block);
+            }
+            return;
         }
         var state = new LayeredState(_store, [.. ancestors.Select(a => a.Layer)]);
         // BLOCKHASH follows this block's own ancestry (pending ancestors, then the committed chain): the same answers as
@@ -223,6 +214,24 @@ public sealed class ExecutionPipeline : IDisposable
             ProvideRoot(block.Hash);
         }
         RunChildrenOf(block.Hash);
+    }
+
+    /// <summary>
+    /// The executed pending blocks from <paramref name="hash"/> down to the committed head, newest first (empty when
+    /// <paramref name="hash"/> is the head); null when one of them is not executed yet.
+    /// </summary>
+    private List<Speculated>? PendingAncestors(Hash32 hash)
+    {
+        var chain = new List<Speculated>();
+        for (var tip = _committer.Tip.Hash; hash != tip; hash = chain[^1].Block.ParentHash)
+        {
+            if (!_results.TryGetValue(hash, out var ancestor))
+            {
+                return null;
+            }
+            chain.Add(ancestor);
+        }
+        return chain;
     }
 
     /// <summary>Computes a pending block's state root if needed and completes whoever waits for its results.</summary>
@@ -245,16 +254,11 @@ public sealed class ExecutionPipeline : IDisposable
         }
         if (speculated.StateRoot is null)
         {
-            var chain = new List<Speculated> { speculated };
-            for (var parent = speculated.Block.ParentHash; parent != tip.Hash;)
+            if (PendingAncestors(speculated.Block.ParentHash) is not { } chain)
             {
-                if (!_results.TryGetValue(parent, out var ancestor))
-                {
-                    return;
-                }
-                chain.Add(ancestor);
-                parent = ancestor.Block.ParentHash;
+                return;
             }
+            chain.Insert(0, speculated);
             chain.Reverse();
             speculated.StateRoot = _store.ComputeStateRoot([.. chain.Select(c => (c.Result.StateDiff, c.Result.Contracts))]);
         }

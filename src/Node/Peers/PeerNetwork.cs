@@ -90,9 +90,6 @@ public sealed class PeerNetwork(
     /// <summary>Judges and consumes each received frame other than Hello; set before the host starts.</summary>
     public Func<PeerLink, PeerMessage, PeerVerdict>? Handler { get; set; }
 
-    /// <summary>Called when a peer's Hello arrives (e.g. to send it sync info); set before the host starts.</summary>
-    public Action<PeerLink>? Connected { get; set; }
-
     /// <summary>The validator address this node announces (null when it runs none).</summary>
     public Address? OwnValidator { get; set; }
 
@@ -321,7 +318,6 @@ public sealed class PeerNetwork(
         link.PeerHeadHeight = hello.HeadHeight;
         logger.LogInformation("peer {Identity} connected ({Direction}{Validator})", Short(link.Identity), link.Outbound ? "outbound" : "inbound",
             link.ValidatorAddress is { } v ? ", validator " + v : "");
-        Connected?.Invoke(link);
         return (PeerVerdict.Accepted, "");
     }
 
