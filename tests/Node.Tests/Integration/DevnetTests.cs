@@ -36,17 +36,23 @@ public sealed class DevnetTests
             }
             // The hint it prints works: the funded key commits a transfer through node 0.
             var key = Core.Keys.KeyFile.Load(Path.Combine(home, "operator_key.json"));
+            ulong committedAt;
             using (var client = new ApiClient($"http://127.0.0.1:{basePort}"))
             {
                 var tx = await client.SignTransferAsync(key, new Core.Primitives.Address(new byte[20]), 5, 0, chainId: "shanghai-dev");
                 var id = (await client.Chain.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = Google.Protobuf.ByteString.CopyFrom(tx) })).TxId;
                 var receipt = await client.Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 30_000 });
                 Assert.Equal(ReceiptStatus.Success, receipt.Receipt.Status);
+                committedAt = receipt.Receipt.BlockHeight;
             }
-            // The last node's API sees the same chain.
+            // The last node's API serves the same block (it commits it on its own, a moment later).
             using (var client = new ApiClient($"http://127.0.0.1:{basePort + 30}"))
             {
-                Assert.True((await client.Chain.GetStatusAsync(new GetStatusRequest())).HeadHeight >= 1);
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                while ((await client.Chain.GetStatusAsync(new GetStatusRequest(), cancellationToken: deadline.Token)).HeadHeight < committedAt)
+                {
+                    await Task.Delay(NodeBinary.PollInterval, deadline.Token);
+                }
             }
 
             // Ctrl-C: SIGINT to the devnet process.
