@@ -1,11 +1,10 @@
-using System.Globalization;
 using BenchmarkDotNet.Running;
 using ShanghaiChain.Benchmarks;
 
 // `state-disk N` and `evm-run SCENARIO` are macro measurements; everything else goes to BenchmarkDotNet (e.g. --filter '*Trie*').
-if (args is ["state-disk", var count])
+if (args is ["state-disk", .. var diskArgs])
 {
-    return StateDiskUsage.Run(int.Parse(count, CultureInfo.InvariantCulture));
+    return StateDiskUsage.Run(diskArgs);
 }
 if (args is ["bn254-run", .. var bnArgs])
 {

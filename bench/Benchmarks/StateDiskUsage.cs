@@ -10,14 +10,40 @@ using ShanghaiChain.Storage;
 namespace ShanghaiChain.Benchmarks;
 
 /// <summary>
-/// Macro measurement (not BenchmarkDotNet): creates N accounts in blocks of 10,000 through the real store and
-/// reports the commit rate (root included, synced) and the bytes on disk per account.
-/// Run: dotnet run -c Release --project bench/Benchmarks -- state-disk 1000000
+/// Macro measurement (not BenchmarkDotNet) through the real store, in blocks of 10,000 account changes, each committed
+/// the way the node commits a block (flat accounts, trie nodes, root, history for the proof window, one synced batch):
+/// first N new accounts, then blocks that update existing accounts (9,000 changed balances and 1,000 new accounts per
+/// block, as transfers do). Reports both rates, CPU time, allocation, GC and bytes on disk.
+/// Run: dotnet run -c Release --project bench/Benchmarks -- state-disk 1000000 [--update-blocks 30] [--proof-window 128]
+/// (the node's default proof window is 128; 0 keeps no history).
 /// </summary>
 internal static class StateDiskUsage
 {
-    public static int Run(int accounts)
+    private const int BlockSize = 10_000;
+
+    public static int Run(string[] args)
     {
+        if (args.Length == 0 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var accounts) || accounts < BlockSize)
+        {
+            Console.Error.WriteLine("usage: state-disk ACCOUNTS [--update-blocks N] [--proof-window N]   (ACCOUNTS >= 10000)");
+            return 2;
+        }
+        var updateBlocks = 30;
+        ulong proofWindow = 128;
+        for (var i = 1; i < args.Length; i += 2)
+        {
+            var ok = i + 1 < args.Length && args[i] switch
+            {
+                "--update-blocks" => int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out updateBlocks) && updateBlocks >= 0,
+                "--proof-window" => ulong.TryParse(args[i + 1], CultureInfo.InvariantCulture, out proofWindow),
+                _ => false,
+            };
+            if (!ok)
+            {
+                Console.Error.WriteLine($"state-disk: bad option '{args[i]}'");
+                return 2;
+            }
+        }
         var dir = Directory.CreateTempSubdirectory("shc-disk-").FullName;
         try
         {
@@ -27,34 +53,50 @@ internal static class StateDiskUsage
                 Validators = [new GenesisValidator { Name = "v", PublicKey = Hex.Encode(KeyFile.Generate(CryptoSuite.Ed25519Sha256).PublicKey) }],
             };
             var random = new Random(7);
-            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var watch = Stopwatch.StartNew();
-            using (var store = ChainStore.Open(Path.Combine(dir, "chain"), genesis))
+            var created = new List<Address>(accounts + updateBlocks * 1_000);
+            Console.WriteLine($"accounts: {accounts:N0} created, then {updateBlocks} blocks of 9,000 updates + 1,000 new; blocks of {BlockSize:N0}; proof window {proofWindow}");
+            using (var store = ChainStore.Open(Path.Combine(dir, "chain"), genesis, proofWindow: proofWindow))
             {
-                for (var created = 0; created < accounts; created += 10_000)
+                Measure("create", accounts, () =>
                 {
-                    var diff = new List<KeyValuePair<Address, AccountState>>(10_000);
-                    for (var i = 0; i < 10_000; i++)
+                    for (var done = 0; done < accounts; done += BlockSize)
                     {
-                        var bytes = new byte[Address.Size];
-                        random.NextBytes(bytes);
-                        diff.Add(new(new Address(bytes), new AccountState(1, new UInt256(1_000_000_000_000_000_000UL), Hash32.Zero)));
+                        var diff = new List<KeyValuePair<Address, AccountState>>(BlockSize);
+                        for (var i = 0; i < BlockSize; i++)
+                        {
+                            diff.Add(new(NewAddress(random, created), Account(1, 1_000_000_000)));
+                        }
+                        StateCommitBenchmarks.CommitDiff(store, genesis, diff);
                     }
-                    StateCommitBenchmarks.CommitDiff(store, genesis, diff);
-                }
+                });
+                var bytesAfterCreate = BytesOnDisk(dir);
+                Console.WriteLine($"  bytes on disk: {bytesAfterCreate:N0} ({bytesAfterCreate / (double)accounts:F0} bytes per account, " +
+                    $"{bytesAfterCreate * 1_000_000.0 / accounts / (1 << 20):F0} MiB per million accounts, before compaction)");
+                Measure("update", updateBlocks * BlockSize, () =>
+                {
+                    for (var block = 0; block < updateBlocks; block++)
+                    {
+                        var changed = new HashSet<Address>();
+                        var diff = new List<KeyValuePair<Address, AccountState>>(BlockSize);
+                        while (changed.Count < 9_000)
+                        {
+                            var address = created[random.Next(created.Count)];
+                            if (changed.Add(address))
+                            {
+                                diff.Add(new(address, Account((ulong)block + 2, (ulong)random.Next())));
+                            }
+                        }
+                        for (var i = 0; i < 1_000; i++)
+                        {
+                            diff.Add(new(NewAddress(random, created), Account(1, 1_000_000_000)));
+                        }
+                        StateCommitBenchmarks.CommitDiff(store, genesis, diff);
+                    }
+                });
             }
-            var seconds = watch.Elapsed.TotalSeconds;
-            // CPU time (all threads, RocksDB's included) varies less than wall time on a shared machine.
-            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-            // Reopening compacts nothing, but flushes the memtables on close, so the files hold everything.
-            var bytesOnDisk = new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-            Console.WriteLine($"accounts: {accounts:N0} in blocks of 10,000");
-            Console.WriteLine($"commit rate (flat + trie + root, synced): {accounts / seconds:N0} account updates/s ({seconds:F1} s)");
-            Console.WriteLine($"CPU time: {cpuSeconds:F1} s ({cpuSeconds * 1e6 / accounts:F1} µs per update; load average {LoadAverage()})");
+            Console.WriteLine($"GC: {GC.CollectionCount(0)} gen0, {GC.CollectionCount(1)} gen1, {GC.CollectionCount(2)} gen2, " +
+                $"{GC.GetTotalPauseDuration().TotalSeconds:F1} s paused; heap {GC.GetTotalMemory(false) >> 20} MiB");
             Console.WriteLine($"CPU by thread: {CpuByThread()}");
-            Console.WriteLine($"GC: {GC.CollectionCount(0)} gen0, {GC.CollectionCount(1)} gen1, {GC.CollectionCount(2)} gen2, {GC.GetTotalPauseDuration().TotalSeconds:F1} s paused; " +
-                $"heap {GC.GetTotalMemory(false) >> 20} MiB");
-            Console.WriteLine($"bytes on disk: {bytesOnDisk:N0} ({bytesOnDisk / (double)accounts:F0} bytes per account, {bytesOnDisk * 1_000_000.0 / accounts / (1 << 20):F0} MiB per million accounts)");
             return 0;
         }
         finally
@@ -62,6 +104,37 @@ internal static class StateDiskUsage
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    private static Address NewAddress(Random random, List<Address> created)
+    {
+        var bytes = new byte[Address.Size];
+        random.NextBytes(bytes);
+        var address = new Address(bytes);
+        created.Add(address);
+        return address;
+    }
+
+    private static AccountState Account(ulong nonce, ulong balance) => new(nonce, new UInt256(balance), Hash32.Zero);
+
+    // Wall rate, CPU time of all threads (RocksDB's included: it varies less than wall time on a shared machine), allocation.
+    private static void Measure(string phase, int updates, Action run)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var watch = Stopwatch.StartNew();
+        run();
+        var seconds = watch.Elapsed.TotalSeconds;
+        process.Refresh();
+        var cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        Console.WriteLine($"{phase}: {updates / seconds:N0} account updates/s ({updates:N0} in {seconds:F1} s); " +
+            $"CPU {cpuSeconds * 1e6 / updates:F1} µs per update; allocated {allocated / (double)updates:N0} bytes per update; " +
+            $"GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds:F1} s; load average {LoadAverage()}");
+    }
+
+    private static long BytesOnDisk(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
     // Linux: CPU seconds per thread name (main, .NET pool workers, GC, RocksDB's flush and compaction threads).
     private static string CpuByThread()

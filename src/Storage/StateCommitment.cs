@@ -44,6 +44,18 @@ internal interface IStateCommitment
 
 internal static class StateCommitment
 {
+    /// <summary>A history record's key: the block height that replaced the node, then the node's key.</summary>
+    internal static byte[] HistoryKey(ulong height, ReadOnlySpan<byte> nodeKey)
+    {
+        var key = new byte[8 + nodeKey.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(key, height);
+        nodeKey.CopyTo(key.AsSpan(8));
+        return key;
+    }
+
+    /// <summary>A history record's value: 0x00 when there was no node, else 0x01 ‖ the node.</summary>
+    internal static byte[] HistoryValue(byte[]? previous) => previous is null ? [0x00] : [0x01, .. previous];
+
     public static AccountState DecodeLeaf(CryptoSuite suite, byte[] leaf) =>
         suite.Name == CryptoSuite.Sm2Sm3Name ? StateCommitment<Sm3Hasher>.Decode(leaf) : StateCommitment<Sha256Hasher>.Decode(leaf);
 
@@ -102,7 +114,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
             updates[i] = new(address.ToArray(), account.IsEmpty ? [] : Encode(account, value).ToArray());
         }
         _trie.Update(updates);
-        Root = _trie.Commit(new Batch(batch, _store.Family, _keepHistory ? new HistoryRecorder(_db, _store.Family, _history, height, batch) : null));
+        Root = _trie.Commit(new Batch(batch, _store.Family, _keepHistory ? new HistoryRecorder(_history, height, batch) : null));
         _trie.ReleaseCache(CachedLevels);
         return Root;
     }
@@ -242,17 +254,17 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     private sealed class Batch(WriteBatch batch, ColumnFamilyHandle family, HistoryRecorder? history) : ITrieNodeWriteBatch
     {
-        public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode)
+        public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode, byte[]? previous)
         {
             var key = Key(nibblePath);
-            history?.Record(key);
+            history?.Record(key, previous);
             batch.Put(key, encodedNode, family);
         }
 
-        public void Delete(ReadOnlySpan<byte> nibblePath)
+        public void Delete(ReadOnlySpan<byte> nibblePath, byte[] previous)
         {
             var key = Key(nibblePath);
-            history?.Record(key);
+            history?.Record(key, previous);
             batch.Delete(key, family);
         }
     }
@@ -260,28 +272,12 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     /// <summary>
     /// Keeps, for every node a block changes, what the node was before: history key height ‖ node key, value
     /// 0x00 (no node) or 0x01 ‖ the old node. A reader at an older height takes the first such record above it.
+    /// The old node comes from the trie (<see cref="ITrieNodeWriteBatch"/>), not from a read of the store.
     /// </summary>
-    private sealed class HistoryRecorder(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, ulong height, WriteBatch batch)
+    private sealed class HistoryRecorder(ColumnFamilyHandle history, ulong height, WriteBatch batch)
     {
-        public void Record(byte[] nodeKey)
-        {
-            var old = db.Get(nodeKey, family);
-            var value = old is null ? [(byte)0x00] : new byte[old.Length + 1];
-            if (old is not null)
-            {
-                value[0] = 0x01;
-                old.CopyTo(value, 1);
-            }
-            batch.Put(HistoryKey(height, nodeKey), value, history);
-        }
-    }
-
-    internal static byte[] HistoryKey(ulong height, ReadOnlySpan<byte> nodeKey)
-    {
-        var key = new byte[8 + nodeKey.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(key, height);
-        nodeKey.CopyTo(key.AsSpan(8));
-        return key;
+        public void Record(byte[] nodeKey, byte[]? previous) =>
+            batch.Put(StateCommitment.HistoryKey(height, nodeKey), StateCommitment.HistoryValue(previous), history);
     }
 
     /// <summary>The node store as it was after <paramref name="height"/>, rebuilt from the history of later blocks.</summary>
@@ -293,7 +289,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
             var nodeKey = Key(nibblePath);
             for (var later = height + 1; later <= head; later++)
             {
-                var record = db.Get(HistoryKey(later, nodeKey), history, snapshot);
+                var record = db.Get(StateCommitment.HistoryKey(later, nodeKey), history, snapshot);
                 if (record is not null)
                 {
                     encodedNode = record[0] == 0x01 ? record[1..] : null;

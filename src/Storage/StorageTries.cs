@@ -102,7 +102,7 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
                     trie.Set(slotKey, writer.Written);
                 }
             }
-            var newRoot = batch is null ? trie.ComputeRoot() : trie.Commit(new Batch(db, nodes, history, prefix, keepHistory ? height : null, batch));
+            var newRoot = batch is null ? trie.ComputeRoot() : trie.Commit(new Batch(nodes, history, prefix, keepHistory ? height : null, batch));
             roots[address] = newRoot == MerklePatriciaTrie<THasher>.EmptyRoot ? Hash32.Zero : newRoot;
         }
         return [.. roots];
@@ -165,7 +165,7 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
             var key = it.Key();
             if (keepHistory)
             {
-                batch.Put(HistoryKey(height, key), (byte[])[0x01, .. it.Value()], history);
+                batch.Put(StateCommitment.HistoryKey(height, key), (byte[])[0x01, .. it.Value()], history);
             }
             batch.Delete(key, nodes);
         }
@@ -183,14 +183,6 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
     }
 
     private static byte[] NodeKey(byte[] prefix, ReadOnlySpan<byte> nibblePath) => [.. prefix, .. nibblePath];
-
-    private static byte[] HistoryKey(ulong height, ReadOnlySpan<byte> nodeKey)
-    {
-        var key = new byte[8 + nodeKey.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(key, height);
-        nodeKey.CopyTo(key.AsSpan(8));
-        return key;
-    }
 
     /// <summary>A trie with no stored nodes: a storage trie that starts empty reads nothing from the database.</summary>
     private sealed class EmptyStore : ITrieNodeStore
@@ -222,7 +214,7 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
             var nodeKey = NodeKey(prefix, nibblePath);
             for (var later = read.Height + 1; later <= read.Head; later++)
             {
-                var record = db.Get(HistoryKey(later, nodeKey), history, read.Snapshot);
+                var record = db.Get(StateCommitment.HistoryKey(later, nodeKey), history, read.Snapshot);
                 if (record is not null)
                 {
                     encodedNode = record[0] == 0x01 ? record[1..] : null;
@@ -235,31 +227,30 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
     }
 
     /// <summary>Writes a storage trie's changed nodes under its prefix, recording what each replaced when history is kept.</summary>
-    private sealed class Batch(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, byte[] prefix, ulong? height, WriteBatch batch)
+    private sealed class Batch(ColumnFamilyHandle family, ColumnFamilyHandle history, byte[] prefix, ulong? height, WriteBatch batch)
         : ITrieNodeWriteBatch
     {
-        public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode)
+        public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode, byte[]? previous)
         {
             var key = NodeKey(prefix, nibblePath);
-            Record(key);
+            Record(key, previous);
             batch.Put(key, encodedNode, family);
         }
 
-        public void Delete(ReadOnlySpan<byte> nibblePath)
+        public void Delete(ReadOnlySpan<byte> nibblePath, byte[] previous)
         {
             var key = NodeKey(prefix, nibblePath);
-            Record(key);
+            Record(key, previous);
             batch.Delete(key, family);
         }
 
-        private void Record(byte[] key)
+        // The replaced node comes from the trie, which loaded it before changing it: no read of the store.
+        private void Record(byte[] key, byte[]? previous)
         {
-            if (height is not { } h)
+            if (height is { } h)
             {
-                return;
+                batch.Put(StateCommitment.HistoryKey(h, key), StateCommitment.HistoryValue(previous), history);
             }
-            var old = db.Get(key, family);
-            batch.Put(HistoryKey(h, key), old is null ? (byte[])[0x00] : [0x01, .. old], history);
         }
     }
 }

@@ -204,6 +204,59 @@ public sealed class HistoricalProofTests : IDisposable
     }
 
     [Fact]
+    public void Proofs_at_every_height_in_the_window_match_the_state_then_through_creations_updates_and_deletions()
+    {
+        // Deletions collapse branches and move nodes between paths; the history must record what each path held.
+        const ulong window = 6;
+        using var store = ChainStore.Open(_dir, Genesis, proofWindow: window);
+        var random = new Random(21);
+        var pool = Enumerable.Range(0, 300).Select(i => new Address([.. BitConverter.GetBytes(i * 7919), .. new byte[16]])).ToList();
+        var live = new Dictionary<Address, UInt256> { [Alice] = new(1000) };
+        var states = new List<Dictionary<Address, UInt256>>();
+        for (var h = 1; h <= 14; h++)
+        {
+            var diff = new Dictionary<Address, AccountState>();
+            for (var i = random.Next(20, 80); i > 0; i--)
+            {
+                var address = pool[random.Next(pool.Count)];
+                var delete = live.ContainsKey(address) && random.Next(3) == 0;
+                diff[address] = delete ? new AccountState(0, UInt256.Zero, Hash32.Zero) : new AccountState(0, new UInt256((ulong)random.Next(1, 1_000_000)), Hash32.Zero);
+            }
+            foreach (var (address, account) in diff)
+            {
+                if (account.IsEmpty)
+                {
+                    live.Remove(address);
+                }
+                else
+                {
+                    live[address] = account.Balance;
+                }
+            }
+            var block = new SealedBlock(new BlockHeader
+            {
+                ChainId = Genesis.ChainId,
+                Height = store.HeadHeight + 1,
+                ParentHash = ByteString.CopyFrom(store.HeadHash.ToArray()),
+            }, [], Genesis.Suite);
+            store.Commit(block, new QuorumCertificate { Height = block.Height }, [], [.. diff.OrderBy(d => d.Key).Select(d => KeyValuePair.Create(d.Key, d.Value))]);
+            states.Add(new Dictionary<Address, UInt256>(live));
+        }
+        for (var h = store.HeadHeight - window; h <= store.HeadHeight; h++)
+        {
+            var then = states[(int)h - 1];
+            foreach (var address in pool.Take(60).Append(Alice))
+            {
+                var proof = store.GetAccountProof(address, h)!;
+                Assert.Equal(store.GetStateRoot(h), proof.StateRoot);
+                var result = TrieProof.Verify<Sha256Hasher>(proof.StateRoot, address.ToArray(), proof.Nodes, TrieKeyMode.Secure, out _);
+                Assert.Equal(then.ContainsKey(address) ? TrieProofResult.Present : TrieProofResult.Absent, result);
+                Assert.Equal(then.GetValueOrDefault(address), proof.Account.Balance);
+            }
+        }
+    }
+
+    [Fact]
     public void Heights_committed_while_the_window_was_off_are_never_served()
     {
         using (var store = ChainStore.Open(_dir, Genesis, proofWindow: 0))

@@ -30,10 +30,19 @@ public interface ITrieNodeStore
 /// The node changes of one trie commit. The caller owns the batch, so a block's trie nodes can be written in the same
 /// atomic batch as the block and its flat state. Puts and deletes of one commit never touch the same path.
 /// </summary>
+/// <remarks>
+/// Each change carries the encoding the store held at that path before the commit (<c>previous</c>), so a store that
+/// keeps history (proofs at older heights) records it without reading the store back. The trie knows it without a
+/// read: a stored node changes or leaves only after it has been loaded and checked against its hash.
+/// </remarks>
 public interface ITrieNodeWriteBatch
 {
-    /// <summary>Stores a node; the trie never modifies <paramref name="encodedNode"/> afterwards, so it may be kept as is.</summary>
-    void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode);
+    /// <summary>
+    /// Stores a node; the trie never modifies <paramref name="encodedNode"/> afterwards, so it may be kept as is.
+    /// <paramref name="previous"/> is the node stored at the path until now, null when there was none.
+    /// </summary>
+    void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode, byte[]? previous);
 
-    void Delete(ReadOnlySpan<byte> nibblePath);
+    /// <summary>Removes the node stored at the path, which was <paramref name="previous"/>.</summary>
+    void Delete(ReadOnlySpan<byte> nibblePath, byte[] previous);
 }

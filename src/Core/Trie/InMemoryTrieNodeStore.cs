@@ -32,16 +32,30 @@ public sealed class InMemoryTrieNodeBatch(InMemoryTrieNodeStore store) : ITrieNo
 
     public int DeleteCount { get; private set; }
 
-    public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode)
+    public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode, byte[]? previous)
     {
+        CheckPrevious(nibblePath, previous);
         _operations.Add((nibblePath.ToArray(), encodedNode));
         PutCount++;
     }
 
-    public void Delete(ReadOnlySpan<byte> nibblePath)
+    public void Delete(ReadOnlySpan<byte> nibblePath, byte[] previous)
     {
+        CheckPrevious(nibblePath, previous);
         _operations.Add((nibblePath.ToArray(), null));
         DeleteCount++;
+    }
+
+    // The trie's account of what it replaces is what history-keeping stores record instead of reading the store back;
+    // here, where a lookup is cheap, it is checked (every trie test commits through this batch).
+    private void CheckPrevious(ReadOnlySpan<byte> nibblePath, byte[]? previous)
+    {
+        var held = store.TryLoad(nibblePath, out var node) ? node : null;
+        if (!(held is null ? previous is null : previous is not null && held.AsSpan().SequenceEqual(previous)))
+        {
+            throw new InvalidOperationException(
+                $"the trie reported {(previous is null ? "no node" : "a different node")} as the one stored at path {Primitives.Hex.Encode(nibblePath)}");
+        }
     }
 
     /// <summary>Writes the changes to the store, in order, and empties the batch.</summary>

@@ -71,19 +71,27 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         var nodePath = path[..depth];
         if (isRoot || node.IsHashReferenced)
         {
-            batch.Put(nodePath, node.Encoded!);
-            node.Persisted = true;
-            if (_pendingDeletes.Count > 0)
+            // A new node may take the path of one that left; then it replaces that one instead of a delete.
+            byte[]? previous = null;
+            if (node.Persisted)
             {
-                _pendingDeletes.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(nodePath);
+                // Dirty, so touched, so its stored encoding was kept.
+                previous = node.Stored ?? throw new InvalidOperationException("a changed persisted node lost its stored encoding");
             }
+            else if (_pendingDeletes.Count > 0)
+            {
+                _pendingDeletes.GetAlternateLookup<ReadOnlySpan<byte>>().Remove(nodePath, out _, out previous);
+            }
+            batch.Put(nodePath, node.Encoded!, previous);
+            node.Persisted = true;
         }
         else if (node.Persisted)
         {
             // It shrank below 32 bytes and now lives inside its parent.
-            batch.Delete(nodePath);
+            batch.Delete(nodePath, node.Stored ?? throw new InvalidOperationException("a changed persisted node lost its stored encoding"));
             node.Persisted = false;
         }
+        node.Stored = null;
         switch (node)
         {
             case ExtensionNode extension:

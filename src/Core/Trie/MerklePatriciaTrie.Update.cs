@@ -192,10 +192,15 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     {
         if (node.Persisted)
         {
-            _pendingDeletes.Add(path.ToArray());
+            _pendingDeletes.Add(path.ToArray(), StoredEncoding(node));
             node.Persisted = false;
+            node.Stored = null;
         }
     }
+
+    // What the store holds at a persisted node's path: its encoding, or the one it had before a pending change.
+    private static byte[] StoredEncoding(TrieNode node) =>
+        node.Stored ?? node.Encoded ?? throw new InvalidOperationException("a persisted node changed without being loaded");
 
     private TrieNode? Resolve(ref TrieNode? slot, ReadOnlySpan<byte> path)
     {

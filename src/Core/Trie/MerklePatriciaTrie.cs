@@ -18,7 +18,8 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     private const int ParallelHashThreshold = 1024;
 
     private readonly ITrieNodeStore _store;
-    private readonly HashSet<byte[]> _pendingDeletes = new(ByteArrayComparer.Instance);
+    // Paths whose stored node left the trie or moved, with that node (what the store holds there until the commit).
+    private readonly Dictionary<byte[], byte[]> _pendingDeletes = new(ByteArrayComparer.Instance);
     private TrieNode? _root;
     private int _updatesSinceHash;
 
@@ -246,9 +247,9 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles + 1];
             WriteChanged(_root, path, 0, isRoot: true, batch);
         }
-        foreach (var stale in _pendingDeletes)
+        foreach (var (stale, previous) in _pendingDeletes)
         {
-            batch.Delete(stale);
+            batch.Delete(stale, previous);
         }
         _pendingDeletes.Clear();
         return root;

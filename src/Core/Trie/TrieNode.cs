@@ -23,11 +23,21 @@ internal abstract class TrieNode
     /// <summary>The trie's commit count when this node was last visited by a commit, which bounds the release walk.</summary>
     public int CommittedIn;
 
+    /// <summary>
+    /// While a change to a persisted node waits for the commit: the encoding the store still holds at its path
+    /// (kept by the first <see cref="Touch"/>, handed to the write batch and dropped by the commit).
+    /// </summary>
+    public byte[]? Stored;
+
     /// <summary>Referenced from its parent by hash (stored on its own) rather than embedded.</summary>
     public bool IsHashReferenced => Encoded!.Length >= Hash32.Size;
 
     public void Touch()
     {
+        if (Persisted)
+        {
+            Stored ??= Encoded;
+        }
         Encoded = null;
         Dirty = true;
     }

@@ -94,14 +94,27 @@ public class TrieStoreTests
     public void Missing_node_is_reported_with_its_path()
     {
         var (store, _, root) = Accounts(500, seed: 5);
-        var victim = store.Nodes.First(n => n.Key.Length == 2).Key;
+        var (victim, victimNode) = store.Nodes.First(n => n.Key.Length == 2);
         var batch = store.CreateBatch();
-        batch.Delete(victim);
+        batch.Delete(victim, victimNode);
         batch.Apply();
         var trie = new MerklePatriciaTrie<Sha256Hasher>(store, TrieKeyMode.Secure, root);
 
         var error = Assert.Throws<TrieException>(() => trie.ToList());
         Assert.Contains("missing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_batch_change_naming_the_wrong_previous_node_is_refused()
+    {
+        // History-keeping stores record the previous node the trie names, so a wrong one must not pass unnoticed.
+        var (store, _, _) = Accounts(50, seed: 9);
+        var (path, node) = store.Nodes.First(n => n.Key.Length == 1);
+        var batch = store.CreateBatch();
+
+        Assert.Throws<InvalidOperationException>(() => batch.Put(path, node, previous: null));
+        Assert.Throws<InvalidOperationException>(() => batch.Delete(path, [0xc0]));
+        Assert.Throws<InvalidOperationException>(() => batch.Put([0x0f, 0x0f, 0x0f, 0x0f, 0x0f], node, previous: node));
     }
 
     [Fact]
@@ -112,7 +125,7 @@ public class TrieStoreTests
         var corrupt = (byte[])node.Clone();
         corrupt[^2] ^= 1;
         var batch = store.CreateBatch();
-        batch.Put(path, corrupt);
+        batch.Put(path, corrupt, node);
         batch.Apply();
         var trie = new MerklePatriciaTrie<Sha256Hasher>(store, TrieKeyMode.Secure, root);
 
@@ -124,9 +137,9 @@ public class TrieStoreTests
     public void Batched_update_reports_a_missing_node_and_changes_nothing()
     {
         var (store, _, root) = Accounts(500, seed: 7);
-        var victim = store.Nodes.First(n => n.Key.Length == 2).Key;
+        var (victim, victimNode) = store.Nodes.First(n => n.Key.Length == 2);
         var batch = store.CreateBatch();
-        batch.Delete(victim);
+        batch.Delete(victim, victimNode);
         batch.Apply();
         var trie = new MerklePatriciaTrie<Sha256Hasher>(store, TrieKeyMode.Secure, root);
         var updates = Enumerable.Range(0, 500).Select(i => KeyValuePair.Create(BitConverter.GetBytes(i), Bytes("x"))).ToList();
@@ -145,7 +158,7 @@ public class TrieStoreTests
         var corrupt = (byte[])node.Clone();
         corrupt[^2] ^= 1;
         var batch = store.CreateBatch();
-        batch.Put(path, corrupt);
+        batch.Put(path, corrupt, node);
         batch.Apply();
         var trie = new MerklePatriciaTrie<Sha256Hasher>(store, TrieKeyMode.Secure, root);
         var updates = Enumerable.Range(0, 500).Select(i => KeyValuePair.Create(BitConverter.GetBytes(i), Bytes("x"))).ToList();

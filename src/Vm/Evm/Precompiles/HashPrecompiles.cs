@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto.Digests;
+using ShanghaiChain.Core.Crypto;
 
 namespace ShanghaiChain.Vm.Evm.Precompiles;
 
@@ -10,7 +10,8 @@ internal sealed class Sha256Precompile : Precompile
 
     public override bool TryRun(ReadOnlySpan<byte> input, out byte[] output)
     {
-        output = SHA256.HashData(input);
+        output = new byte[32];
+        Sha256Hasher.Hash(input, output);
         return true;
     }
 }
