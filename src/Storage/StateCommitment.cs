@@ -53,8 +53,21 @@ internal static class StateCommitment
         return key;
     }
 
-    /// <summary>A history record's value: 0x00 when there was no node, else 0x01 ‖ the node.</summary>
-    internal static byte[] HistoryValue(byte[]? previous) => previous is null ? [0x00] : [0x01, .. previous];
+    /// <summary>
+    /// Adds the history record of a node that block <paramref name="height"/> replaces: key height ‖ node key, value
+    /// 0x00 when there was no node, else 0x01 ‖ the node. Built on the stack unless the node is unusually large.
+    /// </summary>
+    internal static void PutHistory(WriteBatch batch, ColumnFamilyHandle history, ulong height, ReadOnlySpan<byte> nodeKey, byte[]? previous)
+    {
+        Span<byte> key = stackalloc byte[8 + nodeKey.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(key, height);
+        nodeKey.CopyTo(key[8..]);
+        var length = 1 + (previous?.Length ?? 0);
+        var value = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        value[0] = previous is null ? (byte)0x00 : (byte)0x01;
+        previous?.CopyTo(value[1..]);
+        batch.Put(key, value, history);
+    }
 
     public static AccountState DecodeLeaf(CryptoSuite suite, byte[] leaf) =>
         suite.Name == CryptoSuite.Sm2Sm3Name ? StateCommitment<Sm3Hasher>.Decode(leaf) : StateCommitment<Sha256Hasher>.Decode(leaf);
@@ -214,9 +227,14 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     private static byte[] Key(ReadOnlySpan<byte> nibblePath)
     {
         var key = new byte[nibblePath.Length + 1];
-        key[0] = AccountTriePrefix;
-        nibblePath.CopyTo(key.AsSpan(1));
+        WriteKey(nibblePath, key);
         return key;
+    }
+
+    private static void WriteKey(ReadOnlySpan<byte> nibblePath, Span<byte> key)
+    {
+        key[0] = AccountTriePrefix;
+        nibblePath.CopyTo(key[1..]);
     }
 
     private sealed class NodeStore(RocksDb db, ColumnFamilyHandle family) : ITrieNodeStore
@@ -254,16 +272,19 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     private sealed class Batch(WriteBatch batch, ColumnFamilyHandle family, HistoryRecorder? history) : ITrieNodeWriteBatch
     {
+        // Keys are built on the stack: the write batch copies them, and a block writes tens of thousands.
         public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode, byte[]? previous)
         {
-            var key = Key(nibblePath);
+            Span<byte> key = stackalloc byte[nibblePath.Length + 1];
+            WriteKey(nibblePath, key);
             history?.Record(key, previous);
             batch.Put(key, encodedNode, family);
         }
 
         public void Delete(ReadOnlySpan<byte> nibblePath, byte[] previous)
         {
-            var key = Key(nibblePath);
+            Span<byte> key = stackalloc byte[nibblePath.Length + 1];
+            WriteKey(nibblePath, key);
             history?.Record(key, previous);
             batch.Delete(key, family);
         }
@@ -276,8 +297,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     /// </summary>
     private sealed class HistoryRecorder(ColumnFamilyHandle history, ulong height, WriteBatch batch)
     {
-        public void Record(byte[] nodeKey, byte[]? previous) =>
-            batch.Put(StateCommitment.HistoryKey(height, nodeKey), StateCommitment.HistoryValue(previous), history);
+        public void Record(ReadOnlySpan<byte> nodeKey, byte[]? previous) => StateCommitment.PutHistory(batch, history, height, nodeKey, previous);
     }
 
     /// <summary>The node store as it was after <paramref name="height"/>, rebuilt from the history of later blocks.</summary>

@@ -249,7 +249,7 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
         {
             if (height is { } h)
             {
-                batch.Put(StateCommitment.HistoryKey(h, key), StateCommitment.HistoryValue(previous), history);
+                StateCommitment.PutHistory(batch, history, h, key, previous);
             }
         }
     }

@@ -76,17 +76,33 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     // shape here: loaded nodes replace their hash references exactly as Resolve would.
     private void LoadPaths(byte[][] paths, int[] order)
     {
+        // Each path's walk resumes where the last round stopped: at the node it attached there (null: at the root).
+        // A path whose walk met no hash reference is done.
+        var resumeNode = new TrieNode?[paths.Length];
+        var resumeDepth = new int[paths.Length];
+        var done = new bool[paths.Length];
+        var frontierOf = new int[paths.Length];
         var frontier = new List<Unloaded>();
         while (true)
         {
             frontier.Clear();
             foreach (var i in order)
             {
-                if (FindUnloaded(paths[i]) is { } next &&
-                    (frontier.Count == 0 || frontier[^1].Parent != next.Parent || frontier[^1].Slot != next.Slot))
+                frontierOf[i] = -1;
+                if (done[i])
+                {
+                    continue;
+                }
+                if (FindUnloaded(paths[i], resumeNode[i] ?? _root, resumeDepth[i]) is not { } next)
+                {
+                    done[i] = true;
+                    continue;
+                }
+                if (frontier.Count == 0 || frontier[^1].Parent != next.Parent || frontier[^1].Slot != next.Slot)
                 {
                     frontier.Add(next);
                 }
+                frontierOf[i] = frontier.Count - 1;
             }
             if (frontier.Count == 0)
             {
@@ -133,16 +149,22 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
                         break;
                 }
             }
+            foreach (var i in order)
+            {
+                if (frontierOf[i] is var k and >= 0)
+                {
+                    resumeNode[i] = nodes[k];
+                    resumeDepth[i] = frontier[k].Depth;
+                }
+            }
         }
     }
 
-    // Walks the in-memory nodes along the path and returns the first hash reference on it, if any.
-    private Unloaded? FindUnloaded(byte[] path)
+    // Walks the in-memory nodes along the path from a node on it at a depth and returns the first hash reference, if any.
+    private static Unloaded? FindUnloaded(byte[] path, TrieNode? node, int depth)
     {
         TrieNode? parent = null;
         var slot = -1;
-        var node = _root;
-        var depth = 0;
         while (true)
         {
             switch (node)
