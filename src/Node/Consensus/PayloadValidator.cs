@@ -15,14 +15,14 @@ namespace ShanghaiChain.Node.Consensus;
 /// Checks a proposed block's payload before the consensus engine may vote for it (the engine checks the consensus
 /// fields: round, proposer, certificates, signature). Here: the header decodes and names this chain and validator
 /// set; bounds on count, bytes and gas; every transaction decodes and is validly signed (the mempool's verified copy
-/// is reused, so a transaction gossiped earlier is not verified twice); no transaction twice in the block; the
+/// or its record of recent checks is reused, so a transaction is verified once per node whichever way it comes first);
+/// no transaction twice in the block; the
 /// transaction root matches; the timestamp is after the parent's and not in the
 /// future beyond the allowed drift; and, when this node has executed the parent, the parent's state and receipts
 /// roots match. A committed block therefore carries only transactions that honest validators checked.
 /// </summary>
 public sealed class PayloadValidator(
     GenesisFile genesis,
-    TransactionValidator transactions,
     TransactionPool pool,
     ChainStore store,
     PendingBlocks pending,
@@ -110,7 +110,8 @@ public sealed class PayloadValidator(
                 verified[i] = inPool;
                 return;
             }
-            var result = transactions.Validate(encoded.ToByteArray());
+            // Checked once per node: a transaction that arrives again by gossip is not checked a second time.
+            var result = pool.ValidateOnce(id, encoded.ToByteArray());
             if (result.Transaction is null)
             {
                 Interlocked.Increment(ref failures);

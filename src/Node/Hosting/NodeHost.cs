@@ -152,7 +152,7 @@ public static class NodeHost
         app.Lifetime.ApplicationStopped.Register(store.Dispose);
         var metrics = app.Services.GetRequiredService<NodeMetrics>();
         var pool = app.Services.GetRequiredService<TransactionPool>();
-        metrics.ObserveMempool(() => pool.Count, () => pool.Bytes);
+        metrics.ObserveMempool(() => pool.Count, () => pool.Bytes, () => pool.SignatureChecks);
         var sync = app.Services.GetRequiredService<SyncState>();
         metrics.ObserveSyncing(() => sync.Syncing ? 1 : 0);
         if (config.MetricsListen.Length > 0)

@@ -8,8 +8,9 @@ namespace ShanghaiChain.Node.Mempool;
 /// <summary>
 /// Transactions admitted but not yet committed, bounded by count and bytes.
 /// Validation happens in two places: stateless checks (encoding, chain id, fields, signature) run once per
-/// transaction, in parallel, before the pool lock; stateful checks (duplicate, nonce, balance, expiry,
-/// capacity) run under the lock against committed state plus what the sender already has pending.
+/// transaction, in parallel, before the pool lock, and are remembered for a while by id (<see cref="RecentlyVerified"/>,
+/// shared with proposal validation) so that no transaction has its signature checked twice; stateful checks (duplicate,
+/// nonce, balance, expiry, capacity) run under the lock against committed state plus what the sender already has pending.
 /// Only the next expected nonce is admitted, so arrival order is always a valid execution order and a
 /// block is a prefix of the arrival queue.
 /// </summary>
@@ -32,6 +33,11 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
         public ulong NextNonce => BaseNonce + (ulong)Pending.Count;
     }
 
+    // Enough to cover the lag between a transaction's arrival in a proposal and by gossip at several thousand per second.
+    private const int RecentlyVerifiedCapacity = 32_768;
+
+    private readonly RecentlyVerified _recentlyVerified = new(RecentlyVerifiedCapacity);
+    private long _signatureChecks;
     private readonly object _lock = new();
     private readonly LinkedList<Entry> _arrival = new();
     private readonly Dictionary<Hash32, Entry> _byId = [];
@@ -52,6 +58,9 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
     }
 
     public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Stateless validations (signature included) this pool has run: a transaction seen twice counts once.</summary>
+    public long SignatureChecks => Interlocked.Read(ref _signatureChecks);
 
     /// <summary>Number of transactions waiting that are not already in a proposed block.</summary>
     public int ReadyCount
@@ -109,7 +118,21 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
                 }
             }
         }
-        void Check(int i) => validations[i] = pending[i] ?? validator.Validate(encoded[i]);
+        // A committed transaction (gossip arriving after the block) is refused by its id before any signature check.
+        // The lookup reads the store: done outside the lock.
+        var committed = new bool[encoded.Count];
+        for (var i = 0; i < encoded.Count; i++)
+        {
+            committed[i] = pending[i] is null && isCommitted(ids[i]);
+        }
+        void Check(int i)
+        {
+            if (committed[i])
+            {
+                return;
+            }
+            validations[i] = pending[i] ?? ValidateOnce(ids[i], encoded[i]);
+        }
         if (encoded.Count > 16)
         {
             Parallel.For(0, encoded.Count, Check);
@@ -122,27 +145,24 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
             }
         }
         var results = new AdmissionResult[encoded.Count];
-        // The committed-transaction lookup reads the store: done outside the lock.
-        var committed = new bool[encoded.Count];
-        for (var i = 0; i < encoded.Count; i++)
-        {
-            committed[i] = validations[i].Transaction is { } tx && isCommitted(tx.Id);
-        }
         var added = false;
         lock (_lock)
         {
             var head = blocks.HeadHeight;
             for (var i = 0; i < encoded.Count; i++)
             {
+                if (committed[i])
+                {
+                    results[i] = new AdmissionResult(ids[i], TxRejectReason.Duplicate, "transaction is already committed");
+                    continue;
+                }
                 var validation = validations[i];
                 if (validation.Transaction is not { } tx)
                 {
                     results[i] = new AdmissionResult(default, validation.Reason, validation.Message);
                     continue;
                 }
-                results[i] = committed[i]
-                    ? new AdmissionResult(tx.Id, TxRejectReason.Duplicate, "transaction is already committed")
-                    : AdmitLocked(tx, head);
+                results[i] = AdmitLocked(tx, head);
                 added |= results[i].Accepted;
             }
             if (added)
@@ -166,6 +186,25 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
     }
 
     public AdmissionResult Admit(byte[] encoded) => Admit([encoded])[0];
+
+    /// <summary>
+    /// The stateless checks of a transaction with this id and these bytes: remembered from an earlier check if there
+    /// was one (here or in a proposal), else run now and remembered. Only passing results are remembered.
+    /// </summary>
+    public TxValidation ValidateOnce(Hash32 id, byte[] encoded)
+    {
+        if (_recentlyVerified.TryGet(id, out var seen))
+        {
+            return new TxValidation(seen, TxRejectReason.None, "");
+        }
+        Interlocked.Increment(ref _signatureChecks);
+        var validation = validator.Validate(encoded);
+        if (validation.Transaction is { } tx)
+        {
+            _recentlyVerified.Add(tx);
+        }
+        return validation;
+    }
 
     private AdmissionResult AdmitLocked(VerifiedTransaction tx, ulong head)
     {

@@ -46,8 +46,10 @@ public sealed class NodeMetrics : IDisposable
     public void ObserveHeight(Func<long> height) =>
         _meter.CreateObservableGauge("consensus.height", height, description: "Height of the last committed block");
 
-    public void ObserveMempool(Func<long> count, Func<long> bytes)
+    public void ObserveMempool(Func<long> count, Func<long> bytes, Func<long> signatureChecks)
     {
+        _meter.CreateObservableCounter("transactions.signature_checks", signatureChecks,
+            description: "Transaction signatures checked (a transaction reaching the node twice is checked once)");
         _meter.CreateObservableGauge("mempool.size", count, description: "Transactions waiting in the mempool");
         _meter.CreateObservableGauge("mempool.bytes", bytes, description: "Bytes of transactions waiting in the mempool");
     }

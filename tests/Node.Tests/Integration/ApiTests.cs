@@ -273,6 +273,7 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
         Assert.Contains("shanghaichain_node_p2p_peers ", text, StringComparison.Ordinal);
         Assert.Contains("shanghaichain_node_sync_syncing ", text, StringComparison.Ordinal);
         Assert.Contains("shanghaichain_node_transactions_committed", text, StringComparison.Ordinal);
+        Assert.Contains("shanghaichain_node_transactions_signature_checks", text, StringComparison.Ordinal);
         // Counters are totals since start, not per-scrape deltas.
         var blocks = text.Split('\n').Single(l => l.StartsWith("shanghaichain_node_blocks_committed ", StringComparison.Ordinal));
         Assert.True(ulong.Parse(blocks.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) >= 2, blocks);

@@ -89,6 +89,42 @@ public sealed class TransactionPoolTests
     }
 
     [Fact]
+    public void Gossip_of_a_committed_transaction_is_refused_by_its_id_without_a_signature_check()
+    {
+        var encoded = Transfer(Alice, 0);
+        _chain.Committed.Add(CryptoSuite.Ed25519Sha256.Hash(encoded));
+
+        var result = _pool.Admit([encoded], fromPeer: true)[0];
+
+        Assert.Equal(TxRejectReason.Duplicate, result.Reason);
+        Assert.Equal(CryptoSuite.Ed25519Sha256.Hash(encoded), result.TxId);
+        Assert.Equal(0, _pool.SignatureChecks);
+    }
+
+    [Fact]
+    public void A_transaction_checked_in_a_proposal_is_admitted_from_gossip_without_a_second_check()
+    {
+        var encoded = Transfer(Alice, 0);
+        var id = CryptoSuite.Ed25519Sha256.Hash(encoded);
+        Assert.NotNull(_pool.ValidateOnce(id, encoded).Transaction);
+        Assert.Equal(1, _pool.SignatureChecks);
+
+        Assert.True(_pool.Admit([encoded], fromPeer: true)[0].Accepted);
+        Assert.Equal(1, _pool.SignatureChecks);
+    }
+
+    [Fact]
+    public void A_failed_check_is_not_remembered()
+    {
+        var encoded = Transfer(Alice, 0);
+        encoded[^3] ^= 0x01;
+
+        Assert.NotEqual(TxRejectReason.None, _pool.Admit(encoded).Reason);
+        Assert.NotEqual(TxRejectReason.None, _pool.Admit(encoded).Reason);
+        Assert.Equal(2, _pool.SignatureChecks);
+    }
+
+    [Fact]
     public void Pending_spend_counts_against_the_balance()
     {
         Assert.True(_pool.Admit(Transfer(Alice, 0, value: 600)).Accepted);
