@@ -203,12 +203,21 @@ public sealed class ConsensusDriver : BackgroundService
     {
         var queue = new Queue<ConsensusEvent>();
         queue.Enqueue(first);
+        var roundBefore = _engine.Round;
         while (queue.TryDequeue(out var ev))
         {
+            if (ev is TimerFired { Round: > 0 } fired && fired.Round == _engine.Round)
+            {
+                _logger.LogDebug("round {Round} timed out at height {Height}", fired.Round, _committer.Tip.Height);
+            }
             foreach (var action in _engine.Handle(ev))
             {
                 Execute(action, queue);
             }
+        }
+        if (_engine.Round != roundBefore)
+        {
+            _logger.LogDebug("entered round {Round} (committed height {Height})", _engine.Round, _committer.Tip.Height);
         }
         Interlocked.Exchange(ref _round, (long)_engine.Round);
     }
