@@ -488,10 +488,6 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     }
 
     /// <summary>
-    /// Commits a block, its certificate, its receipts and its state diff in one synced write batch, and
-    /// moves the head. The block must extend the current head.
-    /// </summary>
-    /// <summary>
     /// The state root that committing <paramref name="layers"/> (account and contract diffs of blocks not yet committed,
     /// oldest first) on top of the head would give, computed without writing anything: what a leader puts in a header
     /// whose parent is still pending in consensus.
@@ -524,6 +520,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                     accounts[address] = account;
                 }
             }
+            IReadOnlyList<KeyValuePair<Address, Hash32>> storageRoots = [];
             if (slots.Count > 0 || cleared.Count > 0)
             {
                 var storage = slots.Select(kv => new StorageChange(kv.Key.Item1, kv.Key.Item2, kv.Value)).ToList();
@@ -531,21 +528,19 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 var clearedList = cleared.ToList();
                 clearedList.Sort();
                 var merged = new ContractStateDiff { ClearedStorage = clearedList, Storage = storage };
-                foreach (var (address, root) in _storageTries.ComputeRoots(merged, address => GetAccount(address).StorageRoot))
-                {
-                    var account = accounts.TryGetValue(address, out var changed) ? changed : GetAccount(address);
-                    if (!account.IsEmpty)
-                    {
-                        accounts[address] = account with { StorageRoot = root };
-                    }
-                }
+                storageRoots = _storageTries.ComputeRoots(merged, address => GetAccount(address).StorageRoot);
             }
-            var diff = accounts.ToList();
-            diff.Sort((a, b) => a.Key.CompareTo(b.Key));
+            // The same rule as Commit: storage roots are the store's, never the layers'.
+            var diff = WithStoreStorageRoots(accounts, storageRoots, "a pending block");
             return _state.ComputeRoot([diff]);
         }
     }
 
+    /// <summary>
+    /// Commits a block, its certificate, its receipts and its state diff in one synced write batch, and moves the head.
+    /// The block must extend the current head. The storage roots in <paramref name="stateDiff"/> are ignored: the store
+    /// sets each account's root from its storage trie (see WithStoreStorageRoots).
+    /// </summary>
     public void Commit(SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts,
         IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff, ContractStateDiff? contracts = null)
     {
@@ -580,10 +575,8 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 batch.Put(txId, StoreKeys.EncodeLocation(block.Height, (uint)i), _txIndex);
                 batch.Put(txId, receipt.ToByteArray(), _receipts);
             }
-            if (contracts is { IsEmpty: false })
-            {
-                stateDiff = WriteContractState(block.Height, stateDiff, contracts, batch);
-            }
+            var storageRoots = contracts is { IsEmpty: false } ? WriteContractState(block.Height, contracts, batch) : [];
+            stateDiff = WithStoreStorageRoots(stateDiff, storageRoots, $"block {block.Height}");
             Span<byte> addressKey = stackalloc byte[Address.Size];
             foreach (var (address, account) in stateDiff)
             {
