@@ -82,7 +82,7 @@ public sealed partial class ChainStore
             computed[address] = root;
         }
         // The committed account is needed for the root of an account whose storage did not change, and for an account
-        // the diff does not carry: read in one batched lookup.
+        // the diff does not carry: read in batched lookups.
         var toRead = new List<Address>();
         foreach (var address in accounts.Keys)
         {
@@ -128,25 +128,19 @@ public sealed partial class ChainStore
         return result;
     }
 
-    /// <summary>Committed flat accounts, read with one MultiGet (an absent account reads as empty).</summary>
+    /// <summary>Committed flat accounts, read in batched MultiGet calls (an absent account reads as empty).</summary>
     private Dictionary<Address, AccountState> GetAccounts(List<Address> addresses)
     {
-        var accounts = new Dictionary<Address, AccountState>(addresses.Count);
-        if (addresses.Count == 0)
-        {
-            return accounts;
-        }
         var keys = new byte[addresses.Count][];
-        var families = new ColumnFamilyHandle[addresses.Count];
         for (var i = 0; i < keys.Length; i++)
         {
             keys[i] = addresses[i].ToArray();
-            families[i] = _accounts;
         }
-        var found = _db.MultiGet(keys, families);
+        var values = MultiGet(_accounts, keys);
+        var accounts = new Dictionary<Address, AccountState>(addresses.Count);
         for (var i = 0; i < keys.Length; i++)
         {
-            accounts[addresses[i]] = found[i].Value is { } value ? DecodeAccount(value) : AccountState.Empty;
+            accounts[addresses[i]] = values[i] is { } value ? DecodeAccount(value) : AccountState.Empty;
         }
         return accounts;
     }

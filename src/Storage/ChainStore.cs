@@ -139,12 +139,20 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 .SetCacheIndexAndFilterBlocks(true)
                 .SetPinL0FilterAndIndexBlocksInCache(true);
             var isTrie = name is ColumnFamilyNames.TrieNodes or ColumnFamilyNames.TrieHistory;
-            families.Add(name, new ColumnFamilyOptions()
+            var options = new ColumnFamilyOptions()
                 .SetBlockBasedTableFactory(table)
                 .SetCompression(isTrie ? Compression.No : Compression.Lz4)
                 .SetWriteBufferSize((isTrie ? 128UL : 64UL) * 1024 * 1024)
                 .SetMaxWriteBufferNumber(4)
-                .SetLevelCompactionDynamicLevelBytes(true));
+                .SetLevelCompactionDynamicLevelBytes(true);
+            if (name == ColumnFamilyNames.TxIndex)
+            {
+                // Every commit looks up each of its transactions here, and nearly all are absent: a whole-key bloom
+                // filter on the memtables too lets those lookups skip the skip-list search.
+                options.SetMemtablePrefixBloomSizeRatio(0.05);
+                Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
+            }
+            families.Add(name, options);
         }
         return families;
     }
@@ -481,6 +489,68 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         return _db.HasKey(key, _txIndex);
     }
 
+    /// <summary>For each id, whether the transaction is committed: one batched lookup for the whole list.</summary>
+    public bool[] ContainsTransactions(IReadOnlyList<Hash32> txIds)
+    {
+        var keys = new byte[txIds.Count][];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = txIds[i].ToArray();
+        }
+        var values = MultiGet(_txIndex, keys);
+        var found = new bool[keys.Length];
+        for (var i = 0; i < found.Length; i++)
+        {
+            found[i] = values[i] is not null;
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Which of a block's transactions enter the index: not those committed in an earlier block, nor a repeat of one
+    /// earlier in the same block. This is what guarantees that an index entry and its receipt are written once and never
+    /// overwritten, so a repeated transaction (a faulty leader may repeat one; execution fails it on its used nonce)
+    /// keeps its first location and receipt. The committed ones are found with one MultiGet for the whole block, which
+    /// the bloom filters of the index (in the memtable and in every table) answer for new ids, almost all of them,
+    /// without reading a data block; no id is wrongly taken for committed (a filter hit is checked against the key).
+    /// </summary>
+    private bool[] FirstOccurrences(byte[][] txIds)
+    {
+        var committed = MultiGet(_txIndex, txIds);
+        var inBlock = new HashSet<Hash32>(txIds.Length);
+        var first = new bool[txIds.Length];
+        for (var i = 0; i < first.Length; i++)
+        {
+            first[i] = committed[i] is null && inBlock.Add(new Hash32(txIds[i]));
+        }
+        return first;
+    }
+
+    // Chunks keep MultiGet's per-call arrays below the large object heap, whose growth triggers full collections.
+    private const int MultiGetChunk = 2048;
+
+    /// <summary>Values of <paramref name="keys"/> in one family (null: absent), read in batched MultiGet calls.</summary>
+    private byte[]?[] MultiGet(ColumnFamilyHandle family, byte[][] keys)
+    {
+        var values = new byte[]?[keys.Length];
+        if (keys.Length == 0)
+        {
+            return values;
+        }
+        var families = new ColumnFamilyHandle[Math.Min(MultiGetChunk, keys.Length)];
+        Array.Fill(families, family);
+        for (var start = 0; start < keys.Length; start += MultiGetChunk)
+        {
+            var count = Math.Min(MultiGetChunk, keys.Length - start);
+            var found = _db.MultiGet(keys[start..(start + count)], count == families.Length ? families : families[..count]);
+            for (var i = 0; i < count; i++)
+            {
+                values[start + i] = found[i].Value;
+            }
+        }
+        return values;
+    }
+
     public Receipt? GetReceipt(Hash32 txId)
     {
         var value = _db.Get(txId.ToArray(), _receipts);
@@ -562,18 +632,19 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
             batch.Put(heightKey, block.Block.ToByteArray(), _blocks);
             batch.Put(heightKey, certificate.ToByteArray(), _certificates);
             batch.Put(hashBytes, heightKey, _blockHashes);
-            for (var i = 0; i < receipts.Count; i++)
+            var txIds = new byte[receipts.Count][];
+            for (var i = 0; i < txIds.Length; i++)
             {
-                var receipt = receipts[i];
-                var txId = receipt.TxId.Span;
-                // A transaction already committed in an earlier block (a faulty leader may repeat one; execution fails it
-                // on its used nonce) keeps its first location and receipt: an index entry is never overwritten.
-                if (_db.Get(txId, _txIndex) is not null)
+                txIds[i] = receipts[i].TxId.ToByteArray();
+            }
+            var firstSeen = FirstOccurrences(txIds);
+            for (var i = 0; i < txIds.Length; i++)
+            {
+                if (firstSeen[i])
                 {
-                    continue;
+                    batch.Put(txIds[i], StoreKeys.EncodeLocation(block.Height, (uint)i), _txIndex);
+                    batch.Put(txIds[i], receipts[i].ToByteArray(), _receipts);
                 }
-                batch.Put(txId, StoreKeys.EncodeLocation(block.Height, (uint)i), _txIndex);
-                batch.Put(txId, receipt.ToByteArray(), _receipts);
             }
             var storageRoots = contracts is { IsEmpty: false } ? WriteContractState(block.Height, contracts, batch) : [];
             stateDiff = WithStoreStorageRoots(stateDiff, storageRoots, $"block {block.Height}");
