@@ -44,7 +44,7 @@ public sealed class ConsensusDriver : BackgroundService
     private readonly TransactionValidator _transactions;
     private readonly PeerNetwork _network;
     private readonly PeerCertificate _own;
-    private readonly PeerAdmission _admission;
+    private readonly PeerClients _clients;
     private readonly CommittedBlockVerifier _blockVerifier;
     private readonly KeyFile _validatorKey;
     private readonly SafetyRecordFile _safetyRecord;
@@ -66,7 +66,7 @@ public sealed class ConsensusDriver : BackgroundService
 
     public ConsensusDriver(GenesisFile genesis, ChainStore store, BlockCommitter committer, ExecutionPipeline execution, PendingBlocks pending,
         PayloadValidator payloads, TransactionPool pool, TransactionValidator transactions, PeerNetwork network, PeerCertificate own,
-        PeerAdmission admission, CommittedBlockVerifier blockVerifier, ValidatorIdentity validator, NodeHome home, TimeProvider time,
+        PeerClients clients, CommittedBlockVerifier blockVerifier, ValidatorIdentity validator, NodeHome home, TimeProvider time,
         NodeMetrics metrics, SyncState sync, IHostApplicationLifetime lifetime, ILogger<ConsensusDriver> logger)
     {
         _genesis = genesis;
@@ -79,7 +79,7 @@ public sealed class ConsensusDriver : BackgroundService
         _transactions = transactions;
         _network = network;
         _own = own;
-        _admission = admission;
+        _clients = clients;
         _blockVerifier = blockVerifier;
         _validatorKey = validator.Key;
         _safetyRecord = new SafetyRecordFile(home.SafetyRecordFile);
@@ -320,9 +320,10 @@ public sealed class ConsensusDriver : BackgroundService
     {
         foreach (var url in _network.PeerUrls)
         {
+            PeerClient? client = null;
             try
             {
-                using var client = new PeerClient(url, _own, _admission);
+                client = _clients.For(url);
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 if (await client.GetBlockByHashAsync(hash.ToArray(), timeout.Token).ConfigureAwait(false) is not { } found)
                 {
@@ -338,8 +339,13 @@ public sealed class ConsensusDriver : BackgroundService
                 Post(new BlockAvailable(NowMs, block.HeaderBytes, block.TransactionBytes));
                 return;
             }
-            catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or OperationCanceledException)
+            catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or OperationCanceledException
+                or ObjectDisposedException)
             {
+                if (client is not null)
+                {
+                    _clients.Failed(client, ex);
+                }
                 _logger.LogDebug("fetching block {Hash} from {Peer} failed: {Reason}", hash, url, ex.Message);
             }
         }
@@ -576,12 +582,15 @@ public sealed class ConsensusDriver : BackgroundService
             var progressed = false;
             foreach (var url in _network.PeerUrls)
             {
+                var client = _clients.For(url);
                 try
                 {
-                    progressed |= await SyncFromAsync(url, cancel).ConfigureAwait(false);
+                    progressed |= await SyncFromAsync(client, cancel).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidDataException)
+                catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidDataException
+                    or ObjectDisposedException)
                 {
+                    _clients.Failed(client, ex);
                     _logger.LogDebug("catch-up from {Peer} failed: {Reason}", url, ex.Message);
                 }
             }
@@ -599,9 +608,9 @@ public sealed class ConsensusDriver : BackgroundService
         }
     }
 
-    private async Task<bool> SyncFromAsync(Uri url, CancellationToken cancel)
+    private async Task<bool> SyncFromAsync(PeerClient client, CancellationToken cancel)
     {
-        using var client = new PeerClient(url, _own, _admission);
+        var url = client.Url;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(TimeSpan.FromSeconds(3));
         var status = await client.GetStatusAsync(timeout.Token).ConfigureAwait(false);
