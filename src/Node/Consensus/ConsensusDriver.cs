@@ -56,7 +56,8 @@ public sealed class ConsensusDriver : BackgroundService
     private readonly ValidatorSet _validators;
     private readonly int _selfIndex;
     private readonly long _startTimestamp;
-    private readonly Channel<ConsensusEvent> _events = Channel.CreateUnbounded<ConsensusEvent>(new UnboundedChannelOptions { SingleReader = true });
+    // The loop's input: events for the engine, and null, the driver's own wake-up (see Wake), which the engine never sees.
+    private readonly Channel<ConsensusEvent?> _events = Channel.CreateUnbounded<ConsensusEvent?>(new UnboundedChannelOptions { SingleReader = true });
     private int _queuedNetworkEvents;
     private ConsensusCore _engine = null!;
     private ITimer? _timer;
@@ -117,7 +118,10 @@ public sealed class ConsensusDriver : BackgroundService
                 {
                     Interlocked.Decrement(ref _queuedNetworkEvents);
                 }
-                Process(ev);
+                if (ev is not null)
+                {
+                    Process(ev);
+                }
                 if (_execution.Fatal is { } fatal)
                 {
                     throw new InvalidOperationException($"committing a block failed: {fatal.Message}", fatal);
@@ -198,6 +202,9 @@ public sealed class ConsensusDriver : BackgroundService
     }
 
     private void Post(ConsensusEvent ev) => _events.Writer.TryWrite(ev);
+
+    /// <summary>Wakes the loop without an engine event, so it looks at the driver's own state (a commit failure, a catch-up).</summary>
+    private void Wake() => _events.Writer.TryWrite(null);
 
     private void Process(ConsensusEvent first)
     {
@@ -287,7 +294,7 @@ public sealed class ConsensusDriver : BackgroundService
             {
                 _logger.LogCritical(t.Exception!.InnerException, "committing a block failed; stopping the node");
                 // Wake the loop so it sees the failure and stops.
-                Post(new TimerFired(NowMs, 0));
+                Wake();
             }
         }, TaskScheduler.Default);
     }
@@ -542,7 +549,7 @@ public sealed class ConsensusDriver : BackgroundService
         {
             Interlocked.Exchange(ref _highestCertifiedHeightSeen, (long)height);
             _catchUpNeeded = true;
-            Post(new TimerFired(NowMs, 0));
+            Wake();
         }
     }
 
