@@ -78,21 +78,21 @@ public sealed class ChainStoreTests : IDisposable
     {
         var genesis = Genesis();
         var (a, b, c, never) = (genesis.Suite.Hash("a"u8), genesis.Suite.Hash("b"u8), genesis.Suite.Hash("c"u8), genesis.Suite.Hash("d"u8));
-        static Receipt ReceiptOf(Hash32 id, ReceiptStatus status) => new() { TxId = ByteString.CopyFrom(id.ToArray()), Status = status };
+        void CommitReceipts(ChainStore store, params (Hash32 Id, ReceiptStatus Status)[] receipts)
+        {
+            var block = NextBlock(store, genesis);
+            store.Commit(block, CertificateFor(block), [.. receipts.Select(r => new Receipt { TxId = ByteString.CopyFrom(r.Id.ToArray()), Status = r.Status })], []);
+        }
         using (var store = ChainStore.Open(_dir, genesis))
         {
-            var first = NextBlock(store, genesis);
-            store.Commit(first, CertificateFor(first),
-                [ReceiptOf(a, ReceiptStatus.Success), ReceiptOf(b, ReceiptStatus.Success), ReceiptOf(a, ReceiptStatus.Failed)], []);
+            CommitReceipts(store, (a, ReceiptStatus.Success), (b, ReceiptStatus.Success), (a, ReceiptStatus.Failed));
             Assert.Equal(new TxLocation(1, 0), store.GetTxLocation(a));
             Assert.Equal(ReceiptStatus.Success, store.GetReceipt(a)!.Status);
         }
         // Reopened, the index is read from table files rather than the memtable.
         using (var store = ChainStore.Open(_dir, genesis))
         {
-            var second = NextBlock(store, genesis);
-            store.Commit(second, CertificateFor(second),
-                [ReceiptOf(c, ReceiptStatus.Success), ReceiptOf(a, ReceiptStatus.Failed), ReceiptOf(b, ReceiptStatus.Failed)], []);
+            CommitReceipts(store, (c, ReceiptStatus.Success), (a, ReceiptStatus.Failed), (b, ReceiptStatus.Failed));
             Assert.Equal(new TxLocation(1, 0), store.GetTxLocation(a));
             Assert.Equal(ReceiptStatus.Success, store.GetReceipt(a)!.Status);
             Assert.Equal(new TxLocation(1, 1), store.GetTxLocation(b));
