@@ -71,7 +71,7 @@ public sealed partial class ChainStore
     private List<KeyValuePair<Address, AccountState>> WithStoreStorageRoots(
         IEnumerable<KeyValuePair<Address, AccountState>> diff, IReadOnlyList<KeyValuePair<Address, Hash32>> storageRoots, string what)
     {
-        var accounts = new SortedDictionary<Address, AccountState>();
+        var accounts = new Dictionary<Address, AccountState>(diff is ICollection<KeyValuePair<Address, AccountState>> c ? c.Count : 0);
         foreach (var (address, account) in diff)
         {
             accounts[address] = account;
@@ -83,7 +83,7 @@ public sealed partial class ChainStore
         }
         // The committed account is needed for the root of an account whose storage did not change, and for an account
         // the diff does not carry: read in batched lookups.
-        var toRead = new List<Address>();
+        var toRead = new List<Address>(accounts.Count + computed.Count);
         foreach (var address in accounts.Keys)
         {
             if (!computed.ContainsKey(address))
@@ -100,14 +100,6 @@ public sealed partial class ChainStore
         }
         var committed = GetAccounts(toRead);
         var result = new List<KeyValuePair<Address, AccountState>>(accounts.Count + computed.Count);
-        foreach (var (address, _) in computed)
-        {
-            if (!accounts.ContainsKey(address))
-            {
-                // Changed only in storage: the committed account with its new root (none exists when it is empty).
-                accounts[address] = committed[address];
-            }
-        }
         foreach (var (address, account) in accounts)
         {
             var hasNewRoot = computed.TryGetValue(address, out var root);
@@ -119,12 +111,30 @@ public sealed partial class ChainStore
             {
                 throw new InvalidOperationException($"{what} deletes account {address} but leaves storage behind");
             }
-            else if (!committed.TryGetValue(address, out var before) || !before.IsEmpty)
+            else if (hasNewRoot || !committed[address].IsEmpty)
             {
                 // Deleted (an empty account does not exist); one that was not there and is not now stays out.
                 result.Add(new(address, AccountState.Empty));
             }
         }
+        foreach (var (address, root) in computed)
+        {
+            if (accounts.ContainsKey(address))
+            {
+                continue;
+            }
+            // Changed only in storage: the committed account with its new root (none exists when it is empty).
+            var account = committed[address];
+            if (!account.IsEmpty)
+            {
+                result.Add(new(address, account with { StorageRoot = root }));
+            }
+            else if (!root.IsZero)
+            {
+                throw new InvalidOperationException($"{what} leaves storage to account {address}, which does not exist");
+            }
+        }
+        result.Sort((x, y) => x.Key.CompareTo(y.Key));
         return result;
     }
 
