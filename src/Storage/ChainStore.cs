@@ -126,6 +126,8 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     /// <summary>
     /// Options per family: one shared block cache with bloom filters for the point lookups that dominate
     /// (accounts, receipts, the transaction index, trie nodes); no compression for trie nodes, which are hashes.
+    /// Memtables get a whole-key bloom filter too: most lookups (a trie node or account last written many blocks ago)
+    /// miss all of a family's memtables, and without the filter each miss is a skip-list search per memtable.
     /// </summary>
     private static ColumnFamilies CreateColumnFamilies()
     {
@@ -144,14 +146,9 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 .SetCompression(isTrie ? Compression.No : Compression.Lz4)
                 .SetWriteBufferSize((isTrie ? 128UL : 64UL) * 1024 * 1024)
                 .SetMaxWriteBufferNumber(4)
-                .SetLevelCompactionDynamicLevelBytes(true);
-            if (name == ColumnFamilyNames.TxIndex)
-            {
-                // Every commit looks up each of its transactions here, and nearly all are absent: a whole-key bloom
-                // filter on the memtables too lets those lookups skip the skip-list search.
-                options.SetMemtablePrefixBloomSizeRatio(0.05);
-                Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
-            }
+                .SetLevelCompactionDynamicLevelBytes(true)
+                .SetMemtablePrefixBloomSizeRatio(0.05);
+            Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
             families.Add(name, options);
         }
         return families;
