@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
-using ShanghaiChain.Core.Blocks;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
-using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Execution;
 
@@ -25,12 +23,9 @@ public class Erc20BlockBenchmarks
     private const string ChainId = "bench-erc20";
     private readonly CryptoSuite _suite = CryptoSuite.Ed25519Sha256;
     private readonly ChainParameters _parameters = new();
-    private string _dir = "";
-    private ChainStore _store = null!;
-    private BlockExecutor _executor = null!;
+    private BenchChain _chain = null!;
     private KeyFile _owner = null!;
     private Address _token;
-    private ulong _round;
     private List<VerifiedTransaction> _block = [];
 
     [Params(1_000)]
@@ -39,20 +34,12 @@ public class Erc20BlockBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dir = Directory.CreateTempSubdirectory("shc-bench-erc20-").FullName;
         _owner = KeyFile.Generate(_suite);
-        var genesis = new GenesisFile
-        {
-            ChainId = ChainId,
-            Validators = [new GenesisValidator { Name = "v", PublicKey = Hex.Encode(KeyFile.Generate(_suite).PublicKey) }],
-            Accounts = [new GenesisAccount { Address = _owner.Address.ToString(), Balance = "1000000000000000" }],
-        };
-        _store = ChainStore.Open(Path.Combine(_dir, "chain"), genesis);
-        _executor = new BlockExecutor(_parameters, _suite);
+        _chain = new BenchChain(ChainId, [_owner.Address], _parameters);
         var bytecode = Convert.FromHexString(File.ReadAllText(Path.Combine(Compile(), "Token.bin")).Trim());
         // constructor(uint256 supply): the whole supply to the deployer.
         var deploy = Sign(0, null, [.. bytecode, .. new UInt256(1_000_000_000_000).ToBigEndian()], 5_000_000);
-        var result = ExecuteAndCommitBlock([deploy]);
+        var result = _chain.ExecuteAndCommit([deploy]);
         if (result.Receipts[0].Status != ReceiptStatus.Success)
         {
             throw new InvalidOperationException($"deploying the token failed: {result.Receipts[0].ErrorMessage}");
@@ -61,16 +48,12 @@ public class Erc20BlockBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _store.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Cleanup() => _chain.Dispose();
 
     [IterationSetup]
     public void SignBlock()
     {
-        var nonce = _store.GetAccount(_owner.Address).Nonce;
+        var nonce = _chain.Store.GetAccount(_owner.Address).Nonce;
         // transfer(address,uint256) to a fresh recipient each time, so every call also creates a storage slot.
         _block = [.. Enumerable.Range(0, Transfers).Select(i =>
         {
@@ -84,12 +67,12 @@ public class Erc20BlockBenchmarks
     [Benchmark(Description = "execute ERC-20 transfer block")]
     public int Execute()
     {
-        var result = _executor.Execute(_store, new BlockContext(_store.HeadHeight + 1, Hash32.Zero, 0, Address.Zero), _block);
+        var result = _chain.Executor.Execute(_chain.Store, new BlockContext(_chain.Store.HeadHeight + 1, Hash32.Zero, 0, Address.Zero), _block);
         return Check(result).Receipts.Count;
     }
 
     [Benchmark(Description = "execute + commit ERC-20 transfer block")]
-    public int ExecuteAndCommit() => Check(ExecuteAndCommitBlock(_block)).Receipts.Count;
+    public int ExecuteAndCommit() => Check(_chain.ExecuteAndCommit(_block)).Receipts.Count;
 
     private static ExecutionResult Check(ExecutionResult result)
     {
@@ -97,21 +80,6 @@ public class Erc20BlockBenchmarks
         {
             throw new InvalidOperationException($"a transfer failed: {result.Receipts.First(r => r.Status != ReceiptStatus.Success).ErrorMessage}");
         }
-        return result;
-    }
-
-    private ExecutionResult ExecuteAndCommitBlock(List<VerifiedTransaction> transactions)
-    {
-        var header = new BlockHeader
-        {
-            ChainId = ChainId,
-            Height = _store.HeadHeight + 1,
-            Round = ++_round,
-            ParentHash = ByteString.CopyFrom(_store.HeadHash.ToArray()),
-        };
-        var block = new SealedBlock(header, transactions.Select(t => t.Encoded), _suite);
-        var result = _executor.Execute(_store, new BlockContext(block.Height, block.Hash, 0, Address.Zero), transactions);
-        _store.Commit(block, new QuorumCertificate { Height = block.Height }, result.Receipts, result.StateDiff, result.Contracts);
         return result;
     }
 
@@ -133,7 +101,7 @@ public class Erc20BlockBenchmarks
         {
             root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("run the benchmark inside the repository");
         }
-        var outDir = Path.Combine(_dir, "compiled");
+        var outDir = Path.Combine(_chain.Folder, "compiled");
         using var process = Process.Start(new ProcessStartInfo("node", [Path.Combine(root, "tests", "interop", "compile.mjs"), outDir])
         {
             RedirectStandardError = true,

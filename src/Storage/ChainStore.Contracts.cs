@@ -27,11 +27,10 @@ public sealed partial class ChainStore
     }
 
     /// <summary>
-    /// Adds code, flat slots and storage-trie nodes to the block's batch, and returns the account diff with every
-    /// account whose storage changed carrying its new storage root (accounts only touched in storage join the diff).
+    /// Adds code, flat slots and storage-trie nodes to the block's batch, and returns the new storage root of every
+    /// account whose storage changed, each trie updated from the account's committed root.
     /// </summary>
-    private IReadOnlyList<KeyValuePair<Address, AccountState>> WriteContractState(ulong height,
-        IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff, ContractStateDiff contracts, WriteBatch batch)
+    private IReadOnlyList<KeyValuePair<Address, Hash32>> WriteContractState(ulong height, ContractStateDiff contracts, WriteBatch batch)
     {
         foreach (var (hash, code) in contracts.Code)
         {
@@ -59,28 +58,101 @@ public sealed partial class ChainStore
                 batch.Put(key, change.Value.ToBigEndian(), _storage);
             }
         }
-        var byAddress = new Dictionary<Address, AccountState>(stateDiff.Count);
-        foreach (var (address, account) in stateDiff)
+        return _storageTries.Apply(height, contracts, address => GetAccount(address).StorageRoot, batch);
+    }
+
+    /// <summary>
+    /// The account diff as it enters the state, sorted by address. The store owns storage roots: an account carries
+    /// the root the store computed for its storage trie (<paramref name="storageRoots"/>) when the block changed its
+    /// storage, else its committed root; whatever root the executor left in <paramref name="diff"/> is ignored, so a
+    /// stale one (a diff computed over pending blocks) cannot reach the state. Accounts changed only in storage join
+    /// the diff. Throws when a deleted account would keep storage (execution must wipe it).
+    /// </summary>
+    private List<KeyValuePair<Address, AccountState>> WithStoreStorageRoots(
+        IEnumerable<KeyValuePair<Address, AccountState>> diff, IReadOnlyList<KeyValuePair<Address, Hash32>> storageRoots, string what)
+    {
+        var accounts = new Dictionary<Address, AccountState>(diff is ICollection<KeyValuePair<Address, AccountState>> c ? c.Count : 0);
+        foreach (var (address, account) in diff)
         {
-            byAddress[address] = account;
+            accounts[address] = account;
         }
-        var roots = _storageTries.Apply(height, contracts,
-            address => byAddress.TryGetValue(address, out var account) ? account.StorageRoot : GetAccount(address).StorageRoot, batch);
-        foreach (var (address, root) in roots)
+        var computed = new Dictionary<Address, Hash32>(storageRoots.Count);
+        foreach (var (address, root) in storageRoots)
         {
-            var account = byAddress.TryGetValue(address, out var changed) ? changed : GetAccount(address);
+            computed[address] = root;
+        }
+        // The committed account is needed for the root of an account whose storage did not change, and for an account
+        // the diff does not carry: read in batched lookups.
+        var toRead = new List<Address>(accounts.Count + computed.Count);
+        foreach (var address in accounts.Keys)
+        {
+            if (!computed.ContainsKey(address))
+            {
+                toRead.Add(address);
+            }
+        }
+        foreach (var address in computed.Keys)
+        {
+            if (!accounts.ContainsKey(address))
+            {
+                toRead.Add(address);
+            }
+        }
+        var committed = GetAccounts(toRead);
+        var result = new List<KeyValuePair<Address, AccountState>>(accounts.Count + computed.Count);
+        foreach (var (address, account) in accounts)
+        {
+            var hasNewRoot = computed.TryGetValue(address, out var root);
             if (!account.IsEmpty)
             {
-                byAddress[address] = account with { StorageRoot = root };
+                result.Add(new(address, account with { StorageRoot = hasNewRoot ? root : committed[address].StorageRoot }));
+            }
+            else if (hasNewRoot && !root.IsZero)
+            {
+                throw new InvalidOperationException($"{what} deletes account {address} but leaves storage behind");
+            }
+            else if (hasNewRoot || !committed[address].IsEmpty)
+            {
+                // Deleted (an empty account does not exist); one that was not there and is not now stays out.
+                result.Add(new(address, AccountState.Empty));
+            }
+        }
+        foreach (var (address, root) in computed)
+        {
+            if (accounts.ContainsKey(address))
+            {
+                continue;
+            }
+            // Changed only in storage: the committed account with its new root (none exists when it is empty).
+            var account = committed[address];
+            if (!account.IsEmpty)
+            {
+                result.Add(new(address, account with { StorageRoot = root }));
             }
             else if (!root.IsZero)
             {
-                throw new InvalidOperationException($"block {height} deletes account {address} but leaves storage behind");
+                throw new InvalidOperationException($"{what} leaves storage to account {address}, which does not exist");
             }
         }
-        var merged = byAddress.ToList();
-        merged.Sort((a, b) => a.Key.CompareTo(b.Key));
-        return merged;
+        result.Sort((x, y) => x.Key.CompareTo(y.Key));
+        return result;
+    }
+
+    /// <summary>Committed flat accounts, read in batched MultiGet calls (an absent account reads as empty).</summary>
+    private Dictionary<Address, AccountState> GetAccounts(List<Address> addresses)
+    {
+        var keys = new byte[addresses.Count][];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = addresses[i].ToArray();
+        }
+        var values = MultiGet(_accounts, keys);
+        var accounts = new Dictionary<Address, AccountState>(addresses.Count);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            accounts[addresses[i]] = values[i] is { } value ? DecodeAccount(value) : AccountState.Empty;
+        }
+        return accounts;
     }
 
     private List<StorageProof> ProveSlots(AccountState account, Address address, IReadOnlyList<UInt256>? slots, HistoricalRead? read)

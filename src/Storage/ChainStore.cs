@@ -486,16 +486,74 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         return _db.HasKey(key, _txIndex);
     }
 
+    /// <summary>For each id, whether the transaction is committed: one batched lookup for the whole list.</summary>
+    public bool[] ContainsTransactions(IReadOnlyList<Hash32> txIds)
+    {
+        var keys = new byte[txIds.Count][];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = txIds[i].ToArray();
+        }
+        var values = MultiGet(_txIndex, keys);
+        var found = new bool[keys.Length];
+        for (var i = 0; i < found.Length; i++)
+        {
+            found[i] = values[i] is not null;
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Which of a block's transactions enter the index: not those committed in an earlier block, nor a repeat of one
+    /// earlier in the same block. This is what guarantees that an index entry and its receipt are written once and never
+    /// overwritten, so a repeated transaction (a faulty leader may repeat one; execution fails it on its used nonce)
+    /// keeps its first location and receipt. The committed ones are found with one MultiGet for the whole block, which
+    /// the bloom filters of the index (in the memtable and in every table) answer for new ids, almost all of them,
+    /// without reading a data block; no id is wrongly taken for committed (a filter hit is checked against the key).
+    /// </summary>
+    private bool[] FirstOccurrences(byte[][] txIds)
+    {
+        var committed = MultiGet(_txIndex, txIds);
+        var inBlock = new HashSet<Hash32>(txIds.Length);
+        var first = new bool[txIds.Length];
+        for (var i = 0; i < first.Length; i++)
+        {
+            first[i] = committed[i] is null && inBlock.Add(new Hash32(txIds[i]));
+        }
+        return first;
+    }
+
+    // Chunks keep MultiGet's per-call arrays below the large object heap, whose growth triggers full collections.
+    private const int MultiGetChunk = 2048;
+
+    /// <summary>Values of <paramref name="keys"/> in one family (null: absent), read in batched MultiGet calls.</summary>
+    private byte[]?[] MultiGet(ColumnFamilyHandle family, byte[][] keys)
+    {
+        var values = new byte[]?[keys.Length];
+        if (keys.Length == 0)
+        {
+            return values;
+        }
+        var families = new ColumnFamilyHandle[Math.Min(MultiGetChunk, keys.Length)];
+        Array.Fill(families, family);
+        for (var start = 0; start < keys.Length; start += MultiGetChunk)
+        {
+            var count = Math.Min(MultiGetChunk, keys.Length - start);
+            var found = _db.MultiGet(keys[start..(start + count)], count == families.Length ? families : families[..count]);
+            for (var i = 0; i < count; i++)
+            {
+                values[start + i] = found[i].Value;
+            }
+        }
+        return values;
+    }
+
     public Receipt? GetReceipt(Hash32 txId)
     {
         var value = _db.Get(txId.ToArray(), _receipts);
         return value is null ? null : Receipt.Parser.ParseFrom(value);
     }
 
-    /// <summary>
-    /// Commits a block, its certificate, its receipts and its state diff in one synced write batch, and
-    /// moves the head. The block must extend the current head.
-    /// </summary>
     /// <summary>
     /// The state root that committing <paramref name="layers"/> (account and contract diffs of blocks not yet committed,
     /// oldest first) on top of the head would give, computed without writing anything: what a leader puts in a header
@@ -529,6 +587,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                     accounts[address] = account;
                 }
             }
+            IReadOnlyList<KeyValuePair<Address, Hash32>> storageRoots = [];
             if (slots.Count > 0 || cleared.Count > 0)
             {
                 var storage = slots.Select(kv => new StorageChange(kv.Key.Item1, kv.Key.Item2, kv.Value)).ToList();
@@ -536,21 +595,19 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 var clearedList = cleared.ToList();
                 clearedList.Sort();
                 var merged = new ContractStateDiff { ClearedStorage = clearedList, Storage = storage };
-                foreach (var (address, root) in _storageTries.ComputeRoots(merged, address => GetAccount(address).StorageRoot))
-                {
-                    var account = accounts.TryGetValue(address, out var changed) ? changed : GetAccount(address);
-                    if (!account.IsEmpty)
-                    {
-                        accounts[address] = account with { StorageRoot = root };
-                    }
-                }
+                storageRoots = _storageTries.ComputeRoots(merged, address => GetAccount(address).StorageRoot);
             }
-            var diff = accounts.ToList();
-            diff.Sort((a, b) => a.Key.CompareTo(b.Key));
+            // The same rule as Commit: storage roots are the store's, never the layers'.
+            var diff = WithStoreStorageRoots(accounts, storageRoots, "a pending block");
             return _state.ComputeRoot([diff]);
         }
     }
 
+    /// <summary>
+    /// Commits a block, its certificate, its receipts and its state diff in one synced write batch, and moves the head.
+    /// The block must extend the current head. The storage roots in <paramref name="stateDiff"/> are ignored: the store
+    /// sets each account's root from its storage trie (see WithStoreStorageRoots).
+    /// </summary>
     public void Commit(SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts,
         IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff, ContractStateDiff? contracts = null)
     {
@@ -575,23 +632,22 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
             batch.Put(heightKey, block.Block.ToByteArray(), _blocks);
             batch.Put(heightKey, certificate.ToByteArray(), _certificates);
             batch.Put(hashBytes, heightKey, _blockHashes);
-            for (var i = 0; i < receipts.Count; i++)
+            var txIds = new byte[receipts.Count][];
+            for (var i = 0; i < txIds.Length; i++)
             {
-                var receipt = receipts[i];
-                var txId = receipt.TxId.Span;
-                // A transaction already committed in an earlier block (a faulty leader may repeat one; execution fails it
-                // on its used nonce) keeps its first location and receipt: an index entry is never overwritten.
-                if (_db.Get(txId, _txIndex) is not null)
+                txIds[i] = receipts[i].TxId.ToByteArray();
+            }
+            var firstSeen = FirstOccurrences(txIds);
+            for (var i = 0; i < txIds.Length; i++)
+            {
+                if (firstSeen[i])
                 {
-                    continue;
+                    batch.Put(txIds[i], StoreKeys.EncodeLocation(block.Height, (uint)i), _txIndex);
+                    batch.Put(txIds[i], receipts[i].ToByteArray(), _receipts);
                 }
-                batch.Put(txId, StoreKeys.EncodeLocation(block.Height, (uint)i), _txIndex);
-                batch.Put(txId, receipt.ToByteArray(), _receipts);
             }
-            if (contracts is { IsEmpty: false })
-            {
-                stateDiff = WriteContractState(block.Height, stateDiff, contracts, batch);
-            }
+            var storageRoots = contracts is { IsEmpty: false } ? WriteContractState(block.Height, contracts, batch) : [];
+            stateDiff = WithStoreStorageRoots(stateDiff, storageRoots, $"block {block.Height}");
             Span<byte> addressKey = stackalloc byte[Address.Size];
             foreach (var (address, account) in stateDiff)
             {

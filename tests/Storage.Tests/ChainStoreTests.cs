@@ -74,6 +74,35 @@ public sealed class ChainStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_repeated_transaction_keeps_its_first_location_and_receipt_in_its_block_and_in_later_ones()
+    {
+        var genesis = Genesis();
+        var (a, b, c, never) = (genesis.Suite.Hash("a"u8), genesis.Suite.Hash("b"u8), genesis.Suite.Hash("c"u8), genesis.Suite.Hash("d"u8));
+        void CommitReceipts(ChainStore store, params (Hash32 Id, ReceiptStatus Status)[] receipts)
+        {
+            var block = NextBlock(store, genesis);
+            store.Commit(block, CertificateFor(block), [.. receipts.Select(r => new Receipt { TxId = ByteString.CopyFrom(r.Id.ToArray()), Status = r.Status })], []);
+        }
+        using (var store = ChainStore.Open(_dir, genesis))
+        {
+            CommitReceipts(store, (a, ReceiptStatus.Success), (b, ReceiptStatus.Success), (a, ReceiptStatus.Failed));
+            Assert.Equal(new TxLocation(1, 0), store.GetTxLocation(a));
+            Assert.Equal(ReceiptStatus.Success, store.GetReceipt(a)!.Status);
+        }
+        // Reopened, the index is read from table files rather than the memtable.
+        using (var store = ChainStore.Open(_dir, genesis))
+        {
+            CommitReceipts(store, (c, ReceiptStatus.Success), (a, ReceiptStatus.Failed), (b, ReceiptStatus.Failed));
+            Assert.Equal(new TxLocation(1, 0), store.GetTxLocation(a));
+            Assert.Equal(ReceiptStatus.Success, store.GetReceipt(a)!.Status);
+            Assert.Equal(new TxLocation(1, 1), store.GetTxLocation(b));
+            Assert.Equal(ReceiptStatus.Success, store.GetReceipt(b)!.Status);
+            Assert.Equal(new TxLocation(2, 0), store.GetTxLocation(c));
+            Assert.Equal([true, true, true, false], store.ContainsTransactions([a, b, c, never]));
+        }
+    }
+
+    [Fact]
     public void A_block_that_does_not_extend_the_head_is_refused()
     {
         var genesis = Genesis();

@@ -88,6 +88,46 @@ public sealed class ContractStateTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("zero")]
+    [InlineData("foreign")]
+    public void A_diff_carrying_a_wrong_storage_root_still_commits_the_root_of_the_accounts_storage_trie(string wrongRoot)
+    {
+        // What an executor over pending blocks leaves in its diff: the root from before those blocks (zero here), or any
+        // other value. The store owns storage roots, so neither the committed nor the speculative root may use it.
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256);
+        var wrong = wrongRoot == "zero" ? Hash32.Zero : genesis.Suite.Hash([1, 2, 3]);
+        var deployed = ExpectedStorageRoot<Sha256Hasher>((1, 10), (2, 20));
+        var funded = new AccountState(1, new UInt256(5), CodeHash(genesis.Suite));
+        using var store = ChainStore.Open(_dir, genesis);
+        Deploy(store, genesis, (1, 10), (2, 20));
+
+        // Balance only: the account keeps its committed storage root.
+        var balanceOnly = new KeyValuePair<Address, AccountState>(Token, funded with { StorageRoot = wrong });
+        var speculative = store.ComputeStateRoot([([balanceOnly], ContractStateDiff.None)]);
+        Commit(store, genesis, [balanceOnly], ContractStateDiff.None);
+        Assert.Equal(deployed, store.GetAccount(Token).StorageRoot);
+        Assert.Equal(speculative, store.StateRoot);
+        using (var reference = ChainStore.Open(Path.Combine(Path.GetDirectoryName(_dir)!, "reference"), genesis))
+        {
+            // The same blocks with the right root in the diff give the same state root.
+            Deploy(reference, genesis, (1, 10), (2, 20));
+            Commit(reference, genesis, [new(Token, funded with { StorageRoot = deployed })], ContractStateDiff.None);
+            Assert.Equal(reference.StateRoot, store.StateRoot);
+        }
+
+        // Balance and storage: the trie is updated from the committed root, not from the diff's.
+        var withSlot = new KeyValuePair<Address, AccountState>(Token, funded with { Balance = new UInt256(6), StorageRoot = wrong });
+        speculative = store.ComputeStateRoot([([withSlot], Slots((5, 50)))]);
+        Commit(store, genesis, [withSlot], Slots((5, 50)));
+        var expected = ExpectedStorageRoot<Sha256Hasher>((1, 10), (2, 20), (5, 50));
+        Assert.Equal(expected, store.GetAccount(Token).StorageRoot);
+        Assert.Equal(speculative, store.StateRoot);
+        Assert.True(StateProofVerifier.TryReadStorageRoot(store.GetAccountProof(Token).Leaf, out var inLeaf));
+        Assert.Equal(expected, inLeaf);
+        store.CheckStateFull(_dir);
+    }
+
     [Fact]
     public void Deleting_every_slot_leaves_the_empty_storage_root_and_no_trie_nodes()
     {

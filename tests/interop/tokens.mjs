@@ -6,39 +6,20 @@
 //
 // Prints one JSON line with what it checked; exits non-zero (with the failed check on stderr) on any failure.
 import { readFileSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import grpc from '@grpc/grpc-js';
-import protoLoader from '@grpc/proto-loader';
-import protobuf from 'protobufjs';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { account, accountOfKeyFile, concat, connect, fromHex, hex, signTransaction } from './client.mjs';
 import { compileContracts } from './compile.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const protoRoot = path.resolve(here, '../../proto');
-const serviceFile = 'shanghaichain/v1/chain_service.proto';
 const node = process.env.SHC_NODE ?? '127.0.0.1:26657';
 const operatorKey = JSON.parse(readFileSync(process.env.SHC_KEY, 'utf8'));
 
-const hex = (bytes) => Buffer.from(bytes).toString('hex');
-const fromHex = (text) => Uint8Array.from(Buffer.from(text.replace(/^0x/, ''), 'hex'));
-const concat = (...parts) => Uint8Array.from(parts.flatMap((p) => [...p]));
 const check = (condition, what) => { if (!condition) throw new Error(`check failed: ${what}`); };
 const checked = [];
 
-// --- protobuf and gRPC straight from the .proto files ---
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => path.join(protoRoot, target);
-root.loadSync(serviceFile, { keepCase: true });
-const TransactionBody = root.lookupType('shanghaichain.v1.TransactionBody');
-const SignedTransaction = root.lookupType('shanghaichain.v1.SignedTransaction');
-const definition = protoLoader.loadSync(serviceFile, { includeDirs: [protoRoot], keepCase: true, longs: String, enums: String, defaults: true });
-const { ChainService } = grpc.loadPackageDefinition(definition).shanghaichain.v1;
-const client = new ChainService(node, grpc.credentials.createInsecure());
-const call = (method, request) => new Promise((resolve, reject) =>
-  client[method](request, { deadline: Date.now() + 60_000 }, (error, response) => (error ? reject(error) : resolve(response))));
+// --- gRPC straight from the .proto files (client.mjs) ---
+const { client, call } = connect(node);
 
 // --- a minimal contract ABI (static types and strings), enough for ERC-20/721 ---
 const keccak = (text) => keccak_256(new TextEncoder().encode(text));
@@ -56,13 +37,7 @@ const readString = (bytes) => {
 const topic = (signature) => hex(keccak(signature));
 
 // --- keys: the funded operator, and two fresh accounts (gas price 0: they need no balance) ---
-const account = (secret) => {
-  const publicKey = ed25519.getPublicKey(secret);
-  // Address: last 20 bytes of the suite hash (SHA-256) of the public key.
-  return { secret, publicKey, address: createHash('sha256').update(publicKey).digest().subarray(12) };
-};
-if (operatorKey.crypto_suite !== 'ed25519-sha256') throw new Error(`this client signs ed25519-sha256 only, key is ${operatorKey.crypto_suite}`);
-const alice = account(fromHex(operatorKey.private_key));
+const alice = accountOfKeyFile(operatorKey);
 const bob = account(Uint8Array.from(randomBytes(32)));
 const carol = account(Uint8Array.from(randomBytes(32)));
 const addr = (a) => '0x' + hex(a.address);
@@ -78,17 +53,14 @@ async function estimate(from, to, data) {
 async function send(from, to, data, gasLimit) {
   const { nonce } = await call('GetAccount', { address: from.address });
   const head = Number((await call('GetStatus', {})).head_height);
-  const body = TransactionBody.encode(TransactionBody.create({
+  const transaction = signTransaction({
     chain_id: status.chain_id,
     nonce,
     gas_limit: gasLimit ?? Math.ceil((await estimate(from, to, data)) * 1.25),
     to: to ?? new Uint8Array(),
     data,
     expires_at_height: head + 100,
-  })).finish();
-  const domain = new TextEncoder().encode('shanghaichain.v1.tx\0');
-  const signature = ed25519.sign(concat(domain, body), from.secret);
-  const transaction = SignedTransaction.encode(SignedTransaction.create({ body, public_key: from.publicKey, signature })).finish();
+  }, from);
   const { tx_id } = await call('SubmitTransaction', { transaction });
   return (await call('WaitForReceipt', { tx_id, timeout_ms: 30000 })).receipt;
 }

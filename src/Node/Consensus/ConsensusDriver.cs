@@ -44,7 +44,7 @@ public sealed class ConsensusDriver : BackgroundService
     private readonly TransactionValidator _transactions;
     private readonly PeerNetwork _network;
     private readonly PeerCertificate _own;
-    private readonly PeerAdmission _admission;
+    private readonly PeerClients _clients;
     private readonly CommittedBlockVerifier _blockVerifier;
     private readonly KeyFile _validatorKey;
     private readonly SafetyRecordFile _safetyRecord;
@@ -56,7 +56,8 @@ public sealed class ConsensusDriver : BackgroundService
     private readonly ValidatorSet _validators;
     private readonly int _selfIndex;
     private readonly long _startTimestamp;
-    private readonly Channel<ConsensusEvent> _events = Channel.CreateUnbounded<ConsensusEvent>(new UnboundedChannelOptions { SingleReader = true });
+    // The loop's input: events for the engine, and null, the driver's own wake-up (see Wake), which the engine never sees.
+    private readonly Channel<ConsensusEvent?> _events = Channel.CreateUnbounded<ConsensusEvent?>(new UnboundedChannelOptions { SingleReader = true });
     private int _queuedNetworkEvents;
     private ConsensusCore _engine = null!;
     private ITimer? _timer;
@@ -66,7 +67,7 @@ public sealed class ConsensusDriver : BackgroundService
 
     public ConsensusDriver(GenesisFile genesis, ChainStore store, BlockCommitter committer, ExecutionPipeline execution, PendingBlocks pending,
         PayloadValidator payloads, TransactionPool pool, TransactionValidator transactions, PeerNetwork network, PeerCertificate own,
-        PeerAdmission admission, CommittedBlockVerifier blockVerifier, ValidatorIdentity validator, NodeHome home, TimeProvider time,
+        PeerClients clients, CommittedBlockVerifier blockVerifier, ValidatorIdentity validator, NodeHome home, TimeProvider time,
         NodeMetrics metrics, SyncState sync, IHostApplicationLifetime lifetime, ILogger<ConsensusDriver> logger)
     {
         _genesis = genesis;
@@ -79,7 +80,7 @@ public sealed class ConsensusDriver : BackgroundService
         _transactions = transactions;
         _network = network;
         _own = own;
-        _admission = admission;
+        _clients = clients;
         _blockVerifier = blockVerifier;
         _validatorKey = validator.Key;
         _safetyRecord = new SafetyRecordFile(home.SafetyRecordFile);
@@ -117,7 +118,10 @@ public sealed class ConsensusDriver : BackgroundService
                 {
                     Interlocked.Decrement(ref _queuedNetworkEvents);
                 }
-                Process(ev);
+                if (ev is not null)
+                {
+                    Process(ev);
+                }
                 if (_execution.Fatal is { } fatal)
                 {
                     throw new InvalidOperationException($"committing a block failed: {fatal.Message}", fatal);
@@ -198,6 +202,9 @@ public sealed class ConsensusDriver : BackgroundService
     }
 
     private void Post(ConsensusEvent ev) => _events.Writer.TryWrite(ev);
+
+    /// <summary>Wakes the loop without an engine event, so it looks at the driver's own state (a commit failure, a catch-up).</summary>
+    private void Wake() => _events.Writer.TryWrite(null);
 
     private void Process(ConsensusEvent first)
     {
@@ -296,7 +303,7 @@ public sealed class ConsensusDriver : BackgroundService
             {
                 _logger.LogCritical(t.Exception!.InnerException, "committing a block failed; stopping the node");
                 // Wake the loop so it sees the failure and stops.
-                Post(new TimerFired(NowMs, 0));
+                Wake();
             }
         }, TaskScheduler.Default);
     }
@@ -329,9 +336,10 @@ public sealed class ConsensusDriver : BackgroundService
     {
         foreach (var url in _network.PeerUrls)
         {
+            PeerClient? client = null;
             try
             {
-                using var client = new PeerClient(url, _own, _admission);
+                client = _clients.For(url);
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 if (await client.GetBlockByHashAsync(hash.ToArray(), timeout.Token).ConfigureAwait(false) is not { } found)
                 {
@@ -347,8 +355,13 @@ public sealed class ConsensusDriver : BackgroundService
                 Post(new BlockAvailable(NowMs, block.HeaderBytes, block.TransactionBytes));
                 return;
             }
-            catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or OperationCanceledException)
+            catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or OperationCanceledException
+                or ObjectDisposedException)
             {
+                if (client is not null)
+                {
+                    _clients.Failed(client, ex);
+                }
                 _logger.LogDebug("fetching block {Hash} from {Peer} failed: {Reason}", hash, url, ex.Message);
             }
         }
@@ -545,7 +558,7 @@ public sealed class ConsensusDriver : BackgroundService
         {
             Interlocked.Exchange(ref _highestCertifiedHeightSeen, (long)height);
             _catchUpNeeded = true;
-            Post(new TimerFired(NowMs, 0));
+            Wake();
         }
     }
 
@@ -585,12 +598,15 @@ public sealed class ConsensusDriver : BackgroundService
             var progressed = false;
             foreach (var url in _network.PeerUrls)
             {
+                var client = _clients.For(url);
                 try
                 {
-                    progressed |= await SyncFromAsync(url, cancel).ConfigureAwait(false);
+                    progressed |= await SyncFromAsync(client, cancel).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidDataException)
+                catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidDataException
+                    or ObjectDisposedException)
                 {
+                    _clients.Failed(client, ex);
                     _logger.LogDebug("catch-up from {Peer} failed: {Reason}", url, ex.Message);
                 }
             }
@@ -608,9 +624,9 @@ public sealed class ConsensusDriver : BackgroundService
         }
     }
 
-    private async Task<bool> SyncFromAsync(Uri url, CancellationToken cancel)
+    private async Task<bool> SyncFromAsync(PeerClient client, CancellationToken cancel)
     {
-        using var client = new PeerClient(url, _own, _admission);
+        var url = client.Url;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(TimeSpan.FromSeconds(3));
         var status = await client.GetStatusAsync(timeout.Token).ConfigureAwait(false);

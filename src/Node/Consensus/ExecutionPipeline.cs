@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using ShanghaiChain.Core.Crypto;
-using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Pipeline;
 using ShanghaiChain.Storage;
@@ -289,18 +288,9 @@ public sealed class ExecutionPipeline : IDisposable
             work.Done.TrySetResult();
             return;
         }
-        ExecutionResult? executed = null;
-        if (_results.TryRemove(block.Hash, out var speculated) && block.ParentHash == tip.Hash)
-        {
-            // The speculative diff carries the storage roots its accounts had before the pending ancestors committed;
-            // the commit starts each account's storage from its root now.
-            var refreshed = new List<KeyValuePair<Address, AccountState>>(speculated.Result.StateDiff.Count);
-            foreach (var (address, account) in speculated.Result.StateDiff)
-            {
-                refreshed.Add(new(address, account.IsEmpty ? account : account with { StorageRoot = _store.GetAccount(address).StorageRoot }));
-            }
-            executed = speculated.Result with { StateDiff = refreshed };
-        }
+        // A speculative result computed on what is now the head is the block's result: the store sets the storage roots
+        // at commit, so the diff is reused as it is.
+        var executed = _results.TryRemove(block.Hash, out var speculated) && block.ParentHash == tip.Hash ? speculated.Result : null;
         _committer.Commit(block.Block, block.Transactions, work.Certificate, executed);
         if (executed is not null && speculated!.StateRoot is { } expected && _committer.Tip.StateRoot != expected)
         {

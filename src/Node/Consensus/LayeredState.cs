@@ -31,8 +31,8 @@ public sealed class StateLayer
 
 /// <summary>
 /// Committed state with the changes of pending blocks on top (newest layer wins): what a block whose ancestors are
-/// not committed yet executes against. Storage roots in layered accounts are those before the pending blocks; the
-/// commit and the speculative root recompute them (ExecutionPipeline, ChainStore.ComputeStateRoot).
+/// not committed yet executes against. Storage roots in layered accounts are those before the pending blocks: the
+/// store ignores a diff's storage roots and sets its own, at commit as in ChainStore.ComputeStateRoot.
 /// </summary>
 public sealed class LayeredState(IStateReader committed, IReadOnlyList<StateLayer> newestFirst) : IStateReader
 {

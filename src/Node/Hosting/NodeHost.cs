@@ -108,6 +108,8 @@ public static class NodeHost
         services.AddSingleton<CommittedBlockVerifier>();
         if (nodeKey is not null)
         {
+            // Created by type, so the host disposes it (and every connection it holds) at shutdown.
+            services.AddSingleton<PeerClients>();
             services.AddSingleton<PeerNetwork>();
             services.AddHostedService(sp => sp.GetRequiredService<PeerNetwork>());
             services.AddHostedService<TransactionGossip>();

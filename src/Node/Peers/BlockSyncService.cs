@@ -21,8 +21,7 @@ namespace ShanghaiChain.Node.Peers;
 public sealed class BlockSyncService(
     NodeConfig config,
     GenesisFile genesis,
-    PeerCertificate own,
-    PeerAdmission admission,
+    PeerClients clients,
     BlockCommitter committer,
     CommittedBlockVerifier verifier,
     SyncState syncState,
@@ -49,13 +48,16 @@ public sealed class BlockSyncService(
         for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
         {
             var url = peers[attempt % peers.Count];
+            var peer = clients.For(url);
             try
             {
-                await FollowAsync(url, stoppingToken).ConfigureAwait(false);
+                await FollowAsync(peer, stoppingToken).ConfigureAwait(false);
                 backoff = TimeSpan.FromMilliseconds(100);
             }
-            catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidDataException)
+            catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidDataException
+                or ObjectDisposedException)
             {
+                clients.Failed(peer, ex);
                 logger.LogWarning("sync from {Peer} stopped: {Reason}", url, ex.Message);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -74,9 +76,9 @@ public sealed class BlockSyncService(
         }
     }
 
-    private async Task FollowAsync(Uri url, CancellationToken cancel)
+    private async Task FollowAsync(PeerClient peer, CancellationToken cancel)
     {
-        using var peer = new PeerClient(url, own, admission);
+        var url = peer.Url;
         var status = await peer.GetStatusAsync(cancel).ConfigureAwait(false);
         if (status.ChainId != genesis.ChainId || !status.GenesisHash.Span.SequenceEqual(genesis.ComputeHash().ToArray()))
         {

@@ -8,7 +8,7 @@ using ShanghaiChain.V1;
 namespace ShanghaiChain.Node.Peers;
 
 /// <summary>
-/// A connection to one peer over mutually authenticated TLS. The peer's certificate is accepted by TLS and then
+/// A connection to one peer over mutually authenticated TLS, long-lived and shared through <see cref="PeerClients"/>. The peer's certificate is accepted by TLS and then
 /// checked at the application level: its identity, sent in the response headers, must be admitted and must sign the
 /// certificate the connection saw. Nothing the peer sends is used before that check.
 /// </summary>
@@ -19,6 +19,7 @@ public sealed class PeerClient : IDisposable
     private readonly PeerAdmission _admission;
     private readonly Uri _url;
     private X509Certificate? _serverCertificate;
+    private int _connectionsOpened;
 
     public PeerClient(Uri url, PeerCertificate own, PeerAdmission admission)
     {
@@ -33,6 +34,7 @@ public sealed class PeerClient : IDisposable
                 // Self-signed by design: the certificate is authenticated by its binding to an admitted node key below.
                 RemoteCertificateValidationCallback = (_, certificate, _, _) =>
                 {
+                    Interlocked.Increment(ref _connectionsOpened);
                     _serverCertificate = certificate is null ? null : new X509Certificate2(certificate);
                     return certificate is not null;
                 },
@@ -48,6 +50,9 @@ public sealed class PeerClient : IDisposable
     public PeerService.PeerServiceClient Client { get; }
 
     public Uri Url => _url;
+
+    /// <summary>TLS connections this client has opened (one per handshake); a reused client opens one.</summary>
+    public int ConnectionsOpened => Volatile.Read(ref _connectionsOpened);
 
     /// <summary>Identity headers every call carries.</summary>
     public Metadata Headers => new()

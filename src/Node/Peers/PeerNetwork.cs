@@ -78,7 +78,7 @@ public sealed class PeerNetwork(
     NodeConfig config,
     GenesisFile genesis,
     PeerCertificate own,
-    PeerAdmission admission,
+    PeerClients clients,
     PeerScores scores,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
@@ -156,9 +156,9 @@ public sealed class PeerNetwork(
         while (!stop.IsCancellationRequested)
         {
             var wasConnected = false;
+            var client = clients.For(url);
             try
             {
-                using var client = new PeerClient(url, own, admission);
                 var status = await client.GetStatusAsync(stop).ConfigureAwait(false);
                 if (client.ServerIdentity == own.IdentityHex)
                 {
@@ -187,6 +187,7 @@ public sealed class PeerNetwork(
             }
             catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidOperationException)
             {
+                clients.Failed(client, ex);
                 logger.Log(wasConnected ? LogLevel.Information : LogLevel.Debug, "link to {Peer} down: {Reason}", url, ex.Message);
             }
             try

@@ -31,7 +31,7 @@ public sealed class DevnetTests
                 while (Enumerable.Range(0, 4).Any(i => !Log().Contains($"[validator-{i}] node 'validator-{i}' serving the API", StringComparison.Ordinal)))
                 {
                     Assert.False(devnet.HasExited, "devnet exited:\n" + Log());
-                    await Task.Delay(100, started.Token);
+                    await Task.Delay(NodeBinary.PollInterval, started.Token);
                 }
             }
             // The hint it prints works: the funded key commits a transfer through node 0.

@@ -65,6 +65,7 @@ public sealed partial class NetworkTests(ITestOutputHelper output)
         await net.WaitForHeightAsync([0, 1, 2, 3], 3, Patience);
         await net.KillAsync(2);
         await net.KillAsync(3);
+        // Waiting for nothing to happen has no condition to poll: a fixed window, well beyond a round timeout, is the check.
         await Task.Delay(TimeSpan.FromSeconds(2));
         var halted = new[] { await net.HeightOfAsync(0), await net.HeightOfAsync(1) };
         await Task.Delay(TimeSpan.FromSeconds(4));
@@ -160,9 +161,9 @@ public sealed partial class NetworkTests(ITestOutputHelper output)
         await net.WaitForHeightAsync([3], target, TimeSpan.FromMinutes(2));
         // The report is logged once the node is level with its peers and hands over to consensus.
         var report = CatchUpLine().Match(net[3]!.Log);
-        for (var wait = 0; wait < 300 && !report.Success; wait++)
+        for (var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30); !report.Success && DateTime.UtcNow < deadline;)
         {
-            await Task.Delay(100);
+            await Task.Delay(NodeBinary.PollInterval);
             report = CatchUpLine().Match(net[3]!.Log);
         }
         Assert.True(report.Success, "the node reports its catch-up:\n" + net[3]!.Log);
@@ -190,7 +191,7 @@ public sealed partial class NetworkTests(ITestOutputHelper output)
                     return next;
                 }
             }
-            await Task.Delay(200);
+            await Task.Delay(NodeBinary.PollInterval);
         }
         throw new TimeoutException($"no certificate from height {fromHeight} on carries validator {validatorIndex}'s signature");
     }

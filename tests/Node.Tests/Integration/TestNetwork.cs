@@ -99,7 +99,7 @@ internal sealed class TestNetwork : IAsyncDisposable
                 {
                     throw new TimeoutException($"node {node} did not reach height {height} within {timeout} (at {await HeightOfAsync(node)}):\n{_processes[node]?.Log}");
                 }
-                await Task.Delay(100);
+                await Task.Delay(NodeBinary.PollInterval);
             }
         }
     }
