@@ -48,6 +48,7 @@ public sealed class ConsensusDriver : BackgroundService
     private readonly CommittedBlockVerifier _blockVerifier;
     private readonly KeyFile _validatorKey;
     private readonly SafetyRecordFile _safetyRecord;
+    private readonly Google.Protobuf.ByteString _genesisHash;
     private readonly TimeProvider _time;
     private readonly NodeMetrics _metrics;
     private readonly SyncState _sync;
@@ -84,6 +85,7 @@ public sealed class ConsensusDriver : BackgroundService
         _blockVerifier = blockVerifier;
         _validatorKey = validator.Key;
         _safetyRecord = new SafetyRecordFile(home.SafetyRecordFile);
+        _genesisHash = Google.Protobuf.ByteString.CopyFrom(store.GenesisHash.ToArray());
         _time = time;
         _metrics = metrics;
         _sync = sync;
@@ -240,7 +242,9 @@ public sealed class ConsensusDriver : BackgroundService
                 _network.SendToValidator(_validators[send.Validator].Address, new PeerMessage { Consensus = send.Message });
                 break;
             case SaveSafetyRecord save:
-                // Synchronously, on the loop: nothing the record covers may leave before it is durable.
+                // Synchronously, on the loop: nothing the record covers may leave before it is durable. Bound to this
+                // chain, so that a start on another chain's record is refused (NodeHost).
+                save.Record.GenesisHash = _genesisHash;
                 _safetyRecord.SaveAsync(save.Record, CancellationToken.None).AsTask().GetAwaiter().GetResult();
                 followUps.Enqueue(new SafetyRecordSaved(NowMs, save.Sequence));
                 break;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Api;
 using ShanghaiChain.Node.Config;
@@ -46,6 +47,7 @@ public static class NodeHost
         // the VM, their placeholder code seeded into the genesis state.
         var systemContracts = Vm.Evm.SystemContracts.SystemContractRegistry.CreateStandard();
         var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks, SystemContractGenesis.CodeOf(systemContracts));
+        CheckSafetyRecordChain(home, store);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -185,5 +187,22 @@ public static class NodeHost
             app.MapGrpcService<PeerServiceImpl>().RequireHost($"*:{System.Net.IPEndPoint.Parse(config.P2pListen).Port}");
         }
         return app;
+    }
+
+    /// <summary>
+    /// Refuses to start on a safety record saved by a node of another chain (a data dir copied or reused across
+    /// networks, or a stale process of an earlier network writing into a recreated home): the record's rounds would
+    /// decide what this validator may sign here. Validated here, before anything runs; the store was checked already.
+    /// </summary>
+    private static void CheckSafetyRecordChain(NodeHome home, ChainStore store)
+    {
+        var record = new SafetyRecordFile(home.SafetyRecordFile).Load();
+        if (record is { GenesisHash.IsEmpty: false } && !record.GenesisHash.Span.SequenceEqual(store.GenesisHash.ToArray()))
+        {
+            store.Dispose();
+            throw new StoreException($"the safety record {home.SafetyRecordFile} belongs to another chain (genesis " +
+                $"{Hex.Encode(record.GenesisHash.Span)}, this chain's is {store.GenesisHash}); move it away only if this " +
+                "validator never signed on this chain, otherwise restore this chain's record");
+        }
     }
 }

@@ -182,4 +182,30 @@ public sealed class CliEndToEndTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("belongs to chain", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Start_refuses_a_safety_record_saved_on_another_chain()
+    {
+        // What a stale process of an earlier network writing into a recreated home, or a record copied across
+        // networks, looks like: the validator's rounds from elsewhere would decide what it may sign here.
+        using var first = new TestChain(CryptoSuite.Ed25519Sha256);
+        using var second = new TestChain(CryptoSuite.Ed25519Sha256);
+        var firstRecord = new ShanghaiChain.Storage.SafetyRecordFile(first.Home.SafetyRecordFile);
+        await using (var node = await first.StartAsync())
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (firstRecord.Load() is not { GenesisHash.IsEmpty: false })
+            {
+                await Task.Delay(NodeBinary.PollInterval, timeout.Token);
+            }
+            await node.KillAsync();
+        }
+        File.Copy(first.Home.SafetyRecordFile, second.Home.SafetyRecordFile, overwrite: true);
+
+        var result = await NodeBinary.RunAsync("start", "--home", second.Home.Root);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("belongs to another chain", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(first.Home.SafetyRecordFile), File.ReadAllBytes(second.Home.SafetyRecordFile));
+    }
 }
