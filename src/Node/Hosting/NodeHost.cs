@@ -142,6 +142,7 @@ public static class NodeHost
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
             o.MaxSendMessageSize = 64 * 1024 * 1024;
+            o.Interceptors.Add<ShutdownStreamsInterceptor>();
         }).AddServiceOptions<PeerServiceImpl>(o =>
         {
             o.Interceptors.Add<PeerAuthInterceptor>();

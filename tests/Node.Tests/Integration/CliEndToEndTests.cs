@@ -208,4 +208,29 @@ public sealed class CliEndToEndTests
         Assert.Contains("belongs to another chain", result.Stderr, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(first.Home.SafetyRecordFile), File.ReadAllBytes(second.Home.SafetyRecordFile));
     }
+
+    [Fact]
+    public async Task Sigterm_stops_a_node_promptly_while_a_subscriber_streams_and_ends_the_stream()
+    {
+        using var chain = new TestChain(CryptoSuite.Ed25519Sha256);
+        await using var node = await chain.StartAsync();
+        using var client = new ApiClient(node.Url);
+        using var stream = client.Chain.SubscribeBlocks(new V1.SubscribeBlocksRequest { FromHeight = 1 });
+        Assert.True(await stream.ResponseStream.MoveNext(CancellationToken.None));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+        var exitCode = await node.TerminateAsync(deadline.Token);
+
+        Assert.Equal(0, exitCode);
+        // Open streams used to hold the server's graceful shutdown until the host's 30 s timeout.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"stopping took {watch.Elapsed}:\n{node.Log}");
+        // The subscriber's stream ends (with an error status) instead of hanging; the deadline fails the test otherwise.
+        await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+        {
+            while (await stream.ResponseStream.MoveNext(deadline.Token))
+            {
+            }
+        });
+    }
 }

@@ -161,6 +161,17 @@ internal sealed class NodeProcess : IAsyncDisposable
         throw new TimeoutException($"node did not start within {timeout}:\n{Log}");
     }
 
+    /// <summary>SIGTERM (what a service manager sends): the host's clean shutdown. Returns the exit code.</summary>
+    public async Task<int> TerminateAsync(CancellationToken cancellationToken)
+    {
+        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await signal.WaitForExitAsync(cancellationToken);
+        }
+        await _process.WaitForExitAsync(cancellationToken);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no flushes; what survives is what was synced.</summary>
     public async Task KillAsync()
     {
