@@ -340,8 +340,10 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         lock (_commitLock)
         {
             ThrowIfFailed();
+            // One walk for the leaf (loading what is not cached) and one for the proof over the now-loaded path;
+            // the account is the leaf's decoding, not a third walk.
             var leaf = _state.GetLeaf(address);
-            var account = _state.ReadThroughTrie(address) ?? AccountState.Empty;
+            var account = leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(_suite, leaf);
             return new AccountProof(_head.Height, _state.Root, _state.GetProof(address), leaf, account)
             {
                 Storage = ProveSlots(account, address, slots, null),
