@@ -528,8 +528,10 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     // Chunks keep MultiGet's per-call arrays below the large object heap, whose growth triggers full collections.
     private const int MultiGetChunk = 2048;
 
+    private byte[]?[] MultiGet(ColumnFamilyHandle family, byte[][] keys) => MultiGet(_db, family, keys);
+
     /// <summary>Values of <paramref name="keys"/> in one family (null: absent), read in batched MultiGet calls.</summary>
-    private byte[]?[] MultiGet(ColumnFamilyHandle family, byte[][] keys)
+    internal static byte[]?[] MultiGet(RocksDb db, ColumnFamilyHandle family, byte[][] keys)
     {
         var values = new byte[]?[keys.Length];
         if (keys.Length == 0)
@@ -541,7 +543,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         for (var start = 0; start < keys.Length; start += MultiGetChunk)
         {
             var count = Math.Min(MultiGetChunk, keys.Length - start);
-            var found = _db.MultiGet(keys[start..(start + count)], count == families.Length ? families : families[..count]);
+            var found = db.MultiGet(keys[start..(start + count)], count == families.Length ? families : families[..count]);
             for (var i = 0; i < count; i++)
             {
                 values[start + i] = found[i].Value;

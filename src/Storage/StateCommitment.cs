@@ -247,26 +247,14 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
             return encodedNode is not null;
         }
 
-        // Chunks keep MultiGet's per-call arrays below the large object heap, whose growth triggers full collections.
-        private const int MultiGetChunk = 2048;
-
         public void LoadMany(IReadOnlyList<byte[]> nibblePaths, byte[]?[] encodedNodes)
         {
-            var families = new ColumnFamilyHandle[Math.Min(MultiGetChunk, nibblePaths.Count)];
-            Array.Fill(families, family);
-            for (var start = 0; start < nibblePaths.Count; start += MultiGetChunk)
+            var keys = new byte[nibblePaths.Count][];
+            for (var i = 0; i < keys.Length; i++)
             {
-                var keys = new byte[Math.Min(MultiGetChunk, nibblePaths.Count - start)][];
-                for (var i = 0; i < keys.Length; i++)
-                {
-                    keys[i] = Key(nibblePaths[start + i]);
-                }
-                var found = db.MultiGet(keys, keys.Length == families.Length ? families : families[..keys.Length]);
-                for (var i = 0; i < keys.Length; i++)
-                {
-                    encodedNodes[start + i] = found[i].Value;
-                }
+                keys[i] = Key(nibblePaths[i]);
             }
+            ChainStore.MultiGet(db, family, keys).CopyTo(encodedNodes, 0);
         }
     }
 

@@ -100,7 +100,7 @@ public static class NodeHost
         }
         services.AddSingleton(new TransactionValidator(genesis.ChainId, suite, genesis.Parameters));
         services.AddSingleton(sp => new TransactionPool(
-            sp.GetRequiredService<TransactionValidator>(), genesis.Parameters, store, store, store.ContainsTransaction,
+            sp.GetRequiredService<TransactionValidator>(), genesis.Parameters, store, store, store.ContainsTransactions,
             config.MempoolMaxTxs, config.MempoolMaxBytes));
         services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, systemContracts));
         services.AddSingleton<ChainFeed>();

@@ -15,7 +15,7 @@ namespace ShanghaiChain.Node.Mempool;
 /// block is a prefix of the arrival queue.
 /// </summary>
 public sealed class TransactionPool(TransactionValidator validator, ChainParameters parameters, IStateReader state,
-    IBlockReader blocks, Func<Hash32, bool> isCommitted, int maxTxs, long maxBytes)
+    IBlockReader blocks, Func<IReadOnlyList<Hash32>, bool[]> committedAmong, int maxTxs, long maxBytes)
 {
     private sealed class Entry(VerifiedTransaction tx)
     {
@@ -119,11 +119,20 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
             }
         }
         // A committed transaction (gossip arriving after the block) is refused by its id before any signature check.
-        // The lookup reads the store: done outside the lock.
-        var committed = new bool[encoded.Count];
+        // One batched store lookup for the ids not pending, outside the lock.
+        var unknown = new List<int>(encoded.Count);
         for (var i = 0; i < encoded.Count; i++)
         {
-            committed[i] = pending[i] is null && isCommitted(ids[i]);
+            if (pending[i] is null)
+            {
+                unknown.Add(i);
+            }
+        }
+        var committed = new bool[encoded.Count];
+        var found = committedAmong(unknown.ConvertAll(i => ids[i]));
+        for (var k = 0; k < unknown.Count; k++)
+        {
+            committed[unknown[k]] = found[k];
         }
         void Check(int i)
         {

@@ -45,7 +45,7 @@ public sealed class TransactionPoolTests
 
     private TransactionPool Create(int maxTxs, long maxBytes) =>
         new(new TransactionValidator(ChainId, CryptoSuite.Ed25519Sha256, Parameters), Parameters, _chain, _chain,
-            _chain.Committed.Contains, maxTxs, maxBytes);
+            ids => [.. ids.Select(_chain.Committed.Contains)], maxTxs, maxBytes);
 
     private static byte[] Transfer(KeyFile from, ulong nonce, ulong value = 10, ulong expires = 50) =>
         TransactionSigner.Sign(TransactionSigner.Transfer(ChainId, nonce, Carol, new UInt256(value), 21_000, expires), from);
