@@ -79,7 +79,7 @@ public sealed partial class ChainStore
             }
             try
             {
-                var (_, leaf) = store._state.GetHistoricalProof(address, root, height, head, _read.Snapshot);
+                var (_, leaf) = store._state.GetHistoricalProof(address, root, height);
                 var account = leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(store._suite, leaf);
                 _accounts[address] = account;
                 return account;

@@ -19,10 +19,10 @@ namespace ShanghaiChain.Storage;
 /// </summary>
 public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
 {
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     private readonly RocksDb _db;
-    private readonly ColumnFamilyHandle _metadata, _blocks, _certificates, _blockHashes, _txIndex, _receipts, _accounts, _trieNodes, _stateRoots, _trieHistory, _storage, _code;
+    private readonly ColumnFamilyHandle _metadata, _blocks, _certificates, _blockHashes, _txIndex, _receipts, _accounts, _trieNodes, _stateRoots, _trieHistory, _storage, _code, _stateJournal;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private readonly CryptoSuite _suite;
     private readonly object _commitLock = new();
@@ -52,6 +52,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         _trieHistory = db.GetColumnFamily(ColumnFamilyNames.TrieHistory);
         _storage = db.GetColumnFamily(ColumnFamilyNames.Storage);
         _code = db.GetColumnFamily(ColumnFamilyNames.Code);
+        _stateJournal = db.GetColumnFamily(ColumnFamilyNames.StateJournal);
         _head = new HeadInfo(0, Hash32.Zero);
     }
 
@@ -165,7 +166,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
             {
                 throw new StoreException($"the data dir {directory} holds data but no metadata: it is corrupt");
             }
-            _state = StateCommitment.Open(_suite, _db, _trieNodes, _trieHistory, ProofWindow > 0, expectedRoot: null);
+            _state = StateCommitment.Open(_suite, StateFamilies, ProofWindow, head: null);
             WriteGenesis(genesis, genesisHash, genesisCode);
             schema = _db.Get(StoreKeys.SchemaVersion, _metadata)!;
         }
@@ -183,12 +184,18 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         ChainId = chainId;
         GenesisHash = genesisHash;
         _head = LoadAndCheckHead(directory);
-        var root = _db.Get(StoreKeys.Height(_head.Height), _stateRoots);
-        if (root is not { Length: Hash32.Size })
+        if (_db.Get(StoreKeys.Height(_head.Height), _stateRoots) is not { Length: Hash32.Size })
         {
             throw new StoreException($"the data dir {directory} has no state root for head {_head.Height}: it is corrupt");
         }
-        _state ??= StateCommitment.Open(_suite, _db, _trieNodes, _trieHistory, ProofWindow > 0, new Hash32(root));
+        try
+        {
+            _state ??= StateCommitment.Open(_suite, StateFamilies, ProofWindow, _head.Height);
+        }
+        catch (StoreException ex)
+        {
+            throw new StoreException($"the data dir {directory}: {ex.Message}", ex);
+        }
         TrackHistoryStart();
         if (stateCheck == StateCheck.Full)
         {
@@ -322,7 +329,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
             try
             {
                 var read = new HistoricalRead(h, head, new ReadOptions().SetSnapshot(snapshot));
-                var (nodes, leaf) = _state.GetHistoricalProof(address, root, h, head, read.Snapshot);
+                var (nodes, leaf) = _state.GetHistoricalProof(address, root, h);
                 var account = leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(_suite, leaf);
                 return new AccountProof(h, root, nodes, leaf, account) { Storage = ProveSlots(account, address, slots, read) };
             }
@@ -531,7 +538,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     private byte[]?[] MultiGet(ColumnFamilyHandle family, byte[][] keys) => MultiGet(_db, family, keys);
 
     /// <summary>Values of <paramref name="keys"/> in one family (null: absent), read in batched MultiGet calls.</summary>
-    internal static byte[]?[] MultiGet(RocksDb db, ColumnFamilyHandle family, byte[][] keys)
+    internal static byte[]?[] MultiGet(RocksDb db, ColumnFamilyHandle family, byte[][] keys, ReadOptions? read = null)
     {
         var values = new byte[]?[keys.Length];
         if (keys.Length == 0)
@@ -543,7 +550,9 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         for (var start = 0; start < keys.Length; start += MultiGetChunk)
         {
             var count = Math.Min(MultiGetChunk, keys.Length - start);
-            var found = db.MultiGet(keys[start..(start + count)], count == families.Length ? families : families[..count]);
+            var chunk = keys[start..(start + count)];
+            var chunkFamilies = count == families.Length ? families : families[..count];
+            var found = read is null ? db.MultiGet(chunk, chunkFamilies) : db.MultiGet(chunk, chunkFamilies, read);
             for (var i = 0; i < count; i++)
             {
                 values[start + i] = found[i].Value;
@@ -720,8 +729,37 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
             proto.StorageRoot.IsEmpty ? Hash32.Zero : new Hash32(proto.StorageRoot.Span));
     }
 
+    private StateFamilies StateFamilies => new(_db, _trieNodes, _stateJournal, _metadata, _stateRoots);
+
+    /// <summary>
+    /// Closes the store. The account trie's nodes changed since its last flush are written first, so that the next
+    /// start has no journal to replay; a crash instead of a close loses nothing either (the start replays it).
+    /// </summary>
     public void Dispose()
     {
-        _db.Dispose();
+        lock (_commitLock)
+        {
+            if (!_failed && !_closeWithoutFlush && _state is not null)
+            {
+                using var batch = new WriteBatch();
+                _state.Flush(batch);
+                if (batch.Count() > 0)
+                {
+                    _db.Write(batch, _syncWrite);
+                }
+            }
+            _state?.Dispose();
+            _db.Dispose();
+        }
+    }
+
+    // Set by tests to close as a crash would, leaving the journal to replay.
+    private bool _closeWithoutFlush;
+
+    /// <summary>Closes without flushing the account trie, as a crash between flushes would leave the store (for tests).</summary>
+    internal void CloseWithoutFlush()
+    {
+        _closeWithoutFlush = true;
+        Dispose();
     }
 }

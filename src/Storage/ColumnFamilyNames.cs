@@ -15,6 +15,7 @@ internal static class ColumnFamilyNames
     public const string TrieHistory = "trie_history";
     public const string Storage = "storage";
     public const string Code = "code";
+    public const string StateJournal = "state_journal";
 
-    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts, TrieNodes, StateRoots, TrieHistory, Storage, Code];
+    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts, TrieNodes, StateRoots, TrieHistory, Storage, Code, StateJournal];
 }

@@ -12,22 +12,29 @@ namespace ShanghaiChain.Storage;
 /// whose leaves are rlp([nonce, balance, storage_root, code_hash]) (docs/state.md). Reads never go through
 /// it (they use the flat accounts family); it exists to compute the state root and proofs.
 /// </summary>
-internal interface IStateCommitment
+internal interface IStateCommitment : IDisposable
 {
     /// <summary>Root after the last applied diff.</summary>
     Hash32 Root { get; }
 
     /// <summary>
-    /// Applies block <paramref name="height"/>'s account diff, adds the changed trie nodes to <paramref name="batch"/>
-    /// (with the nodes they replace to the history, when a proof window is kept) and returns the new root.
+    /// Applies block <paramref name="height"/>'s account diff and returns the new root. Adds the block's journal record
+    /// to <paramref name="batch"/> and, when a flush is due, the trie nodes changed since the last flush.
     /// </summary>
     Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch);
+
+    /// <summary>Writes the trie nodes changed since the last flush (at a clean shutdown, so that the next start replays nothing).</summary>
+    void Flush(WriteBatch batch);
 
     /// <summary>The root after applying <paramref name="layers"/> in order, without writing anything.</summary>
     Hash32 ComputeRoot(IReadOnlyList<IReadOnlyList<KeyValuePair<Address, AccountState>>> layers);
 
-    /// <summary>A proof under an older root, reading nodes as they were after <paramref name="height"/>.</summary>
-    (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height, ulong head, ReadOptions snapshot);
+    /// <summary>
+    /// A proof under the older root <paramref name="root"/> of height <paramref name="height"/>: the trie as it was then,
+    /// rebuilt from the flushed trie and the journal. Throws <see cref="TrieException"/> when that state can no longer be
+    /// rebuilt (its journal was pruned); never returns a proof under another root.
+    /// </summary>
+    (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height);
 
     /// <summary>The trie nodes proving an account's presence or absence at the current root.</summary>
     byte[][] GetProof(Address address);
@@ -72,13 +79,113 @@ internal static class StateCommitment
     public static AccountState DecodeLeaf(CryptoSuite suite, byte[] leaf) =>
         suite.Name == CryptoSuite.Sm2Sm3Name ? StateCommitment<Sm3Hasher>.Decode(leaf) : StateCommitment<Sha256Hasher>.Decode(leaf);
 
-    public static IStateCommitment Open(CryptoSuite suite, RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history,
-        bool keepHistory, Hash32? expectedRoot) =>
+    public static IStateCommitment Open(CryptoSuite suite, StateFamilies families, ulong proofWindow, ulong? head) =>
         suite.Name == CryptoSuite.Sm2Sm3Name
-            ? new StateCommitment<Sm3Hasher>(db, family, history, keepHistory, expectedRoot)
-            : new StateCommitment<Sha256Hasher>(db, family, history, keepHistory, expectedRoot);
+            ? new StateCommitment<Sm3Hasher>(families, proofWindow, head)
+            : new StateCommitment<Sha256Hasher>(families, proofWindow, head);
+
+    /// <summary>
+    /// A block's journal record: a u32 count, then per changed account its address (20 bytes), its leaf before the block
+    /// and its leaf after it, each as a one-byte length (0: absent) and the RLP leaf (at most 110 bytes).
+    /// </summary>
+    internal static byte[] EncodeJournal(IReadOnlyList<KeyValuePair<byte[], byte[]>> updates, byte[]?[] previous)
+    {
+        var length = 4;
+        for (var i = 0; i < updates.Count; i++)
+        {
+            length += Address.Size + 2 + (previous[i]?.Length ?? 0) + updates[i].Value.Length;
+        }
+        var record = new byte[length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(record, (uint)updates.Count);
+        var at = 4;
+        for (var i = 0; i < updates.Count; i++)
+        {
+            updates[i].Key.CopyTo(record, at);
+            at += Address.Size;
+            at = WriteLeaf(record, at, previous[i]);
+            at = WriteLeaf(record, at, updates[i].Value);
+        }
+        return record;
+    }
+
+    private static int WriteLeaf(byte[] record, int at, byte[]? leaf)
+    {
+        var length = leaf?.Length ?? 0;
+        if (length > byte.MaxValue)
+        {
+            throw new InvalidOperationException($"an account leaf of {length} bytes does not fit a journal record");
+        }
+        record[at] = (byte)length;
+        leaf?.CopyTo(record, at + 1);
+        return at + 1 + length;
+    }
+
+    /// <summary>
+    /// The updates that replay a journal record: forward (each account to its leaf after the block) or backward (to its
+    /// leaf before it); an empty value deletes. False when the record is malformed.
+    /// </summary>
+    internal static bool TryDecodeJournal(byte[] record, bool forward, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out KeyValuePair<byte[], byte[]>[]? updates)
+    {
+        updates = null;
+        if (record.Length < 4)
+        {
+            return false;
+        }
+        var count = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(record);
+        // Each entry takes at least 22 bytes, which bounds the count before anything is allocated.
+        if (count > (record.Length - 4) / (Address.Size + 2))
+        {
+            return false;
+        }
+        var result = new KeyValuePair<byte[], byte[]>[count];
+        var at = 4;
+        for (var i = 0; i < result.Length; i++)
+        {
+            if (at + Address.Size + 1 > record.Length)
+            {
+                return false;
+            }
+            var address = record.AsSpan(at, Address.Size).ToArray();
+            at += Address.Size;
+            if (!TryReadLeaf(record, ref at, out var before) || !TryReadLeaf(record, ref at, out var after))
+            {
+                return false;
+            }
+            result[i] = new(address, forward ? after : before);
+        }
+        if (at != record.Length)
+        {
+            return false;
+        }
+        updates = result;
+        return true;
+    }
+
+    private static bool TryReadLeaf(byte[] record, ref int at, out byte[] leaf)
+    {
+        leaf = [];
+        if (at >= record.Length || at + 1 + record[at] > record.Length)
+        {
+            return false;
+        }
+        leaf = record.AsSpan(at + 1, record[at]).ToArray();
+        at += 1 + record[at];
+        return true;
+    }
 }
 
+/// <summary>The column families the account trie lives in and answers to.</summary>
+internal sealed record StateFamilies(RocksDb Db, ColumnFamilyHandle Nodes, ColumnFamilyHandle Journal, ColumnFamilyHandle Metadata,
+    ColumnFamilyHandle StateRoots);
+
+/// <summary>
+/// The account trie, flushed to disk every few blocks rather than every block (docs/state.md §3). Each block's batch
+/// carries its journal record (every changed account's leaf before and after the block) and its state root; the trie
+/// nodes changed since the last flush stay in memory and go to disk in a later block's batch, with the height they are
+/// at. Opening replays the journal from that height to the head and checks every replayed root against the block's
+/// recorded root, so a crash between flushes loses nothing. Proofs at recent heights rebuild the trie of that height
+/// from the flushed trie and the journal, on a snapshot.
+/// </summary>
 internal sealed class StateCommitment<THasher> : IStateCommitment where THasher : struct, IHasher
 {
     /// <summary>Key prefix of the account trie's nodes in the trie family; storage tries get their own later.</summary>
@@ -87,30 +194,90 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     // Committed nodes deeper than this stay on disk only, so memory does not grow with the number of accounts.
     private const int CachedLevels = 5;
 
+    // A flush is due after this many blocks or account changes since the last one. Between flushes the changed nodes
+    // stay in memory (a few hundred bytes per changed account) and a restart replays at most this much journal.
+    internal const int FlushBlocks = 64;
+    internal const int FlushChanges = 100_000;
+
+    // A proof at an older height replays at most this many account changes; further back it is not served.
+    private const long MaxReplayedChanges = 2_000_000;
+
+    // Rebuilt tries of older heights kept for further proofs at the same height (light clients ask in bursts).
+    private const int CachedOverlays = 4;
+
     private static readonly byte[] EmptyCodeHash = HashOfEmpty();
 
     private readonly MerklePatriciaTrie<THasher> _trie;
-    private readonly NodeStore _store;
-    private readonly RocksDb _db;
-    private readonly ColumnFamilyHandle _history;
-    private readonly bool _keepHistory;
+    private readonly StateFamilies _families;
+    private readonly ulong _proofWindow;
+    private readonly List<Overlay> _overlays = [];
+    private bool _disposed;
+    private ulong? _flushedHeight;
+    private ulong _height;
+    private int _blocksSinceFlush;
+    private long _changesSinceFlush;
+    // Journal records below this height are deleted (or were never written).
+    private ulong _journalFrom;
 
-    public StateCommitment(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, bool keepHistory, Hash32? expectedRoot)
+    /// <summary>
+    /// Opens the account trie of a store whose head is <paramref name="head"/> (null: a new store, whose trie is empty
+    /// until genesis is applied), replaying the journal from the last flush to the head.
+    /// </summary>
+    public StateCommitment(StateFamilies families, ulong proofWindow, ulong? head)
     {
-        _db = db;
-        _history = history;
-        _keepHistory = keepHistory;
-        _store = new NodeStore(db, family);
+        _families = families;
+        _proofWindow = proofWindow;
+        var store = new NodeStore(families.Db, families.Nodes, null);
+        if (head is not { } headHeight)
+        {
+            _trie = new MerklePatriciaTrie<THasher>(store, TrieKeyMode.Secure);
+            Root = _trie.ComputeRoot();
+            return;
+        }
+        var db = families.Db;
+        if (db.Get(StoreKeys.StateTrieFlushed, families.Metadata) is not { Length: 8 } flushedRaw)
+        {
+            throw new StoreException("the store has no record of the height its state trie was written at: it is corrupt");
+        }
+        var flushed = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(flushedRaw);
+        if (flushed > headHeight)
+        {
+            throw new StoreException($"the state trie was written at height {flushed}, above the head {headHeight}: the store is corrupt");
+        }
         try
         {
-            _trie = expectedRoot is { } root
-                ? new MerklePatriciaTrie<THasher>(_store, TrieKeyMode.Secure, root)
-                : new MerklePatriciaTrie<THasher>(_store, TrieKeyMode.Secure);
+            _trie = new MerklePatriciaTrie<THasher>(store, TrieKeyMode.Secure, RootAt(flushed, null));
         }
         catch (TrieException ex)
         {
-            throw new StoreException($"the state trie does not match the recorded state root: {ex.Message}", ex);
+            throw new StoreException($"the state trie does not match the state root of block {flushed}: {ex.Message}", ex);
         }
+        for (var height = flushed + 1; height <= headHeight; height++)
+        {
+            var record = db.Get(StoreKeys.Height(height), families.Journal);
+            if (record is null || !StateCommitment.TryDecodeJournal(record, forward: true, out var updates))
+            {
+                throw new StoreException($"the state journal of block {height} is {(record is null ? "missing" : "malformed")}: the store is corrupt");
+            }
+            try
+            {
+                _trie.Update(updates);
+            }
+            catch (TrieException ex)
+            {
+                throw new StoreException($"replaying the state journal of block {height}: {ex.Message}", ex);
+            }
+            var replayed = _trie.ComputeRoot();
+            if (replayed != RootAt(height, null))
+            {
+                throw new StoreException($"replaying the state journal of block {height} gives root {replayed}, " +
+                    $"the block recorded {RootAt(height, null)}: the store is corrupt");
+            }
+            _changesSinceFlush += updates.Length;
+        }
+        _flushedHeight = flushed;
+        _height = headHeight;
+        _blocksSinceFlush = (int)Math.Min(headHeight - flushed, int.MaxValue);
         Root = _trie.ComputeRoot();
     }
 
@@ -126,16 +293,58 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
             var (address, account) = diff[i];
             updates[i] = new(address.ToArray(), account.IsEmpty ? [] : Encode(account, value).ToArray());
         }
-        _trie.Update(updates);
-        Root = _trie.Commit(new Batch(batch, _store.Family, _keepHistory ? new HistoryRecorder(_history, height, batch) : null));
-        _trie.ReleaseCache(CachedLevels);
+        var previous = new byte[]?[updates.Length];
+        _trie.Update(updates, previous);
+        Root = _trie.ComputeRoot();
+        batch.Put(StoreKeys.Height(height), StateCommitment.EncodeJournal(updates, previous), _families.Journal);
+        _height = height;
+        _blocksSinceFlush++;
+        _changesSinceFlush += updates.Length;
+        if (_flushedHeight is null || _blocksSinceFlush >= FlushBlocks || _changesSinceFlush >= FlushChanges)
+        {
+            WriteTrie(batch);
+        }
+        PruneJournal(batch);
         return Root;
+    }
+
+    public void Flush(WriteBatch batch)
+    {
+        if (_blocksSinceFlush > 0)
+        {
+            WriteTrie(batch);
+            PruneJournal(batch);
+        }
+    }
+
+    private void WriteTrie(WriteBatch batch)
+    {
+        _trie.Commit(new Batch(batch, _families.Nodes));
+        batch.Put(StoreKeys.StateTrieFlushed, StoreKeys.Height(_height), _families.Metadata);
+        _flushedHeight = _height;
+        _blocksSinceFlush = 0;
+        _changesSinceFlush = 0;
+        _trie.ReleaseCache(CachedLevels);
+    }
+
+    // A journal record is needed while its block is above the flushed trie (a restart replays it) or within the proof
+    // window (a proof at an older height replays it backwards); the rest goes, in one range tombstone when that grows.
+    private void PruneJournal(WriteBatch batch)
+    {
+        var windowStart = _height - Math.Min(_proofWindow, _height);
+        var keepFrom = Math.Min(_flushedHeight ?? 0, windowStart) + 1;
+        if (keepFrom > _journalFrom)
+        {
+            batch.DeleteRange(StoreKeys.Height(_journalFrom), 8, StoreKeys.Height(keepFrom), 8, _families.Journal);
+            _journalFrom = keepFrom;
+        }
     }
 
     public Hash32 ComputeRoot(IReadOnlyList<IReadOnlyList<KeyValuePair<Address, AccountState>>> layers)
     {
-        // A separate trie over the committed nodes: the live one is left untouched.
-        var trie = new MerklePatriciaTrie<THasher>(_store, TrieKeyMode.Secure, Root);
+        // A throw-away trie that reads the current trie's nodes through it (the disk holds those of the last flush);
+        // the live trie is left unchanged.
+        var trie = new MerklePatriciaTrie<THasher>(new LiveNodeStore(_trie), TrieKeyMode.Secure);
         Span<byte> key = stackalloc byte[Address.Size];
         Span<byte> value = stackalloc byte[128];
         foreach (var layer in layers)
@@ -158,11 +367,128 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     public byte[][] GetProof(Address address) => _trie.GetProof(address.ToArray());
 
-    public (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height, ulong head, ReadOptions snapshot)
+    public (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height)
     {
-        var trie = new MerklePatriciaTrie<THasher>(new HistoricalNodeStore(_db, _store.Family, _history, height, head, snapshot), TrieKeyMode.Secure, root);
         var key = address.ToArray();
-        return (trie.GetProof(key), trie.TryGet(key, out var leaf) ? leaf.ToArray() : null);
+        while (true)
+        {
+            var overlay = OverlayAt(height, root);
+            lock (overlay)
+            {
+                // Evicted (its snapshot released) between the lookup and the lock: look again.
+                if (overlay.Disposed)
+                {
+                    continue;
+                }
+                return (overlay.Trie.GetProof(key), overlay.Trie.TryGet(key, out var leaf) ? leaf.ToArray() : null);
+            }
+        }
+    }
+
+    private Overlay OverlayAt(ulong height, Hash32 root)
+    {
+        lock (_overlays)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var index = _overlays.FindIndex(o => o.Height == height && o.Root == root);
+            if (index >= 0)
+            {
+                var hit = _overlays[index];
+                _overlays.RemoveAt(index);
+                _overlays.Insert(0, hit);
+                return hit;
+            }
+        }
+        // Built outside the lock: the rebuild reads a snapshot, so it neither blocks nor is disturbed by commits.
+        var built = BuildOverlay(height, root);
+        lock (_overlays)
+        {
+            if (_disposed)
+            {
+                built.Dispose();
+                throw new ObjectDisposedException(GetType().Name);
+            }
+            _overlays.Insert(0, built);
+            while (_overlays.Count > CachedOverlays)
+            {
+                var evicted = _overlays[^1];
+                _overlays.RemoveAt(_overlays.Count - 1);
+                lock (evicted)
+                {
+                    evicted.Dispose();
+                }
+            }
+            return built;
+        }
+    }
+
+    // The trie of an older height: the flushed trie on a snapshot, moved forward or backward through the journal.
+    private Overlay BuildOverlay(ulong height, Hash32 root)
+    {
+        var db = _families.Db;
+        var snapshot = db.CreateSnapshot();
+        try
+        {
+            var read = new ReadOptions().SetSnapshot(snapshot);
+            if (db.Get(StoreKeys.StateTrieFlushed, _families.Metadata, read) is not { Length: 8 } flushedRaw)
+            {
+                throw new TrieException("the store has no flushed state trie");
+            }
+            var flushed = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(flushedRaw);
+            var trie = new MerklePatriciaTrie<THasher>(new NodeStore(db, _families.Nodes, read), TrieKeyMode.Secure, RootAt(flushed, read));
+            long replayed = 0;
+            var forward = height >= flushed;
+            for (var block = forward ? flushed + 1 : flushed; forward ? block <= height : block > height; block = forward ? block + 1 : block - 1)
+            {
+                var record = db.Get(StoreKeys.Height(block), _families.Journal, read)
+                    ?? throw new TrieException($"the state journal of block {block} is no longer kept");
+                if (!StateCommitment.TryDecodeJournal(record, forward, out var updates))
+                {
+                    throw new TrieException($"the state journal of block {block} is malformed");
+                }
+                replayed += updates.Length;
+                if (replayed > MaxReplayedChanges)
+                {
+                    throw new TrieException($"more than {MaxReplayedChanges} account changes lie between height {height} and the stored trie");
+                }
+                trie.Update(updates);
+            }
+            var rebuilt = trie.ComputeRoot();
+            if (rebuilt != root)
+            {
+                throw new TrieException($"the state rebuilt for height {height} has root {rebuilt}, the block recorded {root}");
+            }
+            return new Overlay(height, root, trie, snapshot);
+        }
+        catch
+        {
+            snapshot.Dispose();
+            throw;
+        }
+    }
+
+    private Hash32 RootAt(ulong height, ReadOptions? read)
+    {
+        var root = read is null
+            ? _families.Db.Get(StoreKeys.Height(height), _families.StateRoots)
+            : _families.Db.Get(StoreKeys.Height(height), _families.StateRoots, read);
+        return root is { Length: Hash32.Size } ? new Hash32(root) : throw new StoreException($"no state root recorded for block {height}: the store is corrupt");
+    }
+
+    public void Dispose()
+    {
+        lock (_overlays)
+        {
+            _disposed = true;
+            foreach (var overlay in _overlays)
+            {
+                lock (overlay)
+                {
+                    overlay.Dispose();
+                }
+            }
+            _overlays.Clear();
+        }
     }
 
     public long CountAccounts()
@@ -171,7 +497,6 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         _trie.ReleaseCache(CachedLevels);
         return count;
     }
-
     public byte[]? GetLeaf(Address address) => _trie.TryGet(address.ToArray(), out var encoded) ? encoded.ToArray() : null;
 
     public AccountState? ReadThroughTrie(Address address)
@@ -237,13 +562,12 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         nibblePath.CopyTo(key[1..]);
     }
 
-    private sealed class NodeStore(RocksDb db, ColumnFamilyHandle family) : ITrieNodeStore
+    /// <summary>The flushed trie's nodes, read live or on a snapshot.</summary>
+    private sealed class NodeStore(RocksDb db, ColumnFamilyHandle family, ReadOptions? read) : ITrieNodeStore
     {
-        public ColumnFamilyHandle Family => family;
-
         public bool TryLoad(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encodedNode)
         {
-            encodedNode = db.Get(Key(nibblePath), family);
+            encodedNode = read is null ? db.Get(Key(nibblePath), family) : db.Get(Key(nibblePath), family, read);
             return encodedNode is not null;
         }
 
@@ -254,18 +578,25 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
             {
                 keys[i] = Key(nibblePaths[i]);
             }
-            ChainStore.MultiGet(db, family, keys).CopyTo(encodedNodes, 0);
+            ChainStore.MultiGet(db, family, keys, read).CopyTo(encodedNodes, 0);
         }
     }
 
-    private sealed class Batch(WriteBatch batch, ColumnFamilyHandle family, HistoryRecorder? history) : ITrieNodeWriteBatch
+    /// <summary>The current trie's nodes, as the next flush would store them, read through the live trie.</summary>
+    private sealed class LiveNodeStore(MerklePatriciaTrie<THasher> live) : ITrieNodeStore
     {
-        // Keys are built on the stack: the write batch copies them, and a block writes tens of thousands.
+        public bool TryLoad(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encodedNode) =>
+            live.TryGetNode(nibblePath, out encodedNode);
+    }
+
+    private sealed class Batch(WriteBatch batch, ColumnFamilyHandle family) : ITrieNodeWriteBatch
+    {
+        // Keys are built on the stack: the write batch copies them, and a flush writes tens of thousands. The replaced
+        // nodes are not needed: older heights are rebuilt from the journal.
         public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode, byte[]? previous)
         {
             Span<byte> key = stackalloc byte[nibblePath.Length + 1];
             WriteKey(nibblePath, key);
-            history?.Record(key, previous);
             batch.Put(key, encodedNode, family);
         }
 
@@ -273,39 +604,25 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         {
             Span<byte> key = stackalloc byte[nibblePath.Length + 1];
             WriteKey(nibblePath, key);
-            history?.Record(key, previous);
             batch.Delete(key, family);
         }
     }
 
-    /// <summary>
-    /// Keeps, for every node a block changes, what the node was before: history key height ‖ node key, value
-    /// 0x00 (no node) or 0x01 ‖ the old node. A reader at an older height takes the first such record above it.
-    /// The old node comes from the trie (<see cref="ITrieNodeWriteBatch"/>), not from a read of the store.
-    /// </summary>
-    private sealed class HistoryRecorder(ColumnFamilyHandle history, ulong height, WriteBatch batch)
+    /// <summary>The trie of an older height, with the snapshot its unchanged nodes are read from.</summary>
+    private sealed class Overlay(ulong height, Hash32 root, MerklePatriciaTrie<THasher> trie, Snapshot snapshot) : IDisposable
     {
-        public void Record(ReadOnlySpan<byte> nodeKey, byte[]? previous) => StateCommitment.PutHistory(batch, history, height, nodeKey, previous);
-    }
+        public ulong Height => height;
 
-    /// <summary>The node store as it was after <paramref name="height"/>, rebuilt from the history of later blocks.</summary>
-    private sealed class HistoricalNodeStore(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, ulong height, ulong head,
-        ReadOptions snapshot) : ITrieNodeStore
-    {
-        public bool TryLoad(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encodedNode)
+        public Hash32 Root => root;
+
+        public MerklePatriciaTrie<THasher> Trie => trie;
+
+        public bool Disposed { get; private set; }
+
+        public void Dispose()
         {
-            var nodeKey = Key(nibblePath);
-            for (var later = height + 1; later <= head; later++)
-            {
-                var record = db.Get(StateCommitment.HistoryKey(later, nodeKey), history, snapshot);
-                if (record is not null)
-                {
-                    encodedNode = record[0] == 0x01 ? record[1..] : null;
-                    return encodedNode is not null;
-                }
-            }
-            encodedNode = db.Get(nodeKey, family, snapshot);
-            return encodedNode is not null;
+            Disposed = true;
+            snapshot.Dispose();
         }
     }
 }

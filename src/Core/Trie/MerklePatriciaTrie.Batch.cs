@@ -17,10 +17,16 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     /// Applies <paramref name="updates"/> with the same result as calling <see cref="Set"/> for each in order (an empty
     /// value deletes; of two updates of one key the later wins), but faster for many keys: keys are hashed once,
     /// the nodes on their paths are loaded level by level through <see cref="ITrieNodeStore.LoadMany"/>, checked
-    /// against their hashes on all cores, and the updates are applied in path order.
+    /// against their hashes on all cores, and the updates are applied in path order. When
+    /// <paramref name="previousValues"/> is given (as long as <paramref name="updates"/>), each update's slot receives
+    /// the value its key held just before that update (null: absent), which the walk has in hand anyway.
     /// </summary>
-    public void Update(IReadOnlyList<KeyValuePair<byte[], byte[]>> updates)
+    public void Update(IReadOnlyList<KeyValuePair<byte[], byte[]>> updates, byte[]?[]? previousValues = null)
     {
+        if (previousValues is not null && previousValues.Length != updates.Count)
+        {
+            ThrowHelper.ThrowArgument($"{previousValues.Length} slots for the previous values of {updates.Count} updates");
+        }
         var count = updates.Count;
         if (count == 0)
         {
@@ -60,6 +66,10 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             else
             {
                 SetAt(paths[i], value);
+            }
+            if (previousValues is not null)
+            {
+                previousValues[i] = _replaced;
             }
         }
     }

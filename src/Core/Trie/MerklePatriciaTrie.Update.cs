@@ -19,6 +19,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             {
                 if (rest.SequenceEqual(leaf.Path))
                 {
+                    _replaced = leaf.Value;
                     if (leaf.Value.AsSpan().SequenceEqual(value))
                     {
                         _unchanged = true;
@@ -68,6 +69,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             case BranchNode branch:
                 if (rest.IsEmpty)
                 {
+                    _replaced = branch.Value;
                     if (branch.Value is not null && branch.Value.AsSpan().SequenceEqual(value))
                     {
                         _unchanged = true;

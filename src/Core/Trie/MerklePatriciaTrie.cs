@@ -26,6 +26,9 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     // Set by Insert when the key already held the value, so that nothing above it is marked changed.
     private bool _unchanged;
 
+    // The value a key held before the current Insert or Remove changed it (null: the key was absent).
+    private byte[]? _replaced;
+
     // Commits so far; a commit stamps the nodes it visits, so ReleaseCache walks only those.
     private int _commits;
 
@@ -164,6 +167,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     private void SetAt(ReadOnlySpan<byte> path, ReadOnlySpan<byte> value)
     {
         _unchanged = false;
+        _replaced = null;
         _updating = true;
         try
         {
@@ -192,11 +196,13 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
 
     private bool DeleteAt(ReadOnlySpan<byte> path)
     {
-        if (!TryGetAt(path, out _))
+        if (!TryGetAt(path, out var current))
         {
+            _replaced = null;
             _strayLoads = true;
             return false;
         }
+        _replaced = current.ToArray();
         _updating = true;
         try
         {
@@ -231,6 +237,50 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         }
         _updatesSinceHash = 0;
         return _root.IsHashReferenced ? _root.Hash : HashOf(_root.Encoded!);
+    }
+
+    /// <summary>
+    /// The encoding of the node the trie holds at <paramref name="nibblePath"/>, as a commit would store it there: a node
+    /// referenced by hash (or the root), loaded from the store when it is not in memory. False when no stored node sits
+    /// at that path (none, or one embedded in its parent). Hashes pending changes first. Lets a throw-away trie read
+    /// the current state through this one while the store still holds the nodes of the last commit.
+    /// </summary>
+    public bool TryGetNode(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encoded)
+    {
+        ComputeRoot();
+        encoded = null;
+        var depth = 0;
+        ref var slot = ref _root;
+        while (true)
+        {
+            var node = Resolve(ref slot, nibblePath[..depth]);
+            if (node is null)
+            {
+                return false;
+            }
+            if (depth == nibblePath.Length)
+            {
+                if (depth > 0 && !node.IsHashReferenced)
+                {
+                    return false;
+                }
+                encoded = node.Encoded!;
+                return true;
+            }
+            switch (node)
+            {
+                case ExtensionNode extension when nibblePath[depth..].StartsWith(extension.Path):
+                    depth += extension.Path.Length;
+                    slot = ref extension.Child!;
+                    break;
+                case BranchNode branch:
+                    slot = ref branch.Children[nibblePath[depth]];
+                    depth++;
+                    break;
+                default:
+                    return false;
+            }
+        }
     }
 
     /// <summary>
