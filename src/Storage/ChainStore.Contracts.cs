@@ -69,7 +69,12 @@ public sealed partial class ChainStore
     /// the diff. Throws when a deleted account would keep storage (execution must wipe it).
     /// </summary>
     private List<KeyValuePair<Address, AccountState>> WithStoreStorageRoots(
-        IEnumerable<KeyValuePair<Address, AccountState>> diff, IReadOnlyList<KeyValuePair<Address, Hash32>> storageRoots, string what)
+        IEnumerable<KeyValuePair<Address, AccountState>> diff, IReadOnlyList<KeyValuePair<Address, Hash32>> storageRoots, string what) =>
+        WithStoreStorageRoots(diff, storageRoots, what, out _);
+
+    /// <summary>As above; <paramref name="committed"/> receives the committed accounts it read on the way.</summary>
+    private List<KeyValuePair<Address, AccountState>> WithStoreStorageRoots(IEnumerable<KeyValuePair<Address, AccountState>> diff,
+        IReadOnlyList<KeyValuePair<Address, Hash32>> storageRoots, string what, out Dictionary<Address, AccountState> committed)
     {
         var accounts = new Dictionary<Address, AccountState>(diff is ICollection<KeyValuePair<Address, AccountState>> c ? c.Count : 0);
         foreach (var (address, account) in diff)
@@ -98,7 +103,7 @@ public sealed partial class ChainStore
                 toRead.Add(address);
             }
         }
-        var committed = GetAccounts(toRead);
+        committed = GetAccounts(toRead);
         var result = new List<KeyValuePair<Address, AccountState>>(accounts.Count + computed.Count);
         foreach (var (address, account) in accounts)
         {

@@ -660,7 +660,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 }
             }
             var storageRoots = contracts is { IsEmpty: false } ? WriteContractState(block.Height, contracts, batch) : [];
-            stateDiff = WithStoreStorageRoots(stateDiff, storageRoots, $"block {block.Height}");
+            stateDiff = WithStoreStorageRoots(stateDiff, storageRoots, $"block {block.Height}", out var committed);
             Span<byte> addressKey = stackalloc byte[Address.Size];
             foreach (var (address, account) in stateDiff)
             {
@@ -675,7 +675,8 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                     batch.Put(addressKey, EncodeAccount(account), _accounts);
                 }
             }
-            var stateRoot = _state.Apply(block.Height, stateDiff, batch);
+            // The accounts just read from the flat state spare the trie reading their leaves.
+            var stateRoot = _state.Apply(block.Height, stateDiff, batch, committed);
             batch.Put(heightKey, stateRoot.ToArray(), _stateRoots);
             if (block.Height > ProofWindow)
             {

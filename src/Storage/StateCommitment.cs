@@ -21,7 +21,10 @@ internal interface IStateCommitment : IDisposable
     /// Applies block <paramref name="height"/>'s account diff and returns the new root. Adds the block's journal record
     /// to <paramref name="batch"/> and, when a flush is due, the trie nodes changed since the last flush.
     /// </summary>
-    Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch);
+    /// <paramref name="committed"/>, when given, holds the flat state's accounts before the block for some of the
+    /// changed addresses: the trie then takes their leaves without reading them (each checked against its hash).
+    Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch,
+        IReadOnlyDictionary<Address, AccountState>? committed = null);
 
     /// <summary>Writes the trie nodes changed since the last flush (at a clean shutdown, so that the next start replays nothing).</summary>
     void Flush(WriteBatch batch);
@@ -283,18 +286,24 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     public Hash32 Root { get; private set; }
 
-    public Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch)
+    public Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch,
+        IReadOnlyDictionary<Address, AccountState>? committed = null)
     {
         // One batched update: the trie hashes the keys once and loads the nodes on all their paths in a few batched reads.
         Span<byte> value = stackalloc byte[128];
         var updates = new KeyValuePair<byte[], byte[]>[diff.Count];
+        var hints = committed is null ? null : new byte[]?[diff.Count];
         for (var i = 0; i < updates.Length; i++)
         {
             var (address, account) = diff[i];
             updates[i] = new(address.ToArray(), account.IsEmpty ? [] : Encode(account, value).ToArray());
+            if (hints is not null && committed!.TryGetValue(address, out var before) && !before.IsEmpty)
+            {
+                hints[i] = Encode(before, value).ToArray();
+            }
         }
         var previous = new byte[]?[updates.Length];
-        _trie.Update(updates, previous);
+        _trie.Update(updates, previous, hints);
         Root = _trie.ComputeRoot();
         batch.Put(StoreKeys.Height(height), StateCommitment.EncodeJournal(updates, previous), _families.Journal);
         _height = height;

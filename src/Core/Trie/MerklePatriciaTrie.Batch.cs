@@ -20,8 +20,13 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     /// against their hashes on all cores, and the updates are applied in path order. When
     /// <paramref name="previousValues"/> is given (as long as <paramref name="updates"/>), each update's slot receives
     /// the value its key held just before that update (null: absent), which the walk has in hand anyway.
+    /// <paramref name="currentValues"/> (optional, as long as <paramref name="updates"/>) are values the caller believes
+    /// the keys hold now, from a flat copy of the state: where a key's walk meets a stored node, the leaf that key would
+    /// form there with that value is hashed, and when the hash matches, that leaf is taken without reading the store.
+    /// A wrong or missing hint only costs the read.
     /// </summary>
-    public void Update(IReadOnlyList<KeyValuePair<byte[], byte[]>> updates, byte[]?[]? previousValues = null)
+    public void Update(IReadOnlyList<KeyValuePair<byte[], byte[]>> updates, byte[]?[]? previousValues = null,
+        IReadOnlyList<byte[]?>? currentValues = null)
     {
         if (previousValues is not null && previousValues.Length != updates.Count)
         {
@@ -55,7 +60,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             var byPath = paths[a].AsSpan().SequenceCompareTo(paths[b]);
             return byPath != 0 ? byPath : a.CompareTo(b);
         });
-        LoadPaths(paths, order);
+        LoadPaths(paths, order, currentValues);
         foreach (var i in order)
         {
             var value = updates[i].Value;
@@ -84,8 +89,12 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
 
     // Every stored node that an update of one of the paths would resolve is in memory afterwards. Nothing changes
     // shape here: loaded nodes replace their hash references exactly as Resolve would.
-    private void LoadPaths(byte[][] paths, int[] order)
+    private void LoadPaths(byte[][] paths, int[] order, IReadOnlyList<byte[]?>? hints)
     {
+        if (hints is not null && hints.Count != paths.Length)
+        {
+            ThrowHelper.ThrowArgument($"{hints.Count} current values for {paths.Length} updates");
+        }
         // Each path's walk resumes where the last round stopped: at the node it attached there (null: at the root).
         // A path whose walk met no hash reference is done.
         var resumeNode = new TrieNode?[paths.Length];
@@ -93,9 +102,12 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         var done = new bool[paths.Length];
         var frontierOf = new int[paths.Length];
         var frontier = new List<Unloaded>();
+        // Per frontier slot, the leaf a hint proved to be stored there (no read needed).
+        var hinted = new List<LeafNode?>();
         while (true)
         {
             frontier.Clear();
+            hinted.Clear();
             foreach (var i in order)
             {
                 frontierOf[i] = -1;
@@ -111,53 +123,66 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
                 if (frontier.Count == 0 || frontier[^1].Parent != next.Parent || frontier[^1].Slot != next.Slot)
                 {
                     frontier.Add(next);
+                    hinted.Add(null);
                 }
                 frontierOf[i] = frontier.Count - 1;
+                // Any of the paths through a slot may know the leaf stored there.
+                if (hinted[^1] is null && hints?[i] is { } hint)
+                {
+                    hinted[^1] = HintedLeaf(next, hint);
+                }
             }
             if (frontier.Count == 0)
             {
                 return;
             }
-            var storePaths = new byte[frontier.Count][];
-            for (var i = 0; i < storePaths.Length; i++)
+            // Only the slots no hint resolved are read, in one batch; toLoad maps each read back to its slot.
+            var toLoad = new List<int>(frontier.Count);
+            for (var i = 0; i < frontier.Count; i++)
             {
-                storePaths[i] = frontier[i].Path[..frontier[i].Depth];
+                if (hinted[i] is null)
+                {
+                    toLoad.Add(i);
+                }
+            }
+            var storePaths = new byte[toLoad.Count][];
+            for (var j = 0; j < storePaths.Length; j++)
+            {
+                storePaths[j] = frontier[toLoad[j]].Path[..frontier[toLoad[j]].Depth];
             }
             var encoded = new byte[]?[storePaths.Length];
-            _store.LoadMany(storePaths, encoded);
-            var nodes = new TrieNode?[storePaths.Length];
-            if (Parallelism && nodes.Length >= ParallelBatchThreshold)
+            if (storePaths.Length > 0)
             {
-                Parallel.For(0, nodes.Length, i => nodes[i] = TryDecodeLoaded(encoded[i], frontier[i].Hash));
+                _store.LoadMany(storePaths, encoded);
+            }
+            var nodes = new TrieNode?[frontier.Count];
+            for (var i = 0; i < nodes.Length; i++)
+            {
+                nodes[i] = hinted[i];
+            }
+            if (Parallelism && storePaths.Length >= ParallelBatchThreshold)
+            {
+                Parallel.For(0, storePaths.Length, j => nodes[toLoad[j]] = TryDecodeLoaded(encoded[j], frontier[toLoad[j]].Hash));
             }
             else
             {
-                for (var i = 0; i < nodes.Length; i++)
+                for (var j = 0; j < storePaths.Length; j++)
                 {
-                    nodes[i] = TryDecodeLoaded(encoded[i], frontier[i].Hash);
+                    nodes[toLoad[j]] = TryDecodeLoaded(encoded[j], frontier[toLoad[j]].Hash);
+                }
+            }
+            for (var j = 0; j < storePaths.Length; j++)
+            {
+                if (nodes[toLoad[j]] is null)
+                {
+                    // Nodes attached so far would not be on a committed path.
+                    _strayLoads = true;
+                    throw LoadFailure(encoded[j], storePaths[j], frontier[toLoad[j]].Hash);
                 }
             }
             for (var i = 0; i < nodes.Length; i++)
             {
-                var slot = frontier[i];
-                if (nodes[i] is not { } node)
-                {
-                    // Nodes attached so far would not be on a committed path.
-                    _strayLoads = true;
-                    throw LoadFailure(encoded[i], storePaths[i], slot.Hash);
-                }
-                switch (slot.Parent)
-                {
-                    case null:
-                        _root = node;
-                        break;
-                    case BranchNode branch:
-                        branch.Children[slot.Slot] = node;
-                        break;
-                    case ExtensionNode extension:
-                        extension.Child = node;
-                        break;
-                }
+                Attach(frontier[i], nodes[i]!);
             }
             foreach (var i in order)
             {
@@ -168,6 +193,37 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
                 }
             }
         }
+    }
+
+    private void Attach(Unloaded slot, TrieNode node)
+    {
+        switch (slot.Parent)
+        {
+            case null:
+                _root = node;
+                break;
+            case BranchNode branch:
+                branch.Children[slot.Slot] = node;
+                break;
+            case ExtensionNode extension:
+                extension.Child = node;
+                break;
+        }
+    }
+
+    // The leaf the path would form at the unloaded slot with the hinted value, when it is the node stored there.
+    private static LeafNode? HintedLeaf(Unloaded slot, byte[] value)
+    {
+        var leaf = new LeafNode(slot.Path[slot.Depth..], value);
+        var encoded = TrieNodeCodec.Encode(leaf);
+        if (encoded.Length < Hash32.Size || HashOf(encoded) != slot.Hash)
+        {
+            return null;
+        }
+        leaf.Encoded = encoded;
+        leaf.Hash = slot.Hash;
+        leaf.Persisted = true;
+        return leaf;
     }
 
     // Walks the in-memory nodes along the path from a node on it at a depth and returns the first hash reference, if any.

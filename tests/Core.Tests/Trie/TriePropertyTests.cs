@@ -161,6 +161,104 @@ public class TriePropertyTests
     }
 
     [Property(MaxTest = Runs)]
+    public void Hinted_updates_give_the_same_root_and_store_report_each_previous_value_and_skip_the_hinted_leaves(int generatedSeed)
+    {
+        var seed = TrieTestData.Seed(generatedSeed);
+        var random = new Random(seed);
+        var mode = TrieTestData.Mode(seed);
+        var universe = TrieTestData.Contents(random, random.Next(1, random.Next(3) == 0 ? 1200 : 150), mode);
+        var plainStore = new InMemoryTrieNodeStore();
+        var plain = new MerklePatriciaTrie<Keccak256Hasher>(plainStore, mode);
+        var hintedStore = new InMemoryTrieNodeStore();
+        var loads = new LoadCountingStore(hintedStore);
+        var hinted = new MerklePatriciaTrie<Keccak256Hasher>(loads, mode);
+        var model = new Dictionary<string, byte[]>();
+        for (var block = 0; block < 6; block++)
+        {
+            var updates = new List<KeyValuePair<byte[], byte[]>>();
+            for (var i = random.Next(1, 2 * universe.Count); i > 0; i--)
+            {
+                var (key, value) = universe[random.Next(universe.Count)];
+                updates.Add(new(key, random.Next(4) switch { 0 => [], 1 => value, _ => TrieTestData.Value(random) }));
+            }
+            // Hints are what the keys held before the block, except that some are wrong: those only cost a read.
+            var wrongHints = random.Next(3) == 0;
+            var hints = updates.Select(u => model.GetValueOrDefault(Hex.Encode(u.Key)) is { } held && !(wrongHints && random.Next(2) == 0)
+                ? held
+                : wrongHints ? TrieTestData.Value(random) : null).ToArray();
+            var expectedPrevious = new List<byte[]?>();
+            foreach (var (key, value) in updates)
+            {
+                var name = Hex.Encode(key);
+                expectedPrevious.Add(model.GetValueOrDefault(name));
+                if (value.Length == 0)
+                {
+                    model.Remove(name);
+                }
+                else
+                {
+                    model[name] = value;
+                }
+            }
+            plain.Update(updates);
+            var previous = new byte[]?[updates.Count];
+            loads.Loaded.Clear();
+            hinted.Update(updates, previous, hints);
+            for (var i = 0; i < updates.Count; i++)
+            {
+                Assert.True(Hex.Encode(expectedPrevious[i] ?? []) == Hex.Encode(previous[i] ?? []) && (expectedPrevious[i] is null) == (previous[i] is null),
+                    $"seed {seed}: block {block} update {i} reports previous value {Hex.Encode(previous[i] ?? [])}, expected {Hex.Encode(expectedPrevious[i] ?? [])}");
+            }
+            if (!wrongHints)
+            {
+                // With true hints, no leaf of a hinted key was read from the store (a leaf's key is its path and its own).
+                var hintedPaths = updates.Where((_, i) => hints[i] is not null).Select(u => Hex.Encode(NibblePath(u.Key, mode))).ToHashSet();
+                foreach (var (path, encoded) in loads.Loaded)
+                {
+                    Assert.True(!TrieNodeCodec.TryDecode(encoded, encoded, out var node) || node is not LeafNode leaf ||
+                        !hintedPaths.Contains(Hex.Encode([.. path, .. leaf.Path])),
+                        $"seed {seed}: block {block} read a leaf it had a true hint for");
+                }
+            }
+            var expected = TrieTestData.CommitTo(plain, plainStore);
+            Assert.True(expected == TrieTestData.CommitTo(hinted, hintedStore), $"seed {seed}: block {block} root differs");
+            Assert.True(TrieTestData.Snapshot(plainStore).SequenceEqual(TrieTestData.Snapshot(hintedStore)), $"seed {seed}: block {block} store differs");
+            var keep = random.Next(0, 4);
+            plain.ReleaseCache(keep);
+            hinted.ReleaseCache(keep);
+        }
+    }
+
+    private static byte[] NibblePath(byte[] key, TrieKeyMode mode)
+    {
+        var bytes = key;
+        if (mode == TrieKeyMode.Secure)
+        {
+            bytes = new byte[32];
+            Keccak256Hasher.Hash(key, bytes);
+        }
+        var path = new byte[2 * bytes.Length];
+        Nibbles.FromBytes(bytes, path);
+        return path;
+    }
+
+    /// <summary>Records every node read from the store with its path.</summary>
+    private sealed class LoadCountingStore(InMemoryTrieNodeStore inner) : ITrieNodeStore
+    {
+        public List<(byte[] Path, byte[] Encoded)> Loaded { get; } = [];
+
+        public bool TryLoad(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encodedNode)
+        {
+            var found = inner.TryLoad(nibblePath, out encodedNode);
+            if (found)
+            {
+                Loaded.Add((nibblePath.ToArray(), encodedNode!));
+            }
+            return found;
+        }
+    }
+
+    [Property(MaxTest = Runs)]
     public void Release_after_a_commit_drops_every_node_below_the_kept_levels(int generatedSeed)
     {
         var seed = TrieTestData.Seed(generatedSeed);
