@@ -93,6 +93,7 @@ internal static class StateDiskUsage
                         StateCommitBenchmarks.CommitDiff(store, genesis, diff);
                     }
                 });
+                MeasureHistoricalProofs(store, created, proofWindow);
             }
             Console.WriteLine($"GC: {GC.CollectionCount(0)} gen0, {GC.CollectionCount(1)} gen1, {GC.CollectionCount(2)} gen2, " +
                 $"{GC.GetTotalPauseDuration().TotalSeconds:F1} s paused; heap {GC.GetTotalMemory(false) >> 20} MiB");
@@ -102,6 +103,31 @@ internal static class StateDiskUsage
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // A proof at an older height rebuilds that height's account trie from the flushed trie and the journal, once per
+    // height (then cached): the first proof pays the rebuild, the next ones a walk over the rebuilt trie.
+    private static void MeasureHistoricalProofs(ChainStore store, List<Address> created, ulong proofWindow)
+    {
+        var head = store.HeadHeight;
+        foreach (var back in new ulong[] { 1, 10, 30 })
+        {
+            if (back > proofWindow || back > head)
+            {
+                continue;
+            }
+            var watch = Stopwatch.StartNew();
+            var first = store.GetAccountProof(created[0], head - back) ?? throw new InvalidOperationException($"no proof at height {head - back}");
+            var rebuild = watch.Elapsed;
+            const int proofs = 2_000;
+            watch.Restart();
+            for (var i = 1; i <= proofs; i++)
+            {
+                _ = store.GetAccountProof(created[i * 97 % created.Count], head - back);
+            }
+            Console.WriteLine($"proofs {back} block(s) below the head: first {rebuild.TotalMilliseconds:F0} ms (rebuilds height {first.Height}), " +
+                $"then {watch.Elapsed.TotalMicroseconds / proofs:F1} µs per proof");
         }
     }
 

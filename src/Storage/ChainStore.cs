@@ -305,7 +305,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     /// </summary>
     public AccountProof? GetAccountProof(Address address, ulong? height, IReadOnlyList<UInt256>? slots = null)
     {
-        if (height is not { } h || h == _head.Height)
+        if (height is not { } h)
         {
             return GetAccountProof(address, slots);
         }
@@ -316,6 +316,11 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         {
             ThrowIfFailed();
             head = _head.Height;
+            if (h == head)
+            {
+                // Decided under the lock: a commit in between would otherwise turn this into a proof at the next height.
+                return GetAccountProof(address, slots);
+            }
             if (h > head || head - h > ProofWindow || h + 1 < _historyFrom || GetStateRoot(h) is not { } stored)
             {
                 return null;

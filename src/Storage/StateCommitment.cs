@@ -125,11 +125,15 @@ internal static class StateCommitment
 
     /// <summary>
     /// The updates that replay a journal record: forward (each account to its leaf after the block) or backward (to its
-    /// leaf before it); an empty value deletes. False when the record is malformed.
+    /// leaf before it); an empty value deletes. <paramref name="current"/> receives what each account holds before the
+    /// replay step (the other side of the record, null for absent), a hint that spares the trie reading those leaves.
+    /// False when the record is malformed.
     /// </summary>
-    internal static bool TryDecodeJournal(byte[] record, bool forward, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out KeyValuePair<byte[], byte[]>[]? updates)
+    internal static bool TryDecodeJournal(byte[] record, bool forward, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out KeyValuePair<byte[], byte[]>[]? updates,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]?[]? current)
     {
         updates = null;
+        current = null;
         if (record.Length < 4)
         {
             return false;
@@ -141,6 +145,7 @@ internal static class StateCommitment
             return false;
         }
         var result = new KeyValuePair<byte[], byte[]>[count];
+        var hints = new byte[]?[count];
         var at = 4;
         for (var i = 0; i < result.Length; i++)
         {
@@ -155,12 +160,15 @@ internal static class StateCommitment
                 return false;
             }
             result[i] = new(address, forward ? after : before);
+            var held = forward ? before : after;
+            hints[i] = held.Length == 0 ? null : held;
         }
         if (at != record.Length)
         {
             return false;
         }
         updates = result;
+        current = hints;
         return true;
     }
 
@@ -203,10 +211,10 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     internal const int FlushChanges = 100_000;
 
     // A proof at an older height replays at most this many account changes; further back it is not served.
-    private const long MaxReplayedChanges = 2_000_000;
+    private const long MaxReplayedChanges = 500_000;
 
     // Rebuilt tries of older heights kept for further proofs at the same height (light clients ask in bursts).
-    private const int CachedOverlays = 4;
+    private const int CachedOverlays = 2;
 
     private static readonly byte[] EmptyCodeHash = HashOfEmpty();
 
@@ -258,13 +266,13 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         for (var height = flushed + 1; height <= headHeight; height++)
         {
             var record = db.Get(StoreKeys.Height(height), families.Journal);
-            if (record is null || !StateCommitment.TryDecodeJournal(record, forward: true, out var updates))
+            if (record is null || !StateCommitment.TryDecodeJournal(record, forward: true, out var updates, out var current))
             {
                 throw new StoreException($"the state journal of block {height} is {(record is null ? "missing" : "malformed")}: the store is corrupt");
             }
             try
             {
-                _trie.Update(updates);
+                _trie.Update(updates, null, current);
             }
             catch (TrieException ex)
             {
@@ -314,6 +322,8 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
             WriteTrie(batch);
         }
         PruneJournal(batch);
+        // Flushed nodes that proofs, reads and this block loaded leave memory every block; unflushed ones stay.
+        _trie.ReleaseCache(CachedLevels);
         return Root;
     }
 
@@ -333,7 +343,6 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         _flushedHeight = _height;
         _blocksSinceFlush = 0;
         _changesSinceFlush = 0;
-        _trie.ReleaseCache(CachedLevels);
     }
 
     // A journal record is needed while its block is above the flushed trie (a restart replays it) or within the proof
@@ -451,7 +460,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
             {
                 var record = db.Get(StoreKeys.Height(block), _families.Journal, read)
                     ?? throw new TrieException($"the state journal of block {block} is no longer kept");
-                if (!StateCommitment.TryDecodeJournal(record, forward, out var updates))
+                if (!StateCommitment.TryDecodeJournal(record, forward, out var updates, out var current))
                 {
                     throw new TrieException($"the state journal of block {block} is malformed");
                 }
@@ -460,7 +469,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
                 {
                     throw new TrieException($"more than {MaxReplayedChanges} account changes lie between height {height} and the stored trie");
                 }
-                trie.Update(updates);
+                trie.Update(updates, null, current);
             }
             var rebuilt = trie.ComputeRoot();
             if (rebuilt != root)

@@ -379,6 +379,48 @@ public sealed class HistoricalProofTests : IDisposable
     }
 
     [Fact]
+    public async Task Proofs_at_many_heights_from_several_threads_while_blocks_commit_all_verify_under_their_heights_roots()
+    {
+        // More heights than rebuilt tries are kept, so rebuilt tries are evicted (their snapshots released) while other
+        // threads may be using them.
+        using var store = ChainStore.Open(_dir, Genesis, proofWindow: 20);
+        for (ulong i = 1; i <= 30; i++)
+        {
+            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
+        }
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource();
+        // Own threads, not pool threads, so that the readers' loops never starve the committing continuation.
+        var readers = Enumerable.Range(0, 4).Select(t => Task.Factory.StartNew(() =>
+        {
+            var random = new Random(t);
+            while (!stop.IsCancellationRequested)
+            {
+                var head = store.HeadHeight;
+                var h = head - (ulong)random.Next(0, 15);
+                if (store.GetAccountProof(Alice, h) is not { } proof)
+                {
+                    failures.Enqueue($"no proof at height {h} (head {head})");
+                    continue;
+                }
+                if (proof.StateRoot != store.GetStateRoot(h) || proof.Account.Balance != new UInt256(1000 - h) ||
+                    TrieProof.Verify<Sha256Hasher>(proof.StateRoot, Alice.ToArray(), proof.Nodes, TrieKeyMode.Secure, out _) != TrieProofResult.Present)
+                {
+                    failures.Enqueue($"wrong proof at height {h}");
+                }
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        for (ulong i = 31; i <= 60; i++)
+        {
+            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
+            await Task.Delay(5);
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(readers);
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public void Heights_committed_while_the_window_was_off_are_never_served()
     {
         using (var store = ChainStore.Open(_dir, Genesis, proofWindow: 0))

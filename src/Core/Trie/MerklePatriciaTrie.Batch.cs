@@ -101,9 +101,9 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         var resumeDepth = new int[paths.Length];
         var done = new bool[paths.Length];
         var frontierOf = new int[paths.Length];
-        var frontier = new List<Unloaded>();
+        var frontier = new List<Unloaded>(paths.Length);
         // Per frontier slot, the leaf a hint proved to be stored there (no read needed).
-        var hinted = new List<LeafNode?>();
+        var hinted = new List<LeafNode?>(paths.Length);
         while (true)
         {
             frontier.Clear();
