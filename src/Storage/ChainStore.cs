@@ -62,7 +62,10 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
 
     public ulong HeadHeight => _head.Height;
 
-    /// <summary>How many heights below the head account proofs are served for (their replaced trie nodes are kept).</summary>
+    /// <summary>
+    /// How many heights below the head account proofs are served for (the account journal and the storage tries'
+    /// replaced nodes are kept that long).
+    /// </summary>
     public ulong ProofWindow { get; private init; }
 
     /// <summary>The state root after executing the head block (after genesis at height 0).</summary>
@@ -224,8 +227,9 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     }
 
     /// <summary>
-    /// Records the first height whose replaced trie nodes are kept. History is continuous only while the window is
-    /// on: after a run without it, proofs below the next height would read today's nodes, so the start moves up.
+    /// Records the first height whose history (journal records, replaced storage-trie nodes) is kept. History is
+    /// continuous only while the window is on: after a run without it, proofs below the next height would read today's
+    /// storage nodes, so the start moves up.
     /// </summary>
     private void TrackHistoryStart()
     {
