@@ -715,29 +715,9 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         }
     }
 
-    internal static byte[] EncodeAccount(AccountState account)
-    {
-        var proto = new Account { Nonce = account.Nonce, Balance = ByteString.CopyFrom(account.Balance.ToBigEndian()) };
-        if (!account.CodeHash.IsZero)
-        {
-            proto.CodeHash = ByteString.CopyFrom(account.CodeHash.ToArray());
-        }
-        if (!account.StorageRoot.IsZero)
-        {
-            proto.StorageRoot = ByteString.CopyFrom(account.StorageRoot.ToArray());
-        }
-        return proto.ToByteArray();
-    }
+    internal static byte[] EncodeAccount(AccountState account) => FlatAccountCodec.Encode(account);
 
-    internal static AccountState DecodeAccount(byte[] value)
-    {
-        var proto = Account.Parser.ParseFrom(value);
-        return new AccountState(
-            proto.Nonce,
-            UInt256.ReadBigEndian(proto.Balance.Span),
-            proto.CodeHash.IsEmpty ? Hash32.Zero : new Hash32(proto.CodeHash.Span),
-            proto.StorageRoot.IsEmpty ? Hash32.Zero : new Hash32(proto.StorageRoot.Span));
-    }
+    internal static AccountState DecodeAccount(byte[] value) => FlatAccountCodec.Decode(value);
 
     private StateFamilies StateFamilies => new(_db, _trieNodes, _stateJournal, _metadata, _stateRoots);
 
