@@ -33,7 +33,8 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
 
     private static void Seal(TrieNode node)
     {
-        var encoded = TrieNodeCodec.Encode(node);
+        var encoded = TrieNodeCodec.Encode(node, node.Spare);
+        node.Spare = null;
         if (encoded.Length >= Hash32.Size)
         {
             node.Hash = HashOf(encoded);

@@ -264,7 +264,8 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
                 {
                     return false;
                 }
-                encoded = node.Encoded!;
+                // A copy: the trie reuses the arrays of its changed nodes' old encodings.
+                encoded = node.Encoded!.ToArray();
                 return true;
             }
             switch (node)
@@ -331,7 +332,8 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         }
         Span<byte> path = stackalloc byte[TrieNodeCodec.MaxNibbles];
         path = ToPath(key, path);
-        var proof = new List<byte[]>(8) { _root.Encoded! };
+        // Copies: the trie reuses the arrays of its changed nodes' old encodings.
+        var proof = new List<byte[]>(8) { _root.Encoded!.ToArray() };
         var node = _root;
         var depth = 0;
         while (true)
@@ -353,7 +355,7 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             node = Resolve(ref slot, path[..depth])!;
             if (node.IsHashReferenced)
             {
-                proof.Add(node.Encoded!);
+                proof.Add(node.Encoded!.ToArray());
             }
         }
     }

@@ -29,6 +29,12 @@ internal abstract class TrieNode
     /// </summary>
     public byte[]? Stored;
 
+    /// <summary>
+    /// A stale encoding of this node that nothing else holds (not the stored one, never handed out), which the next
+    /// encoding reuses when it has the same length: a branch changed by every block is re-encoded into the same array.
+    /// </summary>
+    public byte[]? Spare;
+
     /// <summary>Referenced from its parent by hash (stored on its own) rather than embedded.</summary>
     public bool IsHashReferenced => Encoded!.Length >= Hash32.Size;
 
@@ -37,6 +43,12 @@ internal abstract class TrieNode
         if (Persisted)
         {
             Stored ??= Encoded;
+        }
+        // The trie hands out copies of encodings (proofs, node reads), and the store keeps only what a commit wrote,
+        // which is the stored encoding from the next change on: any other encoding is this node's alone.
+        if (Encoded is not null && !ReferenceEquals(Encoded, Stored))
+        {
+            Spare = Encoded;
         }
         Encoded = null;
         Dirty = true;

@@ -15,21 +15,26 @@ internal static class TrieNodeCodec
 
     private const int HashReferenceLength = Hash32.Size + 1;
 
-    /// <summary>Encodes a node whose children already have their encodings.</summary>
-    public static byte[] Encode(TrieNode node) => node switch
+    /// <summary>
+    /// Encodes a node whose children already have their encodings, into <paramref name="reuse"/> when it has exactly
+    /// the length needed (the caller guarantees nothing else holds it), else into a new array.
+    /// </summary>
+    public static byte[] Encode(TrieNode node, byte[]? reuse = null) => node switch
     {
-        LeafNode leaf => EncodeShort(leaf.Path, isLeaf: true, leaf.Value, child: null),
-        ExtensionNode extension => EncodeShort(extension.Path, isLeaf: false, value: null, extension.Child),
-        BranchNode branch => EncodeBranch(branch),
+        LeafNode leaf => EncodeShort(leaf.Path, isLeaf: true, leaf.Value, child: null, reuse),
+        ExtensionNode extension => EncodeShort(extension.Path, isLeaf: false, value: null, extension.Child, reuse),
+        BranchNode branch => EncodeBranch(branch, reuse),
         _ => throw new InvalidOperationException("a hash node has no encoding of its own"),
     };
 
-    private static byte[] EncodeShort(byte[] path, bool isLeaf, byte[]? value, TrieNode? child)
+    private static byte[] Allocate(int length, byte[]? reuse) => reuse is not null && reuse.Length == length ? reuse : new byte[length];
+
+    private static byte[] EncodeShort(byte[] path, bool isLeaf, byte[]? value, TrieNode? child, byte[]? reuse)
     {
         Span<byte> hexPrefix = stackalloc byte[Nibbles.HexPrefixLength(path.Length)];
         Nibbles.WriteHexPrefix(path, isLeaf, hexPrefix);
         var payload = RlpCodec.LengthOfString(hexPrefix) + (isLeaf ? RlpCodec.LengthOfString(value) : ReferenceLength(child));
-        var result = new byte[RlpCodec.LengthOfList(payload)];
+        var result = Allocate(RlpCodec.LengthOfList(payload), reuse);
         var writer = new RlpWriter(result);
         writer.WriteListHeader(payload);
         writer.WriteString(hexPrefix);
@@ -44,14 +49,14 @@ internal static class TrieNodeCodec
         return result;
     }
 
-    private static byte[] EncodeBranch(BranchNode branch)
+    private static byte[] EncodeBranch(BranchNode branch, byte[]? reuse)
     {
         var payload = branch.Value is null ? 1 : RlpCodec.LengthOfString(branch.Value);
         foreach (var child in branch.Children)
         {
             payload += ReferenceLength(child);
         }
-        var result = new byte[RlpCodec.LengthOfList(payload)];
+        var result = Allocate(RlpCodec.LengthOfList(payload), reuse);
         var writer = new RlpWriter(result);
         writer.WriteListHeader(payload);
         foreach (var child in branch.Children)

@@ -46,6 +46,32 @@ public class TrieStoreTests
     }
 
     [Fact]
+    public void Proofs_and_stored_nodes_are_not_changed_by_later_updates_that_reencode_their_nodes()
+    {
+        // Changed nodes are re-encoded into their old arrays when nothing else holds them; what the trie handed out
+        // (proofs) and what the store keeps must never be among those.
+        var (store, trie, root) = Accounts(300, seed: 3);
+        var key = Bytes("account-7");
+        var proofs = new List<(Hash32 Root, byte[][] Proof, string Value)>();
+        var stored = TrieTestData.Snapshot(store);
+        for (var round = 0; round < 5; round++)
+        {
+            var value = $"balance-{round}";
+            trie.Set(key, Bytes(value));
+            trie.Set(Bytes($"account-{round + 20}"), Bytes(value));
+            proofs.Add((trie.ComputeRoot(), trie.GetProof(key), value));
+        }
+        foreach (var (atRoot, proof, value) in proofs)
+        {
+            Assert.Equal(TrieProofResult.Present, TrieProof.Verify<Sha256Hasher>(atRoot, key, proof, TrieKeyMode.Secure, out var proven));
+            Assert.Equal(value, Encoding.UTF8.GetString(proven));
+        }
+        // Nothing was committed since the store was written: it holds exactly what it held, and still proves the old root.
+        Assert.Equal(stored, TrieTestData.Snapshot(store));
+        Assert.Equal(root, new MerklePatriciaTrie<Sha256Hasher>(store, TrieKeyMode.Secure).ComputeRoot());
+    }
+
+    [Fact]
     public void Commit_without_changes_writes_nothing()
     {
         var (store, trie, root) = Accounts(100, seed: 2);
