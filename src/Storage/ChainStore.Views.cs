@@ -32,7 +32,10 @@ public sealed partial class ChainStore
             {
                 return null;
             }
-            return new HistoricalView(this, h, head, root, _db.CreateSnapshot());
+            // Snapshots taken with the window check, so that nothing the view needs is pruned under it: one for the
+            // storage tries, one to rebuild the account trie of that height unless it is rebuilt already.
+            var lease = _state.TryLeaseHistorical(h, root);
+            return new HistoricalView(this, h, head, root, _db.CreateSnapshot(), lease, lease is null ? _db.CreateSnapshot() : null);
         }
     }
 
@@ -62,10 +65,13 @@ public sealed partial class ChainStore
         public void Dispose() => snapshot.Dispose();
     }
 
-    private sealed class HistoricalView(ChainStore store, ulong height, ulong head, Hash32 root, Snapshot snapshot) : IStateView
+    private sealed class HistoricalView(ChainStore store, ulong height, ulong head, Hash32 root, Snapshot snapshot,
+        IHistoricalState? lease, Snapshot? rebuildSnapshot) : IStateView
     {
         private readonly HistoricalRead _read = new(height, head, new ReadOptions().SetSnapshot(snapshot));
         private readonly Dictionary<Address, AccountState> _accounts = [];
+        private IHistoricalState? _lease = lease;
+        private Snapshot? _rebuildSnapshot = rebuildSnapshot;
 
         public ulong Height => height;
 
@@ -77,12 +83,28 @@ public sealed partial class ChainStore
             {
                 return cached;
             }
+            var leaf = State().ReadLeaf(address);
+            var account = leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(store._suite, leaf);
+            _accounts[address] = account;
+            return account;
+        }
+
+        // The account trie of the view's height, rebuilt on first use and held until the view is disposed.
+        private IHistoricalState State()
+        {
+            if (_lease is { } held)
+            {
+                return held;
+            }
+            if (_rebuildSnapshot is not { } rebuild)
+            {
+                throw new StoreException($"the state at height {height} is no longer available");
+            }
+            // The lease owns the snapshot from here, whether the rebuild succeeds or not.
+            _rebuildSnapshot = null;
             try
             {
-                var (_, leaf) = store._state.GetHistoricalProof(address, root, height);
-                var account = leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(store._suite, leaf);
-                _accounts[address] = account;
-                return account;
+                return _lease = store._state.LeaseHistorical(height, root, rebuild);
             }
             catch (TrieException ex)
             {
@@ -95,6 +117,11 @@ public sealed partial class ChainStore
         public UInt256 GetStorage(Address address, UInt256 slot) =>
             store._storageTries.ReadThroughTrie(GetAccount(address).StorageRoot, address, slot, _read);
 
-        public void Dispose() => snapshot.Dispose();
+        public void Dispose()
+        {
+            _lease?.Dispose();
+            _rebuildSnapshot?.Dispose();
+            snapshot.Dispose();
+        }
     }
 }

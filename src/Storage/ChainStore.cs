@@ -121,7 +121,8 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
         }
         catch
         {
-            store.Dispose();
+            // A refused store is left exactly as found: no flush of a trie that failed its checks, no journal pruned.
+            store.CloseWithoutFlush();
             throw;
         }
         return store;
@@ -314,6 +315,8 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
             return GetAccountProof(address, slots);
         }
         Snapshot snapshot;
+        Snapshot? rebuildSnapshot = null;
+        IHistoricalState? state;
         ulong head;
         Hash32 root;
         lock (_commitLock)
@@ -330,21 +333,29 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 return null;
             }
             root = stored;
-            // The walk reads a consistent view outside the lock, so a slow historical proof never holds up commits.
+            // The work happens outside the lock, so a slow historical proof never holds up commits, on snapshots taken
+            // now: what the window check just found cannot be pruned under it. One for the storage tries (released
+            // here), one for rebuilding the account trie when it is not rebuilt already (owned by the rebuilt trie).
             snapshot = _db.CreateSnapshot();
+            state = _state.TryLeaseHistorical(h, root);
+            if (state is null)
+            {
+                rebuildSnapshot = _db.CreateSnapshot();
+            }
         }
         using (snapshot)
         {
             try
             {
+                using var account = state ?? _state.LeaseHistorical(h, root, rebuildSnapshot!);
                 var read = new HistoricalRead(h, head, new ReadOptions().SetSnapshot(snapshot));
-                var (nodes, leaf) = _state.GetHistoricalProof(address, root, h);
-                var account = leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(_suite, leaf);
-                return new AccountProof(h, root, nodes, leaf, account) { Storage = ProveSlots(account, address, slots, read) };
+                var (nodes, leaf) = account.Prove(address);
+                var decoded = leaf is null ? AccountState.Empty : StateCommitment.DecodeLeaf(_suite, leaf);
+                return new AccountProof(h, root, nodes, leaf, decoded) { Storage = ProveSlots(decoded, address, slots, read) };
             }
             catch (TrieException)
             {
-                // The history for that height is incomplete (it was pruned): not available, never a wrong proof.
+                // The state of that height can no longer be rebuilt: not available, never a wrong proof.
                 return null;
             }
         }
@@ -684,8 +695,19 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                     batch.Put(addressKey, EncodeAccount(account), _accounts);
                 }
             }
-            // The accounts just read from the flat state spare the trie reading their leaves.
-            var stateRoot = _state.Apply(block.Height, stateDiff, batch, committed);
+            Hash32 stateRoot;
+            try
+            {
+                // The accounts just read from the flat state spare the trie reading their leaves.
+                stateRoot = _state.Apply(block.Height, stateDiff, batch, committed);
+            }
+            catch
+            {
+                // The in-memory account trie may be part-way through the block: nothing more is served or committed
+                // from this instance, and closing it does not flush that trie (a restart replays the journal on disk).
+                _failed = true;
+                throw;
+            }
             batch.Put(heightKey, stateRoot.ToArray(), _stateRoots);
             if (block.Height > ProofWindow)
             {
@@ -729,17 +751,30 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     {
         lock (_commitLock)
         {
-            if (!_failed && !_closeWithoutFlush && _state is not null)
+            try
             {
-                using var batch = new WriteBatch();
-                _state.Flush(batch);
-                if (batch.Count() > 0)
+                if (!_failed && !_closeWithoutFlush && _state is not null)
                 {
-                    _db.Write(batch, _syncWrite);
+                    // Its own synced batch, after the last block's.
+                    using var batch = new WriteBatch();
+                    _state.Flush(batch);
+                    if (batch.Count() > 0)
+                    {
+                        _db.Write(batch, _syncWrite);
+                    }
                 }
             }
-            _state?.Dispose();
-            _db.Dispose();
+            finally
+            {
+                try
+                {
+                    _state?.Dispose();
+                }
+                finally
+                {
+                    _db.Dispose();
+                }
+            }
         }
     }
 

@@ -33,11 +33,18 @@ internal interface IStateCommitment : IDisposable
     Hash32 ComputeRoot(IReadOnlyList<IReadOnlyList<KeyValuePair<Address, AccountState>>> layers);
 
     /// <summary>
-    /// A proof under the older root <paramref name="root"/> of height <paramref name="height"/>: the trie as it was then,
-    /// rebuilt from the flushed trie and the journal. Throws <see cref="TrieException"/> when that state can no longer be
-    /// rebuilt (its journal was pruned); never returns a proof under another root.
+    /// The account trie of the older height <paramref name="height"/> (whose recorded root is <paramref name="root"/>)
+    /// when it is rebuilt already, held until the lease is disposed; null when it is not.
     /// </summary>
-    (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height);
+    IHistoricalState? TryLeaseHistorical(ulong height, Hash32 root);
+
+    /// <summary>
+    /// The account trie of <paramref name="height"/>, rebuilt from the flushed trie and the journal read on
+    /// <paramref name="snapshot"/> (taken by the caller when it checked the height, so that later commits cannot prune
+    /// what the rebuild needs), or the one already rebuilt. Takes ownership of the snapshot. Throws
+    /// <see cref="TrieException"/> when the state of that height cannot be rebuilt; never one under another root.
+    /// </summary>
+    IHistoricalState LeaseHistorical(ulong height, Hash32 root, Snapshot snapshot);
 
     /// <summary>The trie nodes proving an account's presence or absence at the current root.</summary>
     byte[][] GetProof(Address address);
@@ -185,6 +192,16 @@ internal static class StateCommitment
     }
 }
 
+/// <summary>A rebuilt account trie of an older height, usable until disposed (a lease on a shared, cached trie).</summary>
+internal interface IHistoricalState : IDisposable
+{
+    /// <summary>The nodes proving the account's presence or absence, and its leaf (null: absent).</summary>
+    (byte[][] Nodes, byte[]? Leaf) Prove(Address address);
+
+    /// <summary>The account's leaf, or null when absent.</summary>
+    byte[]? ReadLeaf(Address address);
+}
+
 /// <summary>The column families the account trie lives in and answers to.</summary>
 internal sealed record StateFamilies(RocksDb Db, ColumnFamilyHandle Nodes, ColumnFamilyHandle Journal, ColumnFamilyHandle Metadata,
     ColumnFamilyHandle StateRoots);
@@ -197,7 +214,7 @@ internal sealed record StateFamilies(RocksDb Db, ColumnFamilyHandle Nodes, Colum
 /// recorded root, so a crash between flushes loses nothing. Proofs at recent heights rebuild the trie of that height
 /// from the flushed trie and the journal, on a snapshot.
 /// </summary>
-internal sealed class StateCommitment<THasher> : IStateCommitment where THasher : struct, IHasher
+internal sealed partial class StateCommitment<THasher> : IStateCommitment where THasher : struct, IHasher
 {
     /// <summary>Key prefix of the account trie's nodes in the trie family; storage tries get their own later.</summary>
     private const byte AccountTriePrefix = 0x00;
@@ -210,19 +227,11 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
     internal const int FlushBlocks = 64;
     internal const int FlushChanges = 100_000;
 
-    // A proof at an older height replays at most this many account changes; further back it is not served.
-    private const long MaxReplayedChanges = 500_000;
-
-    // Rebuilt tries of older heights kept for further proofs at the same height (light clients ask in bursts).
-    private const int CachedOverlays = 2;
-
     private static readonly byte[] EmptyCodeHash = HashOfEmpty();
 
     private readonly MerklePatriciaTrie<THasher> _trie;
     private readonly StateFamilies _families;
     private readonly ulong _proofWindow;
-    private readonly List<Overlay> _overlays = [];
-    private bool _disposed;
     private ulong? _flushedHeight;
     private ulong _height;
     private int _blocksSinceFlush;
@@ -324,6 +333,7 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
         PruneJournal(batch);
         // Flushed nodes that proofs, reads and this block loaded leave memory every block; unflushed ones stay.
         _trie.ReleaseCache(CachedLevels);
+        EvictHistoricalBelow(_height - Math.Min(_proofWindow, _height));
         return Root;
     }
 
@@ -385,128 +395,12 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
 
     public byte[][] GetProof(Address address) => _trie.GetProof(address.ToArray());
 
-    public (byte[][] Nodes, byte[]? Leaf) GetHistoricalProof(Address address, Hash32 root, ulong height)
-    {
-        var key = address.ToArray();
-        while (true)
-        {
-            var overlay = OverlayAt(height, root);
-            lock (overlay)
-            {
-                // Evicted (its snapshot released) between the lookup and the lock: look again.
-                if (overlay.Disposed)
-                {
-                    continue;
-                }
-                return (overlay.Trie.GetProof(key), overlay.Trie.TryGet(key, out var leaf) ? leaf.ToArray() : null);
-            }
-        }
-    }
-
-    private Overlay OverlayAt(ulong height, Hash32 root)
-    {
-        lock (_overlays)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var index = _overlays.FindIndex(o => o.Height == height && o.Root == root);
-            if (index >= 0)
-            {
-                var hit = _overlays[index];
-                _overlays.RemoveAt(index);
-                _overlays.Insert(0, hit);
-                return hit;
-            }
-        }
-        // Built outside the lock: the rebuild reads a snapshot, so it neither blocks nor is disturbed by commits.
-        var built = BuildOverlay(height, root);
-        lock (_overlays)
-        {
-            if (_disposed)
-            {
-                built.Dispose();
-                throw new ObjectDisposedException(GetType().Name);
-            }
-            _overlays.Insert(0, built);
-            while (_overlays.Count > CachedOverlays)
-            {
-                var evicted = _overlays[^1];
-                _overlays.RemoveAt(_overlays.Count - 1);
-                lock (evicted)
-                {
-                    evicted.Dispose();
-                }
-            }
-            return built;
-        }
-    }
-
-    // The trie of an older height: the flushed trie on a snapshot, moved forward or backward through the journal.
-    private Overlay BuildOverlay(ulong height, Hash32 root)
-    {
-        var db = _families.Db;
-        var snapshot = db.CreateSnapshot();
-        try
-        {
-            var read = new ReadOptions().SetSnapshot(snapshot);
-            if (db.Get(StoreKeys.StateTrieFlushed, _families.Metadata, read) is not { Length: 8 } flushedRaw)
-            {
-                throw new TrieException("the store has no flushed state trie");
-            }
-            var flushed = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(flushedRaw);
-            var trie = new MerklePatriciaTrie<THasher>(new NodeStore(db, _families.Nodes, read), TrieKeyMode.Secure, RootAt(flushed, read));
-            long replayed = 0;
-            var forward = height >= flushed;
-            for (var block = forward ? flushed + 1 : flushed; forward ? block <= height : block > height; block = forward ? block + 1 : block - 1)
-            {
-                var record = db.Get(StoreKeys.Height(block), _families.Journal, read)
-                    ?? throw new TrieException($"the state journal of block {block} is no longer kept");
-                if (!StateCommitment.TryDecodeJournal(record, forward, out var updates, out var current))
-                {
-                    throw new TrieException($"the state journal of block {block} is malformed");
-                }
-                replayed += updates.Length;
-                if (replayed > MaxReplayedChanges)
-                {
-                    throw new TrieException($"more than {MaxReplayedChanges} account changes lie between height {height} and the stored trie");
-                }
-                trie.Update(updates, null, current);
-            }
-            var rebuilt = trie.ComputeRoot();
-            if (rebuilt != root)
-            {
-                throw new TrieException($"the state rebuilt for height {height} has root {rebuilt}, the block recorded {root}");
-            }
-            return new Overlay(height, root, trie, snapshot);
-        }
-        catch
-        {
-            snapshot.Dispose();
-            throw;
-        }
-    }
-
     private Hash32 RootAt(ulong height, ReadOptions? read)
     {
         var root = read is null
             ? _families.Db.Get(StoreKeys.Height(height), _families.StateRoots)
             : _families.Db.Get(StoreKeys.Height(height), _families.StateRoots, read);
         return root is { Length: Hash32.Size } ? new Hash32(root) : throw new StoreException($"no state root recorded for block {height}: the store is corrupt");
-    }
-
-    public void Dispose()
-    {
-        lock (_overlays)
-        {
-            _disposed = true;
-            foreach (var overlay in _overlays)
-            {
-                lock (overlay)
-                {
-                    overlay.Dispose();
-                }
-            }
-            _overlays.Clear();
-        }
     }
 
     public long CountAccounts()
@@ -623,24 +517,6 @@ internal sealed class StateCommitment<THasher> : IStateCommitment where THasher 
             Span<byte> key = stackalloc byte[nibblePath.Length + 1];
             WriteKey(nibblePath, key);
             batch.Delete(key, family);
-        }
-    }
-
-    /// <summary>The trie of an older height, with the snapshot its unchanged nodes are read from.</summary>
-    private sealed class Overlay(ulong height, Hash32 root, MerklePatriciaTrie<THasher> trie, Snapshot snapshot) : IDisposable
-    {
-        public ulong Height => height;
-
-        public Hash32 Root => root;
-
-        public MerklePatriciaTrie<THasher> Trie => trie;
-
-        public bool Disposed { get; private set; }
-
-        public void Dispose()
-        {
-            Disposed = true;
-            snapshot.Dispose();
         }
     }
 }

@@ -234,6 +234,30 @@ public sealed class StateRootTests : IDisposable
         Assert.Equal(root, reopened.StateRoot);
     }
 
+    [Fact]
+    public void A_store_refused_at_open_is_left_as_found_its_trie_not_flushed_and_its_journal_kept()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
+        using (var store = ChainStore.Open(_dir, genesis))
+        {
+            CommitRandomBlocks(store, genesis, 5, seed: 12);
+            store.CloseWithoutFlush();
+        }
+        using (var db = OpenRaw())
+        {
+            db.Put(A(1).ToArray(), ChainStore.EncodeAccount(new AccountState(0, new UInt256(999_999), Hash32.Zero)), db.GetColumnFamily(ColumnFamilyNames.Accounts));
+        }
+        Assert.Throws<StoreException>(() => ChainStore.Open(_dir, genesis));
+        // Refusing wrote nothing: the trie on disk is still genesis's and every journal record is there.
+        Assert.Equal(0UL, FlushedHeight());
+        using var raw = OpenRaw();
+        var journal = raw.GetColumnFamily(ColumnFamilyNames.StateJournal);
+        for (ulong h = 1; h <= 5; h++)
+        {
+            Assert.NotNull(raw.Get(StoreKeys.Height(h), journal));
+        }
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

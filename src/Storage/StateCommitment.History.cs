@@ -1,0 +1,335 @@
+using RocksDbSharp;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Trie;
+
+namespace ShanghaiChain.Storage;
+
+// Account tries of older heights, rebuilt from the flushed trie and the journal (docs/state.md §3), shared through
+// leases: a rebuilt trie is cached and handed to every caller asking for the same height, built once however many ask
+// at once, and released when the cache and every lease have let go of it.
+internal sealed partial class StateCommitment<THasher>
+{
+    // A rebuild replays at most this many account changes (each stays in memory with the rebuilt trie); a height further
+    // from the flushed trie is not served.
+    private const long MaxReplayedChanges = 500_000;
+
+    // Rebuilt tries kept for further proofs at the same heights (light clients and relays ask in bursts).
+    private const int CachedOverlays = 2;
+
+    // Proofs through a rebuilt trie between two releases of the nodes they loaded from the snapshot.
+    private const int OverlayUsesPerRelease = 256;
+
+    // Guarded by _overlays: the cache (most recent first), the rebuilds under way, disposal.
+    private readonly List<Overlay> _overlays = [];
+    private readonly Dictionary<(ulong Height, Hash32 Root), Task<Overlay>> _building = [];
+    private bool _disposed;
+
+    // One rebuild at a time: a rebuild is CPU-bound, and a burst of requests for many heights must not take every core.
+    private readonly SemaphoreSlim _buildGate = new(1, 1);
+
+    public IHistoricalState? TryLeaseHistorical(ulong height, Hash32 root)
+    {
+        lock (_overlays)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var index = _overlays.FindIndex(o => o.Height == height && o.Root == root);
+            if (index < 0)
+            {
+                return null;
+            }
+            var hit = _overlays[index];
+            _overlays.RemoveAt(index);
+            _overlays.Insert(0, hit);
+            // In the cache, so the cache's own reference keeps it alive: this one cannot fail.
+            hit.Acquire();
+            return new Lease(hit);
+        }
+    }
+
+    public IHistoricalState LeaseHistorical(ulong height, Hash32 root, Snapshot snapshot)
+    {
+        Snapshot? owned = snapshot;
+        try
+        {
+            while (true)
+            {
+                Task<Overlay>? joined = null;
+                TaskCompletionSource<Overlay>? mine = null;
+                lock (_overlays)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    if (TryLeaseHistorical(height, root) is { } cached)
+                    {
+                        return cached;
+                    }
+                    if (!_building.TryGetValue((height, root), out joined))
+                    {
+                        mine = new TaskCompletionSource<Overlay>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        _building[(height, root)] = mine.Task;
+                    }
+                }
+                if (mine is not null)
+                {
+                    // The rebuild owns the snapshot from here, and comes back with a reference for this caller.
+                    var forBuild = owned!;
+                    owned = null;
+                    return new Lease(Build(height, root, forBuild, mine));
+                }
+                // Another caller is rebuilding this height: its result (or its failure) is this caller's too.
+                var overlay = joined!.GetAwaiter().GetResult();
+                lock (_overlays)
+                {
+                    if (overlay.TryAcquire())
+                    {
+                        return new Lease(overlay);
+                    }
+                }
+                // Evicted by rebuilds of other heights before this caller could take it: again, with this caller's
+                // own snapshot (taken with its window check, so it still holds what a rebuild needs).
+            }
+        }
+        finally
+        {
+            owned?.Dispose();
+        }
+    }
+
+    private Overlay Build(ulong height, Hash32 root, Snapshot snapshot, TaskCompletionSource<Overlay> completion)
+    {
+        Overlay overlay;
+        try
+        {
+            _buildGate.Wait();
+            try
+            {
+                lock (_overlays)
+                {
+                    if (_disposed)
+                    {
+                        snapshot.Dispose();
+                        throw new ObjectDisposedException(GetType().Name);
+                    }
+                }
+                // Disposes the snapshot when it fails.
+                overlay = BuildOverlay(height, root, snapshot);
+            }
+            finally
+            {
+                _buildGate.Release();
+            }
+        }
+        catch (Exception ex)
+        {
+            lock (_overlays)
+            {
+                _building.Remove((height, root));
+            }
+            completion.SetException(ex);
+            throw;
+        }
+        lock (_overlays)
+        {
+            _building.Remove((height, root));
+            if (_disposed)
+            {
+                overlay.Release();
+                var disposed = new ObjectDisposedException(GetType().Name);
+                completion.SetException(disposed);
+                throw disposed;
+            }
+            // Created with one reference, the cache's; one more for the caller that built it.
+            overlay.Acquire();
+            _overlays.Insert(0, overlay);
+            while (_overlays.Count > CachedOverlays)
+            {
+                var evicted = _overlays[^1];
+                _overlays.RemoveAt(_overlays.Count - 1);
+                evicted.Release();
+            }
+        }
+        // Each waiter takes its own reference; one that comes after an eviction rebuilds with its own snapshot.
+        completion.SetResult(overlay);
+        return overlay;
+    }
+
+    // The trie of an older height: the flushed trie on the snapshot, moved forward or backward through the journal.
+    private Overlay BuildOverlay(ulong height, Hash32 root, Snapshot snapshot)
+    {
+        var db = _families.Db;
+        try
+        {
+            var read = new ReadOptions().SetSnapshot(snapshot);
+            if (db.Get(StoreKeys.StateTrieFlushed, _families.Metadata, read) is not { Length: 8 } flushedRaw)
+            {
+                throw new TrieException("the store has no flushed state trie");
+            }
+            var flushed = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(flushedRaw);
+            var trie = new MerklePatriciaTrie<THasher>(new NodeStore(db, _families.Nodes, read), TrieKeyMode.Secure, RootAt(flushed, read));
+            long replayed = 0;
+            var forward = height >= flushed;
+            for (var block = forward ? flushed + 1 : flushed; forward ? block <= height : block > height; block = forward ? block + 1 : block - 1)
+            {
+                var record = db.Get(StoreKeys.Height(block), _families.Journal, read)
+                    ?? throw new TrieException($"the state journal of block {block} is no longer kept");
+                if (!StateCommitment.TryDecodeJournal(record, forward, out var updates, out var current))
+                {
+                    throw new TrieException($"the state journal of block {block} is malformed");
+                }
+                replayed += updates.Length;
+                if (replayed > MaxReplayedChanges)
+                {
+                    throw new TrieException($"more than {MaxReplayedChanges} account changes lie between height {height} and the stored trie");
+                }
+                if (!forward)
+                {
+                    // Backwards, the earliest "before" of an account must win (a record names each account once, but
+                    // the replay does not rely on it).
+                    Array.Reverse(updates);
+                    Array.Reverse(current);
+                }
+                trie.Update(updates, null, current);
+            }
+            var rebuilt = trie.ComputeRoot();
+            if (rebuilt != root)
+            {
+                throw new TrieException($"the state rebuilt for height {height} has root {rebuilt}, the block recorded {root}");
+            }
+            return new Overlay(height, root, trie, snapshot);
+        }
+        catch
+        {
+            snapshot.Dispose();
+            throw;
+        }
+    }
+
+    // Heights below the proof window are no longer served: their rebuilt tries (and the snapshots that pin old data on
+    // disk) go as soon as no lease holds them.
+    private void EvictHistoricalBelow(ulong lowest)
+    {
+        lock (_overlays)
+        {
+            for (var i = _overlays.Count - 1; i >= 0; i--)
+            {
+                if (_overlays[i].Height < lowest)
+                {
+                    _overlays[i].Release();
+                    _overlays.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_overlays)
+        {
+            _disposed = true;
+        }
+        // A rebuild under way reads the database: wait for it (later ones see the flag and stop before reading).
+        _buildGate.Wait();
+        try
+        {
+            lock (_overlays)
+            {
+                foreach (var overlay in _overlays)
+                {
+                    overlay.Release();
+                }
+                _overlays.Clear();
+            }
+        }
+        finally
+        {
+            _buildGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A rebuilt trie and the snapshot its unchanged nodes are read from, alive while referenced (by the cache and by
+    /// leases). Its lock guards the reference count and every use of the trie, which is not thread-safe.
+    /// </summary>
+    private sealed class Overlay(ulong height, Hash32 root, MerklePatriciaTrie<THasher> trie, Snapshot snapshot)
+    {
+        private int _references = 1;
+        private int _usesSinceRelease;
+
+        public ulong Height => height;
+
+        public Hash32 Root => root;
+
+        public void Acquire()
+        {
+            lock (this)
+            {
+                _references++;
+            }
+        }
+
+        public bool TryAcquire()
+        {
+            lock (this)
+            {
+                if (_references == 0)
+                {
+                    return false;
+                }
+                _references++;
+                return true;
+            }
+        }
+
+        public void Release()
+        {
+            lock (this)
+            {
+                if (--_references == 0)
+                {
+                    snapshot.Dispose();
+                }
+            }
+        }
+
+        public T Use<T>(Func<MerklePatriciaTrie<THasher>, T> read)
+        {
+            lock (this)
+            {
+                // Leases keep a reference, so a used overlay is never released; the check guards misuse after disposal.
+                ObjectDisposedException.ThrowIf(_references == 0, this);
+                var result = read(trie);
+                if (++_usesSinceRelease >= OverlayUsesPerRelease)
+                {
+                    // Nodes the proofs loaded from the snapshot leave memory again; the replayed ones stay.
+                    trie.ReleaseCache(CachedLevels);
+                    _usesSinceRelease = 0;
+                }
+                return result;
+            }
+        }
+    }
+
+    private sealed class Lease(Overlay overlay) : IHistoricalState
+    {
+        private int _disposed;
+
+        public (byte[][] Nodes, byte[]? Leaf) Prove(Address address)
+        {
+            var key = address.ToArray();
+            return overlay.Use(trie => (trie.GetProof(key), trie.TryGet(key, out var leaf) ? leaf.ToArray() : null));
+        }
+
+        public byte[]? ReadLeaf(Address address)
+        {
+            var key = address.ToArray();
+            return overlay.Use(trie => trie.TryGet(key, out var leaf) ? leaf.ToArray() : null);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                overlay.Release();
+            }
+        }
+    }
+}
