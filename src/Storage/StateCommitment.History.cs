@@ -16,8 +16,10 @@ internal sealed partial class StateCommitment<THasher>
     // Rebuilt tries kept for further proofs at the same heights (light clients and relays ask in bursts).
     private const int CachedOverlays = 2;
 
-    // Proofs through a rebuilt trie between two releases of the nodes they loaded from the snapshot.
-    private const int OverlayUsesPerRelease = 256;
+    // Proofs through a rebuilt trie between two releases of the nodes they loaded from the snapshot. A release walks
+    // every node in memory (the replayed ones too, up to a few hundred thousand), so it is rare: the loaded nodes it
+    // drops, a few per proof, cost less memory than walking more often costs time.
+    private const int OverlayUsesPerRelease = 16_384;
 
     // Guarded by _overlays: the cache (most recent first), the rebuilds under way, disposal.
     private readonly List<Overlay> _overlays = [];
