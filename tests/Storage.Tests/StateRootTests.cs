@@ -258,6 +258,44 @@ public sealed class StateRootTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_block_whose_trie_update_fails_stops_the_store_and_is_not_flushed_at_close()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
+        var accounts = Enumerable.Range(0, 400).Select(i => new Address([.. new byte[17], 7, (byte)(i >> 8), (byte)i])).ToList();
+        using (var store = ChainStore.Open(_dir, genesis))
+        {
+            CommitNext(store, genesis, [.. accounts.Select(a => new KeyValuePair<Address, AccountState>(a, new AccountState(0, new UInt256(5), Hash32.Zero)))]);
+        }
+        Assert.Equal(1UL, FlushedHeight());
+        // The last account in address order is outside the sampled startup check. Remove its trie leaf and its flat
+        // entry (so no hint stands in for the leaf), as a bad disk might.
+        var victim = accounts[^1];
+        using (var db = OpenRaw())
+        {
+            var nodes = db.GetColumnFamily(ColumnFamilyNames.TrieNodes);
+            var hash = new byte[32];
+            Sha256Hasher.Hash(victim.ToArray(), hash);
+            var path = hash.SelectMany(b => new[] { (byte)(b >> 4), (byte)(b & 0x0f) }).ToArray();
+            var deepest = Enumerable.Range(1, 64).Select(d => (byte[])[0x00, .. path[..d]]).Last(key => db.Get(key, nodes) is not null);
+            db.Remove(deepest, nodes);
+            db.Remove(victim.ToArray(), db.GetColumnFamily(ColumnFamilyNames.Accounts));
+        }
+        using (var store = ChainStore.Open(_dir, genesis))
+        {
+            var failed = Assert.Throws<TrieException>(() =>
+                CommitNext(store, genesis, new KeyValuePair<Address, AccountState>(victim, new AccountState(1, new UInt256(9), Hash32.Zero))));
+            Assert.Contains("missing", failed.Message, StringComparison.Ordinal);
+            // Nothing more is committed or served from this instance.
+            var refused = Assert.Throws<StoreException>(() =>
+                CommitNext(store, genesis, new KeyValuePair<Address, AccountState>(accounts[0], new AccountState(1, new UInt256(9), Hash32.Zero))));
+            Assert.Contains("earlier block write failed", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(1UL, store.HeadHeight);
+        }
+        // The close wrote nothing: the trie on disk is still the one of height 1.
+        Assert.Equal(1UL, FlushedHeight());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
