@@ -741,6 +741,9 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
 
     internal static AccountState DecodeAccount(byte[] value) => FlatAccountCodec.Decode(value);
 
+    /// <summary>How the account tries of older heights were obtained so far (for tests).</summary>
+    internal (long Rebuilds, long Advances) HistoricalWork => _state.HistoricalWork;
+
     private StateFamilies StateFamilies => new(_db, _trieNodes, _stateJournal, _metadata, _stateRoots);
 
     /// <summary>

@@ -29,6 +29,15 @@ internal sealed partial class StateCommitment<THasher>
     // One rebuild at a time: a rebuild is CPU-bound, and a burst of requests for many heights must not take every core.
     private readonly SemaphoreSlim _buildGate = new(1, 1);
 
+    // A cached rebuilt trie is moved forward to a later height (rather than rebuilt from the flushed trie) when it is
+    // at most this many blocks below it: a relay or light client following the chain asks height after height.
+    private const ulong MaxAdvanceBlocks = 16;
+
+    private long _rebuilds, _advances;
+
+    /// <summary>Rebuilds from the flushed trie and moves of a rebuilt trie to a later height, so far (for tests).</summary>
+    public (long Rebuilds, long Advances) HistoricalWork => (Interlocked.Read(ref _rebuilds), Interlocked.Read(ref _advances));
+
     public IHistoricalState? TryLeaseHistorical(ulong height, Hash32 root)
     {
         lock (_overlays)
@@ -81,7 +90,7 @@ internal sealed partial class StateCommitment<THasher>
                 var overlay = joined!.GetAwaiter().GetResult();
                 lock (_overlays)
                 {
-                    if (overlay.TryAcquire())
+                    if (overlay.TryAcquire(height, root))
                     {
                         return new Lease(overlay);
                     }
@@ -112,8 +121,8 @@ internal sealed partial class StateCommitment<THasher>
                         throw new ObjectDisposedException(GetType().Name);
                     }
                 }
-                // Disposes the snapshot when it fails.
-                overlay = BuildOverlay(height, root, snapshot);
+                // Each disposes the snapshot or hands it on; BuildOverlay disposes it when it fails.
+                overlay = TryAdvance(height, root, snapshot) ?? BuildOverlay(height, root, snapshot);
             }
             finally
             {
@@ -154,9 +163,70 @@ internal sealed partial class StateCommitment<THasher>
         return overlay;
     }
 
+    // A cached rebuilt trie a few blocks below the height, that nobody holds and whose snapshot is recent (it pins the
+    // data of its time on disk), taken out of the cache and moved forward through the journal read on the caller's
+    // snapshot. Null (the snapshot untouched) when there is none or the move fails; a failed move drops that trie.
+    private Overlay? TryAdvance(ulong height, Hash32 root, Snapshot snapshot)
+    {
+        Overlay? candidate = null;
+        lock (_overlays)
+        {
+            var head = Volatile.Read(ref _height);
+            foreach (var overlay in _overlays)
+            {
+                if (overlay.Height < height && height - overlay.Height <= MaxAdvanceBlocks && overlay.BuiltAtHead + _proofWindow >= head &&
+                    (candidate is null || overlay.Height > candidate.Height))
+                {
+                    candidate = overlay;
+                }
+            }
+            if (candidate is null || !candidate.TryTake())
+            {
+                return null;
+            }
+            // The cache's reference is now this rebuild's.
+            _overlays.Remove(candidate);
+        }
+        try
+        {
+            var read = new ReadOptions().SetSnapshot(snapshot);
+            var replayed = candidate.Replayed;
+            for (var block = candidate.Height + 1; block <= height; block++)
+            {
+                var record = _families.Db.Get(StoreKeys.Height(block), _families.Journal, read)
+                    ?? throw new TrieException($"the state journal of block {block} is no longer kept");
+                if (!StateCommitment.TryDecodeJournal(record, forward: true, out var updates, out var current))
+                {
+                    throw new TrieException($"the state journal of block {block} is malformed");
+                }
+                replayed += updates.Length;
+                if (replayed > MaxReplayedChanges)
+                {
+                    throw new TrieException($"more than {MaxReplayedChanges} account changes replayed");
+                }
+                candidate.Trie.Update(updates, null, current);
+            }
+            if (candidate.Trie.ComputeRoot() != root)
+            {
+                throw new TrieException($"the state moved forward to height {height} does not have the recorded root");
+            }
+            candidate.MoveTo(height, root, replayed);
+            snapshot.Dispose();
+            Interlocked.Increment(ref _advances);
+            return candidate;
+        }
+        catch (TrieException)
+        {
+            // Part-way moved: no longer the state of any height.
+            candidate.Release();
+            return null;
+        }
+    }
+
     // The trie of an older height: the flushed trie on the snapshot, moved forward or backward through the journal.
     private Overlay BuildOverlay(ulong height, Hash32 root, Snapshot snapshot)
     {
+        Interlocked.Increment(ref _rebuilds);
         var db = _families.Db;
         try
         {
@@ -196,7 +266,7 @@ internal sealed partial class StateCommitment<THasher>
             {
                 throw new TrieException($"the state rebuilt for height {height} has root {rebuilt}, the block recorded {root}");
             }
-            return new Overlay(height, root, trie, snapshot);
+            return new Overlay(height, root, trie, snapshot, Volatile.Read(ref _height), replayed);
         }
         catch
         {
@@ -251,14 +321,52 @@ internal sealed partial class StateCommitment<THasher>
     /// A rebuilt trie and the snapshot its unchanged nodes are read from, alive while referenced (by the cache and by
     /// leases). Its lock guards the reference count and every use of the trie, which is not thread-safe.
     /// </summary>
-    private sealed class Overlay(ulong height, Hash32 root, MerklePatriciaTrie<THasher> trie, Snapshot snapshot)
+    private sealed class Overlay(ulong height, Hash32 root, MerklePatriciaTrie<THasher> trie, Snapshot snapshot, ulong builtAtHead, long replayed)
     {
         private int _references = 1;
         private int _usesSinceRelease;
 
-        public ulong Height => height;
+        // Changed only by MoveTo, while out of the cache and held by nobody else.
+        public ulong Height { get; private set; } = height;
 
-        public Hash32 Root => root;
+        public Hash32 Root { get; private set; } = root;
+
+        /// <summary>The head when the snapshot was taken: how old the data it pins on disk is.</summary>
+        public ulong BuiltAtHead => builtAtHead;
+
+        /// <summary>Account changes replayed into the trie since it was read from the flushed trie.</summary>
+        public long Replayed { get; private set; } = replayed;
+
+        /// <summary>The trie, for a rebuild that holds the only reference.</summary>
+        public MerklePatriciaTrie<THasher> Trie => trie;
+
+        // Set while a rebuild moves the trie to another height: nobody may take a reference meanwhile.
+        private bool _taken;
+
+        /// <summary>Takes the cache's reference for a move, when nobody else holds one.</summary>
+        public bool TryTake()
+        {
+            lock (this)
+            {
+                if (_references != 1 || _taken)
+                {
+                    return false;
+                }
+                _taken = true;
+                return true;
+            }
+        }
+
+        public void MoveTo(ulong newHeight, Hash32 newRoot, long totalReplayed)
+        {
+            lock (this)
+            {
+                Height = newHeight;
+                Root = newRoot;
+                Replayed = totalReplayed;
+                _taken = false;
+            }
+        }
 
         public void Acquire()
         {
@@ -268,11 +376,15 @@ internal sealed partial class StateCommitment<THasher>
             }
         }
 
-        public bool TryAcquire()
+        /// <summary>
+        /// A reference for a caller that waited for this trie to be rebuilt for <paramref name="height"/>: refused when
+        /// it has been released, is being moved, or was moved to another height meanwhile.
+        /// </summary>
+        public bool TryAcquire(ulong height, Hash32 root)
         {
             lock (this)
             {
-                if (_references == 0)
+                if (_references == 0 || _taken || Height != height || Root != root)
                 {
                     return false;
                 }

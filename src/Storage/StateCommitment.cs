@@ -46,6 +46,9 @@ internal interface IStateCommitment : IDisposable
     /// </summary>
     IHistoricalState LeaseHistorical(ulong height, Hash32 root, Snapshot snapshot);
 
+    /// <summary>Rebuilds of older heights from the flushed trie, and moves of a rebuilt trie to a later height, so far.</summary>
+    (long Rebuilds, long Advances) HistoricalWork { get; }
+
     /// <summary>The trie nodes proving an account's presence or absence at the current root.</summary>
     byte[][] GetProof(Address address);
 

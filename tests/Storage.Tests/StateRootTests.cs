@@ -483,6 +483,34 @@ public sealed class HistoricalProofTests : IDisposable
     }
 
     [Fact]
+    public void A_client_following_the_chain_one_block_behind_gets_each_height_by_moving_the_last_one_forward()
+    {
+        using var store = ChainStore.Open(_dir, Genesis, proofWindow: 20);
+        for (ulong i = 1; i <= 3; i++)
+        {
+            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
+        }
+        for (ulong i = 4; i <= 40; i++)
+        {
+            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
+            var h = store.HeadHeight - 1;
+            var proof = store.GetAccountProof(Alice, h)!;
+            Assert.Equal(store.GetStateRoot(h), proof.StateRoot);
+            Assert.Equal(new UInt256(1000 - h), proof.Account.Balance);
+            Assert.Equal(TrieProofResult.Present,
+                TrieProof.Verify<Sha256Hasher>(proof.StateRoot, Alice.ToArray(), proof.Nodes, TrieKeyMode.Secure, out _));
+            var newest = new Address([.. new byte[19], (byte)(100 + h + 1)]);
+            Assert.Equal(TrieProofResult.Absent, TrieProof.Verify<Sha256Hasher>(proof.StateRoot, newest.ToArray(),
+                store.GetAccountProof(newest, h)!.Nodes, TrieKeyMode.Secure, out _));
+        }
+        // One rebuild from the flushed trie, then each height moved forward from the one before (the snapshot of the
+        // first rebuild is refreshed once it is older than the window, here once).
+        var (rebuilds, advances) = store.HistoricalWork;
+        Assert.True(rebuilds <= 3, $"{rebuilds} rebuilds");
+        Assert.Equal(37, rebuilds + advances);
+    }
+
+    [Fact]
     public void Heights_committed_while_the_window_was_off_are_never_served()
     {
         using (var store = ChainStore.Open(_dir, Genesis, proofWindow: 0))
