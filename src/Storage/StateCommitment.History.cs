@@ -189,23 +189,8 @@ internal sealed partial class StateCommitment<THasher>
         }
         try
         {
-            var read = new ReadOptions().SetSnapshot(snapshot);
             var replayed = candidate.Replayed;
-            for (var block = candidate.Height + 1; block <= height; block++)
-            {
-                var record = _families.Db.Get(StoreKeys.Height(block), _families.Journal, read)
-                    ?? throw new TrieException($"the state journal of block {block} is no longer kept");
-                if (!StateCommitment.TryDecodeJournal(record, forward: true, out var updates, out var current))
-                {
-                    throw new TrieException($"the state journal of block {block} is malformed");
-                }
-                replayed += updates.Length;
-                if (replayed > MaxReplayedChanges)
-                {
-                    throw new TrieException($"more than {MaxReplayedChanges} account changes replayed");
-                }
-                candidate.Trie.Update(updates, null, current);
-            }
+            Replay(candidate.Trie, candidate.Height, height, new ReadOptions().SetSnapshot(snapshot), ref replayed);
             if (candidate.Trie.ComputeRoot() != root)
             {
                 throw new TrieException($"the state moved forward to height {height} does not have the recorded root");
@@ -238,29 +223,7 @@ internal sealed partial class StateCommitment<THasher>
             var flushed = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(flushedRaw);
             var trie = new MerklePatriciaTrie<THasher>(new NodeStore(db, _families.Nodes, read), TrieKeyMode.Secure, RootAt(flushed, read));
             long replayed = 0;
-            var forward = height >= flushed;
-            for (var block = forward ? flushed + 1 : flushed; forward ? block <= height : block > height; block = forward ? block + 1 : block - 1)
-            {
-                var record = db.Get(StoreKeys.Height(block), _families.Journal, read)
-                    ?? throw new TrieException($"the state journal of block {block} is no longer kept");
-                if (!StateCommitment.TryDecodeJournal(record, forward, out var updates, out var current))
-                {
-                    throw new TrieException($"the state journal of block {block} is malformed");
-                }
-                replayed += updates.Length;
-                if (replayed > MaxReplayedChanges)
-                {
-                    throw new TrieException($"more than {MaxReplayedChanges} account changes lie between height {height} and the stored trie");
-                }
-                if (!forward)
-                {
-                    // Backwards, the earliest "before" of an account must win (a record names each account once, but
-                    // the replay does not rely on it).
-                    Array.Reverse(updates);
-                    Array.Reverse(current);
-                }
-                trie.Update(updates, null, current);
-            }
+            Replay(trie, flushed, height, read, ref replayed);
             var rebuilt = trie.ComputeRoot();
             if (rebuilt != root)
             {
@@ -272,6 +235,36 @@ internal sealed partial class StateCommitment<THasher>
         {
             snapshot.Dispose();
             throw;
+        }
+    }
+
+    // Moves a trie from the state of height `from` to that of `to` through the journal read on `read`: forward through
+    // the "after" sides of from+1..to, or backward through the "before" sides of from..to+1. Counts the replayed changes
+    // against the cap; a missing or malformed record or the cap ends it with a TrieException (the trie then part-way).
+    private void Replay(MerklePatriciaTrie<THasher> trie, ulong from, ulong to, ReadOptions read, ref long replayed)
+    {
+        var forward = to >= from;
+        for (var block = forward ? from + 1 : from; forward ? block <= to : block > to; block = forward ? block + 1 : block - 1)
+        {
+            var record = _families.Db.Get(StoreKeys.Height(block), _families.Journal, read)
+                ?? throw new TrieException($"the state journal of block {block} is no longer kept");
+            if (!StateCommitment.TryDecodeJournal(record, forward, out var updates, out var current))
+            {
+                throw new TrieException($"the state journal of block {block} is malformed");
+            }
+            replayed += updates.Length;
+            if (replayed > MaxReplayedChanges)
+            {
+                throw new TrieException($"more than {MaxReplayedChanges} account changes lie between height {to} and the stored trie");
+            }
+            if (!forward)
+            {
+                // Backwards, the earliest "before" of an account must win (a record names each account once, but
+                // the replay does not rely on it).
+                Array.Reverse(updates);
+                Array.Reverse(current);
+            }
+            trie.Update(updates, null, current);
         }
     }
 

@@ -359,6 +359,27 @@ public sealed class HistoricalProofTests : IDisposable
         store.Commit(block, new QuorumCertificate { Height = block.Height }, [], [.. diff.OrderBy(d => d.Key)]);
     }
 
+    // The account block i creates beside Alice's change (see CommitBalance).
+    private static Address Newcomer(ulong i) => new([.. new byte[19], (byte)(100 + i)]);
+
+    /// <summary>
+    /// After blocks from CommitBalance(1000 - i, Newcomer(i)): the proof of Alice at <paramref name="h"/> is under h's root,
+    /// shows her balance then and verifies, and the account the next block creates is proven absent. Returns the proof
+    /// and the leaf its verification gave.
+    /// </summary>
+    private static (AccountProof Proof, byte[] Leaf) AssertProofsAt(ChainStore store, ulong h)
+    {
+        var proof = store.GetAccountProof(Alice, h)!;
+        Assert.Equal(store.GetStateRoot(h), proof.StateRoot);
+        Assert.Equal(new UInt256(1000 - h), proof.Account.Balance);
+        Assert.Equal(TrieProofResult.Present,
+            TrieProof.Verify<Sha256Hasher>(proof.StateRoot, Alice.ToArray(), proof.Nodes, TrieKeyMode.Secure, out var leaf));
+        var later = Newcomer(h + 1);
+        Assert.Equal(TrieProofResult.Absent, TrieProof.Verify<Sha256Hasher>(proof.StateRoot, later.ToArray(),
+            store.GetAccountProof(later, h)!.Nodes, TrieKeyMode.Secure, out _));
+        return (proof, leaf.ToArray());
+    }
+
     [Fact]
     public void Proofs_at_past_heights_in_the_window_show_the_state_of_that_height_and_verify()
     {
@@ -366,19 +387,12 @@ public sealed class HistoricalProofTests : IDisposable
         for (ulong i = 1; i <= 8; i++)
         {
             // New accounts reshape the trie as well as change Alice's leaf.
-            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
+            CommitBalance(store, 1000 - i, Newcomer(i));
         }
         for (ulong h = 3; h <= 8; h++)
         {
-            var proof = store.GetAccountProof(Alice, h)!;
-            Assert.Equal(store.GetStateRoot(h), proof.StateRoot);
-            Assert.Equal(new UInt256(1000 - h), proof.Account.Balance);
-            Assert.Equal(TrieProofResult.Present,
-                TrieProof.Verify<Sha256Hasher>(proof.StateRoot, Alice.ToArray(), proof.Nodes, TrieKeyMode.Secure, out var leaf));
-            Assert.Equal(proof.Leaf, leaf.ToArray());
-            var later = new Address([.. new byte[19], (byte)(100 + h + 1)]);
-            Assert.Equal(TrieProofResult.Absent, TrieProof.Verify<Sha256Hasher>(proof.StateRoot, later.ToArray(),
-                store.GetAccountProof(later, h)!.Nodes, TrieKeyMode.Secure, out _));
+            var (proof, leaf) = AssertProofsAt(store, h);
+            Assert.Equal(proof.Leaf, leaf);
         }
         Assert.Null(store.GetAccountProof(Alice, 2));
         Assert.Null(store.GetAccountProof(Alice, 9));
@@ -448,9 +462,10 @@ public sealed class HistoricalProofTests : IDisposable
         using var store = ChainStore.Open(_dir, Genesis, proofWindow: 20);
         for (ulong i = 1; i <= 30; i++)
         {
-            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
+            CommitBalance(store, 1000 - i, Newcomer(i));
         }
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var asked = 0;
         using var stop = new CancellationTokenSource();
         // Own threads, not pool threads, so that the readers' loops never starve the committing continuation.
         var readers = Enumerable.Range(0, 4).Select(t => Task.Factory.StartNew(() =>
@@ -460,7 +475,9 @@ public sealed class HistoricalProofTests : IDisposable
             {
                 var head = store.HeadHeight;
                 var h = head - (ulong)random.Next(0, 15);
-                if (store.GetAccountProof(Alice, h) is not { } proof)
+                var answer = store.GetAccountProof(Alice, h);
+                Interlocked.Increment(ref asked);
+                if (answer is not { } proof)
                 {
                     failures.Enqueue($"no proof at height {h} (head {head})");
                     continue;
@@ -474,8 +491,10 @@ public sealed class HistoricalProofTests : IDisposable
         }, TaskCreationOptions.LongRunning)).ToArray();
         for (ulong i = 31; i <= 60; i++)
         {
-            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
-            await Task.Delay(5);
+            CommitBalance(store, 1000 - i, Newcomer(i));
+            // Let the readers ask a few proofs against this head before the next commit.
+            var before = Volatile.Read(ref asked);
+            SpinWait.SpinUntil(() => Volatile.Read(ref asked) >= before + 4, TimeSpan.FromSeconds(10));
         }
         await stop.CancelAsync();
         await Task.WhenAll(readers);
@@ -488,20 +507,12 @@ public sealed class HistoricalProofTests : IDisposable
         using var store = ChainStore.Open(_dir, Genesis, proofWindow: 20);
         for (ulong i = 1; i <= 3; i++)
         {
-            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
+            CommitBalance(store, 1000 - i, Newcomer(i));
         }
         for (ulong i = 4; i <= 40; i++)
         {
-            CommitBalance(store, 1000 - i, new Address([.. new byte[19], (byte)(100 + i)]));
-            var h = store.HeadHeight - 1;
-            var proof = store.GetAccountProof(Alice, h)!;
-            Assert.Equal(store.GetStateRoot(h), proof.StateRoot);
-            Assert.Equal(new UInt256(1000 - h), proof.Account.Balance);
-            Assert.Equal(TrieProofResult.Present,
-                TrieProof.Verify<Sha256Hasher>(proof.StateRoot, Alice.ToArray(), proof.Nodes, TrieKeyMode.Secure, out _));
-            var newest = new Address([.. new byte[19], (byte)(100 + h + 1)]);
-            Assert.Equal(TrieProofResult.Absent, TrieProof.Verify<Sha256Hasher>(proof.StateRoot, newest.ToArray(),
-                store.GetAccountProof(newest, h)!.Nodes, TrieKeyMode.Secure, out _));
+            CommitBalance(store, 1000 - i, Newcomer(i));
+            AssertProofsAt(store, store.HeadHeight - 1);
         }
         // One rebuild from the flushed trie, then each height moved forward from the one before (the snapshot of the
         // first rebuild is refreshed once it is older than the window, here once).
