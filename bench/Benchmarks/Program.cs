@@ -1,10 +1,15 @@
 using BenchmarkDotNet.Running;
 using ShanghaiChain.Benchmarks;
 
-// `state-disk N` and `evm-run SCENARIO` are macro measurements; everything else goes to BenchmarkDotNet (e.g. --filter '*Trie*').
+// `state-disk N`, `storage-floor N` and `evm-run SCENARIO` are macro measurements; everything else goes to BenchmarkDotNet
+// (e.g. --filter '*Trie*').
 if (args is ["state-disk", .. var diskArgs])
 {
     return StateDiskUsage.Run(diskArgs);
+}
+if (args is ["storage-floor", .. var floorArgs])
+{
+    return StorageFloor.Run(floorArgs);
 }
 if (args is ["bn254-run", .. var bnArgs])
 {

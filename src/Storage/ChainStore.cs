@@ -87,13 +87,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
             throw new StoreException($"{directory} is not empty and is not a ShanghaiChain data dir (no RocksDB CURRENT file); refusing to touch it");
         }
         Directory.CreateDirectory(directory);
-        var options = new DbOptions()
-            .SetCreateIfMissing(isNew)
-            .SetCreateMissingColumnFamilies(isNew)
-            .SetParanoidChecks(true)
-            .SetMaxBackgroundCompactions(2)
-            .SetMaxBackgroundFlushes(1)
-            .IncreaseParallelism(2);
+        var options = CreateDbOptions(isNew);
         var families = CreateColumnFamilies();
         RocksDb db;
         try
@@ -136,27 +130,45 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     /// </summary>
     private static ColumnFamilies CreateColumnFamilies()
     {
-        var cache = Cache.CreateLru(256UL * 1024 * 1024);
+        var cache = Cache.CreateLru(BlockCacheBytes);
         var families = new ColumnFamilies();
         foreach (var name in ColumnFamilyNames.All)
         {
-            var table = new BlockBasedTableOptions()
-                .SetBlockCache(cache)
-                .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
-                .SetCacheIndexAndFilterBlocks(true)
-                .SetPinL0FilterAndIndexBlocksInCache(true);
-            var isTrie = name is ColumnFamilyNames.TrieNodes or ColumnFamilyNames.TrieHistory;
-            var options = new ColumnFamilyOptions()
-                .SetBlockBasedTableFactory(table)
-                .SetCompression(isTrie ? Compression.No : Compression.Lz4)
-                .SetWriteBufferSize((isTrie ? 128UL : 64UL) * 1024 * 1024)
-                .SetMaxWriteBufferNumber(4)
-                .SetLevelCompactionDynamicLevelBytes(true)
-                .SetMemtablePrefixBloomSizeRatio(0.05);
-            Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
-            families.Add(name, options);
+            families.Add(name, CreateFamilyOptions(name, cache));
         }
         return families;
+    }
+
+    // Shared by all families.
+    internal const ulong BlockCacheBytes = 256UL * 1024 * 1024;
+
+    /// <summary>The store's database-wide options (also used by the storage benchmarks, so that they measure this store's RocksDB).</summary>
+    internal static DbOptions CreateDbOptions(bool isNew) => new DbOptions()
+        .SetCreateIfMissing(isNew)
+        .SetCreateMissingColumnFamilies(isNew)
+        .SetParanoidChecks(true)
+        .SetMaxBackgroundCompactions(2)
+        .SetMaxBackgroundFlushes(1)
+        .IncreaseParallelism(2);
+
+    /// <summary>The options of the family <paramref name="name"/>, with the shared block cache.</summary>
+    internal static ColumnFamilyOptions CreateFamilyOptions(string name, Cache cache)
+    {
+        var table = new BlockBasedTableOptions()
+            .SetBlockCache(cache)
+            .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
+            .SetCacheIndexAndFilterBlocks(true)
+            .SetPinL0FilterAndIndexBlocksInCache(true);
+        var isTrie = name is ColumnFamilyNames.TrieNodes or ColumnFamilyNames.TrieHistory;
+        var options = new ColumnFamilyOptions()
+            .SetBlockBasedTableFactory(table)
+            .SetCompression(isTrie ? Compression.No : Compression.Lz4)
+            .SetWriteBufferSize((isTrie ? 128UL : 64UL) * 1024 * 1024)
+            .SetMaxWriteBufferNumber(4)
+            .SetLevelCompactionDynamicLevelBytes(true)
+            .SetMemtablePrefixBloomSizeRatio(0.05);
+        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
+        return options;
     }
 
     private void Initialise(GenesisFile genesis, string directory, StateCheck stateCheck, IReadOnlyList<KeyValuePair<Address, byte[]>> genesisCode)

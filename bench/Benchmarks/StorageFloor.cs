@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using RocksDbSharp;
+using ShanghaiChain.Core.Ports;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Storage;
+
+namespace ShanghaiChain.Benchmarks;
+
+/// <summary>
+/// The floor under any account commit that keeps the flat accounts in RocksDB, as the state design requires (one get
+/// per account read): per block of 10,000 updates of existing accounts, the batched read of those accounts and the
+/// synced write of their new values, with the store's own RocksDB options and read path, and no trie, journal or block
+/// at all. Whatever the trie costs comes on top, so 10,000 / (read + write) bounds the updates per second a block
+/// commit can reach on this machine (docs/state.md §6).
+/// Run: dotnet run -c Release --project bench/Benchmarks -- storage-floor 1000000 [--blocks 30]
+/// </summary>
+internal static class StorageFloor
+{
+    private const int BlockSize = 10_000;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var accounts) || accounts < BlockSize)
+        {
+            Console.Error.WriteLine("usage: storage-floor ACCOUNTS [--blocks N]   (ACCOUNTS >= 10000)");
+            return 2;
+        }
+        var blocks = 30;
+        if (args.Length > 1 && (args.Length != 3 || args[1] != "--blocks" || !int.TryParse(args[2], CultureInfo.InvariantCulture, out blocks) || blocks < 1))
+        {
+            Console.Error.WriteLine($"storage-floor: bad options '{string.Join(' ', args[1..])}'");
+            return 2;
+        }
+        var dir = Directory.CreateTempSubdirectory("shc-floor-").FullName;
+        try
+        {
+            var families = new ColumnFamilies { { ColumnFamilyNames.Accounts, ChainStore.CreateFamilyOptions(ColumnFamilyNames.Accounts, Cache.CreateLru(ChainStore.BlockCacheBytes)) } };
+            using var db = RocksDb.Open(ChainStore.CreateDbOptions(isNew: true), dir, families);
+            var family = db.GetColumnFamily(ColumnFamilyNames.Accounts);
+            var synced = new WriteOptions().SetSync(true);
+            var random = new Random(7);
+            var keys = new byte[accounts][];
+            for (var start = 0; start < accounts; start += BlockSize)
+            {
+                using var batch = new WriteBatch();
+                for (var i = start; i < Math.Min(accounts, start + BlockSize); i++)
+                {
+                    keys[i] = new byte[Address.Size];
+                    random.NextBytes(keys[i]);
+                    batch.Put(keys[i], FlatAccountCodec.Encode(new AccountState(1, new UInt256(1_000_000_000), Hash32.Zero)), family);
+                }
+                db.Write(batch, synced);
+            }
+            Console.WriteLine($"storage floor: {accounts:N0} flat accounts, then {blocks} blocks of {BlockSize:N0} updates of existing accounts; " +
+                "read (batched, all cores) and synced write only, no trie");
+            var read = TimeSpan.Zero;
+            var write = TimeSpan.Zero;
+            for (var block = 0; block < blocks; block++)
+            {
+                var chosen = new HashSet<int>();
+                while (chosen.Count < BlockSize)
+                {
+                    chosen.Add(random.Next(accounts));
+                }
+                var blockKeys = chosen.Select(i => keys[i]).ToArray();
+                var watch = Stopwatch.StartNew();
+                var values = ChainStore.MultiGet(db, family, blockKeys);
+                var states = values.Select(v => FlatAccountCodec.Decode(v ?? throw new InvalidOperationException("an account written by this run is missing"))).ToArray();
+                read += watch.Elapsed;
+                watch.Restart();
+                using (var batch = new WriteBatch())
+                {
+                    for (var i = 0; i < blockKeys.Length; i++)
+                    {
+                        batch.Put(blockKeys[i], FlatAccountCodec.Encode(states[i] with { Nonce = states[i].Nonce + 1 }), family);
+                    }
+                    db.Write(batch, synced);
+                }
+                write += watch.Elapsed;
+            }
+            var readMs = read.TotalMilliseconds / blocks;
+            var writeMs = write.TotalMilliseconds / blocks;
+            Console.WriteLine($"per block: read {readMs:F1} ms, write {writeMs:F1} ms (synced); " +
+                $"ceiling {BlockSize / ((readMs + writeMs) / 1000):N0} account updates/s before any trie work");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
