@@ -32,6 +32,10 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
     // Commits so far; a commit stamps the nodes it visits, so ReleaseCache walks only those.
     private int _commits;
 
+    // The commit count at the last ReleaseCache walk, and the levels that walk kept.
+    private int _releasedAfterCommit = -1;
+    private int _releasedLevels;
+
     // True while an update changes the tree: nodes it loads end up on changed paths, which the commit visits.
     private bool _updating;
 
@@ -306,15 +310,30 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         return root;
     }
 
+    /// <summary>Walks made by <see cref="ReleaseCache"/> so far (for tests).</summary>
+    internal int ReleaseWalks { get; private set; }
+
     /// <summary>
     /// Drops committed nodes deeper than <paramref name="keepLevels"/> node levels from memory; they are loaded again
     /// from the store when a later update or proof walks through them. Uncommitted changes are kept.
     /// </summary>
     public void ReleaseCache(int keepLevels)
     {
-        if (_root is not null && (_strayLoads || _root.CommittedIn == _commits))
+        if (_root is null)
         {
-            Release(_root, 1, keepLevels, everything: _strayLoads);
+            _strayLoads = false;
+            return;
+        }
+        // Everything in memory is walked after stray loads, and when fewer levels are kept than at the last walk (which
+        // left the nodes of earlier commits at the levels this one drops). Otherwise only what the last commit visited
+        // is walked, once: a later walk would find only nodes changed since, not releasable before the next commit.
+        var everything = _strayLoads || keepLevels < _releasedLevels;
+        if (everything || (_root.CommittedIn == _commits && _releasedAfterCommit != _commits))
+        {
+            Release(_root, 1, keepLevels, everything);
+            ReleaseWalks++;
+            _releasedAfterCommit = _commits;
+            _releasedLevels = keepLevels;
         }
         _strayLoads = false;
     }

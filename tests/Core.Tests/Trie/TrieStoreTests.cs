@@ -117,6 +117,38 @@ public class TrieStoreTests
     }
 
     [Fact]
+    public void Release_walks_what_a_commit_visited_once_and_stray_loads_again()
+    {
+        var (store, trie, _) = Accounts(2000, seed: 6);
+        trie.ReleaseCache(keepLevels: 2);
+        var walks = trie.ReleaseWalks;
+
+        // Changes since the commit are not releasable before the next one: no walk.
+        trie.Set(BitConverter.GetBytes(7), [1, 2, 3]);
+        trie.ReleaseCache(keepLevels: 2);
+        Assert.Equal(walks, trie.ReleaseWalks);
+
+        // Fewer kept levels than the last walk: walked again, and nothing is left below them.
+        trie.ReleaseCache(keepLevels: 1);
+        Assert.Equal(walks + 1, trie.ReleaseWalks);
+        Assert.Equal(0, trie.CountReleasable(1));
+
+        // A read loads nodes the next commit may not visit: walked, and dropped.
+        Assert.True(trie.TryGet(BitConverter.GetBytes(1500), out _));
+        Assert.True(trie.CountReleasable(1) > 0);
+        trie.ReleaseCache(keepLevels: 1);
+        Assert.Equal(walks + 2, trie.ReleaseWalks);
+        Assert.Equal(0, trie.CountReleasable(1));
+
+        // A new commit is walked once.
+        TrieTestData.CommitTo(trie, store);
+        trie.ReleaseCache(keepLevels: 1);
+        trie.ReleaseCache(keepLevels: 1);
+        Assert.Equal(walks + 3, trie.ReleaseWalks);
+        Assert.Equal(0, trie.CountReleasable(1));
+    }
+
+    [Fact]
     public void Missing_node_is_reported_with_its_path()
     {
         var (store, _, root) = Accounts(500, seed: 5);
