@@ -66,7 +66,7 @@ internal static class StateDiskUsage
                         {
                             diff.Add(new(NewAddress(random, created), Account(1, 1_000_000_000)));
                         }
-                        StateCommitBenchmarks.CommitDiff(store, genesis, diff);
+                        CommitTimed(store, genesis, diff);
                     }
                 });
                 var bytesAfterCreate = BytesOnDisk(dir);
@@ -90,7 +90,7 @@ internal static class StateDiskUsage
                         {
                             diff.Add(new(NewAddress(random, created), Account(1, 1_000_000_000)));
                         }
-                        StateCommitBenchmarks.CommitDiff(store, genesis, diff);
+                        CommitTimed(store, genesis, diff);
                     }
                 });
                 MeasureHistoricalProofs(store, created, proofWindow);
@@ -143,8 +143,20 @@ internal static class StateDiskUsage
     private static AccountState Account(ulong nonce, ulong balance) => new(nonce, new UInt256(balance), Hash32.Zero);
 
     // Wall rate, CPU time of all threads (RocksDB's included: it varies less than wall time on a shared machine), allocation.
+    // Wall time of each block's commit in the phase being measured: the median, and the slowest (a block that flushes the
+    // trie, or meets a GC or a RocksDB stall), which is what a validator waiting for the commit sees.
+    private static readonly List<double> BlockMilliseconds = [];
+
+    private static void CommitTimed(ChainStore store, GenesisFile genesis, List<KeyValuePair<Address, AccountState>> diff)
+    {
+        var watch = Stopwatch.StartNew();
+        StateCommitBenchmarks.CommitDiff(store, genesis, diff);
+        BlockMilliseconds.Add(watch.Elapsed.TotalMilliseconds);
+    }
+
     private static void Measure(string phase, int updates, Action run)
     {
+        BlockMilliseconds.Clear();
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -158,6 +170,8 @@ internal static class StateDiskUsage
         Console.WriteLine($"{phase}: {updates / seconds:N0} account updates/s ({updates:N0} in {seconds:F1} s); " +
             $"CPU {cpuSeconds * 1e6 / updates:F1} µs per update; allocated {allocated / (double)updates:N0} bytes per update; " +
             $"GC paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds:F1} s; load average {LoadAverage()}");
+        var sorted = BlockMilliseconds.Order().ToList();
+        Console.WriteLine($"  block commit: median {sorted[sorted.Count / 2]:F0} ms, slowest {sorted[^1]:F0} ms ({sorted.Count} blocks)");
     }
 
     private static long BytesOnDisk(string dir) => new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);

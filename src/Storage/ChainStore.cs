@@ -750,6 +750,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 throw new StoreException($"writing block {block.Height} failed: {ex.Message}", ex);
             }
             _head = new HeadInfo(block.Height, block.Hash);
+            _state.BlockWritten();
         }
     }
 
@@ -803,6 +804,12 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Runs on the background thread before each flush of the account trie is written (for tests: to hold or fail it).</summary>
+    internal Action<ulong>? BeforeStateFlushWrite
+    {
+        set => _state.BeforeFlushWrite = value;
     }
 
     // Set by tests to close as a crash would, leaving the journal to replay.

@@ -234,6 +234,120 @@ public sealed class StateRootTests : IDisposable
         Assert.Equal(root, reopened.StateRoot);
     }
 
+    // Blocks of 300 changes over 20,000 accounts: deep enough that trie nodes below the five cached levels come and
+    // go from the disk. Keeps live up to date with the blocks committed.
+    private static void CommitDeepBlocks(ChainStore store, GenesisFile genesis, Dictionary<Address, AccountState> live, List<Address> universe,
+        int blocks, Random random)
+    {
+        for (var b = 0; b < blocks; b++)
+        {
+            var diff = new Dictionary<Address, AccountState>();
+            while (diff.Count < 300)
+            {
+                var address = universe[random.Next(universe.Count)];
+                diff[address] = new AccountState(store.HeadHeight + 1, new UInt256((ulong)random.Next(1, 1_000_000)), Hash32.Zero);
+            }
+            foreach (var (address, account) in diff)
+            {
+                live[address] = account;
+            }
+            CommitNext(store, genesis, [.. diff]);
+        }
+    }
+
+    private static List<Address> Universe(int count, Random random) =>
+        [.. Enumerable.Range(0, count).Select(_ =>
+        {
+            var bytes = new byte[Address.Size];
+            random.NextBytes(bytes);
+            return new Address(bytes);
+        })];
+
+    [Fact]
+    public void Blocks_commit_and_prove_while_a_flush_is_held_on_its_way_to_the_disk()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
+        var random = new Random(21);
+        var universe = Universe(20_000, random);
+        var live = new Dictionary<Address, AccountState> { [A(1)] = new AccountState(0, new UInt256(100), Hash32.Zero) };
+        using var held = new ManualResetEventSlim();
+        var writes = new List<ulong>();
+        Hash32 root;
+        using (var store = ChainStore.Open(_dir, genesis))
+        {
+            store.BeforeStateFlushWrite = height =>
+            {
+                lock (writes)
+                {
+                    writes.Add(height);
+                }
+                // Bounded, so that a failing test ends instead of waiting for its close.
+                held.Wait(TimeSpan.FromSeconds(30));
+            };
+            // Block 64 collects a flush, which then waits before writing while 40 more blocks change the same nodes.
+            CommitDeepBlocks(store, genesis, live, universe, 104, random);
+            lock (writes)
+            {
+                Assert.Equal([64UL], writes);
+            }
+            Assert.Equal(ExpectedRoot<Sha256Hasher>(live.Select(kv => (kv.Key, kv.Value))), store.StateRoot);
+            // Proofs at the head read nodes below the cached levels that are not in memory.
+            foreach (var address in universe.Take(200))
+            {
+                var proof = store.GetAccountProof(address)!;
+                Assert.Equal(live.ContainsKey(address) ? TrieProofResult.Present : TrieProofResult.Absent,
+                    TrieProof.Verify<Sha256Hasher>(store.StateRoot, address.ToArray(), proof.Nodes, TrieKeyMode.Secure, out _));
+            }
+            held.Set();
+            // The next flush (block 128) waits for the held one to land, then goes the same way.
+            CommitDeepBlocks(store, genesis, live, universe, 30, random);
+            root = store.StateRoot;
+            Assert.Equal(ExpectedRoot<Sha256Hasher>(live.Select(kv => (kv.Key, kv.Value))), root);
+            store.CloseWithoutFlush();
+        }
+        // The close waited for the flush of block 128; the start replays the six blocks after it.
+        Assert.Equal(128UL, FlushedHeight());
+        using var reopened = ChainStore.Open(_dir, genesis, StateCheck.Full);
+        Assert.Equal(root, reopened.StateRoot);
+    }
+
+    [Fact]
+    public void A_flush_that_fails_in_the_background_stops_the_store_and_the_start_replays_the_journal()
+    {
+        var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
+        var random = new Random(22);
+        var universe = Universe(20_000, random);
+        var live = new Dictionary<Address, AccountState> { [A(1)] = new AccountState(0, new UInt256(100), Hash32.Zero) };
+        Hash32 root;
+        ulong head;
+        using (var store = ChainStore.Open(_dir, genesis))
+        {
+            store.BeforeStateFlushWrite = height => throw new IOException($"disk full at the flush of block {height}");
+            CommitDeepBlocks(store, genesis, live, universe, 64, random);
+            // The failure stops the first block that finds it, at the latest the one due to collect the next flush
+            // (block 128), before that block changes anything; every block after it is refused too.
+            StoreException? failed = null;
+            do
+            {
+                head = store.HeadHeight;
+                root = store.StateRoot;
+                failed = Record.Exception(() => CommitDeepBlocks(store, genesis, live, universe, 1, random)) as StoreException;
+            }
+            while (failed is null && store.HeadHeight < 128);
+            Assert.NotNull(failed);
+            Assert.Contains("writing the state trie of block 64 failed: disk full", failed.Message, StringComparison.Ordinal);
+            Assert.Equal(head, store.HeadHeight);
+            Assert.Equal(root, store.StateRoot);
+            var refused = Assert.Throws<StoreException>(() => CommitDeepBlocks(store, genesis, live, universe, 1, random));
+            Assert.Contains("earlier block write failed", refused.Message, StringComparison.Ordinal);
+        }
+        // Nothing of the failed flush reached the disk, and the journal brings the start back to the head.
+        Assert.Equal(0UL, FlushedHeight());
+        using var reopened = ChainStore.Open(_dir, genesis, StateCheck.Full);
+        Assert.Equal(head, reopened.HeadHeight);
+        Assert.Equal(root, reopened.StateRoot);
+    }
+
     [Fact]
     public void A_store_refused_at_open_is_left_as_found_its_trie_not_flushed_and_its_journal_kept()
     {
