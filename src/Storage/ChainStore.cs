@@ -230,12 +230,17 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     /// </summary>
     public void CheckStateFull(string directory)
     {
-        var flat = CheckStateSample(directory, int.MaxValue);
-        CheckStorageSample(directory, int.MaxValue);
-        var inTrie = _state.CountAccounts();
-        if (flat != inTrie)
+        // The walk loads the whole account trie, which commits change: not while one runs, nor on a failed store.
+        lock (_commitLock)
         {
-            throw new StoreException($"the data dir {directory}: the flat state holds {flat} accounts, the state trie {inTrie}: it is corrupt");
+            ThrowIfFailed();
+            var flat = CheckStateSample(directory, int.MaxValue);
+            CheckStorageSample(directory, int.MaxValue);
+            var inTrie = _state.CountAccounts();
+            if (flat != inTrie)
+            {
+                throw new StoreException($"the data dir {directory}: the flat state holds {flat} accounts, the state trie {inTrie}: it is corrupt");
+            }
         }
     }
 
@@ -732,22 +737,29 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 _failed = true;
                 throw;
             }
-            batch.Put(heightKey, stateRoot.ToArray(), _stateRoots);
-            if (block.Height > ProofWindow)
-            {
-                // History older than the window is no longer needed: one range tombstone per block.
-                var expired = block.Height - ProofWindow;
-                batch.DeleteRange(StoreKeys.Height(expired), 8, StoreKeys.Height(expired + 1), 8, _trieHistory);
-            }
-            batch.Put(StoreKeys.Head, StoreKeys.EncodeHead(block.Height, hashBytes), _metadata);
+            // From here the trie holds this block (and may have collected a flush for it): anything that stops the
+            // block from reaching the disk fails the store too.
             try
             {
+                batch.Put(heightKey, stateRoot.ToArray(), _stateRoots);
+                if (block.Height > ProofWindow)
+                {
+                    // History older than the window is no longer needed: one range tombstone per block.
+                    var expired = block.Height - ProofWindow;
+                    batch.DeleteRange(StoreKeys.Height(expired), 8, StoreKeys.Height(expired + 1), 8, _trieHistory);
+                }
+                batch.Put(StoreKeys.Head, StoreKeys.EncodeHead(block.Height, hashBytes), _metadata);
                 _db.Write(batch, _syncWrite);
             }
             catch (RocksDbException ex)
             {
                 _failed = true;
                 throw new StoreException($"writing block {block.Height} failed: {ex.Message}", ex);
+            }
+            catch
+            {
+                _failed = true;
+                throw;
             }
             _head = new HeadInfo(block.Height, block.Hash);
             _state.BlockWritten();
@@ -772,8 +784,10 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     private StateFamilies StateFamilies => new(_db, _trieNodes, _stateJournal, _metadata, _stateRoots);
 
     /// <summary>
-    /// Closes the store. The account trie's nodes changed since its last flush are written first, so that the next
-    /// start has no journal to replay; a crash instead of a close loses nothing either (the start replays it).
+    /// Closes the store. The account trie's nodes changed since its last flush are written first (after a flush still
+    /// being written in the background), so that the next start has no journal to replay; a crash instead of a close
+    /// loses nothing either (the start replays it). Throws <see cref="StoreException"/>, after closing, when that
+    /// background flush failed: nothing is lost, the next start replays the journal from the height on disk.
     /// </summary>
     public void Dispose()
     {

@@ -19,7 +19,8 @@ internal interface IStateCommitment : IDisposable
 
     /// <summary>
     /// Applies block <paramref name="height"/>'s account diff and returns the new root. Adds the block's journal record
-    /// to <paramref name="batch"/> and, when a flush is due, the trie nodes changed since the last flush.
+    /// to <paramref name="batch"/> (and, at genesis, the whole trie); when a flush is due, collects the trie nodes changed
+    /// since the last flush, which <see cref="BlockWritten"/> then writes in the background.
     /// </summary>
     /// <paramref name="committed"/>, when given, holds the flat state's accounts before the block for some of the
     /// changed addresses: the trie then takes their leaves without reading them (each checked against its hash).
@@ -239,7 +240,8 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
     private const int CachedLevels = 5;
 
     // A flush is due after this many blocks or account changes since the last one. Between flushes the changed nodes
-    // stay in memory (a few hundred bytes per changed account) and a restart replays at most this much journal.
+    // stay in memory (a few hundred bytes per changed account). A restart replays the journal above the flushed height:
+    // this much, or up to twice as much when it finds a flush that was still being written.
     internal const int FlushBlocks = 64;
     internal const int FlushChanges = 100_000;
 
@@ -360,6 +362,8 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         }
         else if (flushDue)
         {
+            // The last flush has landed (waited for above): what it wrote may leave memory before the next is collected.
+            ReleaseFlushed();
             // Written in the background once this block's batch is on disk (BlockWritten), so that the block's commit
             // does not wait for tens of megabytes of nodes.
             _collected = Collect();

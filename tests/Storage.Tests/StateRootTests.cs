@@ -270,43 +270,46 @@ public sealed class StateRootTests : IDisposable
         var random = new Random(21);
         var universe = Universe(20_000, random);
         var live = new Dictionary<Address, AccountState> { [A(1)] = new AccountState(0, new UInt256(100), Hash32.Zero) };
+        using var started = new ManualResetEventSlim();
         using var held = new ManualResetEventSlim();
-        var writes = new List<ulong>();
         Hash32 root;
         using (var store = ChainStore.Open(_dir, genesis))
         {
             store.BeforeStateFlushWrite = height =>
             {
-                lock (writes)
+                if (height == 128)
                 {
-                    writes.Add(height);
+                    started.Set();
+                    // Bounded, so that a failing test ends instead of waiting for its close.
+                    held.Wait(TimeSpan.FromSeconds(30));
                 }
-                // Bounded, so that a failing test ends instead of waiting for its close.
-                held.Wait(TimeSpan.FromSeconds(30));
             };
-            // Block 64 collects a flush, which then waits before writing while 40 more blocks change the same nodes.
-            CommitDeepBlocks(store, genesis, live, universe, 104, random);
-            lock (writes)
-            {
-                Assert.Equal([64UL], writes);
-            }
+            // The flush of block 64 lands, and the nodes it wrote below the cached levels leave memory. Block 128
+            // collects the next flush, which waits before writing while 30 more blocks change the same nodes: nodes
+            // loaded meanwhile come from the flush of block 64, and those of block 128 must stay in memory.
+            CommitDeepBlocks(store, genesis, live, universe, 158, random);
+            Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
             Assert.Equal(ExpectedRoot<Sha256Hasher>(live.Select(kv => (kv.Key, kv.Value))), store.StateRoot);
-            // Proofs at the head read nodes below the cached levels that are not in memory.
-            foreach (var address in universe.Take(200))
+            // Proofs at the head and a root over a pending block read nodes that are not in memory.
+            foreach (var address in universe.Take(300))
             {
                 var proof = store.GetAccountProof(address)!;
                 Assert.Equal(live.ContainsKey(address) ? TrieProofResult.Present : TrieProofResult.Absent,
                     TrieProof.Verify<Sha256Hasher>(store.StateRoot, address.ToArray(), proof.Nodes, TrieKeyMode.Secure, out _));
             }
+            var pending = universe.Skip(300).Take(500).Select(a => new KeyValuePair<Address, AccountState>(a, new AccountState(9, new UInt256(9), Hash32.Zero))).ToList();
+            var speculative = store.ComputeStateRoot([(pending, ContractStateDiff.None)]);
+            Assert.Equal(ExpectedRoot<Sha256Hasher>(live.Select(kv => (kv.Key, kv.Value)).Concat(pending.Select(kv => (kv.Key, kv.Value)))
+                .GroupBy(a => a.Key).Select(g => g.Last())), speculative);
             held.Set();
-            // The next flush (block 128) waits for the held one to land, then goes the same way.
-            CommitDeepBlocks(store, genesis, live, universe, 30, random);
+            // The flush of block 192 waits for the held one to land, then goes the same way.
+            CommitDeepBlocks(store, genesis, live, universe, 40, random);
             root = store.StateRoot;
             Assert.Equal(ExpectedRoot<Sha256Hasher>(live.Select(kv => (kv.Key, kv.Value))), root);
             store.CloseWithoutFlush();
         }
-        // The close waited for the flush of block 128; the start replays the six blocks after it.
-        Assert.Equal(128UL, FlushedHeight());
+        // The close waited for the flush of block 192; the start replays the six blocks after it.
+        Assert.Equal(192UL, FlushedHeight());
         using var reopened = ChainStore.Open(_dir, genesis, StateCheck.Full);
         Assert.Equal(root, reopened.StateRoot);
     }

@@ -112,8 +112,9 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
         }
     }
 
-    // Without stray loads, every node in memory below the kept levels hangs under a node the last commit visited
-    // (loads during updates lie on changed paths), so only those are walked.
+    // Without stray loads, and when every commit before the last one was walked, every node in memory below the kept
+    // levels hangs under a node the last commit visited (loads during updates lie on changed paths), so only those are
+    // walked.
     private void Release(TrieNode node, int level, int keepLevels, bool everything)
     {
         switch (node)

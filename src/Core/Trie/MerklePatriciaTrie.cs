@@ -290,8 +290,9 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
 
     /// <summary>
     /// Computes the root and adds to <paramref name="batch"/> every node changed since the last commit and a delete for
-    /// every path whose stored node disappeared or became embedded. The store is expected to apply the batch before the
-    /// trie next loads from it.
+    /// every path whose stored node disappeared or became embedded. The store is expected to hold the batch's nodes before
+    /// the trie loads any of them, that is before the next <see cref="ReleaseCache"/> (which lets committed nodes go);
+    /// until then the trie keeps them in memory and loads only nodes the batch does not touch.
     /// </summary>
     public Hash32 Commit(ITrieNodeWriteBatch batch)
     {
@@ -324,10 +325,11 @@ public sealed partial class MerklePatriciaTrie<THasher> where THasher : struct, 
             _strayLoads = false;
             return;
         }
-        // Everything in memory is walked after stray loads, and when fewer levels are kept than at the last walk (which
-        // left the nodes of earlier commits at the levels this one drops). Otherwise only what the last commit visited
-        // is walked, once: a later walk would find only nodes changed since, not releasable before the next commit.
-        var everything = _strayLoads || keepLevels < _releasedLevels;
+        // Everything in memory is walked after stray loads, when a commit before the last one was never walked (its
+        // nodes hang under nodes the last commit did not visit), and when fewer levels are kept than at the last walk
+        // (which left the nodes of earlier commits at the levels this one drops). Otherwise only what the last commit
+        // visited is walked, once: a later walk would find only nodes changed since, not releasable before the next one.
+        var everything = _strayLoads || _releasedAfterCommit < _commits - 1 || keepLevels < _releasedLevels;
         if (everything || (_root.CommittedIn == _commits && _releasedAfterCommit != _commits))
         {
             Release(_root, 1, keepLevels, everything);

@@ -271,10 +271,15 @@ public class TriePropertyTests
         for (var block = 0; block < 6; block++)
         {
             var keep = random.Next(0, 5);
-            // A first walk that keeps more levels must not stop the second from dropping the rest.
-            trie.ReleaseCache(keep + random.Next(0, 2));
-            trie.ReleaseCache(keep);
-            Assert.True(trie.CountReleasable(keep) == 0, $"seed {seed}: block {block}: nodes left below level {keep}");
+            // Some commits are never followed by a release (the store skips it while a flush is on its way to disk):
+            // the next release must drop their nodes too. A first walk that keeps more levels must not stop the second
+            // from dropping the rest.
+            if (block == 5 || random.Next(3) > 0)
+            {
+                trie.ReleaseCache(keep + random.Next(0, 2));
+                trie.ReleaseCache(keep);
+                Assert.True(trie.CountReleasable(keep) == 0, $"seed {seed}: block {block}: nodes left below level {keep}");
+            }
             // Loads of every kind: updates that change, change nothing or delete absent keys, reads and proofs.
             var updates = new List<KeyValuePair<byte[], byte[]>>();
             for (var i = random.Next(1, 40); i > 0; i--)

@@ -149,6 +149,23 @@ public class TrieStoreTests
     }
 
     [Fact]
+    public void A_commit_never_followed_by_a_release_is_dropped_by_the_next_one()
+    {
+        // As the store does while a flush is on its way to the disk: two commits, no release in between.
+        var (store, trie, _) = Accounts(2000, seed: 7);
+        var random = new Random(7);
+        for (var i = 0; i < 10; i++)
+        {
+            trie.Set(BitConverter.GetBytes(random.Next(2000)), TrieTestData.Value(random));
+        }
+        TrieTestData.CommitTo(trie, store);
+        Assert.True(trie.CountReleasable(3) > 0);
+
+        trie.ReleaseCache(keepLevels: 3);
+        Assert.Equal(0, trie.CountReleasable(3));
+    }
+
+    [Fact]
     public void Missing_node_is_reported_with_its_path()
     {
         var (store, _, root) = Accounts(500, seed: 5);
