@@ -737,8 +737,8 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 _failed = true;
                 throw;
             }
-            // From here the trie holds this block (and may have collected a flush for it): anything that stops the
-            // block from reaching the disk fails the store too.
+            // From here the account trie holds this block (and may have flushed it into the batch): anything that stops
+            // the block from reaching the disk fails the store too.
             try
             {
                 batch.Put(heightKey, stateRoot.ToArray(), _stateRoots);
@@ -762,7 +762,6 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 throw;
             }
             _head = new HeadInfo(block.Height, block.Hash);
-            _state.BlockWritten();
         }
     }
 
@@ -784,10 +783,8 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     private StateFamilies StateFamilies => new(_db, _trieNodes, _stateJournal, _metadata, _stateRoots);
 
     /// <summary>
-    /// Closes the store. The account trie's nodes changed since its last flush are written first (after a flush still
-    /// being written in the background), so that the next start has no journal to replay; a crash instead of a close
-    /// loses nothing either (the start replays it). Throws <see cref="StoreException"/>, after closing, when that
-    /// background flush failed: nothing is lost, the next start replays the journal from the height on disk.
+    /// Closes the store. The account trie's nodes changed since its last flush are written first, so that the next
+    /// start has no journal to replay; a crash instead of a close loses nothing either (the start replays it).
     /// </summary>
     public void Dispose()
     {
@@ -818,12 +815,6 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 }
             }
         }
-    }
-
-    /// <summary>Runs on the background thread before each flush of the account trie is written (for tests: to hold or fail it).</summary>
-    internal Action<ulong>? BeforeStateFlushWrite
-    {
-        set => _state.BeforeFlushWrite = value;
     }
 
     // Set by tests to close as a crash would, leaving the journal to replay.

@@ -291,16 +291,6 @@ internal sealed partial class StateCommitment<THasher>
         {
             _disposed = true;
         }
-        // A flush being written uses the database; its failure, if any, was the store's to report (a crash-like close
-        // leaves the journal to replay either way).
-        try
-        {
-            _writing?.Wait();
-        }
-        catch (AggregateException)
-        {
-            // Reported by LandFlush when the store was still in use; closing only needs the write to be over.
-        }
         // A rebuild under way reads the database: wait for it (later ones see the flag and stop before reading).
         _buildGate.Wait();
         try

@@ -19,27 +19,14 @@ internal interface IStateCommitment : IDisposable
 
     /// <summary>
     /// Applies block <paramref name="height"/>'s account diff and returns the new root. Adds the block's journal record
-    /// to <paramref name="batch"/> (and, at genesis, the whole trie); when a flush is due, collects the trie nodes changed
-    /// since the last flush, which <see cref="BlockWritten"/> then writes in the background.
+    /// to <paramref name="batch"/> and, when a flush is due, the trie nodes changed since the last flush.
     /// </summary>
     /// <paramref name="committed"/>, when given, holds the flat state's accounts before the block for some of the
     /// changed addresses: the trie then takes their leaves without reading them (each checked against its hash).
     Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch,
         IReadOnlyDictionary<Address, AccountState>? committed = null);
 
-    /// <summary>
-    /// Tells the trie that the batch of the block last applied is on disk: a flush collected at that block starts
-    /// writing in the background (it must not land before the block whose height it records).
-    /// </summary>
-    void BlockWritten();
-
-    /// <summary>Runs on the background thread before a flush of the given height is written (for tests: to hold or fail it).</summary>
-    Action<ulong>? BeforeFlushWrite { get; set; }
-
-    /// <summary>
-    /// Waits for a flush being written, then adds the trie nodes changed since the last flush to
-    /// <paramref name="batch"/> (at a clean shutdown, so that the next start replays nothing).
-    /// </summary>
+    /// <summary>Writes the trie nodes changed since the last flush (at a clean shutdown, so that the next start replays nothing).</summary>
     void Flush(WriteBatch batch);
 
     /// <summary>The root after applying <paramref name="layers"/> in order, without writing anything.</summary>
@@ -225,11 +212,10 @@ internal sealed record StateFamilies(RocksDb Db, ColumnFamilyHandle Nodes, Colum
 /// <summary>
 /// The account trie, flushed to disk every few blocks rather than every block (docs/state.md §3). Each block's batch
 /// carries its journal record (every changed account's leaf before and after the block) and its state root; the trie
-/// nodes changed since the last flush stay in memory. A flush collects them at a block and writes them, with the height
-/// they stand at, in a batch of their own on a background thread once that block's batch is on disk; no node leaves
-/// memory until that batch has landed. Opening replays the journal from the height on disk to the head and checks every
-/// replayed root against the block's recorded root, so a crash between or during flushes loses nothing. Proofs at
-/// recent heights rebuild the trie of that height from the flushed trie and the journal, on a snapshot.
+/// nodes changed since the last flush stay in memory and go to disk in a later block's batch, with the height they are
+/// at. Opening replays the journal from that height to the head and checks every replayed root against the block's
+/// recorded root, so a crash between flushes loses nothing. Proofs at recent heights rebuild the trie of that height
+/// from the flushed trie and the journal, on a snapshot.
 /// </summary>
 internal sealed partial class StateCommitment<THasher> : IStateCommitment where THasher : struct, IHasher
 {
@@ -240,8 +226,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
     private const int CachedLevels = 5;
 
     // A flush is due after this many blocks or account changes since the last one. Between flushes the changed nodes
-    // stay in memory (a few hundred bytes per changed account). A restart replays the journal above the flushed height:
-    // this much, or up to twice as much when it finds a flush that was still being written.
+    // stay in memory (a few hundred bytes per changed account) and a restart replays at most this much journal.
     internal const int FlushBlocks = 64;
     internal const int FlushChanges = 100_000;
 
@@ -250,13 +235,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
     private readonly MerklePatriciaTrie<THasher> _trie;
     private readonly StateFamilies _families;
     private readonly ulong _proofWindow;
-    // The height of the trie on disk, as this instance knows it: a flush being written counts once it has landed.
     private ulong? _flushedHeight;
-    // A flush collected at the last block (its nodes marked written in the trie), started by BlockWritten; then the
-    // flush being written in the background. Until it has landed no node leaves memory: the disk may not hold it yet.
-    private FlushWork? _collected;
-    private Task? _writing;
-    private ulong _writingHeight;
     private ulong _height;
     private int _blocksSinceFlush;
     private long _changesSinceFlush;
@@ -330,10 +309,6 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
     public Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch,
         IReadOnlyDictionary<Address, AccountState>? committed = null)
     {
-        // A flush that failed in the background stops the store before this block changes anything; one still being
-        // written is waited for when this block is to collect the next (one flush at a time).
-        var flushDue = _flushedHeight is not null && (_blocksSinceFlush + 1 >= FlushBlocks || _changesSinceFlush + diff.Count >= FlushChanges);
-        LandFlush(wait: flushDue);
         // One batched update: the trie hashes the keys once and loads the nodes on all their paths in a few batched reads.
         Span<byte> value = stackalloc byte[128];
         var updates = new KeyValuePair<byte[], byte[]>[diff.Count];
@@ -354,122 +329,33 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         _height = height;
         _blocksSinceFlush++;
         _changesSinceFlush += updates.Length;
-        if (_flushedHeight is null)
+        if (_flushedHeight is null || _blocksSinceFlush >= FlushBlocks || _changesSinceFlush >= FlushChanges)
         {
-            // The first trie of a new store goes in its genesis batch: the store is not open without one on disk.
-            AddTo(batch, Collect());
-            _flushedHeight = _height;
-        }
-        else if (flushDue)
-        {
-            // The last flush has landed (waited for above): what it wrote may leave memory before the next is collected.
-            ReleaseFlushed();
-            // Written in the background once this block's batch is on disk (BlockWritten), so that the block's commit
-            // does not wait for tens of megabytes of nodes.
-            _collected = Collect();
+            WriteTrie(batch);
         }
         PruneJournal(batch);
-        ReleaseFlushed();
+        // Flushed nodes that proofs, reads and this block loaded leave memory every block; unflushed ones stay.
+        _trie.ReleaseCache(CachedLevels);
         EvictHistoricalBelow(_height - Math.Min(_proofWindow, _height));
         return Root;
     }
 
-    public void BlockWritten()
-    {
-        if (_collected is not { } work)
-        {
-            return;
-        }
-        _collected = null;
-        _writingHeight = work.Height;
-        var before = BeforeFlushWrite;
-        _writing = Task.Run(() =>
-        {
-            before?.Invoke(work.Height);
-            using var batch = new WriteBatch();
-            AddTo(batch, work);
-            _families.Db.Write(batch, SyncedWrite);
-        });
-    }
-
-    public Action<ulong>? BeforeFlushWrite { get; set; }
-
     public void Flush(WriteBatch batch)
     {
-        LandFlush(wait: true);
-        if (_collected is { } work)
-        {
-            // Collected at a block whose batch did not reach the disk: the store failed, and closing it writes nothing.
-            throw new InvalidOperationException($"the state trie collected at block {work.Height} was never started");
-        }
         if (_blocksSinceFlush > 0)
         {
-            AddTo(batch, Collect());
-            _flushedHeight = _height;
+            WriteTrie(batch);
             PruneJournal(batch);
         }
     }
 
-    private static readonly WriteOptions SyncedWrite = new WriteOptions().SetSync(true);
-
-    /// <summary>The trie nodes changed since the last flush, at the current height, ready to write (delete: null value).</summary>
-    private sealed record FlushWork(ulong Height, List<KeyValuePair<byte[], byte[]?>> Operations);
-
-    // Marks the changed nodes written in the trie and takes their encodings, which the trie never modifies afterwards.
-    private FlushWork Collect()
+    private void WriteTrie(WriteBatch batch)
     {
-        var work = new FlushWork(_height, []);
-        _trie.Commit(new Collector(work.Operations));
+        _trie.Commit(new Batch(batch, _families.Nodes));
+        batch.Put(StoreKeys.StateTrieFlushed, StoreKeys.Height(_height), _families.Metadata);
+        _flushedHeight = _height;
         _blocksSinceFlush = 0;
         _changesSinceFlush = 0;
-        return work;
-    }
-
-    // The flush's nodes and, in the same batch, the height they stand at: the trie on disk is always that of one height.
-    private void AddTo(WriteBatch batch, FlushWork work)
-    {
-        foreach (var (key, node) in work.Operations)
-        {
-            if (node is null)
-            {
-                batch.Delete(key, _families.Nodes);
-            }
-            else
-            {
-                batch.Put(key, node, _families.Nodes);
-            }
-        }
-        batch.Put(StoreKeys.StateTrieFlushed, StoreKeys.Height(work.Height), _families.Metadata);
-    }
-
-    // Takes note of a flush that has landed (waiting for it when asked). A failed one fails the store: the trie in
-    // memory says its nodes are on disk.
-    private void LandFlush(bool wait)
-    {
-        if (_writing is not { } writing || (!wait && !writing.IsCompleted))
-        {
-            return;
-        }
-        _writing = null;
-        try
-        {
-            writing.GetAwaiter().GetResult();
-        }
-        catch (Exception ex)
-        {
-            throw new StoreException($"writing the state trie of block {_writingHeight} failed: {ex.Message}", ex);
-        }
-        _flushedHeight = _writingHeight;
-    }
-
-    // Flushed nodes that proofs, reads and blocks loaded leave memory; unflushed ones stay, and so does everything while
-    // a flush is on its way to the disk.
-    private void ReleaseFlushed()
-    {
-        if (_writing is null && _collected is null)
-        {
-            _trie.ReleaseCache(CachedLevels);
-        }
     }
 
     // A journal record is needed while its block is above the flushed trie (a restart replays it) or within the proof
@@ -523,7 +409,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
     public long CountAccounts()
     {
         var count = _trie.ToList().Count;
-        ReleaseFlushed();
+        _trie.ReleaseCache(CachedLevels);
         return count;
     }
     public byte[]? GetLeaf(Address address) => _trie.TryGet(address.ToArray(), out var encoded) ? encoded.ToArray() : null;
@@ -618,11 +504,22 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
             live.TryGetNode(nibblePath, out encodedNode);
     }
 
-    // The replaced nodes are not needed: older heights are rebuilt from the journal.
-    private sealed class Collector(List<KeyValuePair<byte[], byte[]?>> operations) : ITrieNodeWriteBatch
+    private sealed class Batch(WriteBatch batch, ColumnFamilyHandle family) : ITrieNodeWriteBatch
     {
-        public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode, byte[]? previous) => operations.Add(new(Key(nibblePath), encodedNode));
+        // Keys are built on the stack: the write batch copies them, and a flush writes tens of thousands. The replaced
+        // nodes are not needed: older heights are rebuilt from the journal.
+        public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode, byte[]? previous)
+        {
+            Span<byte> key = stackalloc byte[nibblePath.Length + 1];
+            WriteKey(nibblePath, key);
+            batch.Put(key, encodedNode, family);
+        }
 
-        public void Delete(ReadOnlySpan<byte> nibblePath, byte[] previous) => operations.Add(new(Key(nibblePath), null));
+        public void Delete(ReadOnlySpan<byte> nibblePath, byte[] previous)
+        {
+            Span<byte> key = stackalloc byte[nibblePath.Length + 1];
+            WriteKey(nibblePath, key);
+            batch.Delete(key, family);
+        }
     }
 }
