@@ -142,7 +142,6 @@ internal static class StateDiskUsage
 
     private static AccountState Account(ulong nonce, ulong balance) => new(nonce, new UInt256(balance), Hash32.Zero);
 
-    // Wall rate, CPU time of all threads (RocksDB's included: it varies less than wall time on a shared machine), allocation.
     // Wall time of each block's commit in the phase being measured: the median, and the slowest (a block that flushes the
     // trie, or meets a GC or a RocksDB stall), which is what a validator waiting for the commit sees.
     private static readonly List<double> BlockMilliseconds = [];
@@ -154,6 +153,7 @@ internal static class StateDiskUsage
         BlockMilliseconds.Add(watch.Elapsed.TotalMilliseconds);
     }
 
+    // Wall rate, CPU time of all threads (RocksDB's included: it varies less than wall time on a shared machine), allocation.
     private static void Measure(string phase, int updates, Action run)
     {
         BlockMilliseconds.Clear();

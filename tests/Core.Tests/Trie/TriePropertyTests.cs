@@ -271,9 +271,9 @@ public class TriePropertyTests
         for (var block = 0; block < 6; block++)
         {
             var keep = random.Next(0, 5);
-            // Some commits are never followed by a release (the store skips it while a flush is on its way to disk):
-            // the next release must drop their nodes too. A first walk that keeps more levels must not stop the second
-            // from dropping the rest.
+            // Some commits are never followed by a release (a user may commit several times between two): the next
+            // release must drop their nodes too. A first walk that keeps more levels must not stop the second from
+            // dropping the rest.
             if (block == 5 || random.Next(3) > 0)
             {
                 trie.ReleaseCache(keep + random.Next(0, 2));

@@ -151,7 +151,7 @@ public class TrieStoreTests
     [Fact]
     public void A_commit_never_followed_by_a_release_is_dropped_by_the_next_one()
     {
-        // As the store does while a flush is on its way to the disk: two commits, no release in between.
+        // Two commits, no release in between: the second does not visit most of what the first wrote.
         var (store, trie, _) = Accounts(2000, seed: 7);
         var random = new Random(7);
         for (var i = 0; i < 10; i++)
