@@ -14,7 +14,9 @@ public sealed class ArchitectureTests
         ["Vm"] = ["Core"],
         ["Storage"] = ["Core"],
         ["Relay"] = ["Core", "Vm"],
-        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay"],
+        // The block pipeline: mempool, building, validity, execution, commit, catch-up.
+        ["Chain"] = ["Core", "Consensus", "Storage", "Vm"],
+        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay", "Chain"],
     };
 
     public static IEnumerable<object[]> ProductionProjects() =>

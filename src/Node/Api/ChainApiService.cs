@@ -7,10 +7,11 @@ using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Config;
-using ShanghaiChain.Node.Mempool;
-using ShanghaiChain.Node.Observability;
-using ShanghaiChain.Node.Peers;
-using ShanghaiChain.Node.Pipeline;
+using ShanghaiChain.Chain.Mempool;
+using ShanghaiChain.Chain.Observability;
+using ShanghaiChain.Chain.Sync;
+using ShanghaiChain.Chain.Blocks;
+using ShanghaiChain.Chain.Feed;
 using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
 
@@ -24,7 +25,7 @@ public sealed class ChainApiService(
     ChainStore store,
     TransactionPool pool,
     ChainFeed feed,
-    BlockCommitter committer,
+    ChainHead head,
     CryptoSuite suite,
     NodeConfig config,
     Core.Genesis.GenesisFile genesis,
@@ -64,7 +65,7 @@ public sealed class ChainApiService(
 
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
-        var tip = committer.Tip;
+        var tip = head.Tip;
         var response = new GetStatusResponse
         {
             ChainId = store.ChainId,
@@ -248,8 +249,8 @@ public sealed class ChainApiService(
         var set = genesis.ToValidatorSet();
         var response = new ListValidatorsResponse
         {
-            Epoch = Consensus.ChainEpochs.First,
-            Height = committer.Tip.Height,
+            Epoch = ChainEpochs.First,
+            Height = head.Tip.Height,
             TotalPower = set.TotalPower,
             QuorumPower = set.QuorumPower,
             ValidatorSetHash = ByteString.CopyFrom(set.Hash(suite).ToArray()),
@@ -319,8 +320,8 @@ public sealed class ChainApiService(
 
     public override async Task SubscribeBlocks(SubscribeBlocksRequest request, IServerStreamWriter<BlockEvent> responseStream, ServerCallContext context)
     {
-        var from = request.FromHeight == 0 ? committer.Tip.Height + 1 : request.FromHeight;
-        var blocks = feed.FollowAsync(from, () => committer.Tip.Height, LoadCommitted, config.SubscriberBufferBlocks, context.CancellationToken);
+        var from = request.FromHeight == 0 ? head.Tip.Height + 1 : request.FromHeight;
+        var blocks = feed.FollowAsync(from, () => head.Tip.Height, LoadCommitted, config.SubscriberBufferBlocks, context.CancellationToken);
         try
         {
             await foreach (var block in blocks.ConfigureAwait(false))

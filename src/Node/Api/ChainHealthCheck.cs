@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ShanghaiChain.Core.Genesis;
-using ShanghaiChain.Node.Pipeline;
+using ShanghaiChain.Chain.Blocks;
 
 namespace ShanghaiChain.Node.Api;
 
@@ -9,11 +9,11 @@ namespace ShanghaiChain.Node.Api;
 /// validator makes at least one block per empty-block interval, so a head older than ten intervals (and
 /// at least ten seconds) means the pipeline is stuck.
 /// </summary>
-public sealed class ChainHealthCheck(BlockCommitter committer, GenesisFile genesis, TimeProvider time) : IHealthCheck
+public sealed class ChainHealthCheck(ChainHead head, GenesisFile genesis, TimeProvider time) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var tip = committer.Tip;
+        var tip = head.Tip;
         var limit = Math.Max(10_000, 10L * genesis.Parameters.EmptyBlockIntervalMs);
         var age = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)tip.TimestampMs;
         return Task.FromResult(tip.Height > 0 && age > limit

@@ -5,7 +5,8 @@ using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Config;
-using ShanghaiChain.Node.Pipeline;
+using ShanghaiChain.Chain.Blocks;
+using ShanghaiChain.Chain.Feed;
 using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Execution;
@@ -16,7 +17,7 @@ namespace ShanghaiChain.Node.Api;
 /// The contract calls of the application API: read-only Call and EstimateGas, GetCode, GetStorage and the event stream.
 /// Request fields are validated here (lengths, heights, filter sizes) and refused with typed errors (docs/api.md).
 /// </summary>
-public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainFeed feed, BlockCommitter committer, NodeConfig config,
+public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainFeed feed, ChainHead head, NodeConfig config,
     CryptoSuite suite)
 {
     private const int MaxTopicPositions = 4;
@@ -121,13 +122,13 @@ public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainF
     {
         var filter = EventFilter.Parse(request);
         var after = request.After;
-        var from = after is not null ? after.Height : request.FromHeight == 0 ? committer.Tip.Height + 1 : request.FromHeight;
+        var from = after is not null ? after.Height : request.FromHeight == 0 ? head.Tip.Height + 1 : request.FromHeight;
         if (from == 0)
         {
             from = 1;
         }
         var last = after;
-        var blocks = feed.FollowAsync(from, () => committer.Tip.Height, LoadCommitted, config.SubscriberBufferBlocks, cancellationToken);
+        var blocks = feed.FollowAsync(from, () => head.Tip.Height, LoadCommitted, config.SubscriberBufferBlocks, cancellationToken);
         try
         {
             await foreach (var block in blocks.ConfigureAwait(false))

@@ -5,16 +5,28 @@ using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Api;
 using ShanghaiChain.Node.Config;
+using ShanghaiChain.Chain.Building;
+using ShanghaiChain.Chain.Execution;
+using ShanghaiChain.Chain.Sync;
+using ShanghaiChain.Chain.Validation;
+using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.Node.Consensus;
-using ShanghaiChain.Node.Mempool;
-using ShanghaiChain.Node.Observability;
+using ShanghaiChain.Chain.Mempool;
+using ShanghaiChain.Chain.Observability;
 using Prometheus;
 using ShanghaiChain.Node.Peers;
-using ShanghaiChain.Node.Pipeline;
+using ShanghaiChain.Chain.Blocks;
+using ShanghaiChain.Chain.Feed;
 using ShanghaiChain.Storage;
 using ShanghaiChain.Vm.Execution;
 
 namespace ShanghaiChain.Node.Hosting;
+
+/// <summary>A node without peers syncs from nobody.</summary>
+internal sealed class NoBlockSources : IBlockSources
+{
+    public IReadOnlyList<IBlockSource> Sources => [];
+}
 
 /// <summary>Composes a node from its home directory: store, mempool, pipeline, producer and the app API.</summary>
 public static class NodeHost
@@ -92,29 +104,39 @@ public static class NodeHost
         services.AddSingleton(store);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeMetrics>();
+        // The committed head, read once here; from now on only the pipeline's committer moves it.
+        services.AddSingleton(new ChainHead(ChainTip.Load(store, suite)));
         services.AddSingleton<SyncState>();
         services.AddSingleton(new PeerAdmission(genesis));
         if (nodeKey is not null)
         {
             services.AddSingleton(PeerCertificate.Create(nodeKey, genesis.ChainId));
         }
-        services.AddSingleton(new TransactionValidator(genesis.ChainId, suite, genesis.Parameters));
+        var transactionValidator = new TransactionValidator(genesis.ChainId, suite, genesis.Parameters);
+        services.AddSingleton(transactionValidator);
         services.AddSingleton(sp => new TransactionPool(
-            sp.GetRequiredService<TransactionValidator>(), genesis.Parameters, store, store, store.ContainsTransactions,
-            config.MempoolMaxTxs, config.MempoolMaxBytes));
+            transactionValidator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes));
         services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, systemContracts));
         services.AddSingleton<ChainFeed>();
-        services.AddSingleton<BlockCommitter>();
         services.AddSingleton<PendingBlocks>();
+        // The block pipeline: the execution pipeline is the single writer to the store, in every mode.
+        services.AddSingleton<ExecutionPipeline>();
+        services.AddSingleton<IExecutedResults>(sp => sp.GetRequiredService<ExecutionPipeline>());
+        services.AddSingleton<BlockValidator>();
+        services.AddSingleton<BlockSync>();
         services.AddSingleton<PeerScores>();
-        services.AddSingleton<CommittedBlockVerifier>();
         if (nodeKey is not null)
         {
             // Created by type, so the host disposes it (and every connection it holds) at shutdown.
             services.AddSingleton<PeerClients>();
+            services.AddSingleton<IBlockSources, PeerBlockSources>();
             services.AddSingleton<PeerNetwork>();
             services.AddHostedService(sp => sp.GetRequiredService<PeerNetwork>());
             services.AddHostedService<TransactionGossip>();
+        }
+        else
+        {
+            services.AddSingleton<IBlockSources>(new NoBlockSources());
         }
         services.AddSingleton<ContractApi>();
         if (validatorKey is not null)
@@ -125,17 +147,21 @@ public static class NodeHost
             }
             services.AddSingleton(validatorKey);
             services.AddSingleton(new ValidatorIdentity(validatorKey));
-            services.AddSingleton<ExecutionPipeline>();
-            services.AddSingleton<PayloadValidator>();
+            services.AddSingleton<ISafetyRecordStore>(new SafetyRecordFile(home.SafetyRecordFile));
+            services.AddSingleton<ConsensusInbox>();
+            services.AddSingleton<ValidatorEngine>();
+            services.AddSingleton<BlockBuilder>();
+            services.AddSingleton<BlockFetcher>();
+            services.AddSingleton<IPeerMessageHandler, PeerMessageRouter>();
             services.AddSingleton<ConsensusDriver>();
             services.AddHostedService(sp => sp.GetRequiredService<ConsensusDriver>());
         }
         else if (nodeKey is not null)
         {
-            services.AddHostedService<BlockSyncService>();
+            services.AddHostedService<ChainFollowerService>();
         }
         services.AddSingleton(sp => new ChainApiService(
-            store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<BlockCommitter>(),
+            store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<ChainHead>(),
             suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey,
             sp.GetRequiredService<ContractApi>(), sp.GetService<PeerNetwork>()));
         services.AddGrpc(o =>
@@ -153,9 +179,23 @@ public static class NodeHost
         services.AddGrpcHealthChecks().AddCheck<ChainHealthCheck>("chain");
 
         var app = builder.Build();
-        // Closed once everything that uses it has stopped: the producer, the API, the peer service.
-        app.Lifetime.ApplicationStopped.Register(store.Dispose);
+        var execution = app.Services.GetRequiredService<ExecutionPipeline>();
+        execution.Start();
+        // Closed once everything that uses it has stopped (the consensus driver or follower, the API, the peer service),
+        // the pipeline's worker first, so that no commit runs on a closed store.
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            execution.Dispose();
+            store.Dispose();
+        });
         var metrics = app.Services.GetRequiredService<NodeMetrics>();
+        var head = app.Services.GetRequiredService<ChainHead>();
+        metrics.ObserveHeight(() => (long)head.Height);
+        if (app.Services.GetService<ConsensusDriver>() is { } driver)
+        {
+            var network = app.Services.GetRequiredService<PeerNetwork>();
+            metrics.ObserveConsensus(() => (long)driver.Round, () => network.ConnectedPeers);
+        }
         var pool = app.Services.GetRequiredService<TransactionPool>();
         metrics.ObserveMempool(() => pool.Count, () => pool.Bytes, () => pool.SignatureChecks);
         var sync = app.Services.GetRequiredService<SyncState>();

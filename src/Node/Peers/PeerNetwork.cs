@@ -5,7 +5,8 @@ using Grpc.Core;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Config;
-using ShanghaiChain.Node.Hosting;
+using ShanghaiChain.Chain;
+using ShanghaiChain.Chain.Blocks;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Peers;
@@ -72,7 +73,7 @@ public sealed record PeerSnapshot(string Identity, Address? ValidatorAddress, bo
 /// list each other hold two links; sends to a peer use one of them, and frames arriving on either are processed
 /// (consensus deduplicates). What is validated where: the TLS binding and admission in <see cref="PeerAuthInterceptor"/>
 /// (inbound) and <see cref="PeerClient"/> (outbound); frame shape here (a Hello first, exactly one body per frame);
-/// frame contents by <see cref="Handler"/> (signatures, payloads).
+/// frame contents by the <see cref="IPeerMessageHandler"/> the host passes in (signatures, payloads).
 /// </summary>
 public sealed class PeerNetwork(
     NodeConfig config,
@@ -80,21 +81,15 @@ public sealed class PeerNetwork(
     PeerCertificate own,
     PeerClients clients,
     PeerScores scores,
+    ChainHead head,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
-    ILogger<PeerNetwork> logger) : BackgroundService
+    ILogger<PeerNetwork> logger,
+    ValidatorIdentity? validator = null,
+    IPeerMessageHandler? handler = null) : BackgroundService
 {
     private readonly ConcurrentDictionary<PeerLink, byte> _links = new();
     private readonly byte[] _genesisHash = genesis.ComputeHash().ToArray();
-
-    /// <summary>Judges and consumes each received frame other than Hello; set before the host starts.</summary>
-    public Func<PeerLink, PeerMessage, PeerVerdict>? Handler { get; set; }
-
-    /// <summary>The validator address this node announces (null when it runs none).</summary>
-    public Address? OwnValidator { get; set; }
-
-    /// <summary>This node's head height as announced in Hello.</summary>
-    public Func<ulong> HeadHeight { get; set; } = () => 0;
 
     public IReadOnlyList<PeerSnapshot> Snapshot() =>
         [.. _links.Keys
@@ -152,7 +147,7 @@ public sealed class PeerNetwork(
 
     private async Task DialLoopAsync(Uri url, CancellationToken stop)
     {
-        var backoff = TimeSpan.FromMilliseconds(100);
+        var backoff = new CappedBackoff();
         while (!stop.IsCancellationRequested)
         {
             var wasConnected = false;
@@ -177,7 +172,7 @@ public sealed class PeerNetwork(
                 var identity = client.VerifyServer(await call.ResponseHeadersAsync.ConfigureAwait(false));
                 var link = new PeerLink(identity, outbound: true, url, time.GetUtcNow());
                 wasConnected = true;
-                backoff = TimeSpan.FromMilliseconds(100);
+                backoff.Reset();
                 await RunLinkAsync(link, call.RequestStream, call.ResponseStream, stop).ConfigureAwait(false);
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             }
@@ -185,20 +180,19 @@ public sealed class PeerNetwork(
             {
                 return;
             }
-            catch (Exception ex) when (ex is RpcException or PeerRefusedException or HttpRequestException or IOException or InvalidOperationException)
+            catch (Exception ex) when (PeerFailures.IsPeerFailure(ex) || ex is InvalidOperationException)
             {
                 clients.Failed(client, ex);
                 logger.Log(wasConnected ? LogLevel.Information : LogLevel.Debug, "link to {Peer} down: {Reason}", url, ex.Message);
             }
             try
             {
-                await Task.Delay(backoff, time, stop).ConfigureAwait(false);
+                await Task.Delay(backoff.Next(), time, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            backoff = TimeSpan.FromMilliseconds(Math.Min(5_000, backoff.TotalMilliseconds * 2));
         }
     }
 
@@ -216,8 +210,8 @@ public sealed class PeerNetwork(
         {
             Hello = new Hello
             {
-                ValidatorAddress = OwnValidator is { } v ? ByteString.CopyFrom(v.ToArray()) : ByteString.Empty,
-                HeadHeight = HeadHeight(),
+                ValidatorAddress = validator is null ? ByteString.Empty : ByteString.CopyFrom(validator.Key.Address.ToArray()),
+                HeadHeight = head.Height,
             },
         });
         var sending = SendLoopAsync(link, writer, linkCancel.Token);
@@ -298,7 +292,7 @@ public sealed class PeerNetwork(
             }
             else
             {
-                verdict = Handler?.Invoke(link, message) ?? PeerVerdict.Accepted;
+                verdict = handler?.Handle(link, message) ?? PeerVerdict.Accepted;
                 reason = $"invalid {message.BodyCase} frame";
             }
             if (verdict != PeerVerdict.Accepted)

@@ -1,8 +1,9 @@
 using Google.Protobuf;
 using Grpc.Core;
 using ShanghaiChain.Core.Primitives;
-using ShanghaiChain.Node.Consensus;
-using ShanghaiChain.Node.Pipeline;
+using ShanghaiChain.Chain.Blocks;
+using ShanghaiChain.Chain.Feed;
+using ShanghaiChain.Node.Config;
 using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
 
@@ -12,7 +13,7 @@ namespace ShanghaiChain.Node.Peers;
 /// The peer service: head status, committed blocks with certificates for nodes that sync, blocks by hash (committed or
 /// pending in consensus), and the long-lived Connect link. Every call is authenticated first by <see cref="PeerAuthInterceptor"/>.
 /// </summary>
-public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, BlockCommitter committer, PendingBlocks pending, PeerNetwork network,
+public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, ChainHead head, PendingBlocks pending, PeerNetwork network,
     ValidatorIdentity? validator = null) : PeerService.PeerServiceBase
 {
     private const uint MaxBlocksPerCall = 1024;
@@ -20,7 +21,7 @@ public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, BlockCommi
 
     public override Task<PeerStatus> GetPeerStatus(PeerStatusRequest request, ServerCallContext context)
     {
-        var tip = committer.Tip;
+        var tip = head.Tip;
         return Task.FromResult(new PeerStatus
         {
             ChainId = store.ChainId,
@@ -60,7 +61,7 @@ public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, BlockCommi
         if (!request.Follow)
         {
             var limit = request.MaxBlocks == 0 || request.MaxBlocks > MaxBlocksPerCall ? MaxBlocksPerCall : request.MaxBlocks;
-            for (var sent = 0u; next <= committer.Tip.Height && sent < limit; next++, sent++)
+            for (var sent = 0u; next <= head.Tip.Height && sent < limit; next++, sent++)
             {
                 await responseStream.WriteAsync(Load(next), cancel).ConfigureAwait(false);
             }
@@ -68,7 +69,7 @@ public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, BlockCommi
         }
         try
         {
-            await foreach (var block in feed.FollowAsync(next, () => committer.Tip.Height, Load, FollowBuffer, cancel).ConfigureAwait(false))
+            await foreach (var block in feed.FollowAsync(next, () => head.Tip.Height, Load, FollowBuffer, cancel).ConfigureAwait(false))
             {
                 var committed = block.Live is { } live ? new CommittedBlock { Block = live.Block.Block, Certificate = live.Certificate } : block.Stored!;
                 await responseStream.WriteAsync(committed, cancel).ConfigureAwait(false);

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Google.Protobuf;
 using ShanghaiChain.Core.Transactions;
-using ShanghaiChain.Node.Mempool;
+using ShanghaiChain.Chain.Mempool;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Peers;
@@ -11,22 +11,19 @@ namespace ShanghaiChain.Node.Peers;
 /// millisecond of arrivals per frame), so whichever validator leads next can propose them. Gossip goes one hop: a
 /// node never forwards what it received from a peer, which in a full mesh of validators reaches everyone once.
 /// </summary>
-public sealed class TransactionGossip : BackgroundService
+public sealed class TransactionGossip(TransactionPool pool, PeerNetwork network) : BackgroundService
 {
     private const int MaxBatch = 2_000;
 
-    private readonly PeerNetwork _network;
     private readonly Channel<IReadOnlyList<VerifiedTransaction>> _queue =
         Channel.CreateBounded<IReadOnlyList<VerifiedTransaction>>(new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
 
-    public TransactionGossip(TransactionPool pool, PeerNetwork network)
-    {
-        _network = network;
-        pool.LocallyAdmitted += admitted => _queue.Writer.TryWrite(admitted);
-    }
+    private void OnAdmitted(IReadOnlyList<VerifiedTransaction> admitted) => _queue.Writer.TryWrite(admitted);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Subscribed while running, not from the constructor: submissions before the host starts have no peers to reach.
+        pool.LocallyAdmitted += OnAdmitted;
         var reader = _queue.Reader;
         try
         {
@@ -44,13 +41,17 @@ public sealed class TransactionGossip : BackgroundService
                 }
                 if (batch.Transactions.Count > 0)
                 {
-                    _network.Broadcast(new PeerMessage { Transactions = batch });
+                    network.Broadcast(new PeerMessage { Transactions = batch });
                 }
             }
         }
         catch (OperationCanceledException)
         {
             // Stopping.
+        }
+        finally
+        {
+            pool.LocallyAdmitted -= OnAdmitted;
         }
     }
 }

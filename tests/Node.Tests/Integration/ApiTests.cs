@@ -280,7 +280,7 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
 
         // The exposition format as Prometheus itself checks it (promtool, Debian package prometheus; .ci/run installs it).
         var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists);
-        Assert.True(promtool is not null, "promtool is not installed: apt-get install prometheus (.ci/run does this)");
+        Assert.True(promtool is not null, "promtool is not installed: apt-get install prometheus (the Node.Tests build does it when run as root, tools/ensure-promtool.sh)");
         var info = new System.Diagnostics.ProcessStartInfo(promtool!, "check metrics")
         {
             RedirectStandardInput = true,

@@ -61,7 +61,14 @@ public sealed class DevnetTests
                 await signal.WaitForExitAsync();
             }
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(40));
-            await devnet.WaitForExitAsync(stop.Token);
+            try
+            {
+                await devnet.WaitForExitAsync(stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"the devnet did not stop within 40 s of SIGINT:\n{Log()}");
+            }
             Assert.True(devnet.ExitCode == 0, $"devnet exited with {devnet.ExitCode}:\n{Log()}");
             // Every node stopped through its host's clean shutdown, and no API port is still served.
             for (var i = 0; i < 4; i++)

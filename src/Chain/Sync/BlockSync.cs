@@ -1,0 +1,164 @@
+using ShanghaiChain.Chain.Blocks;
+using ShanghaiChain.Chain.Execution;
+using ShanghaiChain.Chain.Validation;
+using ShanghaiChain.Core.Genesis;
+
+namespace ShanghaiChain.Chain.Sync;
+
+/// <summary>
+/// Catch-up, the one way a node takes committed blocks from others: a validator before its engine starts and whenever it
+/// falls behind (<see cref="CatchUpAsync"/>), a node without a validator key all the time (<see cref="FollowAsync"/>).
+/// Every block is verified by <see cref="BlockValidator.VerifyCommitted"/> against the head it must extend, then
+/// committed through the execution pipeline (whose committer checks the parent's roots). A source that fails or sends
+/// anything invalid is told, and the next one is tried.
+/// </summary>
+public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, ExecutionPipeline execution, ChainHead head, SyncState sync,
+    IBlockSources sources, TimeProvider time, ILogger<BlockSync> logger)
+{
+    /// <summary>Blocks asked of one source per catch-up call.</summary>
+    public const uint CatchUpBatch = 1024;
+
+    /// <summary>Verified blocks queued for commit before the stream is read further (bounds memory on a long sync).</summary>
+    public const int MaxCommitsInFlight = 64;
+
+    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly byte[] _genesisHash = genesis.ComputeHash().ToArray();
+
+    /// <summary>
+    /// Fetches committed blocks until this node is within one block of the best head its sources report (or none is
+    /// ahead, or none answers); returns how many blocks were committed.
+    /// </summary>
+    public async Task<ulong> CatchUpAsync(CancellationToken cancellationToken)
+    {
+        var all = sources.Sources;
+        if (all.Count == 0)
+        {
+            return 0;
+        }
+        var started = time.GetTimestamp();
+        var from = head.Height;
+        for (var pass = 0; pass < 100 && !cancellationToken.IsCancellationRequested; pass++)
+        {
+            var progressed = false;
+            foreach (var source in all)
+            {
+                try
+                {
+                    progressed |= await PullAsync(source, follow: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is BlockSourceException or InvalidDataException)
+                {
+                    source.Failed(ex);
+                    logger.LogDebug("catch-up from {Source} failed: {Reason}", source.Name, ex.Message);
+                }
+            }
+            if (!progressed)
+            {
+                break;
+            }
+        }
+        var caught = head.Height - from;
+        if (caught > 0)
+        {
+            var seconds = Math.Max(time.GetElapsedTime(started).TotalSeconds, 0.001);
+            logger.LogInformation("caught up {Blocks} blocks to height {Height} in {Seconds:F1} s ({Rate:F0} blocks/s)",
+                caught, head.Height, seconds, caught / seconds);
+        }
+        return caught;
+    }
+
+    /// <summary>Follows the chain from the sources in turn until cancelled, retrying with capped backoff.</summary>
+    public async Task FollowAsync(CancellationToken cancellationToken)
+    {
+        var all = sources.Sources;
+        if (all.Count == 0)
+        {
+            logger.LogWarning("this node has no validator key and no peers: it will not advance (set p2p.peers)");
+            return;
+        }
+        var backoff = new CappedBackoff();
+        for (var attempt = 0; !cancellationToken.IsCancellationRequested; attempt++)
+        {
+            var source = all[attempt % all.Count];
+            try
+            {
+                await PullAsync(source, follow: true, cancellationToken).ConfigureAwait(false);
+                backoff.Reset();
+            }
+            catch (Exception ex) when (ex is BlockSourceException or InvalidDataException)
+            {
+                source.Failed(ex);
+                logger.LogWarning("sync from {Source} stopped: {Reason}", source.Name, ex.Message);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            try
+            {
+                await Task.Delay(backoff.Next(), time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Takes what one source has past this node's head; true if anything was committed.</summary>
+    private async Task<bool> PullAsync(IBlockSource source, bool follow, CancellationToken cancellationToken)
+    {
+        BlockSourceStatus status;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(StatusTimeout);
+            try
+            {
+                status = await source.GetStatusAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new BlockSourceException($"{source.Name} did not report its status within {StatusTimeout.TotalSeconds:F0} s");
+            }
+        }
+        if (status.IsSelf)
+        {
+            return false;
+        }
+        if (status.ChainId != genesis.ChainId || !status.GenesisHash.Span.SequenceEqual(_genesisHash))
+        {
+            throw new BlockSourceException($"{source.Name} is on chain '{status.ChainId}' with another genesis");
+        }
+        sync.ObservePeerHeight(status.HeadHeight);
+        if (!follow && status.HeadHeight <= head.Height + 1)
+        {
+            return false;
+        }
+        var tip = head.Tip;
+        if (follow)
+        {
+            logger.LogInformation("following {Source} from height {Height} (its head {SourceHead})", source.Name, tip.Height + 1, status.HeadHeight);
+        }
+        var progressed = false;
+        var commits = new Queue<Task>();
+        await foreach (var committed in source.GetBlocksAsync(tip.Height + 1, follow ? 0 : CatchUpBatch, follow, cancellationToken).ConfigureAwait(false))
+        {
+            var block = validator.VerifyCommitted(committed, tip, source.Name);
+            commits.Enqueue(execution.CommitAsync([(block, committed.Certificate)]));
+            // The next block extends this one; its parent roots are checked when it commits.
+            tip = new ChainTip(block.Height, block.Hash, block.Block.Header.TimestampMs, committed.Certificate, default, default);
+            progressed = true;
+            sync.ObservePeerHeight(block.Height);
+            while (commits.Count > MaxCommitsInFlight || (commits.TryPeek(out var oldest) && oldest.IsCompleted))
+            {
+                await commits.Dequeue().ConfigureAwait(false);
+            }
+        }
+        while (commits.TryDequeue(out var commit))
+        {
+            await commit.ConfigureAwait(false);
+        }
+        return progressed;
+    }
+}

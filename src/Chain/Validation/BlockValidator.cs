@@ -1,0 +1,296 @@
+using Google.Protobuf;
+using ShanghaiChain.Core.Blocks;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Merkle;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.Chain.Blocks;
+using ShanghaiChain.Chain.Mempool;
+using ShanghaiChain.Consensus;
+using ShanghaiChain.Storage;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Chain.Validation;
+
+/// <summary>
+/// The one place that decides whether a block is valid, for each way a block reaches the node:
+/// <list type="bullet">
+/// <item>a proposal, before the consensus engine may vote for it (<see cref="ValidateProposal(ByteString, IReadOnlyList{ByteString}, out string, out bool)"/>;
+/// the engine itself checks the consensus fields: round, proposer, certificates, signature);</item>
+/// <item>a committed block from a peer during block sync (<see cref="VerifyCommitted"/>: the same payload rules, plus its
+/// certificate against the validator set and its link to this node's head);</item>
+/// <item>a block the engine committed without this node having seen its payload (<see cref="DecodeCertified"/>);</item>
+/// <item>every block at commit, against this node's execution of its parent (<see cref="CheckParentResults"/>).</item>
+/// </list>
+/// Payload rules: the header decodes and names this chain and validator set; bounds on count, bytes and gas; every
+/// transaction decodes and is validly signed (the mempool's verified copy or its record of recent checks is reused, so a
+/// transaction is verified once per node whichever way it comes first); no transaction twice in the block; the
+/// transaction root matches; the timestamp is after the parent's and not in the future beyond the allowed drift; and,
+/// when this node has executed the parent, the parent's state and receipts roots match. A committed block therefore
+/// carries only transactions that honest validators checked.
+/// </summary>
+public sealed class BlockValidator(
+    GenesisFile genesis,
+    TransactionPool pool,
+    TransactionValidator transactions,
+    ChainStore store,
+    PendingBlocks pending,
+    IExecutedResults executed,
+    TimeProvider time)
+{
+    /// <summary>How far ahead of this node's clock a block timestamp may be.</summary>
+    public const ulong MaxClockDriftMs = 10_000;
+
+    private readonly CryptoSuite _suite = genesis.Suite;
+    private readonly ChainParameters _parameters = genesis.Parameters;
+    private readonly byte[] _validatorSetHash = genesis.ToValidatorSet().Hash(genesis.Suite).ToArray();
+    private readonly EpochVerifier _certificates = new(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), ChainEpochs.First, genesis.ComputeHash(), 0);
+
+    /// <summary>
+    /// Validates a payload. The culpable flag of the full overload tells whether a failure proves the proposer faulty (undecodable,
+    /// badly signed, wrong root) rather than possibly a matter of timing or of this node's own view (clock, parent roots).
+    /// </summary>
+    public PendingBlock? ValidateProposal(ByteString headerBytes, IReadOnlyList<ByteString> txBytes, out string reason) =>
+        ValidateProposal(headerBytes, txBytes, out reason, out _);
+
+    public PendingBlock? ValidateProposal(ByteString headerBytes, IReadOnlyList<ByteString> txBytes, out string reason, out bool culpable)
+    {
+        culpable = true;
+        BlockHeader header;
+        try
+        {
+            header = BlockHeader.Parser.ParseFrom(headerBytes);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            reason = "header does not decode";
+            return null;
+        }
+        var hash = _suite.Hash(headerBytes.Span);
+        if (pending.TryGet(hash, out var known))
+        {
+            reason = "";
+            return known;
+        }
+        if (header.ChainId != genesis.ChainId || !header.ValidatorSetHash.Span.SequenceEqual(_validatorSetHash) ||
+            !header.NextValidatorSetHash.Span.SequenceEqual(_validatorSetHash) || header.ParentHash.Length != Hash32.Size ||
+            header.Proposer.Length != Address.Size || header.TxRoot.Length != Hash32.Size)
+        {
+            reason = "header fields do not match this chain";
+            return null;
+        }
+        if (txBytes.Count > _parameters.MaxBlockTxs)
+        {
+            reason = $"{txBytes.Count} transactions exceed max_block_txs";
+            return null;
+        }
+        long bytes = 0;
+        foreach (var tx in txBytes)
+        {
+            bytes += tx.Length;
+        }
+        if (bytes > _parameters.MaxBlockBytes)
+        {
+            reason = $"{bytes} bytes of transactions exceed max_block_bytes";
+            return null;
+        }
+        var now = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (header.TimestampMs > now + MaxClockDriftMs)
+        {
+            culpable = false;
+            reason = $"timestamp {header.TimestampMs} is more than {MaxClockDriftMs} ms ahead of this node's clock";
+            return null;
+        }
+        var parentHash = new Hash32(header.ParentHash.Span);
+        if (!CheckParent(header, parentHash, out reason))
+        {
+            culpable = false;
+            return null;
+        }
+
+        var verified = CheckTransactions(txBytes, out var failures, out var failure);
+        if (failures > 0)
+        {
+            reason = $"{failures} invalid transaction(s): {failure}";
+            return null;
+        }
+        ulong gas = 0;
+        var ids = new Hash32[verified.Length];
+        var seen = new HashSet<Hash32>(verified.Length);
+        for (var i = 0; i < verified.Length; i++)
+        {
+            ids[i] = verified[i].Id;
+            gas += verified[i].GasLimit;
+            if (!seen.Add(ids[i]))
+            {
+                reason = $"transaction {ids[i]} appears twice";
+                return null;
+            }
+        }
+        if (gas > _parameters.BlockGasLimit)
+        {
+            reason = "transactions' gas limits exceed block_gas_limit";
+            return null;
+        }
+        if (!header.TxRoot.Span.SequenceEqual(BinaryMerkleTree.ComputeRoot(_suite, ids).ToArray()))
+        {
+            reason = "transaction root does not match the transactions";
+            return null;
+        }
+        // A transaction that repeats one already committed or in a pending ancestor is not grounds to refuse the block:
+        // gossip races make honest leaders do it now and then. Execution fails the repeat on its used nonce and the
+        // store keeps the first location and receipt (ChainStore.Commit), so it changes nothing.
+        var accepted = new PendingBlock(new SealedBlock(new Block { Header = headerBytes, Transactions = { txBytes } }, _suite), verified);
+        reason = "";
+        return accepted;
+    }
+
+    private bool CheckParent(BlockHeader header, Hash32 parentHash, out string reason)
+    {
+        reason = "";
+        ulong? parentTimestamp = null;
+        if (pending.TryGet(parentHash, out var parent))
+        {
+            parentTimestamp = parent.Block.Header.TimestampMs;
+        }
+        else if (store.GetHeightByHash(parentHash) is { } height && store.GetCommittedBlock(height) is { } committed)
+        {
+            parentTimestamp = BlockHeader.Parser.ParseFrom(committed.Block.Header).TimestampMs;
+        }
+        if (parentTimestamp is { } ts && header.TimestampMs <= ts)
+        {
+            reason = "timestamp is not after the parent's";
+            return false;
+        }
+        if (executed.TryGetResults(parentHash, out var stateRoot, out var receiptsRoot) &&
+            (!header.StateRootOfParent.Span.SequenceEqual(stateRoot.ToArray()) || !header.ReceiptsRootOfParent.Span.SequenceEqual(receiptsRoot.ToArray())))
+        {
+            reason = $"state or receipts root of parent differs from this node's execution of block {header.Height - 1}";
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Every transaction decodes and is validly signed: the mempool's verified copy is reused, else the pool's record of
+    /// recent checks, so each transaction has its signature checked once per node. Large payloads are checked in parallel.
+    /// </summary>
+    private VerifiedTransaction[] CheckTransactions(IReadOnlyList<ByteString> txBytes, out int failures, out string failure)
+    {
+        var verified = new VerifiedTransaction[txBytes.Count];
+        var failed = 0;
+        var lastFailure = "";
+        void Check(int i)
+        {
+            var encoded = txBytes[i];
+            var id = _suite.Hash(encoded.Span);
+            if (pool.TryGet(id, out var inPool))
+            {
+                verified[i] = inPool;
+                return;
+            }
+            var result = pool.ValidateOnce(id, encoded.ToByteArray());
+            if (result.Transaction is null)
+            {
+                Interlocked.Increment(ref failed);
+                lastFailure = result.Message;
+                return;
+            }
+            verified[i] = result.Transaction;
+        }
+        if (txBytes.Count > 32)
+        {
+            Parallel.For(0, txBytes.Count, Check);
+        }
+        else
+        {
+            for (var i = 0; i < txBytes.Count; i++)
+            {
+                Check(i);
+            }
+        }
+        failures = failed;
+        failure = lastFailure;
+        return verified;
+    }
+
+    /// <summary>
+    /// Verifies a committed block received from a peer before it is executed: it extends <paramref name="tip"/>, its
+    /// certificate is valid for the validator set, and its payload passes the proposal rules that do not depend on this
+    /// node's clock (a block certified long ago is old by now). The parent's roots are checked at commit.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The block is invalid; the message names <paramref name="source"/>.</exception>
+    public PendingBlock VerifyCommitted(CommittedBlock committed, ChainTip tip, string source)
+    {
+        if (committed.Block is null || committed.Certificate is null)
+        {
+            throw new InvalidDataException($"a block from {source} lacks its body or certificate");
+        }
+        SealedBlock block;
+        try
+        {
+            block = new SealedBlock(committed.Block, _suite);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            throw new InvalidDataException($"a block header from {source} does not decode");
+        }
+        var qc = committed.Certificate;
+        if (block.Header.ChainId != genesis.ChainId || block.Height != tip.Height + 1 || !block.Header.ParentHash.Span.SequenceEqual(tip.Hash.ToArray()))
+        {
+            throw new InvalidDataException($"block {block.Height} from {source} does not extend this node's head {tip.Height}");
+        }
+        if (qc.Height != block.Height || !qc.BlockHash.Span.SequenceEqual(block.Hash.ToArray()) || !_certificates.VerifyQuorumCertificate(qc))
+        {
+            throw new InvalidDataException($"block {block.Height} from {source} does not carry a valid certificate");
+        }
+        var verified = CheckTransactions(committed.Block.Transactions, out var failures, out _);
+        if (failures > 0)
+        {
+            throw new InvalidDataException($"block {block.Height} from {source} holds {failures} invalid transaction(s)");
+        }
+        var txRoot = BinaryMerkleTree.ComputeRoot(_suite, verified.Select(t => t.Id).ToList());
+        if (!block.Header.TxRoot.Span.SequenceEqual(txRoot.ToArray()))
+        {
+            throw new InvalidDataException($"block {block.Height} from {source} has a transaction root that does not match its transactions");
+        }
+        return new PendingBlock(block, verified);
+    }
+
+    /// <summary>
+    /// A block the engine committed that this node never validated (it fetched it after the quorum formed): a quorum
+    /// certified it, so honest validators checked its payload; decoding is enough here.
+    /// </summary>
+    public PendingBlock DecodeCertified(Block certified)
+    {
+        var block = new SealedBlock(certified, _suite);
+        var decoded = new VerifiedTransaction[certified.Transactions.Count];
+        for (var i = 0; i < decoded.Length; i++)
+        {
+            decoded[i] = transactions.Validate(certified.Transactions[i].ToByteArray(), checkSignature: false).Transaction
+                ?? throw new InvalidDataException($"committed block {block.Hash} holds an undecodable transaction");
+        }
+        return new PendingBlock(block, decoded);
+    }
+
+    /// <summary>
+    /// A block carries the state and receipts roots of executing its parent. If they differ from this node's, the
+    /// node's execution disagrees with the block's proposer: it stops rather than fork silently.
+    /// </summary>
+    /// <exception cref="StateDivergenceException">The roots differ.</exception>
+    public static void CheckParentResults(SealedBlock block, ChainTip parent)
+    {
+        if (!block.Header.StateRootOfParent.Span.SequenceEqual(parent.StateRoot.ToArray()) ||
+            !block.Header.ReceiptsRootOfParent.Span.SequenceEqual(parent.ReceiptsRoot.ToArray()))
+        {
+            throw new StateDivergenceException(
+                $"block {block.Height} says executing block {parent.Height} gives state root {Hex.Encode(block.Header.StateRootOfParent.Span)} " +
+                $"and receipts root {Hex.Encode(block.Header.ReceiptsRootOfParent.Span)}; this node computed {parent.StateRoot} and {parent.ReceiptsRoot}. " +
+                "Stopping instead of forking: compare this node's version and data dir with the other validators'.");
+        }
+    }
+}
+
+/// <summary>This node's execution result differs from what a block's proposer committed to: continuing would fork.</summary>
+public sealed class StateDivergenceException(string message) : Exception(message);
