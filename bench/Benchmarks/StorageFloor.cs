@@ -1,18 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
-using RocksDbSharp;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Storage;
+using ShanghaiChain.Storage.Engines;
 
 namespace ShanghaiChain.Benchmarks;
 
 /// <summary>
 /// The floor under any account commit that keeps the flat accounts in RocksDB, as the state design requires (one get
 /// per account read): per block of 10,000 updates of existing accounts, the batched read of those accounts and the
-/// synced write of their new values, with the store's own RocksDB options and read path, and no trie, journal or block
-/// at all. Whatever the trie costs comes on top, so 10,000 / (read + write) bounds the updates per second a block
-/// commit can reach on this machine (docs/state.md §6).
+/// synced write of their new values, through the store's own RocksDB engine (its options and batched read path), and
+/// no trie, journal or block at all. Whatever the trie costs comes on top, so 10,000 / (read + write) bounds the updates
+/// per second a block commit can reach on this machine (docs/state.md §6).
 /// Run: dotnet run -c Release --project bench/Benchmarks -- storage-floor 1000000 [--blocks 30]
 /// </summary>
 internal static class StorageFloor
@@ -35,22 +35,20 @@ internal static class StorageFloor
         var dir = Directory.CreateTempSubdirectory("shc-floor-").FullName;
         try
         {
-            var families = new ColumnFamilies { { ColumnFamilyNames.Accounts, ChainStore.CreateFamilyOptions(ColumnFamilyNames.Accounts, Cache.CreateLru(ChainStore.BlockCacheBytes)) } };
-            using var db = RocksDb.Open(ChainStore.CreateDbOptions(isNew: true), dir, families);
-            var family = db.GetColumnFamily(ColumnFamilyNames.Accounts);
-            var synced = new WriteOptions().SetSync(true);
+            using var engine = RocksDbEngine.Open(dir, [ColumnFamilyNames.Accounts]);
+            var family = engine.GetFamily(ColumnFamilyNames.Accounts);
             var random = new Random(7);
             var keys = new byte[accounts][];
             for (var start = 0; start < accounts; start += BlockSize)
             {
-                using var batch = new WriteBatch();
+                using var batch = engine.CreateWriteBatch();
                 for (var i = start; i < Math.Min(accounts, start + BlockSize); i++)
                 {
                     keys[i] = new byte[Address.Size];
                     random.NextBytes(keys[i]);
-                    batch.Put(keys[i], FlatAccountCodec.Encode(new AccountState(1, new UInt256(1_000_000_000), Hash32.Zero)), family);
+                    batch.Put(family, keys[i], FlatAccountCodec.Encode(new AccountState(1, new UInt256(1_000_000_000), Hash32.Zero)));
                 }
-                db.Write(batch, synced);
+                engine.Write(batch, sync: true);
             }
             Console.WriteLine($"storage floor: {accounts:N0} flat accounts, then {blocks} blocks of {BlockSize:N0} updates of existing accounts; " +
                 "read (batched, all cores) and synced write only, no trie");
@@ -65,17 +63,18 @@ internal static class StorageFloor
                 }
                 var blockKeys = chosen.Select(i => keys[i]).ToArray();
                 var watch = Stopwatch.StartNew();
-                var values = ChainStore.MultiGet(db, family, blockKeys);
+                var values = new byte[]?[blockKeys.Length];
+                engine.MultiGet(family, blockKeys, values);
                 var states = values.Select(v => FlatAccountCodec.Decode(v ?? throw new InvalidOperationException("an account written by this run is missing"))).ToArray();
                 read += watch.Elapsed;
                 watch.Restart();
-                using (var batch = new WriteBatch())
+                using (var batch = engine.CreateWriteBatch())
                 {
                     for (var i = 0; i < blockKeys.Length; i++)
                     {
-                        batch.Put(blockKeys[i], FlatAccountCodec.Encode(states[i] with { Nonce = states[i].Nonce + 1 }), family);
+                        batch.Put(family, blockKeys[i], FlatAccountCodec.Encode(states[i] with { Nonce = states[i].Nonce + 1 }));
                     }
-                    db.Write(batch, synced);
+                    engine.Write(batch, sync: true);
                 }
                 write += watch.Elapsed;
             }

@@ -1,6 +1,6 @@
-using RocksDbSharp;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Trie;
+using ShanghaiChain.Storage.Engines;
 
 namespace ShanghaiChain.Storage;
 
@@ -57,9 +57,9 @@ internal sealed partial class StateCommitment<THasher>
         }
     }
 
-    public IHistoricalState LeaseHistorical(ulong height, Hash32 root, Snapshot snapshot)
+    public IHistoricalState LeaseHistorical(ulong height, Hash32 root, IKeyValueSnapshot snapshot)
     {
-        Snapshot? owned = snapshot;
+        IKeyValueSnapshot? owned = snapshot;
         try
         {
             while (true)
@@ -105,7 +105,7 @@ internal sealed partial class StateCommitment<THasher>
         }
     }
 
-    private Overlay Build(ulong height, Hash32 root, Snapshot snapshot, TaskCompletionSource<Overlay> completion)
+    private Overlay Build(ulong height, Hash32 root, IKeyValueSnapshot snapshot, TaskCompletionSource<Overlay> completion)
     {
         Overlay overlay;
         try
@@ -166,7 +166,7 @@ internal sealed partial class StateCommitment<THasher>
     // A cached rebuilt trie a few blocks below the height, that nobody holds and whose snapshot is recent (it pins the
     // data of its time on disk), taken out of the cache and moved forward through the journal read on the caller's
     // snapshot. Null (the snapshot untouched) when there is none or the move fails; a failed move drops that trie.
-    private Overlay? TryAdvance(ulong height, Hash32 root, Snapshot snapshot)
+    private Overlay? TryAdvance(ulong height, Hash32 root, IKeyValueSnapshot snapshot)
     {
         Overlay? candidate = null;
         lock (_overlays)
@@ -190,7 +190,7 @@ internal sealed partial class StateCommitment<THasher>
         try
         {
             var replayed = candidate.Replayed;
-            Replay(candidate.Trie, candidate.Height, height, new ReadOptions().SetSnapshot(snapshot), ref replayed);
+            Replay(candidate.Trie, candidate.Height, height, snapshot, ref replayed);
             if (candidate.Trie.ComputeRoot() != root)
             {
                 throw new TrieException($"the state moved forward to height {height} does not have the recorded root");
@@ -209,21 +209,19 @@ internal sealed partial class StateCommitment<THasher>
     }
 
     // The trie of an older height: the flushed trie on the snapshot, moved forward or backward through the journal.
-    private Overlay BuildOverlay(ulong height, Hash32 root, Snapshot snapshot)
+    private Overlay BuildOverlay(ulong height, Hash32 root, IKeyValueSnapshot snapshot)
     {
         Interlocked.Increment(ref _rebuilds);
-        var db = _families.Db;
         try
         {
-            var read = new ReadOptions().SetSnapshot(snapshot);
-            if (db.Get(StoreKeys.StateTrieFlushed, _families.Metadata, read) is not { Length: 8 } flushedRaw)
+            if (snapshot.Get(_families.Metadata, StoreKeys.StateTrieFlushed) is not { Length: 8 } flushedRaw)
             {
                 throw new TrieException("the store has no flushed state trie");
             }
             var flushed = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(flushedRaw);
-            var trie = new MerklePatriciaTrie<THasher>(new NodeStore(db, _families.Nodes, read), TrieKeyMode.Secure, RootAt(flushed, read));
+            var trie = new MerklePatriciaTrie<THasher>(new NodeStore(snapshot, _families.Nodes), TrieKeyMode.Secure, RootAt(flushed, snapshot));
             long replayed = 0;
-            Replay(trie, flushed, height, read, ref replayed);
+            Replay(trie, flushed, height, snapshot, ref replayed);
             var rebuilt = trie.ComputeRoot();
             if (rebuilt != root)
             {
@@ -241,12 +239,12 @@ internal sealed partial class StateCommitment<THasher>
     // Moves a trie from the state of height `from` to that of `to` through the journal read on `read`: forward through
     // the "after" sides of from+1..to, or backward through the "before" sides of from..to+1. Counts the replayed changes
     // against the cap; a missing or malformed record or the cap ends it with a TrieException (the trie then part-way).
-    private void Replay(MerklePatriciaTrie<THasher> trie, ulong from, ulong to, ReadOptions read, ref long replayed)
+    private void Replay(MerklePatriciaTrie<THasher> trie, ulong from, ulong to, IKeyValueReader read, ref long replayed)
     {
         var forward = to >= from;
         for (var block = forward ? from + 1 : from; forward ? block <= to : block > to; block = forward ? block + 1 : block - 1)
         {
-            var record = _families.Db.Get(StoreKeys.Height(block), _families.Journal, read)
+            var record = read.Get(_families.Journal, StoreKeys.Height(block))
                 ?? throw new TrieException($"the state journal of block {block} is no longer kept");
             if (!StateCommitment.TryDecodeJournal(record, forward, out var updates, out var current))
             {
@@ -314,7 +312,7 @@ internal sealed partial class StateCommitment<THasher>
     /// A rebuilt trie and the snapshot its unchanged nodes are read from, alive while referenced (by the cache and by
     /// leases). Its lock guards the reference count and every use of the trie, which is not thread-safe.
     /// </summary>
-    private sealed class Overlay(ulong height, Hash32 root, MerklePatriciaTrie<THasher> trie, Snapshot snapshot, ulong builtAtHead, long replayed)
+    private sealed class Overlay(ulong height, Hash32 root, MerklePatriciaTrie<THasher> trie, IKeyValueSnapshot snapshot, ulong builtAtHead, long replayed)
     {
         private int _references = 1;
         private int _usesSinceRelease;

@@ -1,9 +1,9 @@
-using RocksDbSharp;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Rlp;
 using ShanghaiChain.Core.Trie;
+using ShanghaiChain.Storage.Engines;
 
 namespace ShanghaiChain.Storage;
 
@@ -23,11 +23,11 @@ internal interface IStateCommitment : IDisposable
     /// </summary>
     /// <paramref name="committed"/>, when given, holds the flat state's accounts before the block for some of the
     /// changed addresses: the trie then takes their leaves without reading them (each checked against its hash).
-    Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch,
+    Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, IKeyValueWriteBatch batch,
         IReadOnlyDictionary<Address, AccountState>? committed = null);
 
     /// <summary>Writes the trie nodes changed since the last flush (at a clean shutdown, so that the next start replays nothing).</summary>
-    void Flush(WriteBatch batch);
+    void Flush(IKeyValueWriteBatch batch);
 
     /// <summary>The root after applying <paramref name="layers"/> in order, without writing anything.</summary>
     Hash32 ComputeRoot(IReadOnlyList<IReadOnlyList<KeyValuePair<Address, AccountState>>> layers);
@@ -44,7 +44,7 @@ internal interface IStateCommitment : IDisposable
     /// what the rebuild needs), or the one already rebuilt. Takes ownership of the snapshot. Throws
     /// <see cref="TrieException"/> when the state of that height cannot be rebuilt; never one under another root.
     /// </summary>
-    IHistoricalState LeaseHistorical(ulong height, Hash32 root, Snapshot snapshot);
+    IHistoricalState LeaseHistorical(ulong height, Hash32 root, IKeyValueSnapshot snapshot);
 
     /// <summary>Rebuilds of older heights from the flushed trie, and moves of a rebuilt trie to a later height, so far.</summary>
     (long Rebuilds, long Advances) HistoricalWork { get; }
@@ -77,7 +77,7 @@ internal static class StateCommitment
     /// Adds the history record of a node that block <paramref name="height"/> replaces: key height ‖ node key, value
     /// 0x00 when there was no node, else 0x01 ‖ the node. Built on the stack unless the node is unusually large.
     /// </summary>
-    internal static void PutHistory(WriteBatch batch, ColumnFamilyHandle history, ulong height, ReadOnlySpan<byte> nodeKey, byte[]? previous)
+    internal static void PutHistory(IKeyValueWriteBatch batch, KeyValueFamily history, ulong height, ReadOnlySpan<byte> nodeKey, byte[]? previous)
     {
         Span<byte> key = stackalloc byte[8 + nodeKey.Length];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(key, height);
@@ -86,7 +86,7 @@ internal static class StateCommitment
         var value = length <= 1024 ? stackalloc byte[length] : new byte[length];
         value[0] = previous is null ? (byte)0x00 : (byte)0x01;
         previous?.CopyTo(value[1..]);
-        batch.Put(key, value, history);
+        batch.Put(history, key, value);
     }
 
     public static AccountState DecodeLeaf(CryptoSuite suite, byte[] leaf) =>
@@ -206,8 +206,8 @@ internal interface IHistoricalState : IDisposable
 }
 
 /// <summary>The column families the account trie lives in and answers to.</summary>
-internal sealed record StateFamilies(RocksDb Db, ColumnFamilyHandle Nodes, ColumnFamilyHandle Journal, ColumnFamilyHandle Metadata,
-    ColumnFamilyHandle StateRoots);
+internal sealed record StateFamilies(IKeyValueEngine Engine, KeyValueFamily Nodes, KeyValueFamily Journal, KeyValueFamily Metadata,
+    KeyValueFamily StateRoots);
 
 /// <summary>
 /// The account trie, flushed to disk every few blocks rather than every block (docs/state.md §3). Each block's batch
@@ -250,15 +250,15 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
     {
         _families = families;
         _proofWindow = proofWindow;
-        var store = new NodeStore(families.Db, families.Nodes, null);
+        var store = new NodeStore(families.Engine, families.Nodes);
         if (head is not { } headHeight)
         {
             _trie = new MerklePatriciaTrie<THasher>(store, TrieKeyMode.Secure);
             Root = _trie.ComputeRoot();
             return;
         }
-        var db = families.Db;
-        if (db.Get(StoreKeys.StateTrieFlushed, families.Metadata) is not { Length: 8 } flushedRaw)
+        var engine = families.Engine;
+        if (engine.Get(families.Metadata, StoreKeys.StateTrieFlushed) is not { Length: 8 } flushedRaw)
         {
             throw new StoreException("the store has no record of the height its state trie was written at: it is corrupt");
         }
@@ -269,7 +269,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         }
         try
         {
-            _trie = new MerklePatriciaTrie<THasher>(store, TrieKeyMode.Secure, RootAt(flushed, null));
+            _trie = new MerklePatriciaTrie<THasher>(store, TrieKeyMode.Secure, RootAt(flushed, engine));
         }
         catch (TrieException ex)
         {
@@ -277,7 +277,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         }
         for (var height = flushed + 1; height <= headHeight; height++)
         {
-            var record = db.Get(StoreKeys.Height(height), families.Journal);
+            var record = engine.Get(families.Journal, StoreKeys.Height(height));
             if (record is null || !StateCommitment.TryDecodeJournal(record, forward: true, out var updates, out var current))
             {
                 throw new StoreException($"the state journal of block {height} is {(record is null ? "missing" : "malformed")}: the store is corrupt");
@@ -291,10 +291,10 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
                 throw new StoreException($"replaying the state journal of block {height}: {ex.Message}", ex);
             }
             var replayed = _trie.ComputeRoot();
-            if (replayed != RootAt(height, null))
+            if (replayed != RootAt(height, engine))
             {
                 throw new StoreException($"replaying the state journal of block {height} gives root {replayed}, " +
-                    $"the block recorded {RootAt(height, null)}: the store is corrupt");
+                    $"the block recorded {RootAt(height, engine)}: the store is corrupt");
             }
             _changesSinceFlush += updates.Length;
         }
@@ -306,7 +306,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
 
     public Hash32 Root { get; private set; }
 
-    public Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, WriteBatch batch,
+    public Hash32 Apply(ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> diff, IKeyValueWriteBatch batch,
         IReadOnlyDictionary<Address, AccountState>? committed = null)
     {
         // One batched update: the trie hashes the keys once and loads the nodes on all their paths in a few batched reads.
@@ -325,7 +325,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         var previous = new byte[]?[updates.Length];
         _trie.Update(updates, previous, hints);
         Root = _trie.ComputeRoot();
-        batch.Put(StoreKeys.Height(height), StateCommitment.EncodeJournal(updates, previous), _families.Journal);
+        batch.Put(_families.Journal, StoreKeys.Height(height), StateCommitment.EncodeJournal(updates, previous));
         _height = height;
         _blocksSinceFlush++;
         _changesSinceFlush += updates.Length;
@@ -340,7 +340,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         return Root;
     }
 
-    public void Flush(WriteBatch batch)
+    public void Flush(IKeyValueWriteBatch batch)
     {
         if (_blocksSinceFlush > 0)
         {
@@ -349,10 +349,10 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         }
     }
 
-    private void WriteTrie(WriteBatch batch)
+    private void WriteTrie(IKeyValueWriteBatch batch)
     {
         _trie.Commit(new Batch(batch, _families.Nodes));
-        batch.Put(StoreKeys.StateTrieFlushed, StoreKeys.Height(_height), _families.Metadata);
+        batch.Put(_families.Metadata, StoreKeys.StateTrieFlushed, StoreKeys.Height(_height));
         _flushedHeight = _height;
         _blocksSinceFlush = 0;
         _changesSinceFlush = 0;
@@ -360,13 +360,13 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
 
     // A journal record is needed while its block is above the flushed trie (a restart replays it) or within the proof
     // window (a proof at an older height replays it backwards); the rest goes, in one range tombstone when that grows.
-    private void PruneJournal(WriteBatch batch)
+    private void PruneJournal(IKeyValueWriteBatch batch)
     {
         var windowStart = _height - Math.Min(_proofWindow, _height);
         var keepFrom = Math.Min(_flushedHeight ?? 0, windowStart) + 1;
         if (keepFrom > _journalFrom)
         {
-            batch.DeleteRange(StoreKeys.Height(_journalFrom), 8, StoreKeys.Height(keepFrom), 8, _families.Journal);
+            batch.DeleteRange(_families.Journal, StoreKeys.Height(_journalFrom), StoreKeys.Height(keepFrom));
             _journalFrom = keepFrom;
         }
     }
@@ -398,11 +398,9 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
 
     public byte[][] GetProof(Address address) => _trie.GetProof(address.ToArray());
 
-    private Hash32 RootAt(ulong height, ReadOptions? read)
+    private Hash32 RootAt(ulong height, IKeyValueReader reader)
     {
-        var root = read is null
-            ? _families.Db.Get(StoreKeys.Height(height), _families.StateRoots)
-            : _families.Db.Get(StoreKeys.Height(height), _families.StateRoots, read);
+        var root = reader.Get(_families.StateRoots, StoreKeys.Height(height));
         return root is { Length: Hash32.Size } ? new Hash32(root) : throw new StoreException($"no state root recorded for block {height}: the store is corrupt");
     }
 
@@ -478,11 +476,11 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
     }
 
     /// <summary>The flushed trie's nodes, read live or on a snapshot.</summary>
-    private sealed class NodeStore(RocksDb db, ColumnFamilyHandle family, ReadOptions? read) : ITrieNodeStore
+    private sealed class NodeStore(IKeyValueReader reader, KeyValueFamily family) : ITrieNodeStore
     {
         public bool TryLoad(ReadOnlySpan<byte> nibblePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? encodedNode)
         {
-            encodedNode = read is null ? db.Get(Key(nibblePath), family) : db.Get(Key(nibblePath), family, read);
+            encodedNode = reader.Get(family, Key(nibblePath));
             return encodedNode is not null;
         }
 
@@ -493,7 +491,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
             {
                 keys[i] = Key(nibblePaths[i]);
             }
-            ChainStore.MultiGet(db, family, keys, read).CopyTo(encodedNodes, 0);
+            reader.MultiGet(family, keys, encodedNodes);
         }
     }
 
@@ -504,7 +502,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
             live.TryGetNode(nibblePath, out encodedNode);
     }
 
-    private sealed class Batch(WriteBatch batch, ColumnFamilyHandle family) : ITrieNodeWriteBatch
+    private sealed class Batch(IKeyValueWriteBatch batch, KeyValueFamily family) : ITrieNodeWriteBatch
     {
         // Keys are built on the stack: the write batch copies them, and a flush writes tens of thousands. The replaced
         // nodes are not needed: older heights are rebuilt from the journal.
@@ -512,14 +510,14 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         {
             Span<byte> key = stackalloc byte[nibblePath.Length + 1];
             WriteKey(nibblePath, key);
-            batch.Put(key, encodedNode, family);
+            batch.Put(family, key, encodedNode);
         }
 
         public void Delete(ReadOnlySpan<byte> nibblePath, byte[] previous)
         {
             Span<byte> key = stackalloc byte[nibblePath.Length + 1];
             WriteKey(nibblePath, key);
-            batch.Delete(key, family);
+            batch.Delete(family, key);
         }
     }
 }

@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
-using RocksDbSharp;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Rlp;
 using ShanghaiChain.Core.Trie;
+using ShanghaiChain.Storage.Engines;
 
 namespace ShanghaiChain.Storage;
 
@@ -20,7 +20,7 @@ internal interface IStorageTries
     /// Applies the block's storage changes to each account's trie, adding node writes to <paramref name="batch"/>, and
     /// returns the new storage root of every account whose storage changed (zero: no storage left), in address order.
     /// </summary>
-    IReadOnlyList<KeyValuePair<Address, Hash32>> Apply(ulong height, ContractStateDiff diff, Func<Address, Hash32> currentRoot, WriteBatch batch);
+    IReadOnlyList<KeyValuePair<Address, Hash32>> Apply(ulong height, ContractStateDiff diff, Func<Address, Hash32> currentRoot, IKeyValueWriteBatch batch);
 
     /// <summary>The storage roots <see cref="Apply"/> would give, computed without writing anything.</summary>
     IReadOnlyList<KeyValuePair<Address, Hash32>> ComputeRoots(ContractStateDiff diff, Func<Address, Hash32> currentRoot);
@@ -33,16 +33,16 @@ internal interface IStorageTries
 }
 
 /// <summary>How to read nodes as they were after <see cref="Height"/>: through the history of later blocks, on a snapshot.</summary>
-internal sealed record HistoricalRead(ulong Height, ulong Head, ReadOptions Snapshot);
+internal sealed record HistoricalRead(ulong Height, ulong Head, IKeyValueReader Snapshot);
 
 internal static class StorageTries
 {
     public const byte StorageTriePrefix = 0x01;
 
-    public static IStorageTries Create(CryptoSuite suite, RocksDb db, ColumnFamilyHandle nodes, ColumnFamilyHandle history, bool keepHistory) =>
+    public static IStorageTries Create(CryptoSuite suite, IKeyValueEngine engine, KeyValueFamily nodes, KeyValueFamily history, bool keepHistory) =>
         suite.Name == CryptoSuite.Sm2Sm3Name
-            ? new StorageTries<Sm3Hasher>(db, nodes, history, keepHistory)
-            : new StorageTries<Sha256Hasher>(db, nodes, history, keepHistory);
+            ? new StorageTries<Sm3Hasher>(engine, nodes, history, keepHistory)
+            : new StorageTries<Sha256Hasher>(engine, nodes, history, keepHistory);
 
     /// <summary>Flat storage key: address (20) ‖ slot (32, big-endian).</summary>
     public static byte[] FlatKey(Address address, UInt256 slot)
@@ -54,16 +54,16 @@ internal static class StorageTries
     }
 }
 
-internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes, ColumnFamilyHandle history, bool keepHistory) : IStorageTries
+internal sealed class StorageTries<THasher>(IKeyValueEngine engine, KeyValueFamily nodes, KeyValueFamily history, bool keepHistory) : IStorageTries
     where THasher : struct, IHasher
 {
-    public IReadOnlyList<KeyValuePair<Address, Hash32>> Apply(ulong height, ContractStateDiff diff, Func<Address, Hash32> currentRoot, WriteBatch batch) =>
+    public IReadOnlyList<KeyValuePair<Address, Hash32>> Apply(ulong height, ContractStateDiff diff, Func<Address, Hash32> currentRoot, IKeyValueWriteBatch batch) =>
         Update(height, diff, currentRoot, batch);
 
     public IReadOnlyList<KeyValuePair<Address, Hash32>> ComputeRoots(ContractStateDiff diff, Func<Address, Hash32> currentRoot) =>
         Update(0, diff, currentRoot, null);
 
-    private List<KeyValuePair<Address, Hash32>> Update(ulong height, ContractStateDiff diff, Func<Address, Hash32> currentRoot, WriteBatch? batch)
+    private List<KeyValuePair<Address, Hash32>> Update(ulong height, ContractStateDiff diff, Func<Address, Hash32> currentRoot, IKeyValueWriteBatch? batch)
     {
         var roots = new SortedDictionary<Address, Hash32>();
         var cleared = new HashSet<Address>(diff.ClearedStorage);
@@ -83,7 +83,7 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
             var address = diff.Storage[i].Address;
             var prefix = Prefix(address);
             var root = cleared.Contains(address) ? Hash32.Zero : currentRoot(address);
-            var store = new NodeStore(db, nodes, prefix, null);
+            var store = new NodeStore(engine, nodes, prefix);
             var trie = root.IsZero
                 ? new MerklePatriciaTrie<THasher>(EmptyStore.Instance, TrieKeyMode.Secure)
                 : OpenTrie(store, root, address);
@@ -141,7 +141,7 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
     }
 
     private ITrieNodeStore Store(Address address, HistoricalRead? read) =>
-        read is null ? new NodeStore(db, nodes, Prefix(address), null) : new HistoricalNodeStore(db, nodes, history, Prefix(address), read);
+        read is null ? new NodeStore(engine, nodes, Prefix(address)) : new HistoricalNodeStore(nodes, history, Prefix(address), read);
 
     private static MerklePatriciaTrie<THasher> OpenTrie(ITrieNodeStore store, Hash32 root, Address address)
     {
@@ -156,18 +156,15 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
     }
 
     /// <summary>Removes every node of the account's storage trie (recording each in the history when it is kept).</summary>
-    private void DeleteTrie(Address address, ulong height, WriteBatch batch)
+    private void DeleteTrie(Address address, ulong height, IKeyValueWriteBatch batch)
     {
-        var prefix = Prefix(address);
-        using var it = db.NewIterator(nodes);
-        for (it.Seek(prefix); it.Valid() && it.Key().AsSpan().StartsWith(prefix); it.Next())
+        foreach (var (key, node) in engine.Scan(nodes, Prefix(address)))
         {
-            var key = it.Key();
             if (keepHistory)
             {
-                batch.Put(StateCommitment.HistoryKey(height, key), (byte[])[0x01, .. it.Value()], history);
+                batch.Put(history, StateCommitment.HistoryKey(height, key), (byte[])[0x01, .. node]);
             }
-            batch.Delete(key, nodes);
+            batch.Delete(nodes, key);
         }
     }
 
@@ -196,17 +193,17 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
         }
     }
 
-    private sealed class NodeStore(RocksDb db, ColumnFamilyHandle family, byte[] prefix, ReadOptions? snapshot) : ITrieNodeStore
+    private sealed class NodeStore(IKeyValueReader reader, KeyValueFamily family, byte[] prefix) : ITrieNodeStore
     {
         public bool TryLoad(ReadOnlySpan<byte> nibblePath, [NotNullWhen(true)] out byte[]? encodedNode)
         {
-            encodedNode = snapshot is null ? db.Get(NodeKey(prefix, nibblePath), family) : db.Get(NodeKey(prefix, nibblePath), family, snapshot);
+            encodedNode = reader.Get(family, NodeKey(prefix, nibblePath));
             return encodedNode is not null;
         }
     }
 
     /// <summary>The storage trie's nodes as they were after a height: the first history record above it, else today's node.</summary>
-    private sealed class HistoricalNodeStore(RocksDb db, ColumnFamilyHandle family, ColumnFamilyHandle history, byte[] prefix, HistoricalRead read)
+    private sealed class HistoricalNodeStore(KeyValueFamily family, KeyValueFamily history, byte[] prefix, HistoricalRead read)
         : ITrieNodeStore
     {
         public bool TryLoad(ReadOnlySpan<byte> nibblePath, [NotNullWhen(true)] out byte[]? encodedNode)
@@ -214,34 +211,34 @@ internal sealed class StorageTries<THasher>(RocksDb db, ColumnFamilyHandle nodes
             var nodeKey = NodeKey(prefix, nibblePath);
             for (var later = read.Height + 1; later <= read.Head; later++)
             {
-                var record = db.Get(StateCommitment.HistoryKey(later, nodeKey), history, read.Snapshot);
+                var record = read.Snapshot.Get(history, StateCommitment.HistoryKey(later, nodeKey));
                 if (record is not null)
                 {
                     encodedNode = record[0] == 0x01 ? record[1..] : null;
                     return encodedNode is not null;
                 }
             }
-            encodedNode = db.Get(nodeKey, family, read.Snapshot);
+            encodedNode = read.Snapshot.Get(family, nodeKey);
             return encodedNode is not null;
         }
     }
 
     /// <summary>Writes a storage trie's changed nodes under its prefix, recording what each replaced when history is kept.</summary>
-    private sealed class Batch(ColumnFamilyHandle family, ColumnFamilyHandle history, byte[] prefix, ulong? height, WriteBatch batch)
+    private sealed class Batch(KeyValueFamily family, KeyValueFamily history, byte[] prefix, ulong? height, IKeyValueWriteBatch batch)
         : ITrieNodeWriteBatch
     {
         public void Put(ReadOnlySpan<byte> nibblePath, byte[] encodedNode, byte[]? previous)
         {
             var key = NodeKey(prefix, nibblePath);
             Record(key, previous);
-            batch.Put(key, encodedNode, family);
+            batch.Put(family, key, encodedNode);
         }
 
         public void Delete(ReadOnlySpan<byte> nibblePath, byte[] previous)
         {
             var key = NodeKey(prefix, nibblePath);
             Record(key, previous);
-            batch.Delete(key, family);
+            batch.Delete(family, key);
         }
 
         // The replaced node comes from the trie, which loaded it before changing it: no read of the store.

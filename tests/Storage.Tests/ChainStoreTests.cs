@@ -6,6 +6,7 @@ using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Merkle;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Storage.Engines;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Storage.Tests;
@@ -13,6 +14,7 @@ namespace ShanghaiChain.Storage.Tests;
 public sealed class ChainStoreTests : IDisposable
 {
     private static readonly Address Funded = Address.Parse("0x1111111111111111111111111111111111111111");
+    // For the tests of RocksDB's data dirs alone.
     private readonly string _dir = Path.Combine(Directory.CreateTempSubdirectory("shc-store-").FullName, "chain");
 
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(_dir)!, recursive: true);
@@ -36,31 +38,35 @@ public sealed class ChainStoreTests : IDisposable
     private static QuorumCertificate CertificateFor(SealedBlock block) =>
         new() { Height = block.Height, BlockHash = ByteString.CopyFrom(block.Hash.ToArray()) };
 
-    [Fact]
-    public void A_new_store_holds_the_genesis_state_at_height_zero()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_new_store_holds_the_genesis_state_at_height_zero(Engine engine)
     {
         var genesis = Genesis();
-        using var store = ChainStore.Open(_dir, genesis);
+        using var storage = new TestStorage(engine);
+        using var store = storage.Open(genesis);
         Assert.Equal(0UL, store.HeadHeight);
         Assert.Equal(genesis.ComputeHash(), store.HeadHash);
         Assert.Equal(new UInt256(5000), store.GetAccount(Funded).Balance);
         Assert.True(store.GetAccount(Address.Zero).IsEmpty);
     }
 
-    [Fact]
-    public void Committed_blocks_receipts_and_state_survive_reopening()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Committed_blocks_receipts_and_state_survive_reopening(Engine engine)
     {
         var genesis = Genesis();
         var txId = genesis.Suite.Hash("tx"u8);
         SealedBlock block;
-        using (var store = ChainStore.Open(_dir, genesis))
+        using var storage = new TestStorage(engine);
+        using (var store = storage.Open(genesis))
         {
             block = NextBlock(store, genesis);
             var receipt = new Receipt { TxId = ByteString.CopyFrom(txId.ToArray()), BlockHeight = 1, Status = ReceiptStatus.Success };
             store.Commit(block, CertificateFor(block), [receipt],
                 [new(Funded, new AccountState(1, new UInt256(4000), Hash32.Zero)), new(Address.Zero, new AccountState(0, new UInt256(1000), Hash32.Zero))]);
         }
-        using (var reopened = ChainStore.Open(_dir, genesis))
+        using (var reopened = storage.Open(genesis))
         {
             Assert.Equal(1UL, reopened.HeadHeight);
             Assert.Equal(block.Hash, reopened.HeadHash);
@@ -73,24 +79,26 @@ public sealed class ChainStoreTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_repeated_transaction_keeps_its_first_location_and_receipt_in_its_block_and_in_later_ones()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_repeated_transaction_keeps_its_first_location_and_receipt_in_its_block_and_in_later_ones(Engine engine)
     {
         var genesis = Genesis();
+        using var storage = new TestStorage(engine);
         var (a, b, c, never) = (genesis.Suite.Hash("a"u8), genesis.Suite.Hash("b"u8), genesis.Suite.Hash("c"u8), genesis.Suite.Hash("d"u8));
         void CommitReceipts(ChainStore store, params (Hash32 Id, ReceiptStatus Status)[] receipts)
         {
             var block = NextBlock(store, genesis);
             store.Commit(block, CertificateFor(block), [.. receipts.Select(r => new Receipt { TxId = ByteString.CopyFrom(r.Id.ToArray()), Status = r.Status })], []);
         }
-        using (var store = ChainStore.Open(_dir, genesis))
+        using (var store = storage.Open(genesis))
         {
             CommitReceipts(store, (a, ReceiptStatus.Success), (b, ReceiptStatus.Success), (a, ReceiptStatus.Failed));
             Assert.Equal(new TxLocation(1, 0), store.GetTxLocation(a));
             Assert.Equal(ReceiptStatus.Success, store.GetReceipt(a)!.Status);
         }
-        // Reopened, the index is read from table files rather than the memtable.
-        using (var store = ChainStore.Open(_dir, genesis))
+        // Reopened, RocksDB reads the index from table files rather than the memtable.
+        using (var store = storage.Open(genesis))
         {
             CommitReceipts(store, (c, ReceiptStatus.Success), (a, ReceiptStatus.Failed), (b, ReceiptStatus.Failed));
             Assert.Equal(new TxLocation(1, 0), store.GetTxLocation(a));
@@ -102,23 +110,27 @@ public sealed class ChainStoreTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_block_that_does_not_extend_the_head_is_refused()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_block_that_does_not_extend_the_head_is_refused(Engine engine)
     {
         var genesis = Genesis();
-        using var store = ChainStore.Open(_dir, genesis);
+        using var storage = new TestStorage(engine);
+        using var store = storage.Open(genesis);
         var block = NextBlock(store, genesis);
         store.Commit(block, CertificateFor(block), [], []);
         Assert.Throws<InvalidOperationException>(() => store.Commit(block, CertificateFor(block), [], []));
     }
 
-    [Fact]
-    public void A_data_dir_of_another_chain_is_refused_with_a_clear_error()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_store_of_another_chain_is_refused_with_a_clear_error(Engine engine)
     {
-        using (ChainStore.Open(_dir, Genesis("chain-a")))
+        using var storage = new TestStorage(engine);
+        using (storage.Open(Genesis("chain-a")))
         {
         }
-        var ex = Assert.Throws<StoreException>(() => ChainStore.Open(_dir, Genesis("chain-b")));
+        var ex = Assert.Throws<StoreException>(() => storage.Open(Genesis("chain-b")));
         Assert.Contains("belongs to chain 'chain-a'", ex.Message, StringComparison.Ordinal);
     }
 
@@ -149,5 +161,77 @@ public sealed class ChainStoreTests : IDisposable
         var ex = Assert.Throws<StoreException>(() => ChainStore.Open(_dir, genesis));
         Assert.Contains("corrupt", ex.Message, StringComparison.Ordinal);
         Assert.NotEmpty(Directory.GetFiles(_dir, "MANIFEST-*"));
+    }
+
+    private static Receipt ReceiptOf(Hash32 txId, ulong height) =>
+        new() { TxId = ByteString.CopyFrom(txId.ToArray()), BlockHeight = height, Status = ReceiptStatus.Success };
+
+    [Fact]
+    public void A_store_opened_in_memory_commits_and_serves_blocks_state_and_proofs()
+    {
+        var genesis = Genesis();
+        var txId = genesis.Suite.Hash("tx"u8);
+        using var store = ChainStore.OpenInMemory(genesis, proofWindow: 4);
+        var genesisRoot = store.StateRoot;
+        var block = NextBlock(store, genesis);
+        store.Commit(block, CertificateFor(block), [ReceiptOf(txId, 1)], [new(Funded, new AccountState(1, new UInt256(4000), Hash32.Zero))]);
+        Assert.Equal(1UL, store.HeadHeight);
+        Assert.Equal(block.Hash, store.HeadHash);
+        Assert.Equal(new TxLocation(1, 0), store.GetTxLocation(txId));
+        Assert.Equal(new UInt256(4000), store.GetAccount(Funded).Balance);
+        Assert.Equal(genesisRoot, store.GetAccountProof(Funded, 0)!.StateRoot);
+        Assert.Equal(new UInt256(5000), store.GetAccountProof(Funded, 0)!.Account.Balance);
+        using var past = store.OpenStateView(0)!;
+        Assert.Equal(new UInt256(5000), past.GetAccount(Funded).Balance);
+    }
+
+    [Fact]
+    public void A_failed_write_stops_the_store_and_leaves_the_last_committed_block_intact()
+    {
+        var genesis = Genesis();
+        var (first, second) = (genesis.Suite.Hash("first"u8), genesis.Suite.Hash("second"u8));
+        using var engine = new MemoryEngine();
+        SealedBlock committed;
+        Hash32 root;
+        long writesAfterFailure;
+        using (var store = ChainStore.Open(engine, genesis))
+        {
+            committed = NextBlock(store, genesis);
+            store.Commit(committed, CertificateFor(committed), [ReceiptOf(first, 1)], [new(Funded, new AccountState(1, new UInt256(4000), Hash32.Zero))]);
+            root = store.StateRoot;
+
+            engine.FailWrite = _ => true;
+            var next = NextBlock(store, genesis);
+            var failed = Assert.Throws<StoreException>(() =>
+                store.Commit(next, CertificateFor(next), [ReceiptOf(second, 2)], [new(Funded, new AccountState(2, new UInt256(3000), Hash32.Zero))]));
+            Assert.Contains("writing block 2 failed", failed.Message, StringComparison.Ordinal);
+            Assert.IsType<StorageEngineException>(failed.InnerException);
+
+            // The engine works again, the store stays stopped: its account trie holds a block the engine does not.
+            engine.FailWrite = null;
+            var refused = Assert.Throws<StoreException>(() => store.Commit(next, CertificateFor(next), [], []));
+            Assert.Contains("earlier block write failed", refused.Message, StringComparison.Ordinal);
+            Assert.Throws<StoreException>(() => store.GetAccountProof(Funded));
+            Assert.Throws<StoreException>(() => store.OpenStateView(null));
+            Assert.Equal(1UL, store.HeadHeight);
+            Assert.Null(store.GetCommittedBlock(2));
+            Assert.Null(store.GetReceipt(second));
+            Assert.Equal(new UInt256(4000), store.GetAccount(Funded).Balance);
+            writesAfterFailure = engine.WritesApplied;
+        }
+        // Closing a failed store writes nothing (no flush of its trie).
+        Assert.Equal(writesAfterFailure, engine.WritesApplied);
+
+        using var reopened = ChainStore.Open(engine, genesis, StateCheck.Full);
+        Assert.Equal(1UL, reopened.HeadHeight);
+        Assert.Equal(committed.Hash, reopened.HeadHash);
+        Assert.Equal(root, reopened.StateRoot);
+        Assert.Equal(new UInt256(4000), reopened.GetAccount(Funded).Balance);
+        Assert.Equal(new TxLocation(1, 0), reopened.GetTxLocation(first));
+        Assert.False(reopened.ContainsTransaction(second));
+        // The chain goes on from the last committed block.
+        var retried = NextBlock(reopened, genesis);
+        reopened.Commit(retried, CertificateFor(retried), [ReceiptOf(second, 2)], [new(Funded, new AccountState(2, new UInt256(3000), Hash32.Zero))]);
+        Assert.Equal(new TxLocation(2, 0), reopened.GetTxLocation(second));
     }
 }

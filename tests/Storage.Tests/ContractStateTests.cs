@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using RocksDbSharp;
 using ShanghaiChain.Core.Blocks;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
@@ -12,12 +11,8 @@ using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Storage.Tests;
 
-public sealed class ContractStateTests : IDisposable
+public sealed class ContractStateTests
 {
-    private readonly string _dir = Path.Combine(Directory.CreateTempSubdirectory("shc-contracts-").FullName, "chain");
-
-    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_dir)!, recursive: true);
-
     private static readonly Address Alice = new([.. new byte[19], 1]);
     private static readonly Address Token = new([.. new byte[19], 0xC0]);
     private static readonly byte[] Code = [0x60, 0x01, 0x60, 0x00, 0x55, 0x00];
@@ -58,11 +53,13 @@ public sealed class ContractStateTests : IDisposable
         MerklePatriciaTrie<THasher>.RootOf(slots.Where(s => s.Value != 0).Select(s =>
             new KeyValuePair<byte[], byte[]>(new UInt256(s.Slot).ToBigEndian(), RlpCodec.EncodeUInt64(s.Value))), TrieKeyMode.Secure);
 
-    [Fact]
-    public void Slots_and_code_are_read_flat_and_the_account_leaf_carries_the_storage_root_of_an_independent_trie()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Slots_and_code_are_read_flat_and_the_account_leaf_carries_the_storage_root_of_an_independent_trie(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256);
-        using (var store = ChainStore.Open(_dir, genesis))
+        using (var store = storage.Open(genesis))
         {
             Deploy(store, genesis, (1, 10), (2, 20), (300, 3));
             Assert.Equal(new UInt256(20), store.GetStorage(Token, new UInt256(2)));
@@ -81,7 +78,7 @@ public sealed class ContractStateTests : IDisposable
             Assert.Equal(ExpectedStorageRoot<Sha256Hasher>((1, 10), (300, 3), (5, 50)), store.GetAccount(Token).StorageRoot);
             Assert.Equal(UInt256.Zero, store.GetStorage(Token, new UInt256(2)));
         }
-        using (var reopened = ChainStore.Open(_dir, genesis, StateCheck.Full))
+        using (var reopened = storage.Open(genesis, StateCheck.Full))
         {
             Assert.Equal(new UInt256(50), reopened.GetStorage(Token, new UInt256(5)));
             Assert.Equal(Code, reopened.GetCode(CodeHash(genesis.Suite)));
@@ -89,17 +86,20 @@ public sealed class ContractStateTests : IDisposable
     }
 
     [Theory]
-    [InlineData("zero")]
-    [InlineData("foreign")]
-    public void A_diff_carrying_a_wrong_storage_root_still_commits_the_root_of_the_accounts_storage_trie(string wrongRoot)
+    [InlineData(Engine.RocksDb, "zero")]
+    [InlineData(Engine.RocksDb, "foreign")]
+    [InlineData(Engine.Memory, "zero")]
+    [InlineData(Engine.Memory, "foreign")]
+    public void A_diff_carrying_a_wrong_storage_root_still_commits_the_root_of_the_accounts_storage_trie(Engine engine, string wrongRoot)
     {
+        using var storage = new TestStorage(engine);
         // What an executor over pending blocks leaves in its diff: the root from before those blocks (zero here), or any
         // other value. The store owns storage roots, so neither the committed nor the speculative root may use it.
         var genesis = Genesis(CryptoSuite.Ed25519Sha256);
         var wrong = wrongRoot == "zero" ? Hash32.Zero : genesis.Suite.Hash([1, 2, 3]);
         var deployed = ExpectedStorageRoot<Sha256Hasher>((1, 10), (2, 20));
         var funded = new AccountState(1, new UInt256(5), CodeHash(genesis.Suite));
-        using var store = ChainStore.Open(_dir, genesis);
+        using var store = storage.Open(genesis);
         Deploy(store, genesis, (1, 10), (2, 20));
 
         // Balance only: the account keeps its committed storage root.
@@ -108,7 +108,8 @@ public sealed class ContractStateTests : IDisposable
         Commit(store, genesis, [balanceOnly], ContractStateDiff.None);
         Assert.Equal(deployed, store.GetAccount(Token).StorageRoot);
         Assert.Equal(speculative, store.StateRoot);
-        using (var reference = ChainStore.Open(Path.Combine(Path.GetDirectoryName(_dir)!, "reference"), genesis))
+        using (var referenceStorage = new TestStorage(engine))
+        using (var reference = referenceStorage.Open(genesis))
         {
             // The same blocks with the right root in the diff give the same state root.
             Deploy(reference, genesis, (1, 10), (2, 20));
@@ -125,29 +126,34 @@ public sealed class ContractStateTests : IDisposable
         Assert.Equal(speculative, store.StateRoot);
         Assert.True(StateProofVerifier.TryReadStorageRoot(store.GetAccountProof(Token).Leaf, out var inLeaf));
         Assert.Equal(expected, inLeaf);
-        store.CheckStateFull(_dir);
+        store.CheckStateFull(storage.Directory);
     }
 
-    [Fact]
-    public void Deleting_every_slot_leaves_the_empty_storage_root_and_no_trie_nodes()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Deleting_every_slot_leaves_the_empty_storage_root_and_no_trie_nodes(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256);
-        using var store = ChainStore.Open(_dir, genesis);
+        using var store = storage.Open(genesis);
         Deploy(store, genesis, (1, 10), (2, 20));
         Commit(store, genesis, [], Slots((1, 0), (2, 0)));
         Assert.True(store.GetAccount(Token).StorageRoot.IsZero);
         Assert.True(StateProofVerifier.TryReadStorageRoot(store.GetAccountProof(Token).Leaf, out var inLeaf));
         Assert.Equal(MerklePatriciaTrie<Sha256Hasher>.EmptyRoot, inLeaf);
-        store.CheckStateFull(_dir);
+        store.CheckStateFull(storage.Directory);
     }
 
     [Theory]
-    [InlineData(CryptoSuite.Ed25519Sha256Name)]
-    [InlineData(CryptoSuite.Sm2Sm3Name)]
-    public void Storage_proofs_verify_presence_and_absence_against_the_state_root_and_reject_a_wrong_value(string suiteName)
+    [InlineData(Engine.RocksDb, CryptoSuite.Ed25519Sha256Name)]
+    [InlineData(Engine.RocksDb, CryptoSuite.Sm2Sm3Name)]
+    [InlineData(Engine.Memory, CryptoSuite.Ed25519Sha256Name)]
+    [InlineData(Engine.Memory, CryptoSuite.Sm2Sm3Name)]
+    public void Storage_proofs_verify_presence_and_absence_against_the_state_root_and_reject_a_wrong_value(Engine engine, string suiteName)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.FromName(suiteName));
-        using var store = ChainStore.Open(_dir, genesis);
+        using var store = storage.Open(genesis);
         Deploy(store, genesis, (1, 10), (2, 20));
         var proof = store.GetAccountProof(Token, null, [new UInt256(2), new UInt256(7)])!;
         Assert.Equal(2, proof.Storage.Count);
@@ -170,11 +176,13 @@ public sealed class ContractStateTests : IDisposable
             ? StateProofVerifier.VerifySlot<Sm3Hasher>(root, address, accountProof, slot, storageProof, out value)
             : StateProofVerifier.VerifySlot<Sha256Hasher>(root, address, accountProof, slot, storageProof, out value);
 
-    [Fact]
-    public void Past_heights_in_the_window_prove_and_read_the_slot_values_of_that_height()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Past_heights_in_the_window_prove_and_read_the_slot_values_of_that_height(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256);
-        using var store = ChainStore.Open(_dir, genesis, proofWindow: 4);
+        using var store = storage.Open(genesis, proofWindow: 4);
         Deploy(store, genesis, (1, 1));
         for (ulong i = 2; i <= 5; i++)
         {
@@ -198,11 +206,13 @@ public sealed class ContractStateTests : IDisposable
         Assert.Null(store.OpenStateView(6));
     }
 
-    [Fact]
-    public void A_head_view_keeps_reading_its_height_while_blocks_commit()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_head_view_keeps_reading_its_height_while_blocks_commit(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256);
-        using var store = ChainStore.Open(_dir, genesis);
+        using var store = storage.Open(genesis);
         Deploy(store, genesis, (1, 1));
         using var view = store.OpenStateView(null)!;
         Commit(store, genesis, [], Slots((1, 2)));
@@ -211,44 +221,35 @@ public sealed class ContractStateTests : IDisposable
         Assert.Equal(new UInt256(2), store.GetStorage(Token, new UInt256(1)));
     }
 
-    [Fact]
-    public void Clearing_an_accounts_storage_removes_its_slots_and_trie_before_the_blocks_own_writes()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Clearing_an_accounts_storage_removes_its_slots_and_trie_before_the_blocks_own_writes(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256);
-        using var store = ChainStore.Open(_dir, genesis);
+        using var store = storage.Open(genesis);
         Deploy(store, genesis, (1, 10), (2, 20));
         Commit(store, genesis, [], Slots((3, 30)) with { ClearedStorage = [Token] });
         Assert.Equal(UInt256.Zero, store.GetStorage(Token, new UInt256(1)));
         Assert.Equal(new UInt256(30), store.GetStorage(Token, new UInt256(3)));
         Assert.Equal(ExpectedStorageRoot<Sha256Hasher>((3, 30)), store.GetAccount(Token).StorageRoot);
-        store.CheckStateFull(_dir);
+        store.CheckStateFull(storage.Directory);
     }
 
-    [Fact]
-    public void A_flat_slot_that_disagrees_with_its_storage_trie_is_detected_at_startup()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_flat_slot_that_disagrees_with_its_storage_trie_is_detected_at_startup(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256);
-        using (var store = ChainStore.Open(_dir, genesis))
+        using (var store = storage.Open(genesis))
         {
             Deploy(store, genesis, (1, 10));
         }
-        using (var db = OpenRaw())
-        {
-            db.Put(StorageKey(Token, 1), new UInt256(11).ToBigEndian(), db.GetColumnFamily(ColumnFamilyNames.Storage));
-        }
-        var error = Assert.Throws<StoreException>(() => ChainStore.Open(_dir, genesis));
+        storage.WithEngine(db => db.Put(ColumnFamilyNames.Storage, StorageKey(Token, 1), new UInt256(11).ToBigEndian()));
+        var error = Assert.Throws<StoreException>(() => storage.Open(genesis));
         Assert.Contains("storage slot", error.Message);
     }
 
     private static byte[] StorageKey(Address address, ulong slot) => [.. address.ToArray(), .. new UInt256(slot).ToBigEndian()];
-
-    private RocksDb OpenRaw()
-    {
-        var families = new ColumnFamilies();
-        foreach (var name in ColumnFamilyNames.All)
-        {
-            families.Add(name, new ColumnFamilyOptions());
-        }
-        return RocksDb.Open(new DbOptions(), _dir, families);
-    }
 }

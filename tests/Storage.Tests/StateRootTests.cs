@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using RocksDbSharp;
 using ShanghaiChain.Core.Blocks;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
@@ -11,12 +10,8 @@ using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Storage.Tests;
 
-public sealed class StateRootTests : IDisposable
+public sealed class StateRootTests
 {
-    private readonly string _dir = Path.Combine(Directory.CreateTempSubdirectory("shc-state-").FullName, "chain");
-
-    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_dir)!, recursive: true);
-
     private static GenesisFile Genesis(CryptoSuite suite, params (Address Address, ulong Balance)[] accounts) => new()
     {
         ChainId = "state-chain",
@@ -49,13 +44,15 @@ public sealed class StateRootTests : IDisposable
         store.Commit(block, new QuorumCertificate { Height = block.Height }, [], [.. diff.OrderBy(d => d.Key)]);
     }
 
-    [Fact]
-    public void Genesis_and_block_state_roots_match_an_independent_trie_and_survive_reopening()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Genesis_and_block_state_roots_match_an_independent_trie_and_survive_reopening(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100), (A(2), 200));
         var after = new[] { (A(1), new AccountState(1, new UInt256(40), Hash32.Zero)), (A(3), new AccountState(0, new UInt256(60), Hash32.Zero)) };
         Hash32 root;
-        using (var store = ChainStore.Open(_dir, genesis))
+        using (var store = storage.Open(genesis))
         {
             Assert.Equal(ExpectedRoot<Sha256Hasher>([(A(1), new AccountState(0, new UInt256(100), Hash32.Zero)), (A(2), new AccountState(0, new UInt256(200), Hash32.Zero))]),
                 store.StateRoot);
@@ -64,26 +61,30 @@ public sealed class StateRootTests : IDisposable
             root = store.StateRoot;
             Assert.Equal(ExpectedRoot<Sha256Hasher>([.. after, (A(2), new AccountState(0, new UInt256(200), Hash32.Zero))]), root);
         }
-        using var reopened = ChainStore.Open(_dir, genesis);
+        using var reopened = storage.Open(genesis);
         Assert.Equal(root, reopened.StateRoot);
         Assert.Equal(root, reopened.GetStateRoot(1));
-        reopened.CheckStateFull(_dir);
+        reopened.CheckStateFull(storage.Directory);
     }
 
-    [Fact]
-    public void An_sm2_chain_hashes_its_state_trie_with_SM3()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void An_sm2_chain_hashes_its_state_trie_with_SM3(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Sm2Sm3, (A(9), 5));
-        using var store = ChainStore.Open(_dir, genesis);
+        using var store = storage.Open(genesis);
         Assert.Equal(ExpectedRoot<Sm3Hasher>([(A(9), new AccountState(0, new UInt256(5), Hash32.Zero))]), store.StateRoot);
         Assert.NotEqual(ExpectedRoot<Sha256Hasher>([(A(9), new AccountState(0, new UInt256(5), Hash32.Zero))]), store.StateRoot);
     }
 
-    [Fact]
-    public void Emptied_accounts_leave_both_the_flat_state_and_the_trie()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Emptied_accounts_leave_both_the_flat_state_and_the_trie(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
-        using var store = ChainStore.Open(_dir, genesis);
+        using var store = storage.Open(genesis);
         var before = store.StateRoot;
         CommitNext(store, genesis, new KeyValuePair<Address, AccountState>(A(7), new AccountState(0, new UInt256(1), Hash32.Zero)));
         Assert.NotEqual(before, store.StateRoot);
@@ -92,11 +93,13 @@ public sealed class StateRootTests : IDisposable
         Assert.True(store.GetAccount(A(7)).IsEmpty);
     }
 
-    [Fact]
-    public void Account_proofs_verify_against_the_state_root()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Account_proofs_verify_against_the_state_root(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100), (A(2), 200));
-        using var store = ChainStore.Open(_dir, genesis);
+        using var store = storage.Open(genesis);
         var present = TrieProof.Verify<Sha256Hasher>(store.StateRoot, A(1).ToArray(), store.GetAccountProof(A(1)).Nodes, TrieKeyMode.Secure, out var value);
         Assert.Equal(TrieProofResult.Present, present);
         Span<byte> buffer = stackalloc byte[128];
@@ -105,52 +108,37 @@ public sealed class StateRootTests : IDisposable
             TrieProof.Verify<Sha256Hasher>(store.StateRoot, A(3).ToArray(), store.GetAccountProof(A(3)).Nodes, TrieKeyMode.Secure, out _));
     }
 
-    [Fact]
-    public void A_flat_account_that_went_missing_is_found_by_the_full_check()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_flat_account_that_went_missing_is_found_by_the_full_check(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100), (A(2), 50));
-        using (ChainStore.Open(_dir, genesis))
+        using (storage.Open(genesis))
         {
         }
-        using (var db = OpenRaw())
-        {
-            db.Remove(A(2).ToArray(), db.GetColumnFamily(ColumnFamilyNames.Accounts));
-        }
-        var ex = Assert.Throws<StoreException>(() => ChainStore.Open(_dir, genesis, StateCheck.Full));
+        storage.WithEngine(db => db.Remove(ColumnFamilyNames.Accounts, A(2).ToArray()));
+        var ex = Assert.Throws<StoreException>(() => storage.Open(genesis, StateCheck.Full));
         Assert.Contains("flat state holds 1 accounts, the state trie 2", ex.Message, StringComparison.Ordinal);
     }
 
-    private RocksDb OpenRaw()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_flat_account_that_disagrees_with_the_trie_is_detected_at_startup(Engine engine)
     {
-        var families = new ColumnFamilies();
-        foreach (var name in ColumnFamilyNames.All)
-        {
-            families.Add(name, new ColumnFamilyOptions());
-        }
-        return RocksDb.Open(new DbOptions(), _dir, families);
-    }
-
-    [Fact]
-    public void A_flat_account_that_disagrees_with_the_trie_is_detected_at_startup()
-    {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
-        using (ChainStore.Open(_dir, genesis))
+        using (storage.Open(genesis))
         {
         }
         // Change the flat balance behind the store's back, as a partial write or a bad disk would.
-        using (var db = OpenRaw())
-        {
-            db.Put(A(1).ToArray(), ChainStore.EncodeAccount(new AccountState(0, new UInt256(1_000_000), Hash32.Zero)), db.GetColumnFamily(ColumnFamilyNames.Accounts));
-        }
-        var ex = Assert.Throws<StoreException>(() => ChainStore.Open(_dir, genesis));
+        storage.WithEngine(db => db.Put(ColumnFamilyNames.Accounts, A(1).ToArray(), FlatAccountCodec.Encode(new AccountState(0, new UInt256(1_000_000), Hash32.Zero))));
+        var ex = Assert.Throws<StoreException>(() => storage.Open(genesis));
         Assert.Contains("state trie", ex.Message, StringComparison.Ordinal);
     }
 
-    private ulong FlushedHeight()
-    {
-        using var db = OpenRaw();
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(db.Get(StoreKeys.StateTrieFlushed, db.GetColumnFamily(ColumnFamilyNames.Metadata)));
-    }
+    private static ulong FlushedHeight(TestStorage storage) => storage.WithEngine(db =>
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(db.Get(ColumnFamilyNames.Metadata, StoreKeys.StateTrieFlushed)));
 
     /// <summary>Commits blocks of random creations, updates and deletions; returns the accounts alive at the end.</summary>
     private static Dictionary<Address, AccountState> CommitRandomBlocks(ChainStore store, GenesisFile genesis, int blocks, int seed)
@@ -186,13 +174,15 @@ public sealed class StateRootTests : IDisposable
         return live;
     }
 
-    [Fact]
-    public void A_crash_between_trie_flushes_loses_nothing_the_start_replays_the_journal_to_the_head()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_crash_between_trie_flushes_loses_nothing_the_start_replays_the_journal_to_the_head(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
         Dictionary<Address, AccountState> live;
         Hash32 root;
-        using (var store = ChainStore.Open(_dir, genesis))
+        using (var store = storage.Open(genesis))
         {
             live = CommitRandomBlocks(store, genesis, 20, seed: 5);
             root = store.StateRoot;
@@ -200,8 +190,8 @@ public sealed class StateRootTests : IDisposable
             store.CloseWithoutFlush();
         }
         // The trie on disk is still genesis's: everything since is in the journal.
-        Assert.Equal(0UL, FlushedHeight());
-        using (var reopened = ChainStore.Open(_dir, genesis, StateCheck.Full))
+        Assert.Equal(0UL, FlushedHeight(storage));
+        using (var reopened = storage.Open(genesis, StateCheck.Full))
         {
             Assert.Equal(20UL, reopened.HeadHeight);
             Assert.Equal(root, reopened.StateRoot);
@@ -214,74 +204,77 @@ public sealed class StateRootTests : IDisposable
             Assert.Equal(ExpectedRoot<Sha256Hasher>(live.Select(kv => (kv.Key, kv.Value))), reopened.StateRoot);
         }
         // A clean close writes the trie, so the next start has nothing to replay.
-        Assert.Equal(21UL, FlushedHeight());
+        Assert.Equal(21UL, FlushedHeight(storage));
     }
 
-    [Fact]
-    public void The_trie_is_flushed_every_64_blocks_and_the_start_replays_only_what_follows()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void The_trie_is_flushed_every_64_blocks_and_the_start_replays_only_what_follows(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
         Hash32 root;
-        using (var store = ChainStore.Open(_dir, genesis))
+        using (var store = storage.Open(genesis))
         {
             var live = CommitRandomBlocks(store, genesis, 70, seed: 8);
             root = store.StateRoot;
             Assert.Equal(ExpectedRoot<Sha256Hasher>(live.Select(kv => (kv.Key, kv.Value))), root);
             store.CloseWithoutFlush();
         }
-        Assert.Equal(64UL, FlushedHeight());
-        using var reopened = ChainStore.Open(_dir, genesis, StateCheck.Full);
+        Assert.Equal(64UL, FlushedHeight(storage));
+        using var reopened = storage.Open(genesis, StateCheck.Full);
         Assert.Equal(root, reopened.StateRoot);
     }
 
-    [Fact]
-    public void A_store_refused_at_open_is_left_as_found_its_trie_not_flushed_and_its_journal_kept()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_store_refused_at_open_is_left_as_found_its_trie_not_flushed_and_its_journal_kept(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
-        using (var store = ChainStore.Open(_dir, genesis))
+        using (var store = storage.Open(genesis))
         {
             CommitRandomBlocks(store, genesis, 5, seed: 12);
             store.CloseWithoutFlush();
         }
-        using (var db = OpenRaw())
-        {
-            db.Put(A(1).ToArray(), ChainStore.EncodeAccount(new AccountState(0, new UInt256(999_999), Hash32.Zero)), db.GetColumnFamily(ColumnFamilyNames.Accounts));
-        }
-        Assert.Throws<StoreException>(() => ChainStore.Open(_dir, genesis));
+        storage.WithEngine(db => db.Put(ColumnFamilyNames.Accounts, A(1).ToArray(), FlatAccountCodec.Encode(new AccountState(0, new UInt256(999_999), Hash32.Zero))));
+        Assert.Throws<StoreException>(() => storage.Open(genesis));
         // Refusing wrote nothing: the trie on disk is still genesis's and every journal record is there.
-        Assert.Equal(0UL, FlushedHeight());
-        using var raw = OpenRaw();
-        var journal = raw.GetColumnFamily(ColumnFamilyNames.StateJournal);
-        for (ulong h = 1; h <= 5; h++)
+        Assert.Equal(0UL, FlushedHeight(storage));
+        storage.WithEngine(db =>
         {
-            Assert.NotNull(raw.Get(StoreKeys.Height(h), journal));
-        }
+            for (ulong h = 1; h <= 5; h++)
+            {
+                Assert.NotNull(db.Get(ColumnFamilyNames.StateJournal, StoreKeys.Height(h)));
+            }
+        });
     }
 
-    [Fact]
-    public void A_block_whose_trie_update_fails_stops_the_store_and_is_not_flushed_at_close()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_block_whose_trie_update_fails_stops_the_store_and_is_not_flushed_at_close(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
         var accounts = Enumerable.Range(0, 400).Select(i => new Address([.. new byte[17], 7, (byte)(i >> 8), (byte)i])).ToList();
-        using (var store = ChainStore.Open(_dir, genesis))
+        using (var store = storage.Open(genesis))
         {
             CommitNext(store, genesis, [.. accounts.Select(a => new KeyValuePair<Address, AccountState>(a, new AccountState(0, new UInt256(5), Hash32.Zero)))]);
         }
-        Assert.Equal(1UL, FlushedHeight());
+        Assert.Equal(1UL, FlushedHeight(storage));
         // The last account in address order is outside the sampled startup check. Remove its trie leaf and its flat
         // entry (so no hint stands in for the leaf), as a bad disk might.
         var victim = accounts[^1];
-        using (var db = OpenRaw())
+        storage.WithEngine(db =>
         {
-            var nodes = db.GetColumnFamily(ColumnFamilyNames.TrieNodes);
             var hash = new byte[32];
             Sha256Hasher.Hash(victim.ToArray(), hash);
             var path = hash.SelectMany(b => new[] { (byte)(b >> 4), (byte)(b & 0x0f) }).ToArray();
-            var deepest = Enumerable.Range(1, 64).Select(d => (byte[])[0x00, .. path[..d]]).Last(key => db.Get(key, nodes) is not null);
-            db.Remove(deepest, nodes);
-            db.Remove(victim.ToArray(), db.GetColumnFamily(ColumnFamilyNames.Accounts));
-        }
-        using (var store = ChainStore.Open(_dir, genesis))
+            var deepest = Enumerable.Range(1, 64).Select(d => (byte[])[0x00, .. path[..d]]).Last(key => db.Get(ColumnFamilyNames.TrieNodes, key) is not null);
+            db.Remove(ColumnFamilyNames.TrieNodes, deepest);
+            db.Remove(ColumnFamilyNames.Accounts, victim.ToArray());
+        });
+        using (var store = storage.Open(genesis))
         {
             var failed = Assert.Throws<TrieException>(() =>
                 CommitNext(store, genesis, new KeyValuePair<Address, AccountState>(victim, new AccountState(1, new UInt256(9), Hash32.Zero))));
@@ -293,47 +286,45 @@ public sealed class StateRootTests : IDisposable
             Assert.Equal(1UL, store.HeadHeight);
         }
         // The close wrote nothing: the trie on disk is still the one of height 1.
-        Assert.Equal(1UL, FlushedHeight());
+        Assert.Equal(1UL, FlushedHeight(storage));
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_damaged_or_missing_journal_record_stops_the_start_with_a_clear_error(bool remove)
+    [InlineData(Engine.RocksDb, false)]
+    [InlineData(Engine.RocksDb, true)]
+    [InlineData(Engine.Memory, false)]
+    [InlineData(Engine.Memory, true)]
+    public void A_damaged_or_missing_journal_record_stops_the_start_with_a_clear_error(Engine engine, bool remove)
     {
+        using var storage = new TestStorage(engine);
         var genesis = Genesis(CryptoSuite.Ed25519Sha256, (A(1), 100));
-        using (var store = ChainStore.Open(_dir, genesis))
+        using (var store = storage.Open(genesis))
         {
             CommitRandomBlocks(store, genesis, 3, seed: 9);
             store.CloseWithoutFlush();
         }
-        using (var db = OpenRaw())
+        storage.WithEngine(db =>
         {
-            var journal = db.GetColumnFamily(ColumnFamilyNames.StateJournal);
             var key = StoreKeys.Height(2);
             if (remove)
             {
-                db.Remove(key, journal);
+                db.Remove(ColumnFamilyNames.StateJournal, key);
             }
             else
             {
                 // One byte of the last account's new leaf (its code hash): still well-formed, but another state.
-                var record = db.Get(key, journal);
+                var record = db.Get(ColumnFamilyNames.StateJournal, key)!;
                 record[^1] ^= 0x01;
-                db.Put(key, record, journal);
+                db.Put(ColumnFamilyNames.StateJournal, key, record);
             }
-        }
-        var ex = Assert.Throws<StoreException>(() => ChainStore.Open(_dir, genesis));
+        });
+        var ex = Assert.Throws<StoreException>(() => storage.Open(genesis));
         Assert.Contains(remove ? "state journal of block 2 is missing" : "replaying the state journal of block 2 gives root", ex.Message, StringComparison.Ordinal);
     }
 }
 
-public sealed class HistoricalProofTests : IDisposable
+public sealed class HistoricalProofTests
 {
-    private readonly string _dir = Path.Combine(Directory.CreateTempSubdirectory("shc-history-").FullName, "chain");
-
-    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_dir)!, recursive: true);
-
     private static readonly Address Alice = new([.. new byte[19], 1]);
 
     private static readonly GenesisFile Genesis = new()
@@ -380,10 +371,12 @@ public sealed class HistoricalProofTests : IDisposable
         return (proof, leaf.ToArray());
     }
 
-    [Fact]
-    public void Proofs_at_past_heights_in_the_window_show_the_state_of_that_height_and_verify()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Proofs_at_past_heights_in_the_window_show_the_state_of_that_height_and_verify(Engine engine)
     {
-        using var store = ChainStore.Open(_dir, Genesis, proofWindow: 5);
+        using var storage = new TestStorage(engine);
+        using var store = storage.Open(Genesis, proofWindow: 5);
         for (ulong i = 1; i <= 8; i++)
         {
             // New accounts reshape the trie as well as change Alice's leaf.
@@ -399,14 +392,18 @@ public sealed class HistoricalProofTests : IDisposable
     }
 
     [Theory]
-    [InlineData(6, 14, 60)]
+    [InlineData(Engine.RocksDb, 6, 14, 60)]
+    [InlineData(Engine.Memory, 6, 14, 60)]
     // Across trie flushes (every 64 blocks): heights below the flush are rebuilt backwards through the journal.
-    [InlineData(100, 150, 12)]
-    public void Proofs_at_every_height_in_the_window_match_the_state_then_through_creations_updates_and_deletions(int windowSize, int blocks, int checkedAccounts)
+    [InlineData(Engine.RocksDb, 100, 150, 12)]
+    [InlineData(Engine.Memory, 100, 150, 12)]
+    public void Proofs_at_every_height_in_the_window_match_the_state_then_through_creations_updates_and_deletions(Engine engine, int windowSize,
+        int blocks, int checkedAccounts)
     {
+        using var storage = new TestStorage(engine);
         // Deletions collapse branches and move nodes between paths; the state of every height must be rebuilt exactly.
         var window = (ulong)windowSize;
-        using var store = ChainStore.Open(_dir, Genesis, proofWindow: window);
+        using var store = storage.Open(Genesis, proofWindow: window);
         var random = new Random(21);
         var pool = Enumerable.Range(0, 300).Select(i => new Address([.. BitConverter.GetBytes(i * 7919), .. new byte[16]])).ToList();
         var live = new Dictionary<Address, UInt256> { [Alice] = new(1000) };
@@ -454,12 +451,14 @@ public sealed class HistoricalProofTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Proofs_at_many_heights_from_several_threads_while_blocks_commit_all_verify_under_their_heights_roots()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public async Task Proofs_at_many_heights_from_several_threads_while_blocks_commit_all_verify_under_their_heights_roots(Engine engine)
     {
+        using var storage = new TestStorage(engine);
         // More heights than rebuilt tries are kept, so rebuilt tries are evicted (their snapshots released) while other
         // threads may be using them.
-        using var store = ChainStore.Open(_dir, Genesis, proofWindow: 20);
+        using var store = storage.Open(Genesis, proofWindow: 20);
         for (ulong i = 1; i <= 30; i++)
         {
             CommitBalance(store, 1000 - i, Newcomer(i));
@@ -501,10 +500,12 @@ public sealed class HistoricalProofTests : IDisposable
         Assert.Empty(failures);
     }
 
-    [Fact]
-    public void A_client_following_the_chain_one_block_behind_gets_each_height_by_moving_the_last_one_forward()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_client_following_the_chain_one_block_behind_gets_each_height_by_moving_the_last_one_forward(Engine engine)
     {
-        using var store = ChainStore.Open(_dir, Genesis, proofWindow: 20);
+        using var storage = new TestStorage(engine);
+        using var store = storage.Open(Genesis, proofWindow: 20);
         for (ulong i = 1; i <= 3; i++)
         {
             CommitBalance(store, 1000 - i, Newcomer(i));
@@ -521,37 +522,41 @@ public sealed class HistoricalProofTests : IDisposable
         Assert.Equal(37, rebuilds + advances);
     }
 
-    [Fact]
-    public void Heights_committed_while_the_window_was_off_are_never_served()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Heights_committed_while_the_window_was_off_are_never_served(Engine engine)
     {
-        using (var store = ChainStore.Open(_dir, Genesis, proofWindow: 0))
+        using var storage = new TestStorage(engine);
+        using (var store = storage.Open(Genesis, proofWindow: 0))
         {
             CommitBalance(store, 900);
             CommitBalance(store, 800);
         }
-        using var reopened = ChainStore.Open(_dir, Genesis, proofWindow: 10);
+        using var reopened = storage.Open(Genesis, proofWindow: 10);
         Assert.Null(reopened.GetAccountProof(Alice, 1));
         CommitBalance(reopened, 700);
         Assert.Equal(new UInt256(800), reopened.GetAccountProof(Alice, 2)!.Account.Balance);
     }
 
-    [Fact]
-    public void Changing_the_window_between_runs_never_serves_a_pruned_height()
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void Changing_the_window_between_runs_never_serves_a_pruned_height(Engine engine)
     {
-        using (var store = ChainStore.Open(_dir, Genesis, proofWindow: 3))
+        using var storage = new TestStorage(engine);
+        using (var store = storage.Open(Genesis, proofWindow: 3))
         {
             for (ulong i = 1; i <= 10; i++)
             {
                 CommitBalance(store, 1000 - i);
             }
         }
-        using (var larger = ChainStore.Open(_dir, Genesis, proofWindow: 100))
+        using (var larger = storage.Open(Genesis, proofWindow: 100))
         {
             Assert.Null(larger.GetAccountProof(Alice, 2));
             Assert.Equal(new UInt256(993), larger.GetAccountProof(Alice, 7)!.Account.Balance);
             CommitBalance(larger, 900);
         }
-        using var smaller = ChainStore.Open(_dir, Genesis, proofWindow: 1);
+        using var smaller = storage.Open(Genesis, proofWindow: 1);
         Assert.Null(smaller.GetAccountProof(Alice, 9));
         Assert.Equal(new UInt256(990), smaller.GetAccountProof(Alice, 10)!.Account.Balance);
     }

@@ -1,49 +1,74 @@
-using RocksDbSharp;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Storage.Engines;
 
 namespace ShanghaiChain.Storage;
 
-/// <summary>Contract state: code by hash, flat storage slots, the storage tries beside the account trie, and their checks.</summary>
-public sealed partial class ChainStore
+// The account diff as it enters the state: contract state first (code, flat slots, storage tries), then every changed
+// account with the storage root the store computed for it; and the same rule for roots over pending blocks.
+internal sealed partial class StateStore
 {
-    /// <summary>How many flat storage slots the startup check compares with the storage tries.</summary>
-    public const int SampledSlots = 256;
-
-    public byte[]? GetCode(Hash32 codeHash)
+    /// <summary>
+    /// The state root that committing <paramref name="layers"/> (account and contract diffs of blocks not yet committed,
+    /// oldest first) on top of the head would give, computed without writing anything: what a leader puts in a header
+    /// whose parent is still pending in consensus.
+    /// </summary>
+    public Hash32 ComputeRoot(IReadOnlyList<(IReadOnlyList<KeyValuePair<Address, AccountState>> Accounts, ContractStateDiff Contracts)> layers)
     {
-        Span<byte> key = stackalloc byte[Hash32.Size];
-        codeHash.WriteTo(key);
-        return _db.Get(key, _code);
-    }
-
-    public UInt256 GetStorage(Address address, UInt256 slot)
-    {
-        Span<byte> key = stackalloc byte[Address.Size + UInt256.Size];
-        address.WriteTo(key);
-        slot.WriteBigEndian(key[Address.Size..]);
-        var value = _db.Get(key, _storage);
-        return value is null ? UInt256.Zero : UInt256.ReadBigEndian(value);
+        var accounts = new Dictionary<Address, AccountState>();
+        var slots = new Dictionary<(Address, UInt256), UInt256>();
+        var cleared = new HashSet<Address>();
+        foreach (var (layerAccounts, contracts) in layers)
+        {
+            foreach (var address in contracts.ClearedStorage)
+            {
+                // A wipe discards what earlier layers wrote to the account's storage.
+                cleared.Add(address);
+                foreach (var key in slots.Keys.Where(k => k.Item1 == address).ToList())
+                {
+                    slots.Remove(key);
+                }
+            }
+            foreach (var change in contracts.Storage)
+            {
+                slots[(change.Address, change.Slot)] = change.Value;
+            }
+            foreach (var (address, account) in layerAccounts)
+            {
+                accounts[address] = account;
+            }
+        }
+        IReadOnlyList<KeyValuePair<Address, Hash32>> storageRoots = [];
+        if (slots.Count > 0 || cleared.Count > 0)
+        {
+            var storage = slots.Select(kv => new StorageChange(kv.Key.Item1, kv.Key.Item2, kv.Value)).ToList();
+            storage.Sort((a, b) => a.Address != b.Address ? a.Address.CompareTo(b.Address) : a.Slot.CompareTo(b.Slot));
+            var clearedList = cleared.ToList();
+            clearedList.Sort();
+            var merged = new ContractStateDiff { ClearedStorage = clearedList, Storage = storage };
+            storageRoots = _storageTries.ComputeRoots(merged, address => GetAccount(address).StorageRoot);
+        }
+        // The same rule as Commit: storage roots are the store's, never the layers'.
+        var diff = WithStoreStorageRoots(accounts, storageRoots, "a pending block");
+        return Commitment.ComputeRoot([diff]);
     }
 
     /// <summary>
     /// Adds code, flat slots and storage-trie nodes to the block's batch, and returns the new storage root of every
     /// account whose storage changed, each trie updated from the account's committed root.
     /// </summary>
-    private IReadOnlyList<KeyValuePair<Address, Hash32>> WriteContractState(ulong height, ContractStateDiff contracts, WriteBatch batch)
+    private IReadOnlyList<KeyValuePair<Address, Hash32>> WriteContractState(ulong height, ContractStateDiff contracts, IKeyValueWriteBatch batch)
     {
         foreach (var (hash, code) in contracts.Code)
         {
-            batch.Put(hash.ToArray(), code, _code);
+            batch.Put(_code, hash.ToArray(), code);
         }
         foreach (var address in contracts.ClearedStorage)
         {
             // Flat slots of a wiped account go before the block's own writes to it, which the batch applies after.
-            var prefix = address.ToArray();
-            using var it = _db.NewIterator(_storage);
-            for (it.Seek(prefix); it.Valid() && it.Key().AsSpan().StartsWith(prefix); it.Next())
+            foreach (var (key, _) in _engine.Scan(_storage, address.ToArray()))
             {
-                batch.Delete(it.Key(), _storage);
+                batch.Delete(_storage, key);
             }
         }
         foreach (var change in contracts.Storage)
@@ -51,11 +76,11 @@ public sealed partial class ChainStore
             var key = StorageTries.FlatKey(change.Address, change.Slot);
             if (change.Value.IsZero)
             {
-                batch.Delete(key, _storage);
+                batch.Delete(_storage, key);
             }
             else
             {
-                batch.Put(key, change.Value.ToBigEndian(), _storage);
+                batch.Put(_storage, key, change.Value.ToBigEndian());
             }
         }
         return _storageTries.Apply(height, contracts, address => GetAccount(address).StorageRoot, batch);
@@ -151,52 +176,13 @@ public sealed partial class ChainStore
         {
             keys[i] = addresses[i].ToArray();
         }
-        var values = MultiGet(_accounts, keys);
+        var values = new byte[]?[keys.Length];
+        _engine.MultiGet(_accounts, keys, values);
         var accounts = new Dictionary<Address, AccountState>(addresses.Count);
         for (var i = 0; i < keys.Length; i++)
         {
-            accounts[addresses[i]] = values[i] is { } value ? DecodeAccount(value) : AccountState.Empty;
+            accounts[addresses[i]] = values[i] is { } value ? FlatAccountCodec.Decode(value) : AccountState.Empty;
         }
         return accounts;
-    }
-
-    private List<StorageProof> ProveSlots(AccountState account, Address address, IReadOnlyList<UInt256>? slots, HistoricalRead? read)
-    {
-        var proofs = new List<StorageProof>(slots?.Count ?? 0);
-        foreach (var slot in slots ?? [])
-        {
-            var (nodes, value) = _storageTries.GetProof(account.StorageRoot, address, slot, read);
-            proofs.Add(new StorageProof(slot, value, nodes));
-        }
-        return proofs;
-    }
-
-    /// <summary>
-    /// Compares the first <paramref name="limit"/> flat storage slots with their storage tries (under the storage root
-    /// of the flat account, itself checked against the account trie). A difference means the store is corrupt.
-    /// </summary>
-    public long CheckStorageSample(string directory, int limit)
-    {
-        using var it = _db.NewIterator(_storage);
-        var checkedCount = 0;
-        for (it.SeekToFirst(); it.Valid() && checkedCount < limit; it.Next(), checkedCount++)
-        {
-            var key = it.Key();
-            if (key.Length != Address.Size + UInt256.Size)
-            {
-                throw new StoreException($"the data dir {directory}: a flat storage key has {key.Length} bytes: it is corrupt");
-            }
-            var address = new Address(key.AsSpan(0, Address.Size));
-            var slot = UInt256.ReadBigEndian(key.AsSpan(Address.Size));
-            var flat = UInt256.ReadBigEndian(it.Value());
-            var root = GetAccount(address).StorageRoot;
-            var inTrie = _storageTries.ReadThroughTrie(root, address, slot, null);
-            if (inTrie != flat)
-            {
-                throw new StoreException($"the data dir {directory}: storage slot {slot} of {address} is {flat} in the flat state but " +
-                    $"{inTrie} in its storage trie: it is corrupt");
-            }
-        }
-        return checkedCount;
     }
 }
