@@ -41,7 +41,11 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     private bool _closeWithoutFlush;
     private bool _disposed;
 
-    private sealed record HeadInfo(ulong Height, Hash32 Hash);
+    private sealed record HeadInfo(ulong Height, Hash32 Hash)
+    {
+        /// <summary>The durable state root at this head (set once the state is open; replaced whole, never torn).</summary>
+        public Hash32 StateRoot { get; init; }
+    }
 
     private ChainStore(IKeyValueEngine engine, bool ownsEngine, string where, CryptoSuite suite, ulong proofWindow)
     {
@@ -68,8 +72,11 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
     /// </summary>
     public ulong ProofWindow => _state.ProofWindow;
 
-    /// <summary>The state root after executing the head block (after genesis at height 0).</summary>
-    public Hash32 StateRoot => _state.Root;
+    /// <summary>
+    /// The state root after executing the head block (after genesis at height 0): the durable one, so that a block whose
+    /// write failed after the trie took it in never shows through.
+    /// </summary>
+    public Hash32 StateRoot => _head.StateRoot;
 
     public Hash32 HeadHash => _head.Hash;
 
@@ -157,6 +164,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
             }
         }
         _state.TrackHistoryStart(_head.Height);
+        _head = _head with { StateRoot = _state.Root };
         if (stateCheck == StateCheck.Full)
         {
             CheckFull(_where);
@@ -298,7 +306,7 @@ public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
                 _failed = true;
                 throw;
             }
-            _head = new HeadInfo(block.Height, block.Hash);
+            _head = new HeadInfo(block.Height, block.Hash) { StateRoot = _state.Root };
         }
     }
 

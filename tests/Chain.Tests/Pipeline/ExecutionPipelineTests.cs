@@ -85,6 +85,27 @@ public sealed class ExecutionPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_write_stops_the_pipeline_with_the_last_committed_block_intact()
+    {
+        _node.Pool.Admit(PipelineHarness.Transfer(PipelineHarness.Alice, 0));
+        await _node.BuildAndCommitAsync();
+        var head = _node.Head.Tip;
+        var root = _node.Store.StateRoot;
+        _node.Engine.FailWrite = _ => true;
+        _node.Pool.Admit(PipelineHarness.Transfer(PipelineHarness.Alice, 1));
+
+        var failing = _node.BuildAndCommitAsync(round: 2);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => failing);
+        Assert.NotNull(_node.Execution.Fatal);
+        Assert.Equal(head, _node.Head.Tip);
+        Assert.Equal(1UL, _node.Store.HeadHeight);
+        Assert.Equal(root, _node.Store.StateRoot);
+        // The transaction of the block that failed is not lost from the mempool's view of the chain: it never committed.
+        Assert.Equal(1UL, _node.Store.GetAccount(PipelineHarness.Alice.Address).Nonce);
+    }
+
+    [Fact]
     public async Task A_block_committed_twice_through_consensus_and_catch_up_is_committed_once()
     {
         _node.Pool.Admit(PipelineHarness.Transfer(PipelineHarness.Alice, 0));

@@ -18,14 +18,15 @@ using ShanghaiChain.Core.Merkle;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Storage;
+using ShanghaiChain.Storage.Engines;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Execution;
 
 namespace ShanghaiChain.Chain.Tests.Pipeline;
 
 /// <summary>
-/// One node's block pipeline, assembled as the host assembles it, on a fake clock and a store in a temp dir, with no
-/// sockets: the mempool, pending blocks, the execution pipeline (started), the validator, the builder and block sync
+/// One node's block pipeline, assembled as the host assembles it, on a fake clock and an in-memory store (whose writes a
+/// test can make fail), with no sockets: the mempool, pending blocks, the execution pipeline (started), the validator, the builder and block sync
 /// over sources the test supplies. Four validators sign certificates; Alice and Bob are funded.
 /// </summary>
 internal sealed class PipelineHarness : IDisposable
@@ -48,14 +49,13 @@ internal sealed class PipelineHarness : IDisposable
         ],
     };
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("shc-pipeline-").FullName;
     private readonly List<IBlockSource> _sources = [];
     private readonly EpochVerifier _certificates;
 
     public PipelineHarness()
     {
         Time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_100_000));
-        Store = ChainStore.Open(Path.Combine(_dir, "chain"), Genesis);
+        Store = ChainStore.Open(Engine, Genesis);
         Head = new ChainHead(ChainTip.Load(Store, Suite));
         Transactions = new TransactionValidator(ChainId, Suite, Genesis.Parameters);
         Pool = new TransactionPool(Transactions, Genesis.Parameters, Store, Store, Store.ContainsTransactions, 10_000, 64 << 20);
@@ -73,6 +73,7 @@ internal sealed class PipelineHarness : IDisposable
     }
 
     public FakeTimeProvider Time { get; }
+    public MemoryEngine Engine { get; } = new();
     public ChainStore Store { get; }
     public ChainHead Head { get; }
     public TransactionValidator Transactions { get; }
@@ -152,7 +153,6 @@ internal sealed class PipelineHarness : IDisposable
         Execution.Dispose();
         Store.Dispose();
         Metrics.Dispose();
-        Directory.Delete(_dir, recursive: true);
     }
 
     private sealed class SourceList(List<IBlockSource> sources) : IBlockSources
