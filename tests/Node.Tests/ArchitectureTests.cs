@@ -14,7 +14,8 @@ public sealed class ArchitectureTests
         ["Vm"] = ["Core"],
         ["Storage"] = ["Core"],
         ["Relay"] = ["Core", "Vm"],
-        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay"],
+        ["Conformance"] = ["Core", "Vm"],
+        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay", "Conformance"],
     };
 
     public static IEnumerable<object[]> ProductionProjects() =>
