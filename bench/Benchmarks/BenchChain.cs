@@ -64,7 +64,7 @@ internal sealed class BenchChain : IDisposable
     public ExecutionResult ExecuteAndCommit(IReadOnlyList<VerifiedTransaction> transactions)
     {
         var block = NextBlock(transactions);
-        var result = Executor.Execute(Store, new BlockContext(block.Height, block.Hash, 0, Address.Zero), transactions);
+        var result = Executor.Execute(Store, Executor.ContextFor(block.Height, block.Hash, 0, Address.Zero), transactions);
         Store.Commit(block, new QuorumCertificate { Height = block.Height }, result.Receipts, result.StateDiff, result.Contracts);
         return result;
     }

@@ -67,7 +67,7 @@ public class Erc20BlockBenchmarks
     [Benchmark(Description = "execute ERC-20 transfer block")]
     public int Execute()
     {
-        var result = _chain.Executor.Execute(_chain.Store, new BlockContext(_chain.Store.HeadHeight + 1, Hash32.Zero, 0, Address.Zero), _block);
+        var result = _chain.Executor.Execute(_chain.Store, _chain.Executor.ContextFor(_chain.Store.HeadHeight + 1, Hash32.Zero, 0, Address.Zero), _block);
         return Check(result).Receipts.Count;
     }
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Vm.Abi;
 using ShanghaiChain.Vm.Evm;
 using ShanghaiChain.Vm.Evm.State;
 
@@ -92,22 +92,22 @@ internal sealed class SolidityWorkloads
 
     public static byte[] Word(ulong value)
     {
-        var word = new byte[32];
-        BinaryPrimitives.WriteUInt64BigEndian(word.AsSpan(24), value);
+        var word = new byte[AbiReader.WordSize];
+        AbiWriter.WriteUInt256(word, new UInt256(value));
         return word;
     }
 
     public static byte[] Word(Address address)
     {
-        var word = new byte[32];
-        address.WriteTo(word.AsSpan(12));
+        var word = new byte[AbiReader.WordSize];
+        AbiWriter.WriteAddress(word, address);
         return word;
     }
 
     private static byte[] Call(string signature, params byte[][] words)
     {
-        var selector = new byte[32];
-        Keccak256Hasher.Hash(System.Text.Encoding.ASCII.GetBytes(signature), selector);
-        return [.. selector[..4], .. words.SelectMany(w => w)];
+        var selector = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(selector, AbiSignature.Selector(signature));
+        return [.. selector, .. words.SelectMany(w => w)];
     }
 }

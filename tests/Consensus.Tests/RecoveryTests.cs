@@ -1,4 +1,5 @@
 using ShanghaiChain.Consensus.Tests.Simulation;
+using ShanghaiChain.Tests;
 
 namespace ShanghaiChain.Consensus.Tests;
 
@@ -10,7 +11,8 @@ public class RecoveryTests
     {
         var failures = new List<string>();
         var resumed = 0;
-        foreach (var seed in SimulationRunner.Seeds(500_001, 25))
+        var seeds = SimulationRunner.Seeds(500_001, 25).ToList();
+        foreach (var seed in seeds)
         {
             var rng = new Random(seed);
             var victim = rng.Next(4);
@@ -30,7 +32,7 @@ public class RecoveryTests
             var checker = sim.Run();
             if (checker.Violations.Count > 0)
             {
-                failures.Add($"seed {seed} failed (replay: {SimulationRunner.SeedVariable}={seed}): {checker.Violations[0]}");
+                failures.Add($"{TestSeed.Describe(seed)} failed: {checker.Violations[0]}");
                 continue;
             }
             var engine = sim.EngineOf(victim)!;
@@ -40,6 +42,8 @@ public class RecoveryTests
             }
         }
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
-        Assert.True(resumed >= 18, $"only {resumed} of 25 recovered validators voted again after their quarantine");
+        // At least 18 in 25 resume over a range of seeds; a replay of one seed (SHC_SEED) checks safety alone.
+        Assert.True(seeds.Count == 1 || resumed * 25 >= seeds.Count * 18,
+            $"only {resumed} of {seeds.Count} recovered validators voted again after their quarantine");
     }
 }

@@ -16,7 +16,8 @@ public sealed class ArchitectureTests
         ["Relay"] = ["Core", "Vm"],
         // The block pipeline: mempool, building, validity, execution, commit, catch-up.
         ["Chain"] = ["Core", "Consensus", "Storage", "Vm"],
-        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay", "Chain"],
+        ["Conformance"] = ["Core", "Vm"],
+        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay", "Chain", "Conformance"],
     };
 
     public static IEnumerable<object[]> ProductionProjects() =>

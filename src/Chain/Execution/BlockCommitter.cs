@@ -27,8 +27,8 @@ internal sealed class BlockCommitter(ChainStore store, ChainHead head, BlockExec
     /// What a block executes in: height, hash, time, proposer, and the hashes of its ancestors for BLOCKHASH (read from
     /// <paramref name="ancestors"/>, else from the committed chain, which is the ancestry of the block being committed).
     /// </summary>
-    public BlockContext ContextOf(SealedBlock block, Vm.Evm.IBlockHashProvider? ancestors = null) =>
-        new(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span), ancestors ?? new StoreBlockHashes(store, suite));
+    public Vm.Evm.BlockContext ContextOf(SealedBlock block, Vm.Evm.IBlockHashProvider? ancestors = null) =>
+        executor.ContextFor(block.Height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span), ancestors ?? new StoreBlockHashes(store, suite));
 
     /// <summary>
     /// Executes (unless <paramref name="executed"/> holds this block's result, computed on exactly the committed head as

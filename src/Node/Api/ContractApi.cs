@@ -200,15 +200,15 @@ public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainF
             $"height {height} is not served: this node serves its head {store.HeadHeight} and the {store.ProofWindow} heights below it");
 
     /// <summary>The environment of the block whose post-state the call runs on (genesis: height 0, no proposer).</summary>
-    private Vm.Execution.BlockContext ContextAt(ulong height)
+    private Vm.Evm.BlockContext ContextAt(ulong height)
     {
         var hashes = new StoreBlockHashes(store, suite);
         if (height == 0 || store.GetCommittedBlock(height) is not { } committed)
         {
-            return new Vm.Execution.BlockContext(height, store.GenesisHash, 0, Address.Zero, hashes);
+            return executor.ContextFor(height, store.GenesisHash, 0, Address.Zero, hashes);
         }
         var block = new SealedBlock(committed.Block, suite);
-        return new Vm.Execution.BlockContext(height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span), hashes);
+        return executor.ContextFor(height, block.Hash, block.Header.TimestampMs, new Address(block.Header.Proposer.Span), hashes);
     }
 
     private CallArgs ParseCall(CallRequest request)

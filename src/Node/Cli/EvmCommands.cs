@@ -1,5 +1,5 @@
 using System.CommandLine;
-using ShanghaiChain.Vm.Evm.Conformance;
+using ShanghaiChain.Conformance;
 
 namespace ShanghaiChain.Node.Cli;
 

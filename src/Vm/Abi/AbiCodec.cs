@@ -15,7 +15,7 @@ namespace ShanghaiChain.Vm.Abi;
 /// </summary>
 public static class AbiCodec
 {
-    private const int Word = 32;
+    private const int Word = AbiReader.WordSize;
 
     /// <summary>Encodes <paramref name="arguments"/> (a JSON array in parameter order, or an object by name).</summary>
     public static byte[] Encode(IReadOnlyList<AbiParameter> parameters, JsonElement arguments)
@@ -36,13 +36,13 @@ public static class AbiCodec
     /// <summary>Decodes data laid out as a tuple of <paramref name="parameters"/> into a JSON array of values.</summary>
     public static JsonArray Decode(IReadOnlyList<AbiParameter> parameters, ReadOnlySpan<byte> data)
     {
-        var bytes = data.ToArray();
+        var tuple = new AbiReader(data);
         var values = new JsonArray();
         var head = 0;
         foreach (var p in parameters)
         {
-            values.Add(DecodeAt(p.Type, bytes, 0, head, Label(p.Name)));
-            head += p.Type.HeadSize;
+            values.Add(DecodeAt(p.Type, tuple, head, Label(p.Name)));
+            head += p.Type.HeadSize / Word;
         }
         return values;
     }
@@ -69,7 +69,7 @@ public static class AbiCodec
                 var word = topics[topic++];
                 result[name] = input.Type.IsDynamic || input.Type.Kind is AbiKind.Tuple or AbiKind.FixedArray
                     ? "0x" + Convert.ToHexStringLower(word)
-                    : DecodeAt(input.Type, word, 0, 0, name);
+                    : DecodeAt(input.Type, new AbiReader(word), 0, name);
             }
             else
             {
@@ -108,7 +108,7 @@ public static class AbiCodec
         {
             if (types[i].IsDynamic)
             {
-                WriteWord(output, new BigInteger(headSize + tail.Length));
+                WriteWord(output, new UInt256((ulong)(headSize + tail.Length)));
                 EncodeValue(types[i], values[i], names[i], tail);
             }
             else
@@ -122,6 +122,7 @@ public static class AbiCodec
 
     private static void EncodeValue(AbiType type, JsonElement value, string name, Stream output)
     {
+        Span<byte> word = stackalloc byte[Word];
         switch (type.Kind)
         {
             case AbiKind.UInt:
@@ -136,7 +137,9 @@ public static class AbiCodec
                     {
                         throw new AbiException($"{name}: {n} does not fit {type}");
                     }
-                    WriteWord(output, n);
+                    // Two's complement: a negative value is its 2^256 complement.
+                    UInt256.TryFromBigInteger(n.Sign < 0 ? n + (BigInteger.One << 256) : n, out var encoded);
+                    WriteWord(output, encoded);
                     break;
                 }
             case AbiKind.Address:
@@ -145,8 +148,8 @@ public static class AbiCodec
                     {
                         throw new AbiException($"{name}: expected a 20-byte hex address, got {value.GetRawText()}");
                     }
-                    output.Write(new byte[12]);
-                    output.Write(address.ToArray());
+                    AbiWriter.WriteAddress(word, address);
+                    output.Write(word);
                     break;
                 }
             case AbiKind.Bool:
@@ -154,7 +157,8 @@ public static class AbiCodec
                 {
                     throw new AbiException($"{name}: expected true or false, got {value.GetRawText()}");
                 }
-                WriteWord(output, value.GetBoolean() ? BigInteger.One : BigInteger.Zero);
+                AbiWriter.WriteBool(word, value.GetBoolean());
+                output.Write(word);
                 break;
             case AbiKind.FixedBytes:
                 {
@@ -163,7 +167,8 @@ public static class AbiCodec
                     {
                         throw new AbiException($"{name}: {type} needs exactly {type.Size} bytes, got {bytes.Length}");
                     }
-                    WritePadded(output, bytes);
+                    AbiWriter.WriteFixedBytes(word, bytes);
+                    output.Write(word);
                     break;
                 }
             case AbiKind.Bytes:
@@ -172,8 +177,9 @@ public static class AbiCodec
                     var bytes = type.Kind == AbiKind.Bytes
                         ? ReadHex(value, name)
                         : Encoding.UTF8.GetBytes(value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new AbiException($"{name}: expected a string, got {value.GetRawText()}"));
-                    WriteWord(output, bytes.Length);
-                    WritePadded(output, bytes);
+                    var encoded = new byte[AbiWriter.BytesLength(bytes.Length)];
+                    AbiWriter.WriteBytes(encoded, bytes);
+                    output.Write(encoded);
                     break;
                 }
             case AbiKind.Array:
@@ -190,7 +196,7 @@ public static class AbiCodec
                     }
                     if (type.Kind == AbiKind.Array)
                     {
-                        WriteWord(output, items.Count);
+                        WriteWord(output, new UInt256((ulong)items.Count));
                     }
                     EncodeTuple([.. items.Select(_ => type.Element!)], items, [.. items.Select((_, i) => $"{name}[{i}]")], output);
                     break;
@@ -243,108 +249,94 @@ public static class AbiCodec
         }
     }
 
-    /// <summary>A 256-bit two's-complement big-endian word.</summary>
-    private static void WriteWord(Stream output, BigInteger value)
+    private static void WriteWord(Stream output, in UInt256 value)
     {
         Span<byte> word = stackalloc byte[Word];
-        word.Fill(value.Sign < 0 ? (byte)0xff : (byte)0);
-        var bytes = value.ToByteArray(isUnsigned: false, isBigEndian: true);
-        // A positive value may carry a leading zero sign byte; a word holds at most 32 bytes of magnitude.
-        var start = Math.Max(0, bytes.Length - Word);
-        bytes.AsSpan(start).CopyTo(word[(Word - (bytes.Length - start))..]);
+        AbiWriter.WriteUInt256(word, value);
         output.Write(word);
     }
 
-    private static void WritePadded(Stream output, byte[] bytes)
-    {
-        output.Write(bytes);
-        var pad = (Word - bytes.Length % Word) % Word;
-        output.Write(new byte[pad]);
-    }
-
-    private static JsonNode? DecodeAt(AbiType type, byte[] data, int tupleStart, int headOffset, string name)
-    {
-        var at = tupleStart + headOffset;
-        if (type.IsDynamic)
-        {
-            var offset = ReadLength(data, at, name);
-            return DecodeValue(type, data, tupleStart + offset, name);
-        }
-        return DecodeValue(type, data, at, name);
-    }
-
-    private static JsonNode? DecodeValue(AbiType type, byte[] data, int at, string name)
+    /// <summary>
+    /// The value at head word <paramref name="word"/> of <paramref name="tuple"/>: in place when static, else where its
+    /// offset points.
+    /// </summary>
+    private static JsonNode? DecodeAt(AbiType type, AbiReader tuple, int word, string name)
     {
         switch (type.Kind)
         {
             case AbiKind.UInt:
-                return new BigInteger(ReadWord(data, at, name), isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
+                return new BigInteger(ReadWord(tuple, word, name), isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
             case AbiKind.Int:
-                return new BigInteger(ReadWord(data, at, name), isUnsigned: false, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
+                return new BigInteger(ReadWord(tuple, word, name), isUnsigned: false, isBigEndian: true).ToString(CultureInfo.InvariantCulture);
             case AbiKind.Address:
-                return new Address(ReadWord(data, at, name).AsSpan(12)).ToString();
+                return new Address(ReadWord(tuple, word, name)[(Word - Address.Size)..]).ToString();
             case AbiKind.Bool:
-                return ReadWord(data, at, name)[31] != 0;
+                return ReadWord(tuple, word, name)[Word - 1] != 0;
             case AbiKind.FixedBytes:
-                return "0x" + Convert.ToHexStringLower(ReadWord(data, at, name).AsSpan(0, type.Size));
+                return "0x" + Convert.ToHexStringLower(ReadWord(tuple, word, name)[..type.Size]);
             case AbiKind.Bytes:
             case AbiKind.String:
                 {
-                    var length = ReadLength(data, at, name);
-                    if ((long)at + Word + length > data.Length)
+                    if (!tuple.TryBytes(word, out var content))
                     {
-                        throw new AbiException($"{name}: {length} bytes run past the end of the data");
+                        throw new AbiException($"{name}: its offset or length runs past the end of the data");
                     }
-                    var content = data.AsSpan(at + Word, length);
                     return type.Kind == AbiKind.Bytes ? "0x" + Convert.ToHexStringLower(content) : Encoding.UTF8.GetString(content);
                 }
             case AbiKind.Array:
+                {
+                    if (!tuple.TryArray(word, out var count, out var elements))
+                    {
+                        throw new AbiException($"{name}: its offset or length runs past the end of the data");
+                    }
+                    return DecodeElements(type.Element!, count, elements, 0, name);
+                }
             case AbiKind.FixedArray:
                 {
-                    var count = type.Kind == AbiKind.Array ? ReadLength(data, at, name) : type.Size;
-                    var start = type.Kind == AbiKind.Array ? at + Word : at;
-                    if (count > data.Length)
-                    {
-                        throw new AbiException($"{name}: an array of {count} elements cannot fit the data");
-                    }
-                    var items = new JsonArray();
-                    for (var i = 0; i < count; i++)
-                    {
-                        items.Add(DecodeAt(type.Element!, data, start, i * type.Element!.HeadSize, $"{name}[{i}]"));
-                    }
-                    return items;
+                    var elements = Inner(type, tuple, word, name, out var first);
+                    return DecodeElements(type.Element!, type.Size, elements, first, name);
                 }
             default:
                 {
+                    var components = Inner(type, tuple, word, name, out var head);
                     var fields = new JsonObject();
-                    var head = 0;
                     for (var i = 0; i < type.Components.Count; i++)
                     {
                         var c = type.Components[i];
-                        fields[c.Name.Length > 0 ? c.Name : $"{i}"] = DecodeAt(c.Type, data, at, head, $"{name}.{c.Name}");
-                        head += c.Type.HeadSize;
+                        fields[c.Name.Length > 0 ? c.Name : $"{i}"] = DecodeAt(c.Type, components, head, $"{name}.{c.Name}");
+                        head += c.Type.HeadSize / Word;
                     }
                     return fields;
                 }
         }
     }
 
-    private static byte[] ReadWord(byte[] data, int at, string name)
+    /// <summary>
+    /// Where a fixed array's elements or a tuple's components start: inline at <paramref name="word"/> when the type is
+    /// static, else at word 0 of the encoding its offset points to.
+    /// </summary>
+    private static AbiReader Inner(AbiType type, AbiReader tuple, int word, string name, out int first)
     {
-        if (at < 0 || (long)at + Word > data.Length)
+        first = 0;
+        if (!type.IsDynamic)
         {
-            throw new AbiException($"{name}: the data ends before this value ({data.Length} bytes)");
+            first = word;
+            return tuple;
         }
-        return data[at..(at + Word)];
+        return tuple.TryTail(word, out var inner) ? inner : throw new AbiException($"{name}: its offset runs past the end of the data");
     }
 
-    private static int ReadLength(byte[] data, int at, string name)
+    private static JsonArray DecodeElements(AbiType element, int count, AbiReader elements, int first, string name)
     {
-        var word = new BigInteger(ReadWord(data, at, name), isUnsigned: true, isBigEndian: true);
-        if (word > data.Length)
+        var items = new JsonArray();
+        var size = element.HeadSize / Word;
+        for (var i = 0; i < count; i++)
         {
-            throw new AbiException($"{name}: offset or length {word} is beyond the data ({data.Length} bytes)");
+            items.Add(DecodeAt(element, elements, first + (i * size), $"{name}[{i}]"));
         }
-        return (int)word;
+        return items;
     }
+
+    private static ReadOnlySpan<byte> ReadWord(AbiReader tuple, int word, string name) =>
+        tuple.TryWord(word, out var value) ? value : throw new AbiException($"{name}: the data ends before this value");
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Primitives;
 
 namespace ShanghaiChain.Vm.Abi;
@@ -10,7 +9,7 @@ public sealed record AbiFunction(string Name, IReadOnlyList<AbiParameter> Inputs
     /// <summary>name(type,...) with canonical types.</summary>
     public string Signature => $"{Name}({string.Join(',', Inputs.Select(i => i.Type.Canonical))})";
 
-    public byte[] Selector => ContractAbi.Keccak(Signature)[..4];
+    public byte[] Selector => AbiSignature.Hash(Signature).ToArray()[..4];
 
     /// <summary>view and pure functions do not change state: read them with a call instead of a transaction.</summary>
     public bool IsReadOnly => StateMutability is "view" or "pure";
@@ -24,7 +23,7 @@ public sealed record AbiEvent(string Name, IReadOnlyList<AbiParameter> Inputs, b
 {
     public string Signature => $"{Name}({string.Join(',', Inputs.Select(i => i.Type.Canonical))})";
 
-    public Hash32 Topic => new(ContractAbi.Keccak(Signature));
+    public Hash32 Topic => AbiSignature.Hash(Signature);
 }
 
 /// <summary>A contract's JSON ABI (as solc writes it): functions, the constructor, events and custom errors.</summary>
@@ -139,13 +138,6 @@ public sealed class ContractAbi
             }
         }
         return null;
-    }
-
-    internal static byte[] Keccak(string text)
-    {
-        var hash = new byte[32];
-        Keccak256Hasher.Hash(System.Text.Encoding.UTF8.GetBytes(text), hash);
-        return hash;
     }
 
     private static List<AbiParameter> Parameters(JsonElement entry, string property) =>

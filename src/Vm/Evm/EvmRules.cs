@@ -1,8 +1,8 @@
 namespace ShanghaiChain.Vm.Evm;
 
 /// <summary>
-/// A rule set: the fork rules plus the chain's configurable limits. The instruction table is built once per instance
-/// and shared by every execution under these rules.
+/// A rule set: the fork rules (Cancun, the only fork) plus the chain's configurable limits, which the instruction
+/// handlers read at run time.
 /// </summary>
 public sealed class EvmRules
 {
@@ -23,7 +23,6 @@ public sealed class EvmRules
     /// </summary>
     public SystemContracts.SystemContractRegistry? SystemContracts { get; init; }
 
-    private Instructions.InstructionTable? _table;
-
-    internal Instructions.InstructionTable Table => _table ??= Instructions.InstructionTable.Build(this);
+    /// <summary>The dispatch table of the fork; no limit here changes an opcode's handler or static gas.</summary>
+    internal Instructions.InstructionTable Table => Instructions.InstructionTable.Cancun;
 }

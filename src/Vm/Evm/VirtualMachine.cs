@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Vm.Abi;
 using ShanghaiChain.Vm.Evm.Precompiles;
 using ShanghaiChain.Vm.Evm.SystemContracts;
 

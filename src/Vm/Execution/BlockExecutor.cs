@@ -37,6 +37,7 @@ public sealed class BlockExecutor
 
     public ChainParameters Parameters => _parameters;
 
+    /// <param name="context">The block, from <see cref="ContextFor"/> so that the chain's gas limit, base fee and chain id apply.</param>
     public ExecutionResult Execute(IStateReader committed, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions)
     {
         // The overlay caches what the check reads, so a block of transfers reads each recipient once.
@@ -65,7 +66,7 @@ public sealed class BlockExecutor
     private ExecutionResult ExecuteOnThisThread(StateOverlay overlay, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions)
     {
         var receipts = new Receipt[transactions.Count];
-        var blockHash = ByteString.CopyFrom(context.BlockHash.ToArray());
+        var blockHash = ByteString.CopyFrom(context.Hash.ToArray());
         TransactionProcessor? processor = null;
         ulong gasUsed = 0;
         for (var i = 0; i < transactions.Count; i++)
@@ -74,14 +75,14 @@ public sealed class BlockExecutor
             var receipt = new Receipt
             {
                 TxId = ByteString.CopyFrom(tx.Id.ToArray()),
-                BlockHeight = context.Height,
+                BlockHeight = context.Number,
                 BlockHash = blockHash,
                 Index = (uint)i,
                 Sender = ByteString.CopyFrom(tx.Sender.ToArray()),
             };
             if (tx.To is not { } to || overlay.Get(to).HasCode)
             {
-                processor ??= new TransactionProcessor(new VirtualMachine(overlay, EvmBlock(context), Rules));
+                processor ??= new TransactionProcessor(new VirtualMachine(overlay, context, Rules));
                 ApplyEvm(overlay, processor, context, tx, receipt);
             }
             else
@@ -94,29 +95,34 @@ public sealed class BlockExecutor
         var reward = _parameters.Reward;
         if (!reward.IsZero)
         {
-            CreditFee(overlay, context.Proposer, reward);
+            CreditFee(overlay, context.Coinbase, reward);
         }
         return new ExecutionResult(receipts, overlay.ToSortedDiff(), gasUsed) { Contracts = overlay.ToContractDiff() };
     }
 
-    /// <summary>The environment contracts see: the proposer as COINBASE, seconds as TIMESTAMP, the block hash as PREVRANDAO.</summary>
-    public Evm.BlockContext EvmBlock(BlockContext context) => new()
+    /// <summary>
+    /// A block of this chain as execution sees it: the proposer as COINBASE, seconds as TIMESTAMP, the block hash as
+    /// PREVRANDAO, and the gas limit, base fee and EVM chain id of the genesis parameters.
+    /// </summary>
+    /// <param name="blockHashes">Hashes of committed blocks for BLOCKHASH; without it, BLOCKHASH reads zero.</param>
+    public BlockContext ContextFor(ulong height, Hash32 hash, ulong timestampMs, Address proposer, IBlockHashProvider? blockHashes = null) => new()
     {
-        Coinbase = context.Proposer,
-        Number = context.Height,
-        Timestamp = context.TimestampMs / 1000,
+        Number = height,
+        Hash = hash,
+        Timestamp = timestampMs / 1000,
+        Coinbase = proposer,
         GasLimit = (long)Math.Min(_parameters.BlockGasLimit, long.MaxValue),
         BaseFee = _parameters.BaseFee,
-        PrevRandao = UInt256.ReadBigEndian(context.BlockHash.ToArray()),
+        PrevRandao = UInt256.ReadBigEndian(hash.ToArray()),
         ChainId = new UInt256(_parameters.EvmChainId),
         BlobBaseFee = UInt256.Zero,
-        BlockHashes = context.BlockHashes,
+        BlockHashes = blockHashes,
     };
 
     /// <summary>Checks shared by both paths; false (receipt failed, nothing changed) when the transaction cannot run.</summary>
     private static bool CheckExpiryAndNonce(StateOverlay overlay, BlockContext context, VerifiedTransaction tx, Receipt receipt)
     {
-        if (context.Height > tx.ExpiresAtHeight)
+        if (context.Number > tx.ExpiresAtHeight)
         {
             Fail(receipt, ExecutionError.Expired, $"expired at height {tx.ExpiresAtHeight}");
             return false;
@@ -225,7 +231,7 @@ public sealed class BlockExecutor
         if (!UInt256.TrySubtract(sender.Balance, tx.Value, out var afterValue))
         {
             overlay.Set(tx.Sender, sender);
-            CreditFee(overlay, context.Proposer, fee);
+            CreditFee(overlay, context.Coinbase, fee);
             Fail(receipt, ExecutionError.InsufficientBalance, "balance does not cover the value");
             return;
         }
@@ -238,7 +244,7 @@ public sealed class BlockExecutor
             throw new InvalidOperationException($"balance overflow crediting {to}: state is corrupt");
         }
         overlay.Set(to, recipient with { Balance = credited });
-        CreditFee(overlay, context.Proposer, fee);
+        CreditFee(overlay, context.Coinbase, fee);
         receipt.Status = ReceiptStatus.Success;
     }
 

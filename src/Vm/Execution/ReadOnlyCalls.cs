@@ -56,7 +56,7 @@ public sealed class ReadOnlyCalls(BlockExecutor executor)
     private CallOutcome RunOnce(IStateReader state, BlockContext context, CallArgs args)
     {
         var overlay = new StateOverlay(state, executor.Codes);
-        var vm = new VirtualMachine(overlay, executor.EvmBlock(context), executor.Rules);
+        var vm = new VirtualMachine(overlay, context, executor.Rules);
         var tx = new EvmTransaction
         {
             Sender = args.From,

@@ -1,12 +1,12 @@
 using System.Text;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Vm.Abi;
 
 namespace ShanghaiChain.Vm.Execution;
 
 /// <summary>Readable text from revert data: Solidity's Error(string) and Panic(uint256), else the data in hex.</summary>
 public static class RevertReason
 {
-    private static readonly byte[] ErrorSelector = [0x08, 0xc3, 0x79, 0xa0];
     private static readonly byte[] PanicSelector = [0x4e, 0x48, 0x7b, 0x71];
 
     public static string Decode(ReadOnlySpan<byte> data)
@@ -15,9 +15,10 @@ public static class RevertReason
         {
             return "execution reverted";
         }
-        if (data.Length >= 4 + 64 && data[..4].SequenceEqual(ErrorSelector) && TryDecodeString(data[4..], out var message))
+        if (data.Length >= 4 + 64 && AbiReader.TryCreate(data, out var selector, out var args) && selector == AbiWriter.ErrorSelector &&
+            args.TryBytes(0, out var message))
         {
-            return $"execution reverted: {message}";
+            return $"execution reverted: {Encoding.UTF8.GetString(message)}";
         }
         if (data.Length == 4 + 32 && data[..4].SequenceEqual(PanicSelector))
         {
@@ -26,25 +27,6 @@ public static class RevertReason
         }
         return $"execution reverted: custom error 0x{Hex.Encode(data[..Math.Min(4, data.Length)])}" +
             (data.Length > 4 ? $" with data 0x{Hex.Encode(data[4..])}" : "");
-    }
-
-    /// <summary>ABI string: a 32-byte offset, then at that offset a 32-byte length and the UTF-8 bytes.</summary>
-    private static bool TryDecodeString(ReadOnlySpan<byte> args, out string text)
-    {
-        text = "";
-        var offset = UInt256.ReadBigEndian(args[..32]);
-        if (!offset.IsUInt64 || (ulong)offset > (ulong)args.Length - 32)
-        {
-            return false;
-        }
-        var start = (int)(ulong)offset;
-        var length = UInt256.ReadBigEndian(args.Slice(start, 32));
-        if (!length.IsUInt64 || (ulong)length > (ulong)(args.Length - start - 32))
-        {
-            return false;
-        }
-        text = Encoding.UTF8.GetString(args.Slice(start + 32, (int)(ulong)length));
-        return true;
     }
 
     private static string PanicMeaning(UInt256 code) => code.IsUInt64 ? (ulong)code switch

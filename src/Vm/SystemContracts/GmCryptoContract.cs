@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Vm.Abi;
 using ShanghaiChain.Vm.Evm;
 using ShanghaiChain.Vm.Evm.SystemContracts;
 using Address = ShanghaiChain.Core.Primitives.Address;
@@ -32,9 +32,9 @@ public sealed class GmCryptoContract : ISystemContract
     /// <summary>GM/T 0003 encodes the user ID's bit length in 16 bits.</summary>
     public const int MaxUserIdBytes = 8191;
 
-    public static readonly uint Sm3Selector = Selector("sm3(bytes)");
-    public static readonly uint Sm2VerifySelector = Selector("sm2Verify(bytes32,bytes32,bytes,bytes32,bytes32)");
-    public static readonly uint Sm2VerifyWithIdSelector = Selector("sm2VerifyWithId(bytes32,bytes32,bytes,bytes,bytes32,bytes32)");
+    public static readonly uint Sm3Selector = AbiSignature.Selector("sm3(bytes)");
+    public static readonly uint Sm2VerifySelector = AbiSignature.Selector("sm2Verify(bytes32,bytes32,bytes,bytes32,bytes32)");
+    public static readonly uint Sm2VerifyWithIdSelector = AbiSignature.Selector("sm2VerifyWithId(bytes32,bytes32,bytes,bytes,bytes32,bytes32)");
 
     public string Name => "GmCrypto";
 
@@ -107,12 +107,5 @@ public sealed class GmCryptoContract : ISystemContract
         s.CopyTo(signature[32..]);
         var valid = Sm2.Verify(publicKey, userId, [], message, signature);
         return SystemCallResult.Return(AbiWriter.Bool(valid));
-    }
-
-    private static uint Selector(string signature)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        Keccak256Hasher.Hash(System.Text.Encoding.ASCII.GetBytes(signature), hash);
-        return BinaryPrimitives.ReadUInt32BigEndian(hash);
     }
 }

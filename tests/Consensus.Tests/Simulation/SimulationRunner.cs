@@ -1,22 +1,18 @@
 using System.Globalization;
+using ShanghaiChain.Tests;
 
 namespace ShanghaiChain.Consensus.Tests.Simulation;
 
-/// <summary>Runs many seeded scenarios; the seed range comes from SHC_SIM_SEED / SHC_SIM_RUNS when set.</summary>
+/// <summary>Runs many seeded scenarios; SHC_SEED runs one (see <see cref="TestSeed"/>), SHC_SIM_RUNS sets how many.</summary>
 public static class SimulationRunner
 {
-    public const string SeedVariable = "SHC_SIM_SEED";
     public const string RunsVariable = "SHC_SIM_RUNS";
 
-    /// <summary>The seeds to run: the one in SHC_SIM_SEED, else SHC_SIM_RUNS (or the default count) from <paramref name="firstSeed"/>.</summary>
+    /// <summary>The seeds to run: the one in SHC_SEED, else SHC_SIM_RUNS (or the default count) from <paramref name="firstSeed"/>.</summary>
     public static IEnumerable<int> Seeds(int firstSeed, int defaultRuns)
     {
-        if (int.TryParse(Environment.GetEnvironmentVariable(SeedVariable), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed))
-        {
-            return [seed];
-        }
         var runs = int.TryParse(Environment.GetEnvironmentVariable(RunsVariable), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : defaultRuns;
-        return Enumerable.Range(firstSeed, runs);
+        return TestSeed.Range(firstSeed, runs);
     }
 
     /// <summary>Runs each seed's scenario and returns one line per failing seed (with the seed and how to replay it).</summary>
@@ -29,7 +25,7 @@ public static class SimulationRunner
             var checker = sim.Run();
             if (checker.Violations.Count > 0)
             {
-                failures.Add($"seed {seed} failed (replay: {SeedVariable}={seed}): {checker.Violations[0]}");
+                failures.Add($"{TestSeed.Describe(seed)} failed: {checker.Violations[0]}");
             }
         }
         return failures;

@@ -2,7 +2,7 @@ using ShanghaiChain.Consensus.Tests.Simulation;
 
 namespace ShanghaiChain.Consensus.Tests;
 
-// Two classes so xUnit runs the halves on both cores. SHC_SIM_SEED replays one seed; SHC_SIM_RUNS=N runs N seeds per half.
+// Two classes so xUnit runs the halves on both cores. SHC_SEED replays one seed; SHC_SIM_RUNS=N runs N seeds per half.
 public class SimulationFirstHalfTests
 {
     [Fact]

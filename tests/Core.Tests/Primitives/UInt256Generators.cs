@@ -3,6 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.FSharp.Core;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Tests;
 
 namespace ShanghaiChain.Core.Tests.Primitives;
 
@@ -12,9 +13,8 @@ namespace ShanghaiChain.Core.Tests.Primitives;
 /// </summary>
 internal static class UInt256Generators
 {
-    /// <summary>Replays a run: set UINT256_PROPERTY_SEED to the seed printed by a failure.</summary>
-    private const string SeedVariable = "UINT256_PROPERTY_SEED";
-    private const ulong DefaultSeed = 0x5eed_2560_0000_0001;
+    /// <summary>The same seed on every run unless SHC_SEED replays another (see <see cref="TestSeed"/>).</summary>
+    private const int DefaultSeed = 0x5eed_2560;
 
     public static readonly BigInteger Modulus = BigInteger.One << 256;
 
@@ -46,22 +46,19 @@ internal static class UInt256Generators
             (4, structured));
     }
 
-    public static ulong Seed =>
-        ulong.TryParse(Environment.GetEnvironmentVariable(SeedVariable), out var s) ? s : DefaultSeed;
-
     public static void Check(Property property, int maxTest = 2000)
     {
-        var seed = Seed;
+        var seed = TestSeed.Or(DefaultSeed);
         var config = Config.QuickThrowOnFailure
             .WithMaxTest(maxTest)
-            .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, 0x9e37_79b9_7f4a_7c15), FSharpOption<int>.None)));
+            .WithReplay(FSharpOption<Replay>.Some(TestSeed.FsCheckReplay(seed)));
         try
         {
             FsCheck.Check.One(config, property);
         }
         catch (Exception e)
         {
-            throw new Xunit.Sdk.XunitException($"property failed with {SeedVariable}={seed}: {e.Message}");
+            throw new Xunit.Sdk.XunitException($"property failed with {TestSeed.Describe(seed)}: {e.Message}");
         }
     }
 

@@ -10,8 +10,8 @@ using ShanghaiChain.V1;
 namespace ShanghaiChain.Core.Tests.Transactions;
 
 /// <summary>
-/// Codec and signature properties. FsCheck prints the seed of a failing run ("Replay: ..."); pass it to
-/// [Property(Replay = "...")] to rerun exactly that case.
+/// Codec and signature properties. FsCheck prints the seed of a failing run as the first number of the pair after
+/// "Falsifiable"; SHC_SEED=that number reruns exactly that case (see <see cref="ShanghaiChain.Tests.TestSeed"/>).
 /// </summary>
 public sealed class TransactionPropertyTests
 {

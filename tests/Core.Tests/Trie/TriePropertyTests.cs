@@ -2,12 +2,13 @@ using FsCheck.Xunit;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Trie;
+using ShanghaiChain.Tests;
 
 namespace ShanghaiChain.Core.Tests.Trie;
 
 /// <summary>
 /// FsCheck chooses the seeds; each seed drives a System.Random that builds the trie contents, and every assertion names
-/// the seed (replay with SHANGHAICHAIN_SEED). Even seeds use secure keys, odd seeds plain keys.
+/// the seed (replay with SHC_SEED, see <see cref="TestSeed"/>). Even seeds use secure keys, odd seeds plain keys.
 /// </summary>
 public class TriePropertyTests
 {
@@ -16,7 +17,7 @@ public class TriePropertyTests
     [Property(MaxTest = Runs)]
     public void Root_does_not_depend_on_insertion_order(int generatedSeed)
     {
-        var seed = TrieTestData.Seed(generatedSeed);
+        var seed = TestSeed.Or(generatedSeed);
         var random = new Random(seed);
         var mode = TrieTestData.Mode(seed);
         var contents = TrieTestData.Contents(random, random.Next(1, 200), mode);
@@ -39,14 +40,14 @@ public class TriePropertyTests
                 shuffled.ReleaseCache(random.Next(0, 3));
             }
         }
-        Assert.True(inOrder == TrieTestData.CommitTo(shuffled, store), $"seed {seed}: root depends on insertion order");
-        Assert.True(inOrder == new MerklePatriciaTrie<Keccak256Hasher>(store, mode).ComputeRoot(), $"seed {seed}: reopened root differs");
+        Assert.True(inOrder == TrieTestData.CommitTo(shuffled, store), $"{TestSeed.Describe(seed)}: root depends on insertion order");
+        Assert.True(inOrder == new MerklePatriciaTrie<Keccak256Hasher>(store, mode).ComputeRoot(), $"{TestSeed.Describe(seed)}: reopened root differs");
     }
 
     [Property(MaxTest = Runs)]
     public void Deleting_what_was_inserted_restores_the_root_and_the_stored_nodes(int generatedSeed)
     {
-        var seed = TrieTestData.Seed(generatedSeed);
+        var seed = TestSeed.Or(generatedSeed);
         var random = new Random(seed);
         var mode = TrieTestData.Mode(seed);
         var all = TrieTestData.Contents(random, random.Next(1, 200), mode);
@@ -68,17 +69,17 @@ public class TriePropertyTests
         }
         foreach (var (key, _) in added.OrderBy(_ => random.Next()))
         {
-            Assert.True(trie.Delete(key), $"seed {seed}: inserted key {Hex.Encode(key)} missing");
+            Assert.True(trie.Delete(key), $"{TestSeed.Describe(seed)}: inserted key {Hex.Encode(key)} missing");
         }
 
-        Assert.True(before == TrieTestData.CommitTo(trie, store), $"seed {seed}: root not restored");
-        Assert.True(storedBefore.SequenceEqual(TrieTestData.Snapshot(store)), $"seed {seed}: stored nodes not restored");
+        Assert.True(before == TrieTestData.CommitTo(trie, store), $"{TestSeed.Describe(seed)}: root not restored");
+        Assert.True(storedBefore.SequenceEqual(TrieTestData.Snapshot(store)), $"{TestSeed.Describe(seed)}: stored nodes not restored");
     }
 
     [Property(MaxTest = Runs)]
     public void Random_updates_leave_exactly_the_store_of_a_fresh_build(int generatedSeed)
     {
-        var seed = TrieTestData.Seed(generatedSeed);
+        var seed = TestSeed.Or(generatedSeed);
         var random = new Random(seed);
         var mode = TrieTestData.Mode(seed);
         var universe = TrieTestData.Contents(random, random.Next(1, 150), mode);
@@ -109,19 +110,19 @@ public class TriePropertyTests
         var fresh = TrieTestData.Build<Keccak256Hasher>(model.Select(p => (Hex.Decode(p.Key), p.Value)), mode, freshStore);
         var expectedRoot = TrieTestData.CommitTo(fresh, freshStore);
 
-        Assert.True(expectedRoot == trie.ComputeRoot(), $"seed {seed}: root differs from a fresh build");
-        Assert.True(TrieTestData.Snapshot(freshStore).SequenceEqual(TrieTestData.Snapshot(store)), $"seed {seed}: store differs from a fresh build");
+        Assert.True(expectedRoot == trie.ComputeRoot(), $"{TestSeed.Describe(seed)}: root differs from a fresh build");
+        Assert.True(TrieTestData.Snapshot(freshStore).SequenceEqual(TrieTestData.Snapshot(store)), $"{TestSeed.Describe(seed)}: store differs from a fresh build");
         var reopened = new MerklePatriciaTrie<Keccak256Hasher>(store, mode, expectedRoot);
         foreach (var (key, value) in model)
         {
-            Assert.True(reopened.TryGet(Hex.Decode(key), out var stored) && stored.SequenceEqual(value), $"seed {seed}: {key} lost");
+            Assert.True(reopened.TryGet(Hex.Decode(key), out var stored) && stored.SequenceEqual(value), $"{TestSeed.Describe(seed)}: {key} lost");
         }
     }
 
     [Property(MaxTest = Runs)]
     public void Batched_updates_give_the_root_and_store_of_one_by_one_updates(int generatedSeed)
     {
-        var seed = TrieTestData.Seed(generatedSeed);
+        var seed = TestSeed.Or(generatedSeed);
         var random = new Random(seed);
         var mode = TrieTestData.Mode(seed);
         // Sometimes more keys than the parallel threshold, so the parallel hashing and decoding run too.
@@ -151,9 +152,9 @@ public class TriePropertyTests
             }
             batched.Update(updates);
             var expected = TrieTestData.CommitTo(oneByOne, oneByOneStore);
-            Assert.True(expected == TrieTestData.CommitTo(batched, batchedStore), $"seed {seed}: block {block} root differs");
+            Assert.True(expected == TrieTestData.CommitTo(batched, batchedStore), $"{TestSeed.Describe(seed)}: block {block} root differs");
             Assert.True(TrieTestData.Snapshot(oneByOneStore).SequenceEqual(TrieTestData.Snapshot(batchedStore)),
-                $"seed {seed}: block {block} store differs");
+                $"{TestSeed.Describe(seed)}: block {block} store differs");
             var keep = random.Next(0, 4);
             oneByOne.ReleaseCache(keep);
             batched.ReleaseCache(keep);
@@ -163,7 +164,7 @@ public class TriePropertyTests
     [Property(MaxTest = Runs)]
     public void Hinted_updates_give_the_same_root_and_store_report_each_previous_value_and_skip_the_hinted_leaves(int generatedSeed)
     {
-        var seed = TrieTestData.Seed(generatedSeed);
+        var seed = TestSeed.Or(generatedSeed);
         var random = new Random(seed);
         var mode = TrieTestData.Mode(seed);
         var universe = TrieTestData.Contents(random, random.Next(1, random.Next(3) == 0 ? 1200 : 150), mode);
@@ -207,7 +208,7 @@ public class TriePropertyTests
             for (var i = 0; i < updates.Count; i++)
             {
                 Assert.True(Hex.Encode(expectedPrevious[i] ?? []) == Hex.Encode(previous[i] ?? []) && (expectedPrevious[i] is null) == (previous[i] is null),
-                    $"seed {seed}: block {block} update {i} reports previous value {Hex.Encode(previous[i] ?? [])}, expected {Hex.Encode(expectedPrevious[i] ?? [])}");
+                    $"{TestSeed.Describe(seed)}: block {block} update {i} reports previous value {Hex.Encode(previous[i] ?? [])}, expected {Hex.Encode(expectedPrevious[i] ?? [])}");
             }
             if (!wrongHints)
             {
@@ -217,12 +218,12 @@ public class TriePropertyTests
                 {
                     Assert.True(!TrieNodeCodec.TryDecode(encoded, encoded, out var node) || node is not LeafNode leaf ||
                         !hintedPaths.Contains(Hex.Encode([.. path, .. leaf.Path])),
-                        $"seed {seed}: block {block} read a leaf it had a true hint for");
+                        $"{TestSeed.Describe(seed)}: block {block} read a leaf it had a true hint for");
                 }
             }
             var expected = TrieTestData.CommitTo(plain, plainStore);
-            Assert.True(expected == TrieTestData.CommitTo(hinted, hintedStore), $"seed {seed}: block {block} root differs");
-            Assert.True(TrieTestData.Snapshot(plainStore).SequenceEqual(TrieTestData.Snapshot(hintedStore)), $"seed {seed}: block {block} store differs");
+            Assert.True(expected == TrieTestData.CommitTo(hinted, hintedStore), $"{TestSeed.Describe(seed)}: block {block} root differs");
+            Assert.True(TrieTestData.Snapshot(plainStore).SequenceEqual(TrieTestData.Snapshot(hintedStore)), $"{TestSeed.Describe(seed)}: block {block} store differs");
             var keep = random.Next(0, 4);
             plain.ReleaseCache(keep);
             hinted.ReleaseCache(keep);
@@ -261,7 +262,7 @@ public class TriePropertyTests
     [Property(MaxTest = Runs)]
     public void Release_after_a_commit_drops_every_node_below_the_kept_levels(int generatedSeed)
     {
-        var seed = TrieTestData.Seed(generatedSeed);
+        var seed = TestSeed.Or(generatedSeed);
         var random = new Random(seed);
         var mode = TrieTestData.Mode(seed);
         var universe = TrieTestData.Contents(random, random.Next(50, 600), mode);
@@ -278,7 +279,7 @@ public class TriePropertyTests
             {
                 trie.ReleaseCache(keep + random.Next(0, 2));
                 trie.ReleaseCache(keep);
-                Assert.True(trie.CountReleasable(keep) == 0, $"seed {seed}: block {block}: nodes left below level {keep}");
+                Assert.True(trie.CountReleasable(keep) == 0, $"{TestSeed.Describe(seed)}: block {block}: nodes left below level {keep}");
             }
             // Loads of every kind: updates that change, change nothing or delete absent keys, reads and proofs.
             var updates = new List<KeyValuePair<byte[], byte[]>>();
@@ -311,7 +312,7 @@ public class TriePropertyTests
     [Property(MaxTest = Runs)]
     public void Every_proof_verifies_against_its_root(int generatedSeed)
     {
-        var seed = TrieTestData.Seed(generatedSeed);
+        var seed = TestSeed.Or(generatedSeed);
         var random = new Random(seed);
         var mode = TrieTestData.Mode(seed);
         var all = TrieTestData.Contents(random, random.Next(2, 200), mode);
@@ -332,20 +333,20 @@ public class TriePropertyTests
         {
             Assert.True(
                 TrieProof.VerifyInclusion<THasher>(root, key, value, trie.GetProof(key), mode),
-                $"seed {seed} {typeof(THasher).Name}: inclusion proof of {Hex.Encode(key)} fails");
+                $"{TestSeed.Describe(seed)} {typeof(THasher).Name}: inclusion proof of {Hex.Encode(key)} fails");
         }
         foreach (var (key, _) in absent)
         {
             Assert.True(
                 TrieProof.VerifyAbsence<THasher>(root, key, trie.GetProof(key), mode),
-                $"seed {seed} {typeof(THasher).Name}: absence proof of {Hex.Encode(key)} fails");
+                $"{TestSeed.Describe(seed)} {typeof(THasher).Name}: absence proof of {Hex.Encode(key)} fails");
         }
     }
 
     [Property(MaxTest = Runs)]
     public void Any_mutation_of_proof_key_or_value_fails_verification(int generatedSeed)
     {
-        var seed = TrieTestData.Seed(generatedSeed);
+        var seed = TestSeed.Or(generatedSeed);
         var random = new Random(seed);
         var mode = TrieTestData.Mode(seed);
         var all = TrieTestData.Contents(random, random.Next(2, 200), mode);
@@ -357,7 +358,7 @@ public class TriePropertyTests
         {
             var (key, value) = all[random.Next(1, all.Count)];
             var proof = trie.GetProof(key);
-            var context = $"seed {seed} round {round} key {Hex.Encode(key)}";
+            var context = $"{TestSeed.Describe(seed)} round {round} key {Hex.Encode(key)}";
 
             foreach (var mutated in MutatedProofs(random, proof))
             {
@@ -389,7 +390,7 @@ public class TriePropertyTests
     [Property(MaxTest = Runs)]
     public void Absence_proofs_never_verify_for_a_present_key(int generatedSeed)
     {
-        var seed = TrieTestData.Seed(generatedSeed);
+        var seed = TestSeed.Or(generatedSeed);
         var random = new Random(seed);
         var mode = TrieTestData.Mode(seed);
         var all = TrieTestData.Contents(random, random.Next(2, 120), mode);
@@ -400,10 +401,10 @@ public class TriePropertyTests
 
         foreach (var (key, _) in present)
         {
-            Assert.False(TrieProof.VerifyAbsence<Keccak256Hasher>(root, key, trie.GetProof(key), mode), $"seed {seed}: own proof shows {Hex.Encode(key)} absent");
+            Assert.False(TrieProof.VerifyAbsence<Keccak256Hasher>(root, key, trie.GetProof(key), mode), $"{TestSeed.Describe(seed)}: own proof shows {Hex.Encode(key)} absent");
             foreach (var proof in absenceProofs)
             {
-                Assert.False(TrieProof.VerifyAbsence<Keccak256Hasher>(root, key, proof, mode), $"seed {seed}: absence proof accepted for present {Hex.Encode(key)}");
+                Assert.False(TrieProof.VerifyAbsence<Keccak256Hasher>(root, key, proof, mode), $"{TestSeed.Describe(seed)}: absence proof accepted for present {Hex.Encode(key)}");
             }
         }
     }

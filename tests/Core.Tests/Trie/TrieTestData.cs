@@ -4,12 +4,9 @@ using ShanghaiChain.Core.Trie;
 
 namespace ShanghaiChain.Core.Tests.Trie;
 
-/// <summary>Seeded trie contents for the properties. SHANGHAICHAIN_SEED replays one seed in every property.</summary>
+/// <summary>Seeded trie contents for the properties.</summary>
 internal static class TrieTestData
 {
-    public static int Seed(int generated) =>
-        int.TryParse(Environment.GetEnvironmentVariable("SHANGHAICHAIN_SEED"), out var fixedSeed) ? fixedSeed : generated;
-
     /// <summary>
     /// Distinct keys with values. Plain keys are short and drawn from a few byte values so that they share prefixes and
     /// some are prefixes of others; values range from 1 byte (embedded nodes) to 40 (hash-referenced leaves).

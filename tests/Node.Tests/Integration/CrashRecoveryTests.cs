@@ -15,7 +15,7 @@ namespace ShanghaiChain.Node.Tests.Integration;
 /// Kills the node with SIGKILL while it commits under load, several times, and checks that every transaction
 /// whose receipt a client was given survives each restart and that the chain goes on. After each kill the data dir
 /// is reopened directly and its state checked against the root recorded for the head. The kill moments are drawn
-/// from a seed (SHC_TEST_SEED replays one), printed on failure.
+/// from a seed (SHC_SEED replays one), printed on failure.
 /// </summary>
 public sealed class CrashRecoveryTests(ITestOutputHelper output)
 {
@@ -24,9 +24,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_confirmed_transaction_survives_SIGKILL_during_commits_and_the_chain_continues()
     {
-        var seed = int.TryParse(Environment.GetEnvironmentVariable("SHC_TEST_SEED"), out var s) ? s : Environment.TickCount;
+        var seed = ShanghaiChain.Tests.TestSeed.Or(Environment.TickCount);
         var random = new Random(seed);
-        output.WriteLine($"seed {seed} (replay with SHC_TEST_SEED={seed})");
+        output.WriteLine(ShanghaiChain.Tests.TestSeed.Describe(seed));
         using var chain = new TestChain(CryptoSuite.Ed25519Sha256, fundedAccounts: 8, emptyBlockIntervalMs: 100);
         var confirmed = new ConcurrentDictionary<ByteString, ulong>();
         ulong lastHeight = 0;

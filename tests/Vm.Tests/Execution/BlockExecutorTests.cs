@@ -34,7 +34,8 @@ public sealed class BlockExecutorTests
     private static ExecutionResult Run(ulong aliceBalance, ulong height, params VerifiedTransaction[] txs)
     {
         var state = new MapState(new() { [Alice.Address] = new AccountState(0, new UInt256(aliceBalance), Hash32.Zero) });
-        return new BlockExecutor(Parameters, CryptoSuite.Ed25519Sha256).Execute(state, new BlockContext(height, Hash32.Zero, 0, Proposer), txs);
+        var executor = new BlockExecutor(Parameters, CryptoSuite.Ed25519Sha256);
+        return executor.Execute(state, executor.ContextFor(height, Hash32.Zero, 0, Proposer), txs);
     }
 
     private static AccountState After(ExecutionResult result, Address address) =>

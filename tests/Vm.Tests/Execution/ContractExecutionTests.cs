@@ -7,7 +7,6 @@ using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Evm;
 using ShanghaiChain.Vm.Execution;
-using BlockContext = ShanghaiChain.Vm.Execution.BlockContext;
 
 namespace ShanghaiChain.Vm.Tests.Execution;
 
@@ -58,8 +57,8 @@ public sealed class ContractExecutionTests
 
     private static ExecutionResult Run(MemoryState state, ulong height, params VerifiedTransaction[] txs)
     {
-        var result = new BlockExecutor(Parameters, CryptoSuite.Ed25519Sha256)
-            .Execute(state, new BlockContext(height, new Hash32([.. new byte[31], (byte)height]), height * 1000, Proposer), txs);
+        var executor = new BlockExecutor(Parameters, CryptoSuite.Ed25519Sha256);
+        var result = executor.Execute(state, executor.ContextFor(height, new Hash32([.. new byte[31], (byte)height]), height * 1000, Proposer), txs);
         state.Apply(result);
         return result;
     }

@@ -21,14 +21,19 @@ internal readonly unsafe struct Instruction
     }
 }
 
-/// <summary>The 256-entry dispatch table for a rule set, built once per <see cref="EvmRules"/> instance.</summary>
+/// <summary>
+/// The 256-entry dispatch table of the Cancun instruction set, built once per process. Handlers and static gas depend
+/// only on the fork; the chain's configurable limits (<see cref="EvmRules"/>) are read by the handlers at run time, so
+/// every rule set shares this table.
+/// </summary>
 internal sealed unsafe class InstructionTable
 {
+    public static InstructionTable Cancun { get; } = Build();
+
     public Instruction[] Entries { get; } = new Instruction[256];
 
-    public static InstructionTable Build(EvmRules rules)
+    private static InstructionTable Build()
     {
-        _ = rules;
         var t = new InstructionTable();
         var e = t.Entries;
         for (var i = 0; i < 256; i++)

@@ -1,3 +1,5 @@
+using ShanghaiChain.Vm.Abi;
+
 namespace ShanghaiChain.Vm.Evm.SystemContracts;
 
 /// <summary>

@@ -1,4 +1,5 @@
-using ShanghaiChain.Vm.Evm.Conformance;
+using ShanghaiChain.Conformance;
+using ShanghaiChain.Tests;
 using Xunit.Abstractions;
 
 namespace ShanghaiChain.Vm.Tests.Evm.Conformance;
@@ -11,13 +12,15 @@ namespace ShanghaiChain.Vm.Tests.Evm.Conformance;
 /// </summary>
 public class GeneralStateTestsTree(ITestOutputHelper output)
 {
+    private static string Root => Path.Combine(RepositoryPaths.Fixtures, "ethereum-tests", "GeneralStateTests");
+
     [Fact]
     public void Every_case_of_every_folder_passes_except_blob_and_point_evaluation_skips()
     {
         var failures = new List<StateTestCaseResult>();
         var skips = new List<StateTestCaseResult>();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var folders = new StateTestRunner(EthereumStateRoot.Compute).RunFolders(FixturePaths.GeneralStateTests, Environment.ProcessorCount, r =>
+        var folders = new StateTestRunner(EthereumStateRoot.Compute).RunFolders(Root, Environment.ProcessorCount, r =>
         {
             if (r.Skipped)
             {
@@ -32,7 +35,7 @@ public class GeneralStateTestsTree(ITestOutputHelper output)
         output.WriteLine($"{Environment.ProcessorCount} workers, {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s wall clock");
 
         // Every folder of the tree was found and ran (48 at the fixtures' revision).
-        Assert.Equal(Directory.GetDirectories(FixturePaths.GeneralStateTests).Length, folders.Count);
+        Assert.Equal(Directory.GetDirectories(Root).Length, folders.Count);
         Assert.All(folders, f => Assert.True(f.Passed + f.Failed + f.Skipped > 0, $"{f.Folder} ran no case"));
         Assert.True(failures.Count == 0, $"{failures.Count} cases failed:\n" + string.Join("\n", failures.Take(30)));
         Assert.All(skips, s => Assert.Equal("blob transactions and point evaluation are out of scope", s.Message));

@@ -1,6 +1,6 @@
-using ShanghaiChain.Vm.Evm.Conformance;
+using ShanghaiChain.Tests;
 
-namespace ShanghaiChain.Vm.Tests.Evm.Conformance;
+namespace ShanghaiChain.Conformance.Tests;
 
 /// <summary>The runner itself: it must report mismatches, not only agreement.</summary>
 public class StateTestRunnerTests
@@ -67,7 +67,7 @@ public class StateTestRunnerTests
     {
         var runner = new StateTestRunner(EthereumStateRoot.Compute);
         var seen = new List<StateTestCaseResult>();
-        var (passed, failed, skipped) = runner.RunPath(Path.Combine(FixturePaths.GeneralStateTests, "VMTests", "vmLogTest"), seen.Add);
+        var (passed, failed, skipped) = runner.RunPath(Path.Combine(RepositoryPaths.Fixtures, "ethereum-tests", "GeneralStateTests", "VMTests", "vmLogTest"), seen.Add);
         Assert.Equal(seen.Count, passed + failed + skipped);
         Assert.True(passed > 0);
         Assert.Equal(0, failed);

@@ -3,9 +3,10 @@ using System.Numerics;
 using System.Text.Json;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Vm.Evm;
 using ShanghaiChain.Vm.Evm.State;
 
-namespace ShanghaiChain.Vm.Evm.Conformance;
+namespace ShanghaiChain.Conformance;
 
 /// <summary>The verdict on one (test, fork, data/gas/value index) case of an Ethereum state test.</summary>
 public sealed record StateTestCaseResult(string File, string Name, int Data, int Gas, int Value, bool Passed, bool Skipped, string Message)

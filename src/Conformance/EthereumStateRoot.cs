@@ -2,9 +2,10 @@ using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Rlp;
 using ShanghaiChain.Core.Trie;
+using ShanghaiChain.Vm.Evm;
 using ShanghaiChain.Vm.Evm.State;
 
-namespace ShanghaiChain.Vm.Evm.Conformance;
+namespace ShanghaiChain.Conformance;
 
 /// <summary>
 /// Ethereum's state root and logs hash over an in-memory world state, as the public state tests expect them:
