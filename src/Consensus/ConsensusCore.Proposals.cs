@@ -174,7 +174,7 @@ public sealed partial class ConsensusCore
             Epoch = _config.Epoch,
             Round = round,
             Height = header.Height,
-            BlockHash = ByteString.CopyFrom(hash.ToArray()),
+            BlockHash = hash.ToByteString(),
             ValidatorIndex = (uint)_config.SelfIndex,
             Signature = ByteString.CopyFrom(_verifier.SignVote(_config.PrivateKey!, round, header.Height, hash)),
         };

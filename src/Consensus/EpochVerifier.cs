@@ -23,7 +23,7 @@ public sealed class EpochVerifier
         Epoch = epoch;
         GenesisHash = genesisHash;
         GenesisHeight = genesisHeight;
-        GenesisQc = new QuorumCertificate { Epoch = epoch, Round = 0, Height = genesisHeight, BlockHash = ByteString.CopyFrom(genesisHash.ToArray()) };
+        GenesisQc = new QuorumCertificate { Epoch = epoch, Round = 0, Height = genesisHeight, BlockHash = genesisHash.ToByteString() };
     }
 
     public static EpochVerifier For(ConsensusConfig config) =>

@@ -186,6 +186,26 @@ public sealed class ChainStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_data_dir_made_with_the_genesis_hash_of_older_versions_is_refused_with_a_message_saying_so()
+    {
+        var genesis = Genesis();
+        using var engine = new MemoryEngine();
+        ChainStore.Open(engine, genesis).Dispose();
+        // What versions before the canonical genesis encoding stored: the hash of the node's JSON re-serialization.
+        using (var batch = engine.CreateWriteBatch())
+        {
+            batch.Put(engine.GetFamily(ColumnFamilyNames.Metadata), StoreKeys.GenesisHash,
+                genesis.Suite.Hash(System.Text.Encoding.UTF8.GetBytes(genesis.ToJson())).ToArray());
+            engine.Write(batch, sync: true);
+        }
+
+        var refused = Assert.Throws<StoreException>(() => ChainStore.Open(engine, genesis));
+
+        Assert.Contains("older version of shanghaichain", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(genesis.ComputeHash().ToString(), refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_failed_write_stops_the_store_and_leaves_the_last_committed_block_intact()
     {
         var genesis = Genesis();

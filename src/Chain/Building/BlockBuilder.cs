@@ -90,19 +90,19 @@ public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, Pend
     private BlockHeader HeaderOf(BuildBlock build, ChainTip parent, List<VerifiedTransaction> transactions)
     {
         var txIds = transactions.Select(t => t.Id).ToList();
-        var setHash = ByteString.CopyFrom(build.ValidatorSetHash.ToArray());
+        var setHash = build.ValidatorSetHash.ToByteString();
         return new BlockHeader
         {
             ChainId = genesis.ChainId,
             Epoch = build.Epoch,
             Height = build.Height,
             Round = build.Round,
-            ParentHash = ByteString.CopyFrom(build.ParentHash.ToArray()),
-            Proposer = ByteString.CopyFrom(build.Proposer.ToArray()),
+            ParentHash = build.ParentHash.ToByteString(),
+            Proposer = build.Proposer.ToByteString(),
             TimestampMs = Math.Max((ulong)time.GetUtcNow().ToUnixTimeMilliseconds(), parent.TimestampMs + 1),
             TxRoot = ByteString.CopyFrom(BinaryMerkleTree.ComputeRoot(genesis.Suite, txIds).ToArray()),
-            StateRootOfParent = ByteString.CopyFrom(parent.StateRoot.ToArray()),
-            ReceiptsRootOfParent = ByteString.CopyFrom(parent.ReceiptsRoot.ToArray()),
+            StateRootOfParent = parent.StateRoot.ToByteString(),
+            ReceiptsRootOfParent = parent.ReceiptsRoot.ToByteString(),
             ValidatorSetHash = setHash,
             NextValidatorSetHash = setHash,
             ParentQc = build.ParentQc.Round == 0 ? null : build.ParentQc,

@@ -164,7 +164,7 @@ public sealed class BlockValidator(
             return false;
         }
         if (executed.TryGetResults(parentHash, out var stateRoot, out var receiptsRoot) &&
-            (!header.StateRootOfParent.Span.SequenceEqual(stateRoot.ToArray()) || !header.ReceiptsRootOfParent.Span.SequenceEqual(receiptsRoot.ToArray())))
+            (!stateRoot.Matches(header.StateRootOfParent.Span) || !receiptsRoot.Matches(header.ReceiptsRootOfParent.Span)))
         {
             reason = $"state or receipts root of parent differs from this node's execution of block {header.Height - 1}";
             return false;
@@ -237,11 +237,11 @@ public sealed class BlockValidator(
             throw new InvalidDataException($"a block header from {source} does not decode");
         }
         var qc = committed.Certificate;
-        if (block.Header.ChainId != genesis.ChainId || block.Height != tip.Height + 1 || !block.Header.ParentHash.Span.SequenceEqual(tip.Hash.ToArray()))
+        if (block.Header.ChainId != genesis.ChainId || block.Height != tip.Height + 1 || !tip.Hash.Matches(block.Header.ParentHash.Span))
         {
             throw new InvalidDataException($"block {block.Height} from {source} does not extend this node's head {tip.Height}");
         }
-        if (qc.Height != block.Height || !qc.BlockHash.Span.SequenceEqual(block.Hash.ToArray()) || !_certificates.VerifyQuorumCertificate(qc))
+        if (qc.Height != block.Height || !block.Hash.Matches(qc.BlockHash.Span) || !_certificates.VerifyQuorumCertificate(qc))
         {
             throw new InvalidDataException($"block {block.Height} from {source} does not carry a valid certificate");
         }
@@ -251,7 +251,7 @@ public sealed class BlockValidator(
             throw new InvalidDataException($"block {block.Height} from {source} holds {failures} invalid transaction(s)");
         }
         var txRoot = BinaryMerkleTree.ComputeRoot(_suite, verified.Select(t => t.Id).ToList());
-        if (!block.Header.TxRoot.Span.SequenceEqual(txRoot.ToArray()))
+        if (!txRoot.Matches(block.Header.TxRoot.Span))
         {
             throw new InvalidDataException($"block {block.Height} from {source} has a transaction root that does not match its transactions");
         }
@@ -281,8 +281,8 @@ public sealed class BlockValidator(
     /// <exception cref="StateDivergenceException">The roots differ.</exception>
     public static void CheckParentResults(SealedBlock block, ChainTip parent)
     {
-        if (!block.Header.StateRootOfParent.Span.SequenceEqual(parent.StateRoot.ToArray()) ||
-            !block.Header.ReceiptsRootOfParent.Span.SequenceEqual(parent.ReceiptsRoot.ToArray()))
+        if (!parent.StateRoot.Matches(block.Header.StateRootOfParent.Span) ||
+            !parent.ReceiptsRoot.Matches(block.Header.ReceiptsRootOfParent.Span))
         {
             throw new StateDivergenceException(
                 $"block {block.Height} says executing block {parent.Height} gives state root {Hex.Encode(block.Header.StateRootOfParent.Span)} " +

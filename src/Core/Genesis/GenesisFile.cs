@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ShanghaiChain.Core.Crypto;
@@ -56,8 +55,11 @@ public sealed record GenesisFile
     [JsonIgnore]
     public CryptoSuite Suite => Crypto.CryptoSuite.FromName(CryptoSuite);
 
-    /// <summary>Suite hash of the canonical JSON encoding: the chain's identity and block 1's parent hash.</summary>
-    public Hash32 ComputeHash() => Suite.Hash(Encoding.UTF8.GetBytes(ToJson()));
+    /// <summary>
+    /// Suite hash of the canonical encoding (<see cref="GenesisEncoding"/>): the chain's identity and block 1's parent
+    /// hash. Independent of the JSON's layout (whitespace, key case of hex, leading zeros of amounts).
+    /// </summary>
+    public Hash32 ComputeHash() => Suite.Hash(GenesisEncoding.Encode(this));
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

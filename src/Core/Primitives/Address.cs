@@ -65,6 +65,12 @@ public readonly struct Address : IEquatable<Address>, IComparable<Address>
         return bytes;
     }
 
+    /// <summary>The bytes as a protobuf field value (one array, wrapped, not copied again).</summary>
+    public Google.Protobuf.ByteString ToByteString() => Google.Protobuf.UnsafeByteOperations.UnsafeWrap(ToArray());
+
+    /// <summary>Whether <paramref name="bytes"/> holds exactly this address (a field read from the wire), without allocating.</summary>
+    public bool Matches(ReadOnlySpan<byte> bytes) => bytes.Length == Size && Equals(new Address(bytes));
+
     public bool Equals(Address other) => _w0 == other._w0 && _w1 == other._w1 && _w2 == other._w2;
 
     public override bool Equals(object? obj) => obj is Address other && Equals(other);

@@ -55,6 +55,12 @@ public readonly struct Hash32 : IEquatable<Hash32>, IComparable<Hash32>
         return bytes;
     }
 
+    /// <summary>The bytes as a protobuf field value (one array, wrapped, not copied again).</summary>
+    public Google.Protobuf.ByteString ToByteString() => Google.Protobuf.UnsafeByteOperations.UnsafeWrap(ToArray());
+
+    /// <summary>Whether <paramref name="bytes"/> holds exactly this hash (a field read from the wire), without allocating.</summary>
+    public bool Matches(ReadOnlySpan<byte> bytes) => bytes.Length == Size && Equals(new Hash32(bytes));
+
     public static Hash32 Parse(string hex) => new(Hex.Decode(hex));
 
     public bool Equals(Hash32 other) => _w0 == other._w0 && _w1 == other._w1 && _w2 == other._w2 && _w3 == other._w3;

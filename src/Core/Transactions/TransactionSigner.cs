@@ -16,7 +16,7 @@ public static class TransactionSigner
             Nonce = nonce,
             GasLimit = gasLimit,
             GasPrice = gasPrice.IsZero ? ByteString.Empty : ByteString.CopyFrom(gasPrice.ToBigEndian()),
-            To = ByteString.CopyFrom(to.ToArray()),
+            To = to.ToByteString(),
             Value = value.IsZero ? ByteString.Empty : ByteString.CopyFrom(value.ToBigEndian()),
             ExpiresAtHeight = expiresAtHeight,
         };

@@ -43,7 +43,7 @@ public sealed class ChainApiService(
             response.Peers.Add(new PeerInfo
             {
                 NodeKey = peer.Identity,
-                ValidatorAddress = peer.ValidatorAddress is { } v ? ByteString.CopyFrom(v.ToArray()) : ByteString.Empty,
+                ValidatorAddress = peer.ValidatorAddress is { } v ? v.ToByteString() : ByteString.Empty,
                 Outbound = peer.Outbound,
                 Url = peer.Url ?? "",
                 ConnectedSinceMs = (ulong)peer.Since.ToUnixTimeMilliseconds(),
@@ -71,19 +71,19 @@ public sealed class ChainApiService(
             ChainId = store.ChainId,
             CryptoSuite = suite.Name,
             HeadHeight = tip.Height,
-            HeadHash = ByteString.CopyFrom(tip.Hash.ToArray()),
+            HeadHash = tip.Hash.ToByteString(),
             HeadTimestampMs = tip.TimestampMs,
-            GenesisHash = ByteString.CopyFrom(store.GenesisHash.ToArray()),
+            GenesisHash = store.GenesisHash.ToByteString(),
             NodeVersion = Version,
             MempoolSize = (uint)pool.Count,
-            StateRoot = ByteString.CopyFrom(tip.StateRoot.ToArray()),
+            StateRoot = tip.StateRoot.ToByteString(),
             Syncing = sync.Syncing,
             IntrinsicGas = genesis.Parameters.IntrinsicGas,
             TxMaxLifetimeBlocks = genesis.Parameters.TxMaxLifetimeBlocks,
         };
         if (validatorKey is not null)
         {
-            response.ValidatorAddress = ByteString.CopyFrom(validatorKey.Address.ToArray());
+            response.ValidatorAddress = validatorKey.Address.ToByteString();
         }
         return Task.FromResult(response);
     }
@@ -97,7 +97,7 @@ public sealed class ChainApiService(
             metrics.Refused(result.Reason);
             throw ApiErrors.FromRejection(result.Reason, result.Message);
         }
-        return Task.FromResult(new SubmitTransactionResponse { TxId = ByteString.CopyFrom(result.TxId.ToArray()) });
+        return Task.FromResult(new SubmitTransactionResponse { TxId = result.TxId.ToByteString() });
     }
 
     public override Task<SubmitTransactionsResponse> SubmitTransactions(SubmitTransactionsRequest request, ServerCallContext context) =>
@@ -147,7 +147,7 @@ public sealed class ChainApiService(
             }
             response.Results.Add(new SubmitResult
             {
-                TxId = result.TxId == default ? ByteString.Empty : ByteString.CopyFrom(result.TxId.ToArray()),
+                TxId = result.TxId == default ? ByteString.Empty : result.TxId.ToByteString(),
                 Reason = result.Accepted ? "" : result.Reason.ToWireName(),
                 Message = result.Message,
             });
@@ -213,7 +213,7 @@ public sealed class ChainApiService(
         var sealedBlock = new SealedBlock(committed.Block, suite);
         var response = new GetBlockResponse
         {
-            BlockHash = ByteString.CopyFrom(sealedBlock.Hash.ToArray()),
+            BlockHash = sealedBlock.Hash.ToByteString(),
             Header = sealedBlock.Header,
             Block = committed.Block,
             Certificate = committed.Certificate,
@@ -261,7 +261,7 @@ public sealed class ChainApiService(
             {
                 Index = (uint)i,
                 Name = genesis.Validators[i].Name,
-                Address = ByteString.CopyFrom(set[i].Address.ToArray()),
+                Address = set[i].Address.ToByteString(),
                 PublicKey = ByteString.CopyFrom(set[i].PublicKey),
                 VotingPower = set[i].VotingPower,
             });
@@ -292,7 +292,7 @@ public sealed class ChainApiService(
         var response = new GetProofResponse
         {
             Height = proof.Height,
-            StateRoot = ByteString.CopyFrom(proof.StateRoot.ToArray()),
+            StateRoot = proof.StateRoot.ToByteString(),
             Nonce = account.Nonce,
             Balance = ByteString.CopyFrom(account.Balance.ToBigEndian()),
         };
@@ -302,11 +302,11 @@ public sealed class ChainApiService(
             response.AccountRlp = ByteString.CopyFrom(leaf);
             if (Core.Trie.StateProofVerifier.TryReadStorageRoot(leaf, out var storageRoot))
             {
-                response.StorageRoot = ByteString.CopyFrom(storageRoot.ToArray());
+                response.StorageRoot = storageRoot.ToByteString();
             }
             if (account.HasCode)
             {
-                response.CodeHash = ByteString.CopyFrom(account.CodeHash.ToArray());
+                response.CodeHash = account.CodeHash.ToByteString();
             }
         }
         foreach (var slot in proof.Storage)
@@ -358,13 +358,13 @@ public sealed class ChainApiService(
         var evt = new BlockEvent
         {
             Height = block.Height,
-            BlockHash = ByteString.CopyFrom(block.Hash.ToArray()),
+            BlockHash = block.Hash.ToByteString(),
             Header = block.Header,
         };
         foreach (var tx in committed.Block.Transactions)
         {
             var id = suite.Hash(tx.Span);
-            evt.TxIds.Add(ByteString.CopyFrom(id.ToArray()));
+            evt.TxIds.Add(id.ToByteString());
             if (includeReceipts && store.GetReceipt(id) is { } receipt)
             {
                 evt.Receipts.Add(receipt);
@@ -378,13 +378,13 @@ public sealed class ChainApiService(
         var evt = new BlockEvent
         {
             Height = info.Block.Height,
-            BlockHash = ByteString.CopyFrom(info.Block.Hash.ToArray()),
+            BlockHash = info.Block.Hash.ToByteString(),
             Header = info.Block.Header,
             CommittedAtMs = info.CommittedAtMs,
         };
         foreach (var id in info.TxIds)
         {
-            evt.TxIds.Add(ByteString.CopyFrom(id.ToArray()));
+            evt.TxIds.Add(id.ToByteString());
         }
         if (includeReceipts)
         {

@@ -57,13 +57,13 @@ public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainF
         };
         foreach (var log in outcome.Logs)
         {
-            var entry = new Log { Address = ByteString.CopyFrom(log.Address.ToArray()), Data = ByteString.CopyFrom(log.Data) };
-            entry.Topics.AddRange(log.Topics.Select(t => ByteString.CopyFrom(t.ToArray())));
+            var entry = new Log { Address = log.Address.ToByteString(), Data = ByteString.CopyFrom(log.Data) };
+            entry.Topics.AddRange(log.Topics.Select(t => t.ToByteString()));
             response.Logs.Add(entry);
         }
         if (outcome.ContractAddress is { } created)
         {
-            response.ContractAddress = ByteString.CopyFrom(created.ToArray());
+            response.ContractAddress = created.ToByteString();
         }
         return response;
     }
@@ -99,7 +99,7 @@ public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainF
         var response = new GetCodeResponse { Height = view.Height };
         if (account.HasCode)
         {
-            response.CodeHash = ByteString.CopyFrom(account.CodeHash.ToArray());
+            response.CodeHash = account.CodeHash.ToByteString();
             response.Code = ByteString.CopyFrom(view.GetCode(account.CodeHash)
                 ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"the code of {address} is missing"));
         }
@@ -136,7 +136,7 @@ public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainF
                 var (hash, txIds, receipts) = block.Live is { } live
                     ? (live.Block.Hash, live.TxIds, live.Receipts)
                     : FromStore(block.Stored!);
-                var blockHash = ByteString.CopyFrom(hash.ToArray());
+                var blockHash = hash.ToByteString();
                 for (var t = 0; t < receipts.Count; t++)
                 {
                     var receipt = receipts[t];
@@ -156,7 +156,7 @@ public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainF
                         {
                             Cursor = cursor,
                             BlockHash = blockHash,
-                            TxId = ByteString.CopyFrom(txIds[t].ToArray()),
+                            TxId = txIds[t].ToByteString(),
                             Log = log,
                         }, cancellationToken).ConfigureAwait(false);
                         last = cursor;

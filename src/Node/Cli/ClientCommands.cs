@@ -84,7 +84,7 @@ internal static class ClientCommands
                 throw new CliException($"the key is {signer.Suite.Name} but chain '{status.ChainId}' uses {status.CryptoSuite}");
             }
             var sequence = parse.GetValue(nonce) ?? (await client.GetAccountAsync(
-                new GetAccountRequest { Address = ByteString.CopyFrom(signer.Address.ToArray()) }, cancellationToken: cancel)).Nonce;
+                new GetAccountRequest { Address = signer.Address.ToByteString() }, cancellationToken: cancel)).Nonce;
             var body = TransactionSigner.Transfer(status.ChainId, sequence, recipient, value,
                 parse.GetValue(gasLimit) ?? status.IntrinsicGas, status.HeadHeight + parse.GetValue(expiresIn), price);
             var submitted = await client.SubmitTransactionAsync(
@@ -120,7 +120,7 @@ internal static class ClientCommands
             }
             using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
             var response = await new ChainService.ChainServiceClient(channel).GetAccountAsync(
-                new GetAccountRequest { Address = ByteString.CopyFrom(parsed.ToArray()) }, cancellationToken: cancel);
+                new GetAccountRequest { Address = parsed.ToByteString() }, cancellationToken: cancel);
             Console.WriteLine($"address: {parsed}");
             Console.WriteLine($"balance: {response.BalanceDecimal}");
             Console.WriteLine($"nonce:   {response.Nonce}");
@@ -219,7 +219,7 @@ internal static class ClientCommands
             var client = new ChainService.ChainServiceClient(channel);
             var status = await client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
             var response = await client.GetProofAsync(
-                new GetProofRequest { Address = ByteString.CopyFrom(parsed.ToArray()), Height = parse.GetValue(height) }, cancellationToken: cancel);
+                new GetProofRequest { Address = parsed.ToByteString(), Height = parse.GetValue(height) }, cancellationToken: cancel);
             if (!Hash32.TryRead(response.StateRoot.Span, out var root))
             {
                 throw new CliException($"the node sent a state root of {response.StateRoot.Length} bytes");

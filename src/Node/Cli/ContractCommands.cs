@@ -122,8 +122,8 @@ internal static class ContractCommands
             var client = new ChainService.ChainServiceClient(channel);
             var response = await client.CallAsync(new CallRequest
             {
-                From = ByteString.CopyFrom(caller.ToArray()),
-                To = ByteString.CopyFrom(contract.ToArray()),
+                From = caller.ToByteString(),
+                To = contract.ToByteString(),
                 Data = ByteString.CopyFrom(data),
                 Value = Amount(parse.GetValue(options.Value)!, "--value"),
                 Height = parse.GetValue(height),
@@ -162,13 +162,13 @@ internal static class ContractCommands
         {
             throw new CliException($"the key is {signer.Suite.Name} but chain '{status.ChainId}' uses {status.CryptoSuite}");
         }
-        var toBytes = to is { } address ? ByteString.CopyFrom(address.ToArray()) : ByteString.Empty;
+        var toBytes = to is { } address ? address.ToByteString() : ByteString.Empty;
         var gasLimit = parse.GetValue(options.GasLimit);
         if (gasLimit is null)
         {
             var estimate = await client.EstimateGasAsync(new CallRequest
             {
-                From = ByteString.CopyFrom(signer.Address.ToArray()),
+                From = signer.Address.ToByteString(),
                 To = toBytes,
                 Data = ByteString.CopyFrom(data),
                 Value = value,
@@ -176,7 +176,7 @@ internal static class ContractCommands
             }, cancellationToken: cancel);
             gasLimit = estimate.GasLimit + estimate.GasLimit / 4;
         }
-        var nonce = (await client.GetAccountAsync(new GetAccountRequest { Address = ByteString.CopyFrom(signer.Address.ToArray()) },
+        var nonce = (await client.GetAccountAsync(new GetAccountRequest { Address = signer.Address.ToByteString() },
             cancellationToken: cancel)).Nonce;
         var body = new TransactionBody
         {

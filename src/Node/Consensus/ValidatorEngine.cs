@@ -21,7 +21,7 @@ public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity valid
     /// <summary>Committed blocks handed to a (re)started engine, so it can answer for recent heights.</summary>
     public const int CommittedTailBlocks = 80;
 
-    private readonly ByteString _genesisHash = ByteString.CopyFrom(store.GenesisHash.ToArray());
+    private readonly ByteString _genesisHash = store.GenesisHash.ToByteString();
 
     public ValidatorSet Validators { get; } = genesis.ToValidatorSet();
 

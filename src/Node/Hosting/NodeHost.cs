@@ -238,7 +238,7 @@ public static class NodeHost
     private static void CheckSafetyRecordChain(NodeHome home, ChainStore store)
     {
         var record = new SafetyRecordFile(home.SafetyRecordFile).Load();
-        if (record is { GenesisHash.IsEmpty: false } && !record.GenesisHash.Span.SequenceEqual(store.GenesisHash.ToArray()))
+        if (record is { GenesisHash.IsEmpty: false } && !store.GenesisHash.Matches(record.GenesisHash.Span))
         {
             store.Dispose();
             throw new StoreException($"the safety record {home.SafetyRecordFile} belongs to another chain (genesis " +

@@ -210,7 +210,7 @@ public sealed class PeerNetwork(
         {
             Hello = new Hello
             {
-                ValidatorAddress = validator is null ? ByteString.Empty : ByteString.CopyFrom(validator.Key.Address.ToArray()),
+                ValidatorAddress = validator is null ? ByteString.Empty : validator.Key.Address.ToByteString(),
                 HeadHeight = head.Height,
             },
         });

@@ -25,10 +25,10 @@ public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, ChainHead 
         return Task.FromResult(new PeerStatus
         {
             ChainId = store.ChainId,
-            GenesisHash = ByteString.CopyFrom(store.GenesisHash.ToArray()),
+            GenesisHash = store.GenesisHash.ToByteString(),
             HeadHeight = tip.Height,
-            HeadHash = ByteString.CopyFrom(tip.Hash.ToArray()),
-            ValidatorAddress = validator is null ? ByteString.Empty : ByteString.CopyFrom(validator.Key.Address.ToArray()),
+            HeadHash = tip.Hash.ToByteString(),
+            ValidatorAddress = validator is null ? ByteString.Empty : validator.Key.Address.ToByteString(),
         });
     }
 

@@ -66,7 +66,7 @@ public sealed class BlockExecutor
     private ExecutionResult ExecuteOnThisThread(StateOverlay overlay, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions)
     {
         var receipts = new Receipt[transactions.Count];
-        var blockHash = ByteString.CopyFrom(context.Hash.ToArray());
+        var blockHash = context.Hash.ToByteString();
         TransactionProcessor? processor = null;
         ulong gasUsed = 0;
         for (var i = 0; i < transactions.Count; i++)
@@ -74,11 +74,11 @@ public sealed class BlockExecutor
             var tx = transactions[i];
             var receipt = new Receipt
             {
-                TxId = ByteString.CopyFrom(tx.Id.ToArray()),
+                TxId = tx.Id.ToByteString(),
                 BlockHeight = context.Number,
                 BlockHash = blockHash,
                 Index = (uint)i,
-                Sender = ByteString.CopyFrom(tx.Sender.ToArray()),
+                Sender = tx.Sender.ToByteString(),
             };
             if (tx.To is not { } to || overlay.Get(to).HasCode)
             {
@@ -167,16 +167,16 @@ public sealed class BlockExecutor
         receipt.Output = ByteString.CopyFrom(result.Output.Span);
         foreach (var log in result.Logs)
         {
-            var entry = new Log { Address = ByteString.CopyFrom(log.Address.ToArray()), Data = ByteString.CopyFrom(log.Data) };
+            var entry = new Log { Address = log.Address.ToByteString(), Data = ByteString.CopyFrom(log.Data) };
             foreach (var topic in log.Topics)
             {
-                entry.Topics.Add(ByteString.CopyFrom(topic.ToArray()));
+                entry.Topics.Add(topic.ToByteString());
             }
             receipt.Logs.Add(entry);
         }
         if (result.CreatedAddress is { } created)
         {
-            receipt.ContractAddress = ByteString.CopyFrom(created.ToArray());
+            receipt.ContractAddress = created.ToByteString();
         }
         var (error, message) = Classify(result);
         if (error == ExecutionError.None)

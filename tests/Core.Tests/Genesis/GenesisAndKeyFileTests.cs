@@ -42,6 +42,67 @@ public sealed class GenesisAndKeyFileTests : IDisposable
     }
 
     [Fact]
+    public void The_genesis_hash_depends_on_what_the_genesis_says_not_on_how_the_json_is_written()
+    {
+        var genesis = Valid(CryptoSuite.Ed25519Sha256);
+        var json = genesis.ToJson();
+        var key = genesis.Validators[0].PublicKey;
+        var address = genesis.Accounts[0].Address;
+        // Layout, hex case and leading zeros of an amount: the same genesis written differently.
+        var rewritten = json.Replace("\n", " ", StringComparison.Ordinal).Replace("  ", " ", StringComparison.Ordinal)
+            .Replace(key, key.ToUpperInvariant(), StringComparison.Ordinal)
+            .Replace(address, "0x" + address[2..].ToUpperInvariant(), StringComparison.Ordinal)
+            .Replace("\"1000\"", "\"0001000\"", StringComparison.Ordinal);
+        Assert.NotEqual(json, rewritten);
+
+        Assert.Equal(genesis.ComputeHash(), GenesisFile.Parse(rewritten).ComputeHash());
+    }
+
+    [Fact]
+    public void Every_field_of_the_genesis_is_part_of_its_hash()
+    {
+        var genesis = Valid(CryptoSuite.Ed25519Sha256);
+        GenesisFile[] changed =
+        [
+            genesis with { GenesisTimeMs = 1 },
+            genesis with { CryptoSuite = CryptoSuite.Sm2Sm3.Name },
+            genesis with { Parameters = genesis.Parameters with { EpochLength = 999 } },
+            genesis with { Parameters = genesis.Parameters with { MinGasPrice = "1" } },
+            genesis with { Parameters = genesis.Parameters with { BlockReward = "5" } },
+            genesis with { Validators = [genesis.Validators[0] with { Power = 2 }] },
+            genesis with { Validators = [genesis.Validators[0] with { Name = "other" }] },
+            genesis with { Accounts = [genesis.Accounts[0] with { Balance = "1001" }] },
+            genesis with { Nodes = [new GenesisNode { Name = "n0", PublicKey = genesis.Validators[0].PublicKey }] },
+        ];
+        var hashes = changed.Select(g => g.ComputeHash()).Append(genesis.ComputeHash()).ToList();
+        Assert.Equal(hashes.Count, hashes.Distinct().Count());
+        // Unset and zero amounts are one form.
+        Assert.Equal(genesis.ComputeHash(), (genesis with { Parameters = genesis.Parameters with { BlockReward = "0" } }).ComputeHash());
+    }
+
+    [Fact]
+    public void The_genesis_hash_is_the_suite_hash_of_the_documented_encoding()
+    {
+        // The worked example of docs/operator-guide.md, "The genesis hash": an independent implementation checks itself here.
+        var genesis = new GenesisFile
+        {
+            ChainId = "example",
+            GenesisTimeMs = 1_700_000_000_000,
+            Validators = [new GenesisValidator { Name = "v0", PublicKey = new string('1', 64), Power = 1 }],
+            Accounts = [new GenesisAccount { Address = "0x" + new string('2', 40), Balance = "1000" }],
+        };
+        var encoded = GenesisEncoding.Encode(genesis);
+
+        Assert.Equal(ExampleEncoding, Hex.Encode(encoded));
+        Assert.Equal(CryptoSuite.Ed25519Sha256.Hash(encoded), genesis.ComputeHash());
+        Assert.Equal(ExampleHash, genesis.ComputeHash().ToString());
+    }
+
+    private const string ExampleEncoding =
+        "0a076578616d706c65120e656432353531392d7368613235361880d095ffbc3122250880800810904e1880808004208094ebdc032888a40138904e40e80748e80750e80758c03e2a280a02763012201111111111111111111111111111111111111111111111111111111111111111180132380a142222222222222222222222222222222222222222122000000000000000000000000000000000000000000000000000000000000003e8";
+    private const string ExampleHash = "f35985f2960d0bd915d2fd0d90422179a178eb192745991bb551afd715361860";
+
+    [Fact]
     public void Every_problem_of_an_invalid_genesis_is_reported()
     {
         var json = Valid(CryptoSuite.Ed25519Sha256).ToJson()
