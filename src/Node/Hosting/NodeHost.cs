@@ -176,7 +176,13 @@ public static class NodeHost
             o.MaxReceiveMessageSize = genesis.Parameters.MaxBlockBytes + (1 << 20);
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<ChainHealthCheck>("chain");
+        // The chain's check answers for the server ("") and by name for the application service, as gRPC health clients
+        // and Kubernetes probes ask either way.
+        services.AddGrpcHealthChecks(o =>
+        {
+            o.Services.Map("", _ => true);
+            o.Services.Map(V1.ChainService.Descriptor.FullName, _ => true);
+        }).AddCheck<ChainHealthCheck>("chain");
 
         var app = builder.Build();
         var execution = app.Services.GetRequiredService<ExecutionPipeline>();

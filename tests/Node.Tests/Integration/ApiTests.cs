@@ -217,6 +217,9 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
         using var channel = GrpcChannel.ForAddress(fixture.Node.Url);
         var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        // Asked by service name, as Kubernetes' gRPC probes and health clients may do (was NotFound).
+        var chain = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = "shanghaichain.v1.ChainService" });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, chain.Status);
 
         using var reflection = new ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
         await reflection.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
