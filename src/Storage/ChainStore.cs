@@ -17,7 +17,7 @@ namespace ShanghaiChain.Storage;
 /// block commits in one synced write batch under one lock, so after a crash at any moment the store reopens at its
 /// last committed block. See docs/storage.md for the layout.
 /// </summary>
-public sealed partial class ChainStore : IStateReader, IBlockReader, IDisposable
+public sealed partial class ChainStore : IChainReader, IDisposable
 {
     public const int SchemaVersion = 4;
 

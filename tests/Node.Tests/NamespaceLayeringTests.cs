@@ -99,6 +99,18 @@ public sealed partial class NamespaceLayeringTests
     }
 
     [Fact]
+    public void Only_the_composition_and_the_execution_stage_hold_the_writable_store()
+    {
+        // Everything else reads through IChainReader: the single writer to the store holds by construction.
+        var holders = SourceFiles("Node").Concat(SourceFiles("Chain"))
+            .Where(f => ConcreteStore().IsMatch(StripCommentsAndStrings(File.ReadAllText(f))))
+            .Select(f => Path.GetRelativePath(Path.Combine(RepositoryPaths.Root, "src"), f).Replace(Path.DirectorySeparatorChar, '/'))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(["Chain/Execution/BlockCommitter.cs", "Chain/Execution/ExecutionPipeline.cs", "Node/Hosting/NodeHost.cs"], holders);
+    }
+
+    [Fact]
     public void No_file_in_src_Node_is_over_400_lines()
     {
         var tooLong = SourceFiles("Node")
@@ -192,6 +204,9 @@ public sealed partial class NamespaceLayeringTests
     }
 
     private static string StripCommentsAndStrings(string code) => CommentOrString().Replace(code, m => m.Value.StartsWith('/') ? " " : "\"\"");
+
+    [GeneratedRegex(@"\bChainStore\b")]
+    private static partial Regex ConcreteStore();
 
     [GeneratedRegex(@"ShanghaiChain\.(?<project>Node|Chain)(\.(?<folder>[A-Z]\w*))?")]
     private static partial Regex QualifiedUse();

@@ -24,7 +24,7 @@ public sealed record ChainTip(ulong Height, Hash32 Hash, ulong TimestampMs, Quor
     }
 
     /// <summary>The committed head as the store holds it (read once at start-up, before the pipeline runs).</summary>
-    public static ChainTip Load(ChainStore store, CryptoSuite suite)
+    public static ChainTip Load(IChainReader store, CryptoSuite suite)
     {
         if (store.HeadHeight == 0)
         {

@@ -20,7 +20,7 @@ namespace ShanghaiChain.Chain.Building;
 /// ahead) before the engine is told.
 /// </summary>
 public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, PendingBlocks pending, ExecutionPipeline execution, ChainHead head,
-    ChainStore store, TimeProvider time, ILogger<BlockBuilder> logger)
+    IChainReader store, TimeProvider time, ILogger<BlockBuilder> logger)
 {
     private readonly ChainParameters _parameters = genesis.Parameters;
 

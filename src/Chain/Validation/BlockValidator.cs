@@ -34,7 +34,7 @@ public sealed class BlockValidator(
     GenesisFile genesis,
     TransactionPool pool,
     TransactionValidator transactions,
-    ChainStore store,
+    IChainReader store,
     PendingBlocks pending,
     IExecutedResults executed,
     TimeProvider time)

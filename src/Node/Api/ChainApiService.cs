@@ -22,7 +22,7 @@ namespace ShanghaiChain.Node.Api;
 /// errors; transaction contents are validated by the mempool's admission.
 /// </summary>
 public sealed class ChainApiService(
-    ChainStore store,
+    IChainReader store,
     TransactionPool pool,
     ChainFeed feed,
     ChainHead head,

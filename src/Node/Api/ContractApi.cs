@@ -17,7 +17,7 @@ namespace ShanghaiChain.Node.Api;
 /// The contract calls of the application API: read-only Call and EstimateGas, GetCode, GetStorage and the event stream.
 /// Request fields are validated here (lengths, heights, filter sizes) and refused with typed errors (docs/api.md).
 /// </summary>
-public sealed class ContractApi(ChainStore store, BlockExecutor executor, ChainFeed feed, ChainHead head, NodeConfig config,
+public sealed class ContractApi(IChainReader store, BlockExecutor executor, ChainFeed feed, ChainHead head, NodeConfig config,
     CryptoSuite suite)
 {
     private const int MaxTopicPositions = 4;

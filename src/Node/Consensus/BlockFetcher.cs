@@ -15,7 +15,7 @@ namespace ShanghaiChain.Node.Consensus;
 /// peers in turn, validated as a proposal, accepted into the pipeline and handed to the engine through the inbox.
 /// Also resolves the blocks of a commit the engine decided (pending, or certified by a quorum but never seen here).
 /// </summary>
-public sealed class BlockFetcher(NodeConfig config, PendingBlocks pending, ChainStore store, BlockValidator validator, ExecutionPipeline execution,
+public sealed class BlockFetcher(NodeConfig config, PendingBlocks pending, IChainReader store, BlockValidator validator, ExecutionPipeline execution,
     PeerClients clients, ConsensusInbox inbox, ILogger<BlockFetcher> logger)
 {
     private static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(5);

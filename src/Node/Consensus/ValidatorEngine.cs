@@ -15,7 +15,7 @@ namespace ShanghaiChain.Node.Consensus;
 /// <see cref="ConsensusCore"/> from the genesis, the validator key, the saved safety record and the committed tail, and
 /// saves the safety record (bound to this chain's genesis) when the engine asks.
 /// </summary>
-public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity validator, ISafetyRecordStore records, ChainStore store, ChainHead head,
+public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity validator, ISafetyRecordStore records, IChainReader store, ChainHead head,
     BlockSync sync, IHostApplicationLifetime lifetime, ILogger<ValidatorEngine> logger)
 {
     /// <summary>Committed blocks handed to a (re)started engine, so it can answer for recent heights.</summary>

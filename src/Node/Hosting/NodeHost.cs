@@ -101,7 +101,9 @@ public static class NodeHost
         services.AddSingleton(suite);
         services.AddSingleton(config);
         services.AddSingleton(home);
+        // The store itself goes to the block pipeline (its writer); everything else reads through IChainReader.
         services.AddSingleton(store);
+        services.AddSingleton<IChainReader>(store);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeMetrics>();
         // The committed head, read once here; from now on only the pipeline's committer moves it.

@@ -13,7 +13,7 @@ namespace ShanghaiChain.Node.Peers;
 /// The peer service: head status, committed blocks with certificates for nodes that sync, blocks by hash (committed or
 /// pending in consensus), and the long-lived Connect link. Every call is authenticated first by <see cref="PeerAuthInterceptor"/>.
 /// </summary>
-public sealed class PeerServiceImpl(ChainStore store, ChainFeed feed, ChainHead head, PendingBlocks pending, PeerNetwork network,
+public sealed class PeerServiceImpl(IChainReader store, ChainFeed feed, ChainHead head, PendingBlocks pending, PeerNetwork network,
     ValidatorIdentity? validator = null) : PeerService.PeerServiceBase
 {
     private const uint MaxBlocksPerCall = 1024;

@@ -1,0 +1,36 @@
+using ShanghaiChain.Core.Ports;
+using ShanghaiChain.Core.Primitives;
+
+namespace ShanghaiChain.Storage;
+
+/// <summary>
+/// The read side of the chain store, as the node's API, peers, consensus and the read-only pipeline stages use it:
+/// committed blocks, receipts and state (Core's ports), plus identity, roots, proofs and views. Writing is
+/// <see cref="ChainStore.Commit"/>, which only the block pipeline's committer calls.
+/// </summary>
+public interface IChainReader : IBlockReader, IStateReader
+{
+    string ChainId { get; }
+
+    Hash32 GenesisHash { get; }
+
+    /// <summary>The durable state root after the head block.</summary>
+    Hash32 StateRoot { get; }
+
+    /// <summary>How many heights below the head proofs and views are served for.</summary>
+    ulong ProofWindow { get; }
+
+    bool ContainsTransaction(Hash32 txId);
+
+    /// <summary>For each id, whether it is committed (one batched lookup).</summary>
+    bool[] ContainsTransactions(IReadOnlyList<Hash32> txIds);
+
+    /// <summary>The state root after <paramref name="height"/>, if recorded.</summary>
+    Hash32? GetStateRoot(ulong height);
+
+    /// <summary>An account (and slots) with proofs at the head or a height within the window; null when out of it.</summary>
+    AccountProof? GetAccountProof(Address address, ulong? height, IReadOnlyList<UInt256>? slots = null);
+
+    /// <summary>A consistent view of the state at the head (null) or a height within the window; null when out of it.</summary>
+    IStateView? OpenStateView(ulong? height);
+}
