@@ -41,7 +41,10 @@ public static class GenesisEncoding
         };
         foreach (var v in genesis.Validators)
         {
-            document.Validators.Add(new GenesisValidatorEntry { Name = v.Name, PublicKey = ByteString.CopyFrom(Hex.Decode(v.PublicKey)), Power = v.Power });
+            document.Validators.Add(new GenesisValidatorEntry
+            {
+                Name = v.Name, PublicKey = ByteString.CopyFrom(Hex.Decode(v.PublicKey)), Power = v.Power, Member = v.Member ?? "",
+            });
         }
         foreach (var a in genesis.Accounts)
         {
@@ -49,9 +52,36 @@ public static class GenesisEncoding
         }
         foreach (var n in genesis.Nodes)
         {
-            document.Nodes.Add(new GenesisNodeEntry { Name = n.Name, PublicKey = ByteString.CopyFrom(Hex.Decode(n.PublicKey)) });
+            document.Nodes.Add(new GenesisNodeEntry { Name = n.Name, PublicKey = ByteString.CopyFrom(Hex.Decode(n.PublicKey)), Member = n.Member ?? "" });
+        }
+        if (genesis.Consortium is { } consortium)
+        {
+            document.Consortium = ToEntry(consortium);
         }
         return document;
+    }
+
+    private static GenesisConsortiumEntry ToEntry(GenesisConsortium consortium)
+    {
+        var entry = new GenesisConsortiumEntry
+        {
+            ProposalLifetimeBlocks = consortium.ProposalLifetimeBlocks,
+            TransactionPolicy = consortium.TransactionPolicy,
+        };
+        foreach (var m in consortium.Members)
+        {
+            var member = new GenesisMemberEntry { Name = m.Name };
+            member.AdminKeys.AddRange(m.AdminKeys.Select(k => ByteString.CopyFrom(Hex.Decode(k))));
+            entry.Members.Add(member);
+        }
+        entry.Committee.AddRange(consortium.Committee.Select(seat => new GenesisCommitteeSeat { Member = seat.Member, Weight = seat.Weight }));
+        foreach (var (name, value) in consortium.Thresholds.All)
+        {
+            var share = Fraction.TryParse(value, out var parsed) ? parsed : throw new GenesisException($"threshold {name} '{value}' is not a fraction");
+            entry.Thresholds.Add(new GenesisThreshold { Decision = name, Numerator = share.Numerator, Denominator = share.Denominator });
+        }
+        entry.Roles.AddRange(consortium.Roles.Select(r => new GenesisRoleGrant { Role = r.Role, Account = ByteString.CopyFrom(Address.Parse(r.Account).ToArray()) }));
+        return entry;
     }
 
     /// <summary>A decimal amount as 32 bytes big-endian; empty for zero or unset, so "0", "00" and no value are one form.</summary>

@@ -11,6 +11,10 @@ public sealed record GenesisValidator
     public string Name { get; init; } = "";
     public string PublicKey { get; init; } = "";
     public ulong Power { get; init; } = 1;
+
+    /// <summary>The consortium member that runs it (optional).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Member { get; init; }
 }
 
 /// <summary>A node admitted to the peer network at genesis: its identity public key (hex, suite encoding).</summary>
@@ -18,6 +22,10 @@ public sealed record GenesisNode
 {
     public string Name { get; init; } = "";
     public string PublicKey { get; init; } = "";
+
+    /// <summary>The consortium member that runs it (optional).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Member { get; init; }
 }
 
 /// <summary>An account funded at genesis.</summary>
@@ -51,6 +59,10 @@ public sealed record GenesisFile
 
     /// <summary>Node identity keys admitted to the peer network (the on-chain node registry extends this later).</summary>
     public IReadOnlyList<GenesisNode> Nodes { get; init; } = [];
+
+    /// <summary>Who governs the chain (docs/governance.md); left out of the JSON when there is none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GenesisConsortium? Consortium { get; init; }
 
     [JsonIgnore]
     public CryptoSuite Suite => Crypto.CryptoSuite.FromName(CryptoSuite);
@@ -147,6 +159,7 @@ public sealed record GenesisFile
                 yield return $"node '{n.Name}' repeats another node's key";
             }
         }
+        foreach (var problem in ConsortiumProblems(suite)) yield return problem;
         var addresses = new HashSet<Address>();
         var supply = UInt256.Zero;
         var supplyOverflows = false;
@@ -159,6 +172,22 @@ public sealed record GenesisFile
         }
         // Execution relies on no balance ever overflowing, which holds while the total supply fits in 256 bits.
         if (supplyOverflows) yield return "the genesis balances add up to more than 2^256 - 1";
+    }
+
+    private IEnumerable<string> ConsortiumProblems(CryptoSuite suite)
+    {
+        var stated = Validators.Select(v => ("validator", v.Name, v.Member)).Concat(Nodes.Select(n => ("node", n.Name, n.Member)))
+            .Where(x => x.Member is not null).ToList();
+        if (Consortium is null)
+        {
+            foreach (var (kind, name, _) in stated) yield return $"{kind} '{name}' names a member, but genesis has no consortium";
+            yield break;
+        }
+        foreach (var problem in Consortium.Problems(suite)) yield return problem;
+        foreach (var (kind, name, member) in stated)
+        {
+            if (!Consortium.Names(member!)) yield return $"{kind} '{name}' names member '{member}', which the consortium does not list";
+        }
     }
 
     public static bool IsValidChainId(string? chainId) =>

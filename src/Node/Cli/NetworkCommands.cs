@@ -110,9 +110,10 @@ internal static partial class NetworkCommands
             ChainId = chainId,
             CryptoSuite = suite.Name,
             GenesisTimeMs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            Validators = [.. validatorKeys.Select((k, i) => new GenesisValidator { Name = $"validator-{i}", PublicKey = Hex.Encode(k.PublicKey), Power = 1 })],
+            Validators = [.. validatorKeys.Select((k, i) => new GenesisValidator { Name = $"validator-{i}", PublicKey = Hex.Encode(k.PublicKey), Power = 1, Member = NodeCommands.OperatorMember })],
             Accounts = [new GenesisAccount { Address = operatorKey.Address.ToString(), Balance = NodeCommands.OperatorBalance }],
-            Nodes = [.. nodeKeys.Select((k, i) => new GenesisNode { Name = $"node-{i}", PublicKey = Hex.Encode(k.PublicKey) })],
+            Nodes = [.. nodeKeys.Select((k, i) => new GenesisNode { Name = $"node-{i}", PublicKey = Hex.Encode(k.PublicKey), Member = NodeCommands.OperatorMember })],
+            Consortium = GenesisConsortium.SingleOperator(NodeCommands.OperatorMember, operatorKey),
         };
         for (var i = 0; i < total; i++)
         {

@@ -19,6 +19,9 @@ internal static class NodeCommands
     /// <summary>Balance of the operator account a new chain funds: 10^27 base units.</summary>
     public const string OperatorBalance = "1000000000000000000000000000";
 
+    /// <summary>The one consortium member of a network made by init or testnet: the operator, whose key administers it.</summary>
+    public const string OperatorMember = "operator";
+
     public static Command CreateInit()
     {
         var home = CommonOptions.Home();
@@ -74,9 +77,10 @@ internal static class NodeCommands
             ChainId = chainId,
             CryptoSuite = suite.Name,
             GenesisTimeMs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            Validators = [new GenesisValidator { Name = "validator-0", PublicKey = Hex.Encode(validator.PublicKey), Power = 1 }],
+            Validators = [new GenesisValidator { Name = "validator-0", PublicKey = Hex.Encode(validator.PublicKey), Power = 1, Member = OperatorMember }],
             Accounts = [new GenesisAccount { Address = operatorKey.Address.ToString(), Balance = OperatorBalance }],
-            Nodes = [new GenesisNode { Name = "node-0", PublicKey = Hex.Encode(nodeKey.PublicKey) }],
+            Nodes = [new GenesisNode { Name = "node-0", PublicKey = Hex.Encode(nodeKey.PublicKey), Member = OperatorMember }],
+            Consortium = GenesisConsortium.SingleOperator(OperatorMember, operatorKey),
         };
         genesis.Save(home.GenesisFile);
         config.Save(home.ConfigFile);

@@ -125,6 +125,32 @@ public sealed class CliEndToEndTests
     }
 
     [Fact]
+    public async Task Testnet_writes_a_genesis_whose_default_consortium_the_operator_key_administers()
+    {
+        var dir = Directory.CreateTempSubdirectory("shc-consortium-").FullName;
+        try
+        {
+            var result = await NodeBinary.RunAsync("testnet", "--validators", "2", "--output", dir);
+            Assert.Equal(0, result.ExitCode);
+
+            var genesis = Core.Genesis.GenesisFile.Load(Path.Combine(dir, "node0", "config", "genesis.json"));
+            var operatorKey = Core.Keys.KeyFile.Load(Path.Combine(dir, "operator_key.json"));
+            var consortium = Assert.IsType<Core.Genesis.GenesisConsortium>(genesis.Consortium);
+            var member = Assert.Single(consortium.Members);
+            Assert.Equal(Core.Primitives.Hex.Encode(operatorKey.PublicKey), Assert.Single(member.AdminKeys));
+            Assert.Equal(member.Name, Assert.Single(consortium.Committee).Member);
+            Assert.Contains(consortium.Roles, r => r.Role == "deployer" && Address.Parse(r.Account) == operatorKey.Address);
+            Assert.All(genesis.Validators, v => Assert.Equal(member.Name, v.Member));
+            // Every home holds the same genesis.
+            Assert.Equal(genesis.ComputeHash(), Core.Genesis.GenesisFile.Load(Path.Combine(dir, "node1", "config", "genesis.json")).ComputeHash());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Keys_new_writes_a_key_that_keys_show_reads()
     {
         var dir = Directory.CreateTempSubdirectory("shc-keys-").FullName;
