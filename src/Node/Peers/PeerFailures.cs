@@ -1,8 +1,12 @@
+using Google.Protobuf;
 using Grpc.Core;
 
 namespace ShanghaiChain.Node.Peers;
 
-/// <summary>The errors a call to a peer ends with when the peer, the link or the client is at fault (not this node).</summary>
+/// <summary>
+/// How failures of calls to and from peers are told apart: the peer's fault, which costs it score, or the transport's,
+/// which never does.
+/// </summary>
 public static class PeerFailures
 {
     /// <summary>
@@ -11,4 +15,25 @@ public static class PeerFailures
     /// </summary>
     public static bool IsPeerFailure(Exception error) =>
         error is RpcException or PeerRefusedException or HttpRequestException or IOException or ObjectDisposedException;
+
+    /// <summary>
+    /// True only when the peer sent bytes that are not a valid frame: a message that does not decode (the decoder's
+    /// exception, directly or as the cause of the gRPC error) or one over the size cap. Streams reset by a peer that shuts
+    /// down, keep-alive timeouts while it is paused or partitioned, and refused connections are transport events: false.
+    /// </summary>
+    public static bool IsMalformedFrame(Exception error)
+    {
+        if (error is RpcException { StatusCode: StatusCode.ResourceExhausted })
+        {
+            return true;
+        }
+        for (var cause = error; cause is not null; cause = cause is RpcException rpc && rpc.Status.DebugException is { } debug ? debug : cause.InnerException)
+        {
+            if (cause is InvalidProtocolBufferException or InvalidDataException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

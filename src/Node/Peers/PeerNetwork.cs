@@ -255,16 +255,15 @@ public sealed class PeerNetwork(
             {
                 more = await reader.MoveNext(cancel).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException ||
-                                       (ex is RpcException rpc && rpc.StatusCode is StatusCode.Internal or StatusCode.ResourceExhausted))
+            catch (Exception ex) when (PeerFailures.IsMalformedFrame(ex))
             {
-                // A frame that does not parse as a PeerMessage, is over the size cap, or breaks gRPC framing.
+                // A frame that does not parse as a PeerMessage or is over the size cap: the peer's fault.
                 Punish(link, PeerVerdict.Malformed, $"unparsable frame ({ex.GetType().Name}: {ex.Message})");
                 return;
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException or RpcException or InvalidOperationException)
             {
-                // The connection went away: not misbehaviour.
+                // The connection went away (a reset stream, a keep-alive timeout, a shutdown): never scored.
                 logger.LogDebug("link to peer {Identity} closed: {Reason}", Short(link.Identity), ex.Message);
                 return;
             }
@@ -318,8 +317,13 @@ public sealed class PeerNetwork(
 
     private void Punish(PeerLink link, PeerVerdict verdict, string reason)
     {
-        var banned = scores.Penalize(link.Identity, verdict == PeerVerdict.Malformed ? PeerScores.MalformedPenalty : PeerScores.InvalidPenalty);
-        logger.LogWarning("disconnecting peer {Identity}: {Reason}{Banned}", Short(link.Identity), reason, banned ? " (banned)" : "");
+        var evidence = scores.Penalize(link.Identity, verdict == PeerVerdict.Malformed ? PeerScores.MalformedPenalty : PeerScores.InvalidPenalty, reason);
+        logger.LogWarning("disconnecting peer {Identity}: {Reason}", Short(link.Identity), reason);
+        if (evidence is not null)
+        {
+            logger.LogWarning("banned peer {Identity} for {Seconds:F0} s; evidence: {Evidence}", Short(link.Identity), PeerScores.BanDuration.TotalSeconds,
+                string.Join("; ", evidence));
+        }
     }
 
     private static string Short(string identity) => identity.Length > 16 ? identity[..16] : identity;

@@ -104,6 +104,33 @@ public sealed partial class NetworkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Graceful_restarts_of_a_validator_never_get_it_banned_and_it_still_counts_for_the_quorum()
+    {
+        // The fault run of issue 20: each graceful restart reset the peers' streams, which they scored as unparsable
+        // frames; the third banned the restarted validator, and with one more validator down the chain halted.
+        await using var net = new TestNetwork(validators: 4);
+        await net.StartAllValidatorsAsync();
+        await net.WaitForHeightAsync([0, 1, 2, 3], 2, Patience);
+        for (var restart = 0; restart < 4; restart++)
+        {
+            await net.StopAsync(0);
+            await net.StartAsync(0);
+            var height = await net.HeightOfAsync(1);
+            await net.WaitForHeightAsync([0, 1, 2, 3], height + 2, Patience);
+        }
+
+        // Without validator 1 the quorum needs validator 0: its peers must still take its votes.
+        await net.KillAsync(1);
+        var before = await net.HeightOfAsync(2);
+        await net.WaitForHeightAsync([0, 2, 3], before + 3, TimeSpan.FromSeconds(30));
+        for (var node = 1; node < 4; node++)
+        {
+            Assert.DoesNotContain("banned", net[node]!.Log, StringComparison.Ordinal);
+            Assert.DoesNotContain("unparsable frame", net[node]!.Log, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_node_not_admitted_is_refused_by_every_validator_and_malformed_frames_cost_the_sender_its_link_and_then_its_admission()
     {
         await using var net = new TestNetwork(validators: 4, spareNodes: 1);

@@ -58,6 +58,16 @@ internal sealed class TestNetwork : IAsyncDisposable
 
     public async Task StartAllValidatorsAsync() => await Task.WhenAll(Enumerable.Range(0, Validators).Select(StartAsync));
 
+    /// <summary>Stops a node gracefully (SIGTERM) and waits until it has exited.</summary>
+    public async Task StopAsync(int node)
+    {
+        if (_processes[node] is { } process)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.TerminateAsync(deadline.Token);
+        }
+    }
+
     public async Task KillAsync(int node)
     {
         if (_processes[node] is { } process)
