@@ -60,22 +60,21 @@ public readonly struct Sha256Hasher : IHasher
     }
 }
 
-/// <summary>SM3 (GB/T 32905), the hash of the sm2-sm3 suite.</summary>
+/// <summary>SM3 (GB/T 32905), the hash of the sm2-sm3 suite: OpenSSL's where available, else BouncyCastle's (<see cref="NativeSm3"/>).</summary>
 public readonly struct Sm3Hasher : IHasher
 {
-    public static void Hash(ReadOnlySpan<byte> data, Span<byte> destination)
-    {
-        var digest = new SM3Digest();
-        digest.BlockUpdate(data);
-        digest.DoFinal(destination);
-    }
+    public static void Hash(ReadOnlySpan<byte> data, Span<byte> destination) => Hash(data, [], destination);
 
     public static void Hash(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination)
     {
-        var digest = new SM3Digest();
-        digest.BlockUpdate(first);
-        digest.BlockUpdate(second);
-        digest.DoFinal(destination);
+        if (NativeSm3.Available)
+        {
+            NativeSm3.Hash(first, second, destination);
+        }
+        else
+        {
+            NativeSm3.HashManaged(first, second, destination);
+        }
     }
 }
 
