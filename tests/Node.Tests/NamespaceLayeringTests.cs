@@ -17,7 +17,8 @@ public sealed partial class NamespaceLayeringTests
         {
             [""] = ["Cli"],
             ["Cli"] = ["Api", "Config", "Hosting"],
-            ["Hosting"] = ["Api", "Config", "Consensus", "Peers"],
+            ["Hosting"] = ["Api", "Config", "Consensus", "Observability", "Peers"],
+            ["Observability"] = ["Config", "Peers"],
             ["Api"] = ["Config", "Peers"],
             ["Consensus"] = ["Config", "Peers"],
             ["Peers"] = ["Config"],

@@ -11,6 +11,7 @@ using ShanghaiChain.Chain.Sync;
 using ShanghaiChain.Chain.Validation;
 using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.Node.Consensus;
+using ShanghaiChain.Node.Observability;
 using ShanghaiChain.Chain.Mempool;
 using ShanghaiChain.Chain.Observability;
 using Prometheus;
@@ -141,6 +142,7 @@ public static class NodeHost
             services.AddSingleton<IBlockSources>(new NoBlockSources());
         }
         services.AddSingleton<ContractApi>();
+        services.AddHostedService<CommitLogService>();
         if (validatorKey is not null)
         {
             if (genesis.ToValidatorSet().IndexOf(validatorKey.Address) < 0)
@@ -223,6 +225,9 @@ public static class NodeHost
                 o.InstrumentFilterPredicate = instrument => instrument.Meter.Name == NodeMetrics.MeterName;
                 o.ResolveHistogramBuckets = NodeMetrics.BucketsFor;
             });
+            // prometheus-net starts listening to meters only before its first collection: collect once now, so that
+            // histograms count every block from the start, not from the first scrape.
+            Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
             var port = System.Net.IPEndPoint.Parse(config.MetricsListen).Port;
             app.MapMetrics("/metrics").RequireHost($"*:{port}");
         }
