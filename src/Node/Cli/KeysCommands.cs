@@ -23,6 +23,12 @@ internal static class KeysCommands
             {
                 throw new CliException($"{path} exists; pass --force to overwrite it");
             }
+            // A mistyped directory would otherwise be created silently, and the key left where nobody looks for it.
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (!Directory.Exists(directory))
+            {
+                throw new CliException($"the directory {directory} does not exist; create it first or choose another --out");
+            }
             var key = KeyFile.Generate(CryptoSuite.FromName(parse.GetValue(crypto)!));
             key.Save(path);
             Print(key, path);

@@ -63,6 +63,7 @@ public sealed class CliEndToEndTests
     [InlineData(2, "status", "--node", "not a url")]
     [InlineData(1, "start", "--home", "/nonexistent/shanghaichain-home")]
     [InlineData(1, "keys", "show", "/nonexistent/key.json")]
+    [InlineData(1, "keys", "new", "--out", "/nonexistent/dir/k.json")]
     [InlineData(1, "status", "--node", "http://127.0.0.1:9")]
     public async Task Bad_flags_and_input_give_a_one_line_error_and_a_non_zero_exit(int expectedExit, params string[] args)
     {
@@ -148,6 +149,16 @@ public sealed class CliEndToEndTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Keys_new_into_a_missing_directory_is_refused_and_creates_nothing()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "shc-missing-" + Guid.NewGuid().ToString("N"));
+        var result = await NodeBinary.RunAsync("keys", "new", "--out", Path.Combine(dir, "k.json"));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("does not exist", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
     }
 
     [Fact]
