@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using ShanghaiChain.Benchmarks;
 
-// `state-disk N`, `storage-floor N`, `sm3-speed [S]` and `evm-run SCENARIO` are macro measurements; everything else goes to BenchmarkDotNet
+// `state-disk N`, `storage-floor N`, `sm2-speed [S]`, `sm3-speed [S]` and `evm-run SCENARIO` are macro measurements; everything else goes to BenchmarkDotNet
 // (e.g. --filter '*Trie*').
 if (args is ["state-disk", .. var diskArgs])
 {
@@ -14,6 +14,10 @@ if (args is ["storage-floor", .. var floorArgs])
 if (args is ["bn254-run", .. var bnArgs])
 {
     return Bn254Benchmarks.RunCommand(bnArgs);
+}
+if (args is ["sm2-speed", .. var sm2Args])
+{
+    return Sm2Speed.Run(sm2Args);
 }
 if (args is ["sm3-speed", .. var sm3Args])
 {

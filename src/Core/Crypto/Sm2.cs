@@ -11,8 +11,9 @@ namespace ShanghaiChain.Core.Crypto;
 /// <summary>
 /// SM2 signatures (GM/T 0003) on the recommended curve sm2p256v1 with the standard user ID
 /// "1234567812345678". Signatures are 64 bytes r||s; public keys 65 bytes 04||x||y.
-/// Verification is BouncyCastle's; signing follows the standard's equations directly so that a fixed
-/// nonce can reproduce published vectors. A faster implementation of our own comes with the SM issue.
+/// Verification is the node's own (<see cref="Sm2Verifier"/>, checked against BouncyCastle's in the tests); signing
+/// still runs on BouncyCastle's arithmetic, following the standard's equations directly so that a fixed nonce can
+/// reproduce published vectors.
 /// </summary>
 public static class Sm2
 {
@@ -167,7 +168,12 @@ public static class Sm2
         return signature;
     }
 
-    public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    /// <summary>Verifies with the node's own SM2 (<see cref="Sm2Verifier"/>): about ten times BouncyCastle's speed, no allocation.</summary>
+    public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
+        Sm2Verifier.Verify(publicKey, userId, domainTag, message, signature);
+
+    /// <summary>BouncyCastle's verification: the reference the tests hold <see cref="Verify"/> to.</summary>
+    internal static bool VerifyReference(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
         if (signature.Length != 64 || !TryDecodePoint(publicKey, out var point))
         {
@@ -180,7 +186,10 @@ public static class Sm2
         return signer.VerifySignature(signature.ToArray());
     }
 
-    public static bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) => TryDecodePoint(publicKey, out _);
+    public static bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) => Sm2Verifier.IsValidPublicKey(publicKey);
+
+    /// <summary>BouncyCastle's key check: the reference for <see cref="IsValidPublicKey"/>.</summary>
+    internal static bool IsValidPublicKeyReference(ReadOnlySpan<byte> publicKey) => TryDecodePoint(publicKey, out _);
 
     private static bool TryDecodePoint(ReadOnlySpan<byte> publicKey, out ECPoint point)
     {

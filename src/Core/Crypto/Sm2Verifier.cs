@@ -1,0 +1,306 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace ShanghaiChain.Core.Crypto;
+
+/// <summary>
+/// SM2 signature verification (GM/T 0003.2) on sm2p256v1, written for this node: field arithmetic in
+/// <see cref="Sm2Field"/>, points in Jacobian coordinates, u1·G + u2·P by Shamir's trick, SM3 through
+/// <see cref="Sm3Hasher"/>, nothing allocated. BouncyCastle's verifier stays as the reference the tests compare with.
+/// </summary>
+/// <remarks>
+/// What is validated here: the signature is 64 bytes with 1 ≤ r, s &lt; n; the public key is 65 bytes 04‖x‖y with
+/// x, y &lt; p on the curve (so never the point at infinity); t = r + s mod n is not zero; the sum point is not at infinity.
+/// </remarks>
+internal static class Sm2Verifier
+{
+    // The group order n, least significant limb first.
+    private const ulong N0 = 0x53BBF40939D54123, N1 = 0x7203DF6B21C6052B, N2 = 0xFFFFFFFFFFFFFFFF, N3 = 0xFFFFFFFEFFFFFFFF;
+
+    /// <summary>The curve constants a, b and the base point G as GM/T 0003.5 gives them (32 bytes big-endian each).</summary>
+    private static ReadOnlySpan<byte> CurveA => Hex32("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC");
+
+    private static ReadOnlySpan<byte> CurveB => Hex32("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93");
+
+    private static ReadOnlySpan<byte> BaseX => Hex32("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7");
+
+    private static ReadOnlySpan<byte> BaseY => Hex32("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0");
+
+    private static readonly byte[] s_a = CurveA.ToArray(), s_b = CurveB.ToArray(), s_gx = BaseX.ToArray(), s_gy = BaseY.ToArray();
+    private static readonly Sm2Field B = FieldOf(s_b);
+    private static readonly Sm2Field Three = Sm2Field.Add(Sm2Field.Add(Sm2Field.One, Sm2Field.One), Sm2Field.One);
+    private static readonly AffinePoint G = new(FieldOf(s_gx), FieldOf(s_gy));
+
+    private readonly record struct AffinePoint(Sm2Field X, Sm2Field Y);
+
+    private struct JacobianPoint
+    {
+        public Sm2Field X, Y, Z;
+
+        public readonly bool IsInfinity => Z.IsZero;
+    }
+
+    public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message,
+        ReadOnlySpan<byte> signature)
+    {
+        if (signature.Length != 64 || publicKey.Length != 65 || publicKey[0] != 0x04 || userId.Length > 8191)
+        {
+            return false;
+        }
+        var r = Scalar(signature[..32]);
+        var s = Scalar(signature[32..]);
+        if (IsZero(r) || IsZero(s) || !LessThanN(r) || !LessThanN(s))
+        {
+            return false;
+        }
+        if (!Sm2Field.TryFromBytes(publicKey[1..33], out var px) || !Sm2Field.TryFromBytes(publicKey[33..65], out var py) || !OnCurve(px, py))
+        {
+            return false;
+        }
+        Span<byte> e = stackalloc byte[32];
+        MessageDigest(publicKey, userId, domainTag, message, e);
+        var t = AddModN(r, s);
+        if (IsZero(t))
+        {
+            return false;
+        }
+        var sum = ShamirSum(s, t, new AffinePoint(px, py));
+        if (sum.IsInfinity)
+        {
+            return false;
+        }
+        var zInverse = Sm2Field.Invert(sum.Z);
+        var x1 = Sm2Field.Mul(sum.X, Sm2Field.Square(zInverse)).ToPlain();
+        // R = (e + x1) mod n must equal r.
+        var expected = AddModN(ReduceModN(Scalar(e)), ReduceModN(x1));
+        return expected == r;
+    }
+
+    /// <summary>Whether a 65-byte uncompressed key is a point of the curve (not infinity, coordinates below p).</summary>
+    public static bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) =>
+        publicKey.Length == 65 && publicKey[0] == 0x04 && Sm2Field.TryFromBytes(publicKey[1..33], out var x) &&
+        Sm2Field.TryFromBytes(publicKey[33..65], out var y) && OnCurve(x, y);
+
+    /// <summary>e = SM3(Z ‖ tag ‖ message) with Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA).</summary>
+    private static void MessageDigest(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag,
+        ReadOnlySpan<byte> message, Span<byte> e)
+    {
+        var zLength = 2 + userId.Length + (6 * 32);
+        var zInput = zLength <= 512 ? stackalloc byte[zLength] : new byte[zLength];
+        BinaryPrimitives.WriteUInt16BigEndian(zInput, (ushort)(userId.Length * 8));
+        userId.CopyTo(zInput[2..]);
+        var at = 2 + userId.Length;
+        s_a.CopyTo(zInput[at..]);
+        s_b.CopyTo(zInput[(at + 32)..]);
+        s_gx.CopyTo(zInput[(at + 64)..]);
+        s_gy.CopyTo(zInput[(at + 96)..]);
+        publicKey[1..65].CopyTo(zInput[(at + 128)..]);
+        var prefixLength = 32 + domainTag.Length;
+        var prefix = prefixLength <= 256 ? stackalloc byte[prefixLength] : new byte[prefixLength];
+        Sm3Hasher.Hash(zInput, prefix[..32]);
+        domainTag.CopyTo(prefix[32..]);
+        Sm3Hasher.Hash(prefix, message, e);
+    }
+
+    /// <summary>u1·G + u2·P, scanning both scalars' bits together (Shamir's trick) with G + P added where both are set.</summary>
+    private static JacobianPoint ShamirSum(in Scalar256 u1, in Scalar256 u2, in AffinePoint p)
+    {
+        var both = ToJacobian(G);
+        AddAffine(ref both, p);
+        var accumulator = default(JacobianPoint);
+        for (var bit = 255; bit >= 0; bit--)
+        {
+            if (!accumulator.IsInfinity)
+            {
+                DoublePoint(ref accumulator);
+            }
+            var first = u1.Bit(bit);
+            var second = u2.Bit(bit);
+            if (first && second)
+            {
+                AddJacobian(ref accumulator, both);
+            }
+            else if (first)
+            {
+                AddAffine(ref accumulator, G);
+            }
+            else if (second)
+            {
+                AddAffine(ref accumulator, p);
+            }
+        }
+        return accumulator;
+    }
+
+    private static JacobianPoint ToJacobian(in AffinePoint p) => new() { X = p.X, Y = p.Y, Z = Sm2Field.One };
+
+    /// <summary>2P for a = −3 (Bernstein–Lange dbl-2001-b).</summary>
+    private static void DoublePoint(ref JacobianPoint p)
+    {
+        if (p.Y.IsZero)
+        {
+            p = default;
+            return;
+        }
+        var delta = Sm2Field.Square(p.Z);
+        var gamma = Sm2Field.Square(p.Y);
+        var beta = Sm2Field.Mul(p.X, gamma);
+        var alpha = Sm2Field.Mul(Three, Sm2Field.Mul(Sm2Field.Sub(p.X, delta), Sm2Field.Add(p.X, delta)));
+        var beta4 = Sm2Field.Double(Sm2Field.Double(beta));
+        var x3 = Sm2Field.Sub(Sm2Field.Square(alpha), Sm2Field.Double(beta4));
+        var z3 = Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(Sm2Field.Add(p.Y, p.Z)), gamma), delta);
+        var gamma2 = Sm2Field.Square(gamma);
+        var gamma8 = Sm2Field.Double(Sm2Field.Double(Sm2Field.Double(gamma2)));
+        p.Y = Sm2Field.Sub(Sm2Field.Mul(alpha, Sm2Field.Sub(beta4, x3)), gamma8);
+        p.X = x3;
+        p.Z = z3;
+    }
+
+    /// <summary>P + Q with Q affine (madd-2007-bl), handling infinity, P = Q and P = −Q.</summary>
+    private static void AddAffine(ref JacobianPoint p, in AffinePoint q)
+    {
+        if (p.IsInfinity)
+        {
+            p = ToJacobian(q);
+            return;
+        }
+        var z1z1 = Sm2Field.Square(p.Z);
+        var u2 = Sm2Field.Mul(q.X, z1z1);
+        var s2 = Sm2Field.Mul(q.Y, Sm2Field.Mul(p.Z, z1z1));
+        var h = Sm2Field.Sub(u2, p.X);
+        var r = Sm2Field.Double(Sm2Field.Sub(s2, p.Y));
+        if (h.IsZero)
+        {
+            if (r.IsZero)
+            {
+                DoublePoint(ref p);
+            }
+            else
+            {
+                p = default;
+            }
+            return;
+        }
+        var hh = Sm2Field.Square(h);
+        var i = Sm2Field.Double(Sm2Field.Double(hh));
+        var j = Sm2Field.Mul(h, i);
+        var v = Sm2Field.Mul(p.X, i);
+        var x3 = Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(r), j), Sm2Field.Double(v));
+        var y3 = Sm2Field.Sub(Sm2Field.Mul(r, Sm2Field.Sub(v, x3)), Sm2Field.Double(Sm2Field.Mul(p.Y, j)));
+        p.Z = Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(Sm2Field.Add(p.Z, h)), z1z1), hh);
+        p.X = x3;
+        p.Y = y3;
+    }
+
+    /// <summary>P + Q, both Jacobian (add-2007-bl), handling infinity, P = Q and P = −Q.</summary>
+    private static void AddJacobian(ref JacobianPoint p, in JacobianPoint q)
+    {
+        if (q.IsInfinity)
+        {
+            return;
+        }
+        if (p.IsInfinity)
+        {
+            p = q;
+            return;
+        }
+        var z1z1 = Sm2Field.Square(p.Z);
+        var z2z2 = Sm2Field.Square(q.Z);
+        var u1 = Sm2Field.Mul(p.X, z2z2);
+        var u2 = Sm2Field.Mul(q.X, z1z1);
+        var s1 = Sm2Field.Mul(p.Y, Sm2Field.Mul(q.Z, z2z2));
+        var s2 = Sm2Field.Mul(q.Y, Sm2Field.Mul(p.Z, z1z1));
+        var h = Sm2Field.Sub(u2, u1);
+        var r = Sm2Field.Double(Sm2Field.Sub(s2, s1));
+        if (h.IsZero)
+        {
+            if (r.IsZero)
+            {
+                DoublePoint(ref p);
+            }
+            else
+            {
+                p = default;
+            }
+            return;
+        }
+        var i = Sm2Field.Square(Sm2Field.Double(h));
+        var j = Sm2Field.Mul(h, i);
+        var v = Sm2Field.Mul(u1, i);
+        var x3 = Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(r), j), Sm2Field.Double(v));
+        var y3 = Sm2Field.Sub(Sm2Field.Mul(r, Sm2Field.Sub(v, x3)), Sm2Field.Double(Sm2Field.Mul(s1, j)));
+        p.Z = Sm2Field.Mul(Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(Sm2Field.Add(p.Z, q.Z)), z1z1), z2z2), h);
+        p.X = x3;
+        p.Y = y3;
+    }
+
+    /// <summary>y² = x³ − 3x + b.</summary>
+    private static bool OnCurve(in Sm2Field x, in Sm2Field y)
+    {
+        var right = Sm2Field.Add(Sm2Field.Sub(Sm2Field.Mul(Sm2Field.Square(x), x), Sm2Field.Mul(Three, x)), B);
+        return Sm2Field.Square(y) == right;
+    }
+
+    private static Sm2Field FieldOf(ReadOnlySpan<byte> bigEndian) =>
+        Sm2Field.TryFromBytes(bigEndian, out var value) ? value : throw new InvalidOperationException("curve constant out of range");
+
+    /// <summary>A plain 256-bit integer, least significant limb first (scalars mod n are not in Montgomery form).</summary>
+    private readonly record struct Scalar256(ulong L0, ulong L1, ulong L2, ulong L3)
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Bit(int index) => (((index >> 6) switch { 0 => L0, 1 => L1, 2 => L2, _ => L3 }) >> (index & 63) & 1) != 0;
+    }
+
+    private static Scalar256 Scalar(ReadOnlySpan<byte> bigEndian) => new(
+        BinaryPrimitives.ReadUInt64BigEndian(bigEndian[24..]), BinaryPrimitives.ReadUInt64BigEndian(bigEndian[16..]),
+        BinaryPrimitives.ReadUInt64BigEndian(bigEndian[8..]), BinaryPrimitives.ReadUInt64BigEndian(bigEndian));
+
+    private static Scalar256 ReduceModN(in Sm2Field plain) => ReduceModN(new Scalar256(plain.L0, plain.L1, plain.L2, plain.L3));
+
+    private static bool IsZero(in Scalar256 x) => (x.L0 | x.L1 | x.L2 | x.L3) == 0;
+
+    private static bool LessThanN(in Scalar256 x)
+    {
+        var (_, borrow) = SubN(x);
+        return borrow != 0;
+    }
+
+    /// <summary>x mod n for x &lt; 2^256 (at most one subtraction: 2n &gt; 2^256).</summary>
+    private static Scalar256 ReduceModN(in Scalar256 x)
+    {
+        var (difference, borrow) = SubN(x);
+        return borrow != 0 ? x : difference;
+    }
+
+    /// <summary>(a + b) mod n for a, b &lt; n.</summary>
+    private static Scalar256 AddModN(in Scalar256 a, in Scalar256 b)
+    {
+        ulong carry = 0;
+        var sum = new Scalar256(Add(a.L0, b.L0, ref carry), Add(a.L1, b.L1, ref carry), Add(a.L2, b.L2, ref carry), Add(a.L3, b.L3, ref carry));
+        var (difference, borrow) = SubN(sum);
+        return carry != 0 || borrow == 0 ? difference : sum;
+    }
+
+    private static (Scalar256 Difference, ulong Borrow) SubN(in Scalar256 x)
+    {
+        ulong borrow = 0;
+        var difference = new Scalar256(Sub(x.L0, N0, ref borrow), Sub(x.L1, N1, ref borrow), Sub(x.L2, N2, ref borrow), Sub(x.L3, N3, ref borrow));
+        return (difference, borrow);
+    }
+
+    private static ulong Add(ulong a, ulong b, ref ulong carry)
+    {
+        var sum = (UInt128)a + b + carry;
+        carry = (ulong)(sum >> 64);
+        return (ulong)sum;
+    }
+
+    private static ulong Sub(ulong a, ulong b, ref ulong borrow)
+    {
+        var difference = a - b - borrow;
+        borrow = ((~a & b) | (~(a ^ b) & difference)) >> 63;
+        return difference;
+    }
+
+    private static byte[] Hex32(string hex) => Convert.FromHexString(hex);
+}
