@@ -112,6 +112,7 @@ public sealed class CliEndToEndTests
         try
         {
             var key = Path.Combine(dir, "home", "config", "validator_key.json");
+            Directory.CreateDirectory(Path.GetDirectoryName(key)!);
             Assert.Equal(0, (await NodeBinary.RunAsync("keys", "new", "--out", key)).ExitCode);
             var before = await File.ReadAllTextAsync(key);
             var result = await NodeBinary.RunAsync("init", "--home", Path.Combine(dir, "home"));
