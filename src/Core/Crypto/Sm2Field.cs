@@ -51,8 +51,18 @@ internal readonly struct Sm2Field
         return true;
     }
 
-    /// <summary>The plain integer (out of Montgomery form), as limbs.</summary>
-    public Sm2Field ToPlain() => Mul(this, new Sm2Field(1, 0, 0, 0));
+    /// <summary>A plain integer given as limbs, into Montgomery form; false when it is not below p.</summary>
+    public static bool TryFromLimbs(ulong l0, ulong l1, ulong l2, ulong l3, out Sm2Field element)
+    {
+        var plain = new Sm2Field(l0, l1, l2, l3);
+        if (!LessThanP(plain))
+        {
+            element = default;
+            return false;
+        }
+        element = Mul(plain, R2);
+        return true;
+    }
 
     public static bool operator ==(in Sm2Field a, in Sm2Field b) => ((a.L0 ^ b.L0) | (a.L1 ^ b.L1) | (a.L2 ^ b.L2) | (a.L3 ^ b.L3)) == 0;
 

@@ -5,7 +5,7 @@ namespace ShanghaiChain.Core.Crypto;
 
 /// <summary>
 /// SM2 signature verification (GM/T 0003.2) on sm2p256v1, written for this node: field arithmetic in
-/// <see cref="Sm2Field"/>, points in Jacobian coordinates, u1·G + u2·P by Shamir's trick, SM3 through
+/// <see cref="Sm2Field"/>, points in Jacobian coordinates, u1·G + u2·P by interleaved wNAF, SM3 through
 /// <see cref="Sm3Hasher"/>, nothing allocated. BouncyCastle's verifier stays as the reference the tests compare with.
 /// </summary>
 /// <remarks>
@@ -69,11 +69,32 @@ internal static class Sm2Verifier
         {
             return false;
         }
-        var zInverse = Sm2Field.Invert(sum.Z);
-        var x1 = Sm2Field.Mul(sum.X, Sm2Field.Square(zInverse)).ToPlain();
-        // R = (e + x1) mod n must equal r.
-        var expected = AddModN(ReduceModN(Scalar(e)), ReduceModN(x1));
-        return expected == r;
+        // R = (e + x1) mod n must equal r, that is x1 ≡ r − e (mod n). x1 = X/Z² is below p, so it can only be
+        // c = (r − e) mod n or c + n (when that is still below p): compare c·Z² with X instead of inverting Z.
+        var candidate = SubModN(r, ReduceModN(Scalar(e)));
+        var z2 = Sm2Field.Square(sum.Z);
+        if (Sm2Field.TryFromLimbs(candidate.L0, candidate.L1, candidate.L2, candidate.L3, out var c) && Sm2Field.Mul(c, z2) == sum.X)
+        {
+            return true;
+        }
+        ulong carry = 0;
+        var plusN = new Scalar256(Add(candidate.L0, N0, ref carry), Add(candidate.L1, N1, ref carry), Add(candidate.L2, N2, ref carry),
+            Add(candidate.L3, N3, ref carry));
+        return carry == 0 && Sm2Field.TryFromLimbs(plusN.L0, plusN.L1, plusN.L2, plusN.L3, out var c2) && Sm2Field.Mul(c2, z2) == sum.X;
+    }
+
+    /// <summary>(a − b) mod n for a, b &lt; n.</summary>
+    private static Scalar256 SubModN(in Scalar256 a, in Scalar256 b)
+    {
+        ulong borrow = 0;
+        var difference = new Scalar256(Sub(a.L0, b.L0, ref borrow), Sub(a.L1, b.L1, ref borrow), Sub(a.L2, b.L2, ref borrow), Sub(a.L3, b.L3, ref borrow));
+        if (borrow == 0)
+        {
+            return difference;
+        }
+        ulong carry = 0;
+        return new Scalar256(Add(difference.L0, N0, ref carry), Add(difference.L1, N1, ref carry), Add(difference.L2, N2, ref carry),
+            Add(difference.L3, N3, ref carry));
     }
 
     /// <summary>Whether a 65-byte uncompressed key is a point of the curve (not infinity, coordinates below p).</summary>
@@ -102,34 +123,122 @@ internal static class Sm2Verifier
         Sm3Hasher.Hash(prefix, message, e);
     }
 
-    /// <summary>u1·G + u2·P, scanning both scalars' bits together (Shamir's trick) with G + P added where both are set.</summary>
+    /// <summary>Window of the base point's signed digits: a table of 32 odd multiples of G, in affine form, built once.</summary>
+    private const int BaseWindow = 7;
+
+    /// <summary>Window of the public key's signed digits: 8 odd multiples of P, built per verification.</summary>
+    private const int KeyWindow = 5;
+
+    private static readonly AffinePoint[] s_baseTable = BuildBaseTable();
+
+    /// <summary>
+    /// u1·G + u2·P by interleaved width-w NAF: one doubling per bit, and an addition only at the scalars' non-zero signed
+    /// digits (about one in w+1), from a fixed table of G's odd multiples and a per-call table of P's.
+    /// </summary>
     private static JacobianPoint ShamirSum(in Scalar256 u1, in Scalar256 u2, in AffinePoint p)
     {
-        var both = ToJacobian(G);
-        AddAffine(ref both, p);
+        Span<sbyte> digits1 = stackalloc sbyte[257];
+        Span<sbyte> digits2 = stackalloc sbyte[257];
+        var length1 = Wnaf(u1, BaseWindow, digits1);
+        var length2 = Wnaf(u2, KeyWindow, digits2);
+        Span<JacobianPoint> keyTable = stackalloc JacobianPoint[1 << (KeyWindow - 2)];
+        keyTable[0] = ToJacobian(p);
+        var twice = keyTable[0];
+        DoublePoint(ref twice);
+        for (var i = 1; i < keyTable.Length; i++)
+        {
+            keyTable[i] = keyTable[i - 1];
+            AddJacobian(ref keyTable[i], twice);
+        }
         var accumulator = default(JacobianPoint);
-        for (var bit = 255; bit >= 0; bit--)
+        for (var bit = Math.Max(length1, length2) - 1; bit >= 0; bit--)
         {
             if (!accumulator.IsInfinity)
             {
                 DoublePoint(ref accumulator);
             }
-            var first = u1.Bit(bit);
-            var second = u2.Bit(bit);
-            if (first && second)
+            if (digits1[bit] != 0)
             {
-                AddJacobian(ref accumulator, both);
+                var entry = s_baseTable[Math.Abs(digits1[bit]) >> 1];
+                AddAffine(ref accumulator, digits1[bit] > 0 ? entry : entry with { Y = Sm2Field.Sub(Sm2Field.Zero, entry.Y) });
             }
-            else if (first)
+            if (digits2[bit] != 0)
             {
-                AddAffine(ref accumulator, G);
-            }
-            else if (second)
-            {
-                AddAffine(ref accumulator, p);
+                var entry = keyTable[Math.Abs(digits2[bit]) >> 1];
+                if (digits2[bit] < 0)
+                {
+                    entry.Y = Sm2Field.Sub(Sm2Field.Zero, entry.Y);
+                }
+                AddJacobian(ref accumulator, entry);
             }
         }
         return accumulator;
+    }
+
+    /// <summary>
+    /// The width-<paramref name="window"/> non-adjacent form of <paramref name="k"/>, least significant digit first: odd
+    /// digits below 2^(w−1) in absolute value, each followed by at least w−1 zeros. Returns the number of digits.
+    /// </summary>
+    private static int Wnaf(in Scalar256 k, int window, Span<sbyte> digits)
+    {
+        Span<ulong> value = [k.L0, k.L1, k.L2, k.L3, 0];
+        digits.Clear();
+        var length = 0;
+        var modulus = 1L << window;
+        var half = modulus >> 1;
+        while ((value[0] | value[1] | value[2] | value[3] | value[4]) != 0)
+        {
+            if ((value[0] & 1) != 0)
+            {
+                var digit = (long)(value[0] & (ulong)(modulus - 1));
+                if (digit >= half)
+                {
+                    digit -= modulus;
+                }
+                digits[length] = (sbyte)digit;
+                // value -= digit (adding back |digit| when it is negative), which clears the low w bits.
+                if (digit > 0)
+                {
+                    ulong borrow = 0;
+                    for (var i = 0; i < value.Length; i++)
+                    {
+                        value[i] = Sub(value[i], i == 0 ? (ulong)digit : 0, ref borrow);
+                    }
+                }
+                else
+                {
+                    ulong carry = 0;
+                    for (var i = 0; i < value.Length; i++)
+                    {
+                        value[i] = Add(value[i], i == 0 ? (ulong)(-digit) : 0, ref carry);
+                    }
+                }
+            }
+            length++;
+            for (var i = 0; i < value.Length - 1; i++)
+            {
+                value[i] = (value[i] >> 1) | (value[i + 1] << 63);
+            }
+            value[^1] >>= 1;
+        }
+        return length;
+    }
+
+    /// <summary>G, 3G, 5G, … in affine form, for the base point's digits.</summary>
+    private static AffinePoint[] BuildBaseTable()
+    {
+        var table = new AffinePoint[1 << (BaseWindow - 2)];
+        var current = ToJacobian(G);
+        var twice = current;
+        DoublePoint(ref twice);
+        for (var i = 0; i < table.Length; i++)
+        {
+            var zInverse = Sm2Field.Invert(current.Z);
+            var zInverse2 = Sm2Field.Square(zInverse);
+            table[i] = new AffinePoint(Sm2Field.Mul(current.X, zInverse2), Sm2Field.Mul(current.Y, Sm2Field.Mul(zInverse2, zInverse)));
+            AddJacobian(ref current, twice);
+        }
+        return table;
     }
 
     private static JacobianPoint ToJacobian(in AffinePoint p) => new() { X = p.X, Y = p.Y, Z = Sm2Field.One };
@@ -254,8 +363,6 @@ internal static class Sm2Verifier
     private static Scalar256 Scalar(ReadOnlySpan<byte> bigEndian) => new(
         BinaryPrimitives.ReadUInt64BigEndian(bigEndian[24..]), BinaryPrimitives.ReadUInt64BigEndian(bigEndian[16..]),
         BinaryPrimitives.ReadUInt64BigEndian(bigEndian[8..]), BinaryPrimitives.ReadUInt64BigEndian(bigEndian));
-
-    private static Scalar256 ReduceModN(in Sm2Field plain) => ReduceModN(new Scalar256(plain.L0, plain.L1, plain.L2, plain.L3));
 
     private static bool IsZero(in Scalar256 x) => (x.L0 | x.L1 | x.L2 | x.L3) == 0;
 
