@@ -83,25 +83,11 @@ internal static partial class Sm2Speed
     }
 
     /// <summary>OpenSSL's verifications per second, or NaN when openssl is not installed.</summary>
-    private static double OpenSslVerifyRate(double seconds)
-    {
-        try
-        {
-            var start = new ProcessStartInfo("openssl", ["speed", "-seconds", Math.Max(1, (int)Math.Round(seconds)).ToString(CultureInfo.InvariantCulture), "sm2"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            return SpeedLine().Match(output) is { Success: true } match ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return double.NaN;
-        }
-    }
+    private static double OpenSslVerifyRate(double seconds) =>
+        OpenSslSpeed.Run("-seconds", Math.Max(1, (int)Math.Round(seconds)).ToString(CultureInfo.InvariantCulture), "sm2") is { } output &&
+        SpeedLine().Match(output) is { Success: true } match
+            ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
+            : double.NaN;
 
     // " 256 bits SM2 (CurveSM2)   0.0003s   0.0003s   2886.5   3427.0": the last figure is verifications per second.
     [GeneratedRegex(@"SM2 \(CurveSM2\)\s+\S+\s+\S+\s+\S+\s+([0-9.]+)")]

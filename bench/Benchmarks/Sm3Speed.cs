@@ -20,7 +20,7 @@ internal static partial class Sm3Speed
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
         Console.WriteLine($"command: sm3-speed {seconds.ToString(CultureInfo.InvariantCulture)}   (one thread each)");
         Console.WriteLine($"node hasher: {(NativeSm3.Available ? "OpenSSL EVP (NativeSm3)" : "BouncyCastle fallback")}");
-        var bound = OpenSslSpeed(seconds);
+        var bound = OpenSslBound(seconds);
         Console.WriteLine();
         Console.WriteLine("| input | openssl speed -evp sm3 (bound) | node (Sm3Hasher) | ratio | BouncyCastle | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|");
@@ -60,32 +60,21 @@ internal static partial class Sm3Speed
     }
 
     /// <summary>OpenSSL's figures (bytes per second by input size), or none when openssl is not installed.</summary>
-    private static Dictionary<int, double> OpenSslSpeed(double seconds)
+    private static Dictionary<int, double> OpenSslBound(double seconds)
     {
         var result = new Dictionary<int, double>();
         foreach (var size in Sizes)
         {
-            try
+            var output = OpenSslSpeed.Run("-evp", "sm3", "-bytes", size.ToString(CultureInfo.InvariantCulture),
+                "-seconds", Math.Max(1, (int)Math.Round(seconds)).ToString(CultureInfo.InvariantCulture));
+            if (output is null)
             {
-                var start = new ProcessStartInfo("openssl", ["speed", "-evp", "sm3", "-bytes", size.ToString(CultureInfo.InvariantCulture),
-                    "-seconds", Math.Max(1, (int)Math.Round(seconds)).ToString(CultureInfo.InvariantCulture)])
-                {
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                };
-                using var process = Process.Start(start)!;
-                var output = process.StandardOutput.ReadToEnd();
-                process.WaitForExit();
-                // The last line reads "sm3   222463.23k": thousands of bytes per second.
-                if (SpeedLine().Match(output) is { Success: true } match)
-                {
-                    result[size] = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * 1000;
-                }
-            }
-            catch (System.ComponentModel.Win32Exception)
-            {
-                Console.WriteLine("openssl is not installed: no bound to compare with");
                 break;
+            }
+            // The last line reads "sm3   222463.23k": thousands of bytes per second.
+            if (SpeedLine().Match(output) is { Success: true } match)
+            {
+                result[size] = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * 1000;
             }
         }
         return result;

@@ -140,16 +140,16 @@ public sealed partial class ChainStore : IChainReader, IDisposable
         }
         var chainId = Encoding.UTF8.GetString(_engine.Get(_metadata, StoreKeys.ChainId) ?? []);
         var storedGenesis = _engine.Get(_metadata, StoreKeys.GenesisHash);
-        if (chainId == genesis.ChainId && storedGenesis is not null && Hash32.TryRead(storedGenesis, out var legacyHash) &&
-            legacyHash == genesis.Suite.Hash(Encoding.UTF8.GetBytes(genesis.ToJson())))
-        {
-            // Before the canonical genesis encoding, the hash was taken over the node's own JSON re-serialization.
-            throw new StoreException($"{_where} was made by an older version of shanghaichain, which computed the genesis hash " +
-                $"differently (now {genesisHash}, docs/operator-guide.md \"The genesis hash\"): every node of the chain must move to the " +
-                "new hash together; re-create the data dir with this version (init/testnet) and replay or sync the chain");
-        }
         if (chainId != genesis.ChainId || storedGenesis is null || !Hash32.TryRead(storedGenesis, out var storedHash) || storedHash != genesisHash)
         {
+            // Before the canonical genesis encoding, the hash was taken over the node's own JSON re-serialization.
+            if (chainId == genesis.ChainId && storedGenesis is not null && Hash32.TryRead(storedGenesis, out var legacyHash) &&
+                legacyHash == genesis.Suite.Hash(Encoding.UTF8.GetBytes(genesis.ToJson())))
+            {
+                throw new StoreException($"{_where} was made by an older version of shanghaichain, which computed the genesis hash " +
+                    $"differently (now {genesisHash}, docs/operator-guide.md \"The genesis hash\"): every node of the chain must move to " +
+                    "the new hash together; re-create the data dir with this version (init/testnet) and replay or sync the chain");
+            }
             throw new StoreException($"{_where} belongs to chain '{chainId}' with another genesis " +
                 $"(stored {(storedGenesis is null ? "none" : Hex.Encode(storedGenesis))}), not '{genesis.ChainId}' ({genesisHash}); refusing to open it");
         }

@@ -50,19 +50,8 @@ public static class Sm2
     /// <summary>The hash Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA) of GM/T 0003.</summary>
     public static byte[] UserHash(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId)
     {
-        var digest = new SM3Digest();
-        var bits = userId.Length * 8;
-        digest.Update((byte)(bits >> 8));
-        digest.Update((byte)bits);
-        digest.BlockUpdate(userId);
-        digest.BlockUpdate(ToFixed32(Domain.Curve.A.ToBigInteger()));
-        digest.BlockUpdate(ToFixed32(Domain.Curve.B.ToBigInteger()));
-        digest.BlockUpdate(ToFixed32(Domain.G.AffineXCoord.ToBigInteger()));
-        digest.BlockUpdate(ToFixed32(Domain.G.AffineYCoord.ToBigInteger()));
-        digest.BlockUpdate(publicKey[1..33]);
-        digest.BlockUpdate(publicKey[33..65]);
         var z = new byte[32];
-        digest.DoFinal(z);
+        Sm2Verifier.UserHash(publicKey, userId, z);
         return z;
     }
 

@@ -73,7 +73,7 @@ internal readonly struct Sm2Field
     public override int GetHashCode() => HashCode.Combine(L0, L1, L2, L3);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong AddCarry(ulong a, ulong b, ref ulong carry)
+    internal static ulong AddCarry(ulong a, ulong b, ref ulong carry)
     {
         var partial = a + b;
         var carryOut = CarryOf(a, b, partial);
@@ -87,7 +87,7 @@ internal readonly struct Sm2Field
     private static ulong CarryOf(ulong a, ulong b, ulong sum) => ((a & b) | ((a | b) & ~sum)) >> 63;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong SubBorrow(ulong a, ulong b, ref ulong borrow)
+    internal static ulong SubBorrow(ulong a, ulong b, ref ulong borrow)
     {
         var difference = a - b - borrow;
         borrow = ((~a & b) | (~(a ^ b) & difference)) >> 63;

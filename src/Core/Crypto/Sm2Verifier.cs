@@ -17,16 +17,11 @@ internal static class Sm2Verifier
     // The group order n, least significant limb first.
     private const ulong N0 = 0x53BBF40939D54123, N1 = 0x7203DF6B21C6052B, N2 = 0xFFFFFFFFFFFFFFFF, N3 = 0xFFFFFFFEFFFFFFFF;
 
-    /// <summary>The curve constants a, b and the base point G as GM/T 0003.5 gives them (32 bytes big-endian each).</summary>
-    private static ReadOnlySpan<byte> CurveA => Hex32("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC");
-
-    private static ReadOnlySpan<byte> CurveB => Hex32("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93");
-
-    private static ReadOnlySpan<byte> BaseX => Hex32("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7");
-
-    private static ReadOnlySpan<byte> BaseY => Hex32("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0");
-
-    private static readonly byte[] s_a = CurveA.ToArray(), s_b = CurveB.ToArray(), s_gx = BaseX.ToArray(), s_gy = BaseY.ToArray();
+    // The curve constants a, b and the base point G as GM/T 0003.5 gives them (32 bytes big-endian each).
+    private static readonly byte[] s_a = Convert.FromHexString("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC");
+    private static readonly byte[] s_b = Convert.FromHexString("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93");
+    private static readonly byte[] s_gx = Convert.FromHexString("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7");
+    private static readonly byte[] s_gy = Convert.FromHexString("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0");
     private static readonly Sm2Field B = FieldOf(s_b);
     private static readonly Sm2Field Three = Sm2Field.Add(Sm2Field.Add(Sm2Field.One, Sm2Field.One), Sm2Field.One);
     private static readonly AffinePoint G = new(FieldOf(s_gx), FieldOf(s_gy));
@@ -78,8 +73,7 @@ internal static class Sm2Verifier
             return true;
         }
         ulong carry = 0;
-        var plusN = new Scalar256(Add(candidate.L0, N0, ref carry), Add(candidate.L1, N1, ref carry), Add(candidate.L2, N2, ref carry),
-            Add(candidate.L3, N3, ref carry));
+        var plusN = AddN(candidate, ref carry);
         return carry == 0 && Sm2Field.TryFromLimbs(plusN.L0, plusN.L1, plusN.L2, plusN.L3, out var c2) && Sm2Field.Mul(c2, z2) == sum.X;
     }
 
@@ -87,24 +81,39 @@ internal static class Sm2Verifier
     private static Scalar256 SubModN(in Scalar256 a, in Scalar256 b)
     {
         ulong borrow = 0;
-        var difference = new Scalar256(Sub(a.L0, b.L0, ref borrow), Sub(a.L1, b.L1, ref borrow), Sub(a.L2, b.L2, ref borrow), Sub(a.L3, b.L3, ref borrow));
+        var difference = new Scalar256(Sm2Field.SubBorrow(a.L0, b.L0, ref borrow), Sm2Field.SubBorrow(a.L1, b.L1, ref borrow),
+            Sm2Field.SubBorrow(a.L2, b.L2, ref borrow), Sm2Field.SubBorrow(a.L3, b.L3, ref borrow));
         if (borrow == 0)
         {
             return difference;
         }
         ulong carry = 0;
-        return new Scalar256(Add(difference.L0, N0, ref carry), Add(difference.L1, N1, ref carry), Add(difference.L2, N2, ref carry),
-            Add(difference.L3, N3, ref carry));
+        return AddN(difference, ref carry);
     }
+
+    /// <summary>x + n, the carry out in <paramref name="carry"/>.</summary>
+    private static Scalar256 AddN(in Scalar256 x, ref ulong carry) => new(
+        Sm2Field.AddCarry(x.L0, N0, ref carry), Sm2Field.AddCarry(x.L1, N1, ref carry),
+        Sm2Field.AddCarry(x.L2, N2, ref carry), Sm2Field.AddCarry(x.L3, N3, ref carry));
 
     /// <summary>Whether a 65-byte uncompressed key is a point of the curve (not infinity, coordinates below p).</summary>
     public static bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) =>
         publicKey.Length == 65 && publicKey[0] == 0x04 && Sm2Field.TryFromBytes(publicKey[1..33], out var x) &&
         Sm2Field.TryFromBytes(publicKey[33..65], out var y) && OnCurve(x, y);
 
-    /// <summary>e = SM3(Z ‖ tag ‖ message) with Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA).</summary>
+    /// <summary>e = SM3(Z ‖ tag ‖ message).</summary>
     private static void MessageDigest(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag,
         ReadOnlySpan<byte> message, Span<byte> e)
+    {
+        var prefixLength = 32 + domainTag.Length;
+        var prefix = prefixLength <= 256 ? stackalloc byte[prefixLength] : new byte[prefixLength];
+        UserHash(publicKey, userId, prefix[..32]);
+        domainTag.CopyTo(prefix[32..]);
+        Sm3Hasher.Hash(prefix, message, e);
+    }
+
+    /// <summary>Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) of GM/T 0003.2 for a 65-byte uncompressed key.</summary>
+    public static void UserHash(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, Span<byte> z)
     {
         var zLength = 2 + userId.Length + (6 * 32);
         var zInput = zLength <= 512 ? stackalloc byte[zLength] : new byte[zLength];
@@ -116,11 +125,7 @@ internal static class Sm2Verifier
         s_gx.CopyTo(zInput[(at + 64)..]);
         s_gy.CopyTo(zInput[(at + 96)..]);
         publicKey[1..65].CopyTo(zInput[(at + 128)..]);
-        var prefixLength = 32 + domainTag.Length;
-        var prefix = prefixLength <= 256 ? stackalloc byte[prefixLength] : new byte[prefixLength];
-        Sm3Hasher.Hash(zInput, prefix[..32]);
-        domainTag.CopyTo(prefix[32..]);
-        Sm3Hasher.Hash(prefix, message, e);
+        Sm3Hasher.Hash(zInput, z);
     }
 
     /// <summary>Window of the base point's signed digits: a table of 32 odd multiples of G, in affine form, built once.</summary>
@@ -202,7 +207,7 @@ internal static class Sm2Verifier
                     ulong borrow = 0;
                     for (var i = 0; i < value.Length; i++)
                     {
-                        value[i] = Sub(value[i], i == 0 ? (ulong)digit : 0, ref borrow);
+                        value[i] = Sm2Field.SubBorrow(value[i], i == 0 ? (ulong)digit : 0, ref borrow);
                     }
                 }
                 else
@@ -210,7 +215,7 @@ internal static class Sm2Verifier
                     ulong carry = 0;
                     for (var i = 0; i < value.Length; i++)
                     {
-                        value[i] = Add(value[i], i == 0 ? (ulong)(-digit) : 0, ref carry);
+                        value[i] = Sm2Field.AddCarry(value[i], i == 0 ? (ulong)(-digit) : 0, ref carry);
                     }
                 }
             }
@@ -383,7 +388,8 @@ internal static class Sm2Verifier
     private static Scalar256 AddModN(in Scalar256 a, in Scalar256 b)
     {
         ulong carry = 0;
-        var sum = new Scalar256(Add(a.L0, b.L0, ref carry), Add(a.L1, b.L1, ref carry), Add(a.L2, b.L2, ref carry), Add(a.L3, b.L3, ref carry));
+        var sum = new Scalar256(Sm2Field.AddCarry(a.L0, b.L0, ref carry), Sm2Field.AddCarry(a.L1, b.L1, ref carry),
+            Sm2Field.AddCarry(a.L2, b.L2, ref carry), Sm2Field.AddCarry(a.L3, b.L3, ref carry));
         var (difference, borrow) = SubN(sum);
         return carry != 0 || borrow == 0 ? difference : sum;
     }
@@ -391,23 +397,8 @@ internal static class Sm2Verifier
     private static (Scalar256 Difference, ulong Borrow) SubN(in Scalar256 x)
     {
         ulong borrow = 0;
-        var difference = new Scalar256(Sub(x.L0, N0, ref borrow), Sub(x.L1, N1, ref borrow), Sub(x.L2, N2, ref borrow), Sub(x.L3, N3, ref borrow));
+        var difference = new Scalar256(Sm2Field.SubBorrow(x.L0, N0, ref borrow), Sm2Field.SubBorrow(x.L1, N1, ref borrow),
+            Sm2Field.SubBorrow(x.L2, N2, ref borrow), Sm2Field.SubBorrow(x.L3, N3, ref borrow));
         return (difference, borrow);
     }
-
-    private static ulong Add(ulong a, ulong b, ref ulong carry)
-    {
-        var sum = (UInt128)a + b + carry;
-        carry = (ulong)(sum >> 64);
-        return (ulong)sum;
-    }
-
-    private static ulong Sub(ulong a, ulong b, ref ulong borrow)
-    {
-        var difference = a - b - borrow;
-        borrow = ((~a & b) | (~(a ^ b) & difference)) >> 63;
-        return difference;
-    }
-
-    private static byte[] Hex32(string hex) => Convert.FromHexString(hex);
 }
