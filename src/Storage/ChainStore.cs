@@ -85,9 +85,10 @@ public sealed partial class ChainStore : IChainReader, IDisposable
     /// Throws <see cref="StoreException"/> when it is corrupt or belongs to another chain.
     /// </summary>
     /// <param name="genesisCode">Code placed in the genesis state beside genesis.json's accounts (system contracts).</param>
+    /// <param name="genesisStorage">Storage slots of those contracts at genesis (the governance contract's consortium).</param>
     public static ChainStore Open(string directory, GenesisFile genesis, StateCheck stateCheck = StateCheck.Sampled, ulong proofWindow = 0,
-        IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode = null) =>
-        Open(RocksDbEngine.Open(directory, ColumnFamilyNames.All), ownsEngine: true, $"the data dir {directory}", genesis, stateCheck, proofWindow, genesisCode);
+        IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode = null, IReadOnlyList<StorageChange>? genesisStorage = null) =>
+        Open(RocksDbEngine.Open(directory, ColumnFamilyNames.All), ownsEngine: true, $"the data dir {directory}", genesis, stateCheck, proofWindow, genesisCode, genesisStorage);
 
     /// <summary>
     /// Opens the store on <paramref name="engine"/>, initialising it from genesis when it is empty, with the same checks
@@ -95,21 +96,21 @@ public sealed partial class ChainStore : IChainReader, IDisposable
     /// after this one is disposed (or dropped, as a crash would leave it).
     /// </summary>
     public static ChainStore Open(IKeyValueEngine engine, GenesisFile genesis, StateCheck stateCheck = StateCheck.Sampled, ulong proofWindow = 0,
-        IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode = null) =>
-        Open(engine, ownsEngine: false, "the store", genesis, stateCheck, proofWindow, genesisCode);
+        IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode = null, IReadOnlyList<StorageChange>? genesisStorage = null) =>
+        Open(engine, ownsEngine: false, "the store", genesis, stateCheck, proofWindow, genesisCode, genesisStorage);
 
     /// <summary>A new store in memory (a <see cref="MemoryEngine"/> of its own, gone when the store is disposed), for tests.</summary>
     public static ChainStore OpenInMemory(GenesisFile genesis, StateCheck stateCheck = StateCheck.Sampled, ulong proofWindow = 0,
-        IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode = null) =>
-        Open(new MemoryEngine(), ownsEngine: true, "the in-memory store", genesis, stateCheck, proofWindow, genesisCode);
+        IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode = null, IReadOnlyList<StorageChange>? genesisStorage = null) =>
+        Open(new MemoryEngine(), ownsEngine: true, "the in-memory store", genesis, stateCheck, proofWindow, genesisCode, genesisStorage);
 
     private static ChainStore Open(IKeyValueEngine engine, bool ownsEngine, string where, GenesisFile genesis, StateCheck stateCheck,
-        ulong proofWindow, IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode)
+        ulong proofWindow, IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode, IReadOnlyList<StorageChange>? genesisStorage)
     {
         var store = new ChainStore(engine, ownsEngine, where, genesis.Suite, proofWindow);
         try
         {
-            store.Initialise(genesis, stateCheck, genesisCode ?? []);
+            store.Initialise(genesis, stateCheck, genesisCode ?? [], genesisStorage ?? []);
         }
         catch
         {
@@ -120,7 +121,8 @@ public sealed partial class ChainStore : IChainReader, IDisposable
         return store;
     }
 
-    private void Initialise(GenesisFile genesis, StateCheck stateCheck, IReadOnlyList<KeyValuePair<Address, byte[]>> genesisCode)
+    private void Initialise(GenesisFile genesis, StateCheck stateCheck, IReadOnlyList<KeyValuePair<Address, byte[]>> genesisCode,
+        IReadOnlyList<StorageChange> genesisStorage)
     {
         var genesisHash = genesis.ComputeHash();
         var schema = _engine.Get(_metadata, StoreKeys.SchemaVersion);
@@ -131,7 +133,7 @@ public sealed partial class ChainStore : IChainReader, IDisposable
                 throw new StoreException($"{_where} holds data but no metadata: it is corrupt");
             }
             _state.Open(head: null);
-            WriteGenesis(genesis, genesisHash, genesisCode);
+            WriteGenesis(genesis, genesisHash, genesisCode, genesisStorage);
             schema = _engine.Get(_metadata, StoreKeys.SchemaVersion)!;
         }
         if (schema.Length != 4 || BinaryPrimitives.ReadInt32BigEndian(schema) != SchemaVersion)
@@ -196,10 +198,11 @@ public sealed partial class ChainStore : IChainReader, IDisposable
         return true;
     }
 
-    private void WriteGenesis(GenesisFile genesis, Hash32 genesisHash, IReadOnlyList<KeyValuePair<Address, byte[]>> genesisCode)
+    private void WriteGenesis(GenesisFile genesis, Hash32 genesisHash, IReadOnlyList<KeyValuePair<Address, byte[]>> genesisCode,
+        IReadOnlyList<StorageChange> genesisStorage)
     {
         using var batch = _engine.CreateWriteBatch();
-        _state.AddGenesis(batch, genesis, genesisCode);
+        _state.AddGenesis(batch, genesis, genesisCode, genesisStorage);
         var schema = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(schema, SchemaVersion);
         batch.Put(_metadata, StoreKeys.SchemaVersion, schema);
@@ -332,7 +335,7 @@ public sealed partial class ChainStore : IChainReader, IDisposable
     /// <summary>
     /// Closes the store. The account trie's nodes changed since its last flush are written first, so that the next
     /// start has no journal to replay; a crash instead of a close loses nothing either (the start replays it). An engine
-    /// given to <see cref="Open(IKeyValueEngine, GenesisFile, StateCheck, ulong, IReadOnlyList{KeyValuePair{Address, byte[]}}?)"/>
+    /// given to <see cref="Open(IKeyValueEngine, GenesisFile, StateCheck, ulong, IReadOnlyList{KeyValuePair{Address, byte[]}}?, IReadOnlyList{StorageChange}?)"/>
     /// stays open.
     /// </summary>
     public void Dispose()

@@ -98,7 +98,8 @@ internal sealed partial class StateStore : IDisposable
     /// Adds the genesis state to <paramref name="batch"/>: the funded accounts of genesis.json, the code placed beside
     /// them, the account trie and the state root of height 0.
     /// </summary>
-    public void AddGenesis(IKeyValueWriteBatch batch, GenesisFile genesis, IReadOnlyList<KeyValuePair<Address, byte[]>> genesisCode)
+    public void AddGenesis(IKeyValueWriteBatch batch, GenesisFile genesis, IReadOnlyList<KeyValuePair<Address, byte[]>> genesisCode,
+        IReadOnlyList<StorageChange> genesisStorage)
     {
         var byAddress = new Dictionary<Address, AccountState>();
         foreach (var account in genesis.Accounts)
@@ -110,6 +111,20 @@ internal sealed partial class StateStore : IDisposable
             var codeHash = _suite.Hash(code);
             batch.Put(_code, codeHash.ToArray(), code);
             byAddress[address] = (byAddress.TryGetValue(address, out var funded) ? funded : AccountState.Empty) with { CodeHash = codeHash };
+        }
+        if (genesisStorage.Count > 0)
+        {
+            // System contracts' initial storage (the consortium in the governance contract): written as a block's slots
+            // would be, from empty storage tries, so that proofs of genesis slots work like any other.
+            var sorted = genesisStorage.OrderBy(c => c.Address).ThenBy(c => c.Slot).ToList();
+            foreach (var (address, root) in WriteContractState(0, new ContractStateDiff { Storage = sorted }, batch))
+            {
+                if (!byAddress.TryGetValue(address, out var account) || !account.HasCode)
+                {
+                    throw new StoreException($"genesis storage for {address}, which has no code: only system contracts start with storage");
+                }
+                byAddress[address] = account with { StorageRoot = root };
+            }
         }
         var accounts = byAddress.ToList();
         accounts.Sort((a, b) => a.Key.CompareTo(b.Key));

@@ -17,7 +17,9 @@ public sealed class ArchitectureTests
         // The block pipeline: mempool, building, validity, execution, commit, catch-up.
         ["Chain"] = ["Core", "Consensus", "Storage", "Vm"],
         ["Conformance"] = ["Core", "Vm"],
-        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay", "Chain", "Conformance"],
+        // The committee's system contract, the roles rule and the governance read side.
+        ["Governance"] = ["Core", "Vm"],
+        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay", "Chain", "Conformance", "Governance"],
     };
 
     public static IEnumerable<object[]> ProductionProjects() =>

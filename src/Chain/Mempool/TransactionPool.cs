@@ -59,6 +59,13 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
+    /// <summary>
+    /// Who may send and deploy (the governance module's roles), checked against committed state at admission; null
+    /// where anyone may. Execution checks the same rule again (BlockExecutor), so admission is a courtesy to the
+    /// sender, not the guard.
+    /// </summary>
+    public ITransactionPermissions? Permissions { get; init; }
+
     /// <summary>Stateless validations (signature included) this pool has run: a transaction seen twice counts once.</summary>
     public long SignatureChecks => Interlocked.Read(ref _signatureChecks);
 
@@ -229,6 +236,10 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
         {
             return new AdmissionResult(tx.Id, TxRejectReason.Expired,
                 $"expires_at_height {tx.ExpiresAtHeight} is more than {parameters.TxMaxLifetimeBlocks} blocks after head {head}");
+        }
+        if (Permissions?.Refusal(state, tx.Sender, tx.To is null) is { } refusal)
+        {
+            return new AdmissionResult(tx.Id, TxRejectReason.PermissionDenied, refusal);
         }
         if (_byId.Count >= maxTxs || _bytes + tx.Size > maxBytes)
         {

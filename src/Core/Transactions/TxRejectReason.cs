@@ -30,6 +30,8 @@ public enum TxRejectReason
     MempoolFull,
     /// <summary>A feature this chain does not support yet (e.g. contract creation before the EVM).</summary>
     Unsupported,
+    /// <summary>The sender lacks the role this transaction needs (members-only chain, contract creation without the deployer role).</summary>
+    PermissionDenied,
 }
 
 public static class TxRejectReasonNames

@@ -28,6 +28,7 @@ public static class ApiErrors
         TxRejectReason.Duplicate => StatusCode.AlreadyExists,
         TxRejectReason.MempoolFull => StatusCode.ResourceExhausted,
         TxRejectReason.Unsupported => StatusCode.Unimplemented,
+        TxRejectReason.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.FailedPrecondition,
     };
 }

@@ -56,10 +56,10 @@ public static class NodeHost
         {
             throw new ConfigException($"the node key is {nodeKey.Suite.Name} but the chain uses {suite.Name}");
         }
-        // Native contracts at reserved addresses (the SM3/SM2 helpers now; governance and the relay later): executed by
-        // the VM, their placeholder code seeded into the genesis state.
-        var systemContracts = Vm.Evm.SystemContracts.SystemContractRegistry.CreateStandard();
-        var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks, SystemContractGenesis.CodeOf(systemContracts));
+        // Native contracts at reserved addresses (the SM3/SM2 helpers; governance when genesis names a consortium):
+        // executed by the VM, their placeholder code and initial storage seeded into the genesis state.
+        var modules = ChainModules.For(genesis);
+        var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks, modules.GenesisCode, modules.GenesisStorage);
         CheckSafetyRecordChain(home, store);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -118,8 +118,11 @@ public static class NodeHost
         var transactionValidator = new TransactionValidator(genesis.ChainId, suite, genesis.Parameters);
         services.AddSingleton(transactionValidator);
         services.AddSingleton(sp => new TransactionPool(
-            transactionValidator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes));
-        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, systemContracts));
+            transactionValidator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes)
+        {
+            Permissions = modules.Permissions,
+        });
+        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, modules.SystemContracts, modules.Permissions));
         services.AddSingleton<ChainFeed>();
         services.AddSingleton<PendingBlocks>();
         // The block pipeline: the execution pipeline is the single writer to the store, in every mode.

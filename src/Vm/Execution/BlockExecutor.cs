@@ -18,14 +18,22 @@ namespace ShanghaiChain.Vm.Execution;
 public sealed class BlockExecutor
 {
     private readonly ChainParameters _parameters;
+    private readonly ITransactionPermissions? _permissions;
 
     /// <param name="systemContracts">
     /// Native contracts at reserved addresses (docs/evm.md, "System contracts"); the node passes the standard registry,
     /// whose genesis code it also seeds (<see cref="SystemContractGenesis"/>).
     /// </param>
-    public BlockExecutor(ChainParameters parameters, CryptoSuite suite, Evm.SystemContracts.SystemContractRegistry? systemContracts = null)
+    /// <param name="permissions">
+    /// Who may send transactions and create contracts (the governance module); null on a chain without a consortium,
+    /// where anyone may. Checked again here, against the block's state as it runs, because admission only saw committed
+    /// state and a faulty leader may include anything.
+    /// </param>
+    public BlockExecutor(ChainParameters parameters, CryptoSuite suite, Evm.SystemContracts.SystemContractRegistry? systemContracts = null,
+        ITransactionPermissions? permissions = null)
     {
         _parameters = parameters;
+        _permissions = permissions;
         Codes = new CodeCache(suite);
         Rules = new EvmRules { MaxCodeSize = parameters.EffectiveMaxCodeSize, SystemContracts = systemContracts };
     }
@@ -80,7 +88,12 @@ public sealed class BlockExecutor
                 Index = (uint)i,
                 Sender = tx.Sender.ToByteString(),
             };
-            if (tx.To is not { } to || overlay.Get(to).HasCode)
+            if (_permissions?.Refusal(overlay.AsReader, tx.Sender, tx.To is null) is { } refusal)
+            {
+                // Nothing is charged and the nonce stays: the sender was never allowed to act, as at admission.
+                Fail(receipt, ExecutionError.PermissionDenied, refusal);
+            }
+            else if (tx.To is not { } to || overlay.Get(to).HasCode)
             {
                 processor ??= new TransactionProcessor(new VirtualMachine(overlay, context, Rules));
                 ApplyEvm(overlay, processor, context, tx, receipt);

@@ -37,6 +37,20 @@ public sealed class StateOverlay : IWorldState
 
     public AccountState Get(Address address) => Load(address).State;
 
+    /// <summary>The overlay as a read port: the block's state as it stands, for checks that also run on committed state.</summary>
+    public IStateReader AsReader => _reader ??= new Reader(this);
+
+    private Reader? _reader;
+
+    private sealed class Reader(StateOverlay overlay) : IStateReader
+    {
+        public AccountState GetAccount(Address address) => overlay.Get(address);
+
+        public byte[]? GetCode(Hash32 codeHash) => overlay._newCode.TryGetValue(codeHash, out var code) ? code : overlay._committed.GetCode(codeHash);
+
+        public UInt256 GetStorage(Address address, UInt256 slot) => overlay.GetStorage(address, slot);
+    }
+
     /// <summary>Sets an account outside the EVM (native transfers, fees): not journaled.</summary>
     public void Set(Address address, AccountState account)
     {
