@@ -167,3 +167,28 @@ public sealed class GovernanceContractTests
         Assert.Equal(0UL, GovernanceReader.ProposalCount(chain.Store));
     }
 }
+
+/// <summary>The Solidity interface and the native contract agree, and Solidity contracts can ask governance who may act.</summary>
+public sealed class GovernanceAbiTests
+{
+    [Fact]
+    public void Every_function_and_event_of_IGovernance_sol_is_the_one_the_contract_dispatches_and_logs()
+    {
+        var abi = GovernanceAbi.Contract;
+        uint[] dispatched =
+        [
+            GovernanceContract.ProposeAddValidator, GovernanceContract.ProposeRemoveValidator, GovernanceContract.ProposeAdmitNode,
+            GovernanceContract.ProposeRevokeNode, GovernanceContract.ProposeGrantRole, GovernanceContract.ProposeRevokeRole,
+            GovernanceContract.ProposeSetParameter, GovernanceContract.ProposeSetCommitteeSeat, GovernanceContract.ProposeAddMember,
+            GovernanceContract.Vote, GovernanceContract.HasRole, GovernanceContract.PermissionsOfSelector, GovernanceContract.IsAdmittedNode,
+            GovernanceContract.ProposalCount, GovernanceContract.ProposalSelector, GovernanceContract.RegistrySelector,
+        ];
+        Assert.Equal(dispatched.Order(), abi.Functions.Select(f => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(f.Selector)).Order());
+        Core.Primitives.Hash32[] logged =
+        [
+            GovernanceContract.ProposalCreatedTopic, GovernanceContract.VotedTopic, GovernanceContract.ProposalExecutedTopic,
+            GovernanceContract.ProposalRejectedTopic, GovernanceContract.ProposalFailedTopic, GovernanceContract.ValidatorSetChangeScheduledTopic,
+        ];
+        Assert.Equal(logged.Order(), abi.Events.Select(e => e.Topic).Order());
+    }
+}

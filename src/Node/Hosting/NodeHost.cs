@@ -237,6 +237,7 @@ public static class NodeHost
         // Each port serves its own services only: the app API never answers on the peer port, and the reverse.
         var apiHost = $"*:{config.ApiEndPoint.Port}";
         app.MapGrpcService<ChainApiService>().RequireHost(apiHost);
+        app.MapGrpcService<GovernanceApiService>().RequireHost(apiHost);
         app.MapGrpcReflectionService().RequireHost(apiHost);
         app.MapGrpcHealthChecksService().RequireHost(apiHost);
         if (nodeKey is not null && config.P2pListen.Length > 0)
