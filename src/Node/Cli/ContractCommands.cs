@@ -22,7 +22,7 @@ internal static class ContractCommands
         return contract;
     }
 
-    private sealed class TxOptions
+    internal sealed class TxOptions
     {
         public Option<string> Node { get; } = CommonOptions.Node();
         public Option<string> Key { get; } = new("--key") { Description = "Key file of the sender" };
@@ -142,7 +142,7 @@ internal static class ContractCommands
     }
 
     /// <summary>Signs, submits and waits for a transaction with <paramref name="data"/>; prints the receipt and its events.</summary>
-    private static async Task<Receipt> SendAsync(ParseResult parse, TxOptions options, Address? to, byte[] data, ContractAbi? abi, CancellationToken cancel)
+    internal static async Task<Receipt> SendAsync(ParseResult parse, TxOptions options, Address? to, byte[] data, ContractAbi? abi, CancellationToken cancel)
     {
         var keyPath = parse.GetValue(options.Key) ?? throw new CliUsageException("--key is required to send a transaction");
         if (!UInt256.TryParse(parse.GetValue(options.GasPrice), out var price))

@@ -31,7 +31,12 @@ public static class ShanghaiChainCli
         root.Add(ClientCommands.CreateAccount());
         root.Add(ClientCommands.CreateBlock());
         root.Add(ClientCommands.CreateState());
-        root.Add(ClientCommands.CreateValidators());
+        var validators = ClientCommands.CreateValidators();
+        GovernanceCommands.AddValidatorChanges(validators);
+        root.Add(validators);
+        root.Add(GovernanceCommands.CreateGov());
+        root.Add(GovernanceCommands.CreateNodes());
+        root.Add(GovernanceCommands.CreateRoles());
         root.Add(ClientCommands.CreatePeers());
         root.Add(EvmCommands.Create());
         root.Add(ContractCommands.Create());
