@@ -137,6 +137,8 @@ public static class NodeHost
             services.AddSingleton<PeerClients>();
             services.AddSingleton<IBlockSources, PeerBlockSources>();
             services.AddSingleton<PeerNetwork>();
+            // Admission follows the on-chain node registry; started first, so the head's registry applies from the first link.
+            services.AddHostedService<NodeRegistryService>();
             services.AddHostedService(sp => sp.GetRequiredService<PeerNetwork>());
             services.AddHostedService<TransactionGossip>();
         }

@@ -61,6 +61,9 @@ public sealed class PeerLink
     internal bool Send(PeerMessage message) => _outbox.Writer.TryWrite(message);
 
     internal void Close() => _outbox.Writer.TryComplete();
+
+    /// <summary>Ends the link from outside its loops (a revoked peer); set while the link runs.</summary>
+    internal CancellationTokenSource? Cancellation { get; set; }
 }
 
 /// <summary>A snapshot of one connected peer, for the API and the CLI.</summary>
@@ -89,6 +92,7 @@ public sealed class PeerNetwork(
     IPeerMessageHandler? handler = null) : BackgroundService
 {
     private readonly ConcurrentDictionary<PeerLink, byte> _links = new();
+    private readonly ConcurrentDictionary<PeerCall, string> _calls = new();
     private readonly byte[] _genesisHash = genesis.ComputeHash().ToArray();
 
     public IReadOnlyList<PeerSnapshot> Snapshot() =>
@@ -196,6 +200,73 @@ public sealed class PeerNetwork(
         }
     }
 
+    /// <summary>
+    /// Closes every link whose peer <paramref name="admitted"/> no longer accepts (the committee revoked its node key);
+    /// returns how many. New connections from it are refused by the admission check, in both directions.
+    /// </summary>
+    public int DisconnectUnadmitted(Func<string, bool> admitted)
+    {
+        var closed = 0;
+        foreach (var (call, identity) in _calls)
+        {
+            if (!admitted(identity))
+            {
+                call.Revoke();
+                closed++;
+            }
+        }
+        foreach (var link in _links.Keys)
+        {
+            if (!admitted(link.Identity))
+            {
+                logger.LogWarning("disconnecting peer {Peer}: its node key is no longer admitted", link.Identity[..Math.Min(16, link.Identity.Length)]);
+                link.Cancellation?.Cancel();
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /// <summary>
+    /// Registers a long-lived call from a peer (a block follow stream) so that revoking the peer's node key ends it like
+    /// its Connect link; dispose when the call ends.
+    /// </summary>
+    public PeerCall Track(string identity, CancellationToken cancellationToken)
+    {
+        var call = new PeerCall(this, cancellationToken);
+        _calls[call] = identity;
+        return call;
+    }
+
+    /// <summary>A tracked peer call: its token ends when the call does or the peer is revoked.</summary>
+    public sealed class PeerCall : IDisposable
+    {
+        private readonly PeerNetwork _network;
+        private readonly CancellationTokenSource _cancel;
+
+        internal PeerCall(PeerNetwork network, CancellationToken cancellationToken)
+        {
+            _network = network;
+            _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        }
+
+        public CancellationToken Token => _cancel.Token;
+
+        public bool Revoked { get; private set; }
+
+        internal void Revoke()
+        {
+            Revoked = true;
+            _cancel.Cancel();
+        }
+
+        public void Dispose()
+        {
+            _network._calls.TryRemove(this, out _);
+            _cancel.Dispose();
+        }
+    }
+
     /// <summary>Serves an inbound Connect call from an authenticated peer until either side ends it.</summary>
     public async Task ServeAsync(string identity, IAsyncStreamReader<PeerMessage> incoming, IServerStreamWriter<PeerMessage> outgoing, CancellationToken cancel)
     {
@@ -206,6 +277,7 @@ public sealed class PeerNetwork(
     private async Task RunLinkAsync(PeerLink link, IAsyncStreamWriter<PeerMessage> writer, IAsyncStreamReader<PeerMessage> reader, CancellationToken cancel)
     {
         using var linkCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        link.Cancellation = linkCancel;
         link.Send(new PeerMessage
         {
             Hello = new Hello

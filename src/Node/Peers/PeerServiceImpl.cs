@@ -67,17 +67,23 @@ public sealed class PeerServiceImpl(IChainReader store, ChainFeed feed, ChainHea
             }
             return;
         }
+        // Tracked, so that a committee decision revoking the peer ends its stream at once.
+        using var call = network.Track(PeerAuthInterceptor.IdentityOf(context), cancel);
         try
         {
-            await foreach (var block in feed.FollowAsync(next, () => head.Tip.Height, Load, FollowBuffer, cancel).ConfigureAwait(false))
+            await foreach (var block in feed.FollowAsync(next, () => head.Tip.Height, Load, FollowBuffer, call.Token).ConfigureAwait(false))
             {
                 var committed = block.Live is { } live ? new CommittedBlock { Block = live.Block.Block, Certificate = live.Certificate } : block.Stored!;
-                await responseStream.WriteAsync(committed, cancel).ConfigureAwait(false);
+                await responseStream.WriteAsync(committed, call.Token).ConfigureAwait(false);
             }
         }
         catch (FollowerOverflowException ex)
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted, $"follower too slow; resume from {ex.NextHeight}"));
+        }
+        catch (OperationCanceledException) when (call.Revoked)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "not an admitted node: the node key was revoked by the consortium"));
         }
     }
 
