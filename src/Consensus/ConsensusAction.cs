@@ -44,7 +44,12 @@ public sealed record BuildBlock(
     QuorumCertificate ParentQc,
     Address Proposer,
     Hash32 ValidatorSetHash,
-    bool EpochSuffix = false) : ConsensusAction;
+    bool EpochSuffix = false,
+    Hash32 NextValidatorSetHash = default) : ConsensusAction
+{
+    /// <summary>The set that signs the height after this block: the next epoch's from the epoch's last height on.</summary>
+    public Hash32 NextSetHash => NextValidatorSetHash.IsZero ? ValidatorSetHash : NextValidatorSetHash;
+}
 
 /// <summary>Verified equivocation by a validator: gossip it, include it in a block and count it.</summary>
 public sealed record EvidenceFound(EquivocationEvidence Evidence, int Validator) : ConsensusAction;

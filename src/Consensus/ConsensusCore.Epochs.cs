@@ -21,9 +21,15 @@ public sealed partial class ConsensusCore
             return;
         }
         var length = Math.Max(1, _config.EpochLength);
-        var boundary = (change.CommittedHeight / length + 2) * length;
+        var last = change.LastHeightOfEpoch != 0 ? change.LastHeightOfEpoch : (change.CommittedHeight / length + 2) * length - 1;
+        if (last <= _tree.Root.Height)
+        {
+            // Too late to end the epoch there: blocks past it are already committed in this epoch.
+            Emit(new ValidatorSetChangeRefused(change.CommittedHeight, ValidatorSetChangeVerdict.TooLate));
+            return;
+        }
         _nextValidators = new ValidatorSet(change.Next);
-        _lastHeightOfEpoch = boundary - 1;
+        _lastHeightOfEpoch = last;
         Emit(new ValidatorSetChangeScheduled(_lastHeightOfEpoch, _config.Epoch + 1));
         EndEpochIfDue();
     }

@@ -35,7 +35,8 @@ public sealed partial class ConsensusCore
             _highQc,
             _config.Validators[_config.SelfIndex].Address,
             _config.Validators.Hash(_config.Suite),
-            IsSuffixHeight(parent.Height + 1)));
+            IsSuffixHeight(parent.Height + 1),
+            _nextValidators is not null && parent.Height + 1 >= _lastHeightOfEpoch ? _nextValidators.Hash(_config.Suite) : default));
     }
 
     private void OnBlockBuilt(BlockBuilt built)

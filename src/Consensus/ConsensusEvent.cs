@@ -29,4 +29,10 @@ public sealed record BlockAvailable(long NowMs, ByteString Header, IReadOnlyList
 /// Executing the committed block at <paramref name="CommittedHeight"/> changed the validator set (governance). The
 /// change is checked (<see cref="ValidatorSetChange"/>) and, if accepted, applied at the epoch boundary.
 /// </summary>
-public sealed record ValidatorSetChangeCommitted(long NowMs, ulong CommittedHeight, IReadOnlyList<Validator> Next, bool Force) : ConsensusEvent(NowMs);
+/// <remarks>
+/// <paramref name="LastHeightOfEpoch"/>: the last height of the current epoch as the committed decision fixed it (the
+/// node reads it from the governance record, so engine and state never compute it apart); 0 lets the engine compute
+/// it from <see cref="ConsensusConfig.EpochLength"/>.
+/// </remarks>
+public sealed record ValidatorSetChangeCommitted(long NowMs, ulong CommittedHeight, IReadOnlyList<Validator> Next, bool Force,
+    ulong LastHeightOfEpoch = 0) : ConsensusEvent(NowMs);

@@ -296,8 +296,7 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
     }
 
     /// <summary>The epoch length in force: the committee's value when it changed it, else genesis'.</summary>
-    public ulong EpochLength(GovernanceRegistry registry) =>
-        registry.Parameters.FirstOrDefault(p => p.Name == "epoch_length") is { } p ? UInt256.ReadBigEndian(p.Value.Span).U0 : genesisParameters.EpochLength;
+    public ulong EpochLength(GovernanceRegistry registry) => GovernanceRules.EpochLength(registry, genesisParameters);
 
     private static bool TryDecodeProposal(uint selector, AbiReader args, out GovernanceAction? action, out bool force, out string? malformed)
     {

@@ -66,6 +66,10 @@ public static class GovernanceRules
         return registry;
     }
 
+    /// <summary>The epoch length in force: the committee's value when it changed it, else genesis'.</summary>
+    public static ulong EpochLength(GovernanceRegistry registry, ChainParameters genesisParameters) =>
+        registry.Parameters.FirstOrDefault(p => p.Name == "epoch_length") is { } p ? UInt256.ReadBigEndian(p.Value.Span).U0 : genesisParameters.EpochLength;
+
     /// <summary>The kind of a proposal, as events and the CLI name it.</summary>
     public static string KindOf(GovernanceAction action) => action.ActionCase switch
     {
@@ -121,6 +125,7 @@ public static class GovernanceRules
             registry.Validators.AddRange(pending.Validators);
             registry.PendingValidators = null;
             registry.Epoch++;
+            registry.EpochStartHeight = pending.LastHeightOfEpoch;
         }
     }
 
@@ -229,7 +234,7 @@ public static class GovernanceRules
             ValidatorSetChangeVerdict.EmptySet => "the validator set would be empty",
             ValidatorSetChangeVerdict.DuplicateValidator => "the validator set would list a validator twice",
             ValidatorSetChangeVerdict.TooLargeChange => "the change replaces a third or more of the voting power at once: it needs force (and the validators_forced threshold)",
-            var other => $"the validator change is refused ({other})",
+            _ => "the validator change is refused",
         };
     }
 
@@ -256,6 +261,7 @@ public static class GovernanceRules
                     LastHeightOfEpoch = (height / length + 2) * length - 1,
                     DecidedAtHeight = height,
                     ProposalId = proposal.Id,
+                    Force = proposal.Force,
                 };
                 pending.Validators.AddRange(next);
                 registry.PendingValidators = pending;

@@ -15,7 +15,7 @@ public sealed class ArchitectureTests
         ["Storage"] = ["Core"],
         ["Relay"] = ["Core", "Vm"],
         // The block pipeline: mempool, building, validity, execution, commit, catch-up.
-        ["Chain"] = ["Core", "Consensus", "Storage", "Vm"],
+        ["Chain"] = ["Core", "Consensus", "Storage", "Vm", "Governance"],
         ["Conformance"] = ["Core", "Vm"],
         // The committee's system contract, the roles rule and the governance read side.
         ["Governance"] = ["Core", "Vm"],

@@ -104,7 +104,7 @@ public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, Pend
             StateRootOfParent = parent.StateRoot.ToByteString(),
             ReceiptsRootOfParent = parent.ReceiptsRoot.ToByteString(),
             ValidatorSetHash = setHash,
-            NextValidatorSetHash = setHash,
+            NextValidatorSetHash = build.NextSetHash.ToByteString(),
             ParentQc = build.ParentQc.Round == 0 ? null : build.ParentQc,
         };
     }

@@ -37,15 +37,38 @@ public sealed class BlockValidator(
     IChainReader store,
     PendingBlocks pending,
     IExecutedResults executed,
-    TimeProvider time)
+    TimeProvider time,
+    ValidatorSchedule schedule)
 {
     /// <summary>How far ahead of this node's clock a block timestamp may be.</summary>
     public const ulong MaxClockDriftMs = 10_000;
 
     private readonly CryptoSuite _suite = genesis.Suite;
     private readonly ChainParameters _parameters = genesis.Parameters;
-    private readonly byte[] _validatorSetHash = genesis.ToValidatorSet().Hash(genesis.Suite).ToArray();
-    private readonly EpochVerifier _certificates = new(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), ChainEpochs.First, genesis.ComputeHash(), 0);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ulong Epoch, Hash32 Set), EpochVerifier> _certificates = new();
+
+    /// <summary>The certificate checker of an epoch (cached: building one decodes every validator key).</summary>
+    private EpochVerifier CertificatesOf(EpochInfo epoch) =>
+        _certificates.GetOrAdd((epoch.Epoch, epoch.Validators.Hash(_suite)),
+            _ => new EpochVerifier(genesis.ChainId, _suite, epoch.Validators, epoch.Epoch, epoch.GenesisHash, epoch.GenesisHeight));
+
+    /// <summary>Whether the header names the validator set of its epoch and, as the next set, the one that signs the height after it.</summary>
+    private bool NamesItsValidatorSets(BlockHeader header, out string reason)
+    {
+        if (schedule.ByNumber(header.Epoch) is not { } epoch || header.Height <= epoch.GenesisHeight)
+        {
+            reason = $"epoch {header.Epoch} is not the current or the scheduled epoch at height {header.Height}";
+            return false;
+        }
+        if (!epoch.Validators.Hash(_suite).Matches(header.ValidatorSetHash.Span) ||
+            !schedule.NextSetHashAfter(epoch, header.Height).Matches(header.NextValidatorSetHash.Span))
+        {
+            reason = $"the validator set hashes do not match epoch {header.Epoch}'s";
+            return false;
+        }
+        reason = "";
+        return true;
+    }
 
     /// <summary>
     /// Validates a payload. The culpable flag of the full overload tells whether a failure proves the proposer faulty (undecodable,
@@ -73,11 +96,16 @@ public sealed class BlockValidator(
             reason = "";
             return known;
         }
-        if (header.ChainId != genesis.ChainId || !header.ValidatorSetHash.Span.SequenceEqual(_validatorSetHash) ||
-            !header.NextValidatorSetHash.Span.SequenceEqual(_validatorSetHash) || header.ParentHash.Length != Hash32.Size ||
+        if (header.ChainId != genesis.ChainId || header.ParentHash.Length != Hash32.Size ||
             header.Proposer.Length != Address.Size || header.TxRoot.Length != Hash32.Size)
         {
             reason = "header fields do not match this chain";
+            return null;
+        }
+        if (!NamesItsValidatorSets(header, out reason))
+        {
+            // Possibly this node's view (its record not yet at the decision): not proof of a faulty proposer.
+            culpable = false;
             return null;
         }
         if (txBytes.Count > _parameters.MaxBlockTxs)
@@ -241,9 +269,18 @@ public sealed class BlockValidator(
         {
             throw new InvalidDataException($"block {block.Height} from {source} does not extend this node's head {tip.Height}");
         }
-        if (qc.Height != block.Height || !block.Hash.Matches(qc.BlockHash.Span) || !_certificates.VerifyQuorumCertificate(qc))
+        // The epoch of the block by the governance record at this node's executed head: the set that signed it.
+        if (schedule.At(block.Height) is not { } epoch || block.Header.Epoch != epoch.Epoch || qc.Epoch != epoch.Epoch)
         {
-            throw new InvalidDataException($"block {block.Height} from {source} does not carry a valid certificate");
+            throw new InvalidDataException($"block {block.Height} from {source} is in epoch {block.Header.Epoch}, which is not the epoch of its height here");
+        }
+        if (qc.Height != block.Height || !block.Hash.Matches(qc.BlockHash.Span) || !CertificatesOf(epoch).VerifyQuorumCertificate(qc))
+        {
+            throw new InvalidDataException($"block {block.Height} from {source} does not carry a valid certificate of epoch {epoch.Epoch}'s validators");
+        }
+        if (!NamesItsValidatorSets(block.Header, out var setProblem))
+        {
+            throw new InvalidDataException($"block {block.Height} from {source}: {setProblem}");
         }
         var verified = CheckTransactions(committed.Block.Transactions, out var failures, out _);
         if (failures > 0)

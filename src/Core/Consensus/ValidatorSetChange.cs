@@ -7,6 +7,8 @@ public enum ValidatorSetChangeVerdict
     EmptySet,
     TooLargeChange,
     DuplicateValidator,
+    /// <summary>The epoch's last height the change names is already committed.</summary>
+    TooLate,
 }
 
 /// <summary>

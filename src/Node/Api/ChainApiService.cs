@@ -33,6 +33,7 @@ public sealed class ChainApiService(
     SyncState sync,
     KeyFile? validatorKey,
     ContractApi contracts,
+    ValidatorSchedule schedule,
     Peers.PeerNetwork? network = null) : ChainService.ChainServiceBase
 {
     public override Task<ListPeersResponse> ListPeers(ListPeersRequest request, ServerCallContext context)
@@ -245,11 +246,12 @@ public sealed class ChainApiService(
 
     public override Task<ListValidatorsResponse> ListValidators(ListValidatorsRequest request, ServerCallContext context)
     {
-        // Until governance can change it, the set is the genesis set (the first epoch).
-        var set = genesis.ToValidatorSet();
+        // The epoch in force after the head, as the governance record has it (the genesis set on a chain without one).
+        var epoch = schedule.Current;
+        var set = epoch.Validators;
         var response = new ListValidatorsResponse
         {
-            Epoch = ChainEpochs.First,
+            Epoch = epoch.Epoch,
             Height = head.Tip.Height,
             TotalPower = set.TotalPower,
             QuorumPower = set.QuorumPower,
@@ -260,7 +262,7 @@ public sealed class ChainApiService(
             response.Validators.Add(new ValidatorInfo
             {
                 Index = (uint)i,
-                Name = genesis.Validators[i].Name,
+                Name = genesis.Validators.FirstOrDefault(v => Core.Primitives.Hex.Decode(v.PublicKey).AsSpan().SequenceEqual(set[i].PublicKey))?.Name ?? "",
                 Address = set[i].Address.ToByteString(),
                 PublicKey = ByteString.CopyFrom(set[i].PublicKey),
                 VotingPower = set[i].VotingPower,

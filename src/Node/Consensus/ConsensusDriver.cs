@@ -1,5 +1,6 @@
 using ShanghaiChain.Chain.Building;
 using ShanghaiChain.Chain.Execution;
+using ShanghaiChain.Chain.Sync;
 using ShanghaiChain.Chain.Observability;
 using ShanghaiChain.Consensus;
 using ShanghaiChain.Chain.Blocks;
@@ -17,11 +18,13 @@ namespace ShanghaiChain.Node.Consensus;
 /// first catches up by block sync (docs/consensus.md, "Node integration").
 /// </summary>
 public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engines, PeerNetwork network, ExecutionPipeline execution, BlockFetcher fetcher,
-    BlockBuilder builder, NodeMetrics metrics, ILogger<ConsensusDriver> logger) : BackgroundService
+    BlockBuilder builder, BlockSync sync, NodeMetrics metrics, ILogger<ConsensusDriver> logger) : BackgroundService
 {
     private ConsensusCore _engine = null!;
     private ITimer? _timer;
     private long _round;
+    private EpochEnded? _ended;
+    private bool _changeFed;
 
     /// <summary>The engine's current round (for status and metrics).</summary>
     public ulong Round => (ulong)Interlocked.Read(ref _round);
@@ -31,24 +34,33 @@ public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engine
         try
         {
             await engines.WaitForHostAsync(stoppingToken).ConfigureAwait(false);
-            await engines.CatchUpAsync(stoppingToken).ConfigureAwait(false);
-            await StartEngineAsync(stoppingToken).ConfigureAwait(false);
+            // One pass per engine: catch up, then run an engine for the epoch in force, until the epoch ends, the node
+            // falls behind, or the key is not in the set (then follow the chain until the committee adds it).
+            var first = true;
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (await inbox.ReadAsync(stoppingToken).ConfigureAwait(false) is { } ev)
+                await engines.CatchUpAsync(stoppingToken).ConfigureAwait(false);
+                if (!engines.IsValidatorNow)
                 {
-                    await ProcessAsync(ev, stoppingToken).ConfigureAwait(false);
+                    await FollowUntilValidatorAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
                 }
-                if (execution.Fatal is { } fatal)
+                if (!first)
                 {
-                    throw new InvalidOperationException($"committing a block failed: {fatal.Message}", fatal);
-                }
-                if (inbox.TakeCatchUpRequest())
-                {
-                    _timer?.Dispose();
-                    await engines.CatchUpAsync(stoppingToken).ConfigureAwait(false);
+                    // Speculative results of the last engine's uncommitted blocks are dropped with it.
                     await execution.ResetAsync().ConfigureAwait(false);
-                    await StartEngineAsync(stoppingToken).ConfigureAwait(false);
+                }
+                first = false;
+                await StartEngineAsync(stoppingToken).ConfigureAwait(false);
+                await RunEngineAsync(stoppingToken).ConfigureAwait(false);
+                _timer?.Dispose();
+                if (_ended is { } ended)
+                {
+                    _ended = null;
+                    // The next epoch's engine starts from the last block of this one, once the store has it.
+                    await engines.WaitForCommittedAsync(ended.LastHeight, stoppingToken).ConfigureAwait(false);
+                    logger.LogInformation("epoch {Epoch} begins after height {Height} with {Count} validator(s)",
+                        ended.NextEpoch, ended.LastHeight, ended.NextValidators.Count);
                 }
             }
         }
@@ -62,9 +74,62 @@ public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engine
         }
     }
 
+    /// <summary>Feeds the engine until its epoch ends or the node must catch up first.</summary>
+    private async Task RunEngineAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (await inbox.ReadAsync(stoppingToken).ConfigureAwait(false) is { } ev)
+            {
+                await ProcessAsync(ev, stoppingToken).ConfigureAwait(false);
+            }
+            if (execution.Fatal is { } fatal)
+            {
+                throw new InvalidOperationException($"committing a block failed: {fatal.Message}", fatal);
+            }
+            // A validator-set change the committee decided, as the governance record has it: once per engine.
+            if (!_changeFed && engines.ScheduledChange(inbox.NowMs) is { } change)
+            {
+                _changeFed = true;
+                await ProcessAsync(change, stoppingToken).ConfigureAwait(false);
+            }
+            if (_ended is not null || inbox.TakeCatchUpRequest())
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Follows the chain by block sync while this key is not in the set in force; ready to sign when it is.</summary>
+    private async Task FollowUntilValidatorAsync(CancellationToken stoppingToken)
+    {
+        logger.LogInformation("this node's validator key is not in the current set: following the chain until the committee adds it");
+        using var follow = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var following = sync.FollowAsync(follow.Token);
+        while (!stoppingToken.IsCancellationRequested && !following.IsCompleted)
+        {
+            await engines.PrepareToJoinAsync(stoppingToken).ConfigureAwait(false);
+            if (engines.IsValidatorNow)
+            {
+                break;
+            }
+            await Task.Delay(100, stoppingToken).ConfigureAwait(false);
+        }
+        await follow.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await following.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Following ended because the node now validates (or stops).
+        }
+    }
+
     private async Task StartEngineAsync(CancellationToken cancellationToken)
     {
         _engine = engines.Create();
+        _changeFed = false;
         Interlocked.Exchange(ref _round, (long)_engine.Round);
         await ProcessAsync(new Started(inbox.NowMs), cancellationToken).ConfigureAwait(false);
     }
@@ -138,7 +203,9 @@ public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engine
                 logger.LogInformation("validator-set change scheduled after height {Height} (epoch {Epoch})", scheduled.LastHeight, scheduled.NextEpoch);
                 break;
             case EpochEnded ended:
-                logger.LogWarning("epoch ended at height {Height}; epoch changes need governance, which this version does not run", ended.LastHeight);
+                logger.LogInformation("epoch ended at height {Height}: epoch {Epoch} follows with {Count} validator(s)",
+                    ended.LastHeight, ended.NextEpoch, ended.NextValidators.Count);
+                _ended = ended;
                 break;
         }
     }

@@ -16,14 +16,56 @@ namespace ShanghaiChain.Node.Consensus;
 /// saves the safety record (bound to this chain's genesis) when the engine asks.
 /// </summary>
 public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity validator, ISafetyRecordStore records, IChainReader store, ChainHead head,
-    BlockSync sync, IHostApplicationLifetime lifetime, ILogger<ValidatorEngine> logger)
+    BlockSync sync, ValidatorSchedule schedule, IHostApplicationLifetime lifetime, ILogger<ValidatorEngine> logger)
 {
     /// <summary>Committed blocks handed to a (re)started engine, so it can answer for recent heights.</summary>
     public const int CommittedTailBlocks = 80;
 
     private readonly ByteString _genesisHash = store.GenesisHash.ToByteString();
 
-    public ValidatorSet Validators { get; } = genesis.ToValidatorSet();
+    /// <summary>The validators of the epoch the running engine works in (message routing by index).</summary>
+    public ValidatorSet Validators { get; private set; } = genesis.ToValidatorSet();
+
+    /// <summary>Whether this node's key signs in the epoch after the committed head.</summary>
+    public bool IsValidatorNow => schedule.Current.Validators.IndexOf(validator.Key.Address) >= 0;
+
+    /// <summary>
+    /// The scheduled validator-set change as the engine takes it, once per engine: the set, the decision's height and
+    /// force, and the last height of the current epoch exactly as the governance record fixed it. Null when none.
+    /// </summary>
+    public ValidatorSetChangeCommitted? ScheduledChange(long nowMs)
+    {
+        if (schedule.Next is not { } next)
+        {
+            return null;
+        }
+        var (force, decidedAt) = schedule.NextDecision;
+        return new ValidatorSetChangeCommitted(nowMs, decidedAt, next.Validators.Validators, force, next.GenesisHeight);
+    }
+
+    /// <summary>
+    /// While following as a non-validator: when the committee has put this key in the next epoch's set, records (durably)
+    /// that it signed nothing in that epoch, which is true as it has not run an engine there. Its first engine then starts
+    /// from that record instead of a recovery quarantine; a data dir wiped later holds no such record and recovers as any.
+    /// </summary>
+    public async Task PrepareToJoinAsync(CancellationToken cancellationToken)
+    {
+        if (schedule.Next is { } next && next.Validators.IndexOf(validator.Key.Address) >= 0 &&
+            schedule.Current.Validators.IndexOf(validator.Key.Address) < 0 && (records.Load()?.Epoch ?? 0) < next.Epoch)
+        {
+            await SaveAsync(new SafetyRecord { Epoch = next.Epoch }, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("this validator joins the set in epoch {Epoch}, after height {Height}", next.Epoch, next.GenesisHeight);
+        }
+    }
+
+    /// <summary>Waits until the store has committed <paramref name="height"/> (an epoch's last block) before the next epoch's engine is made.</summary>
+    public async Task WaitForCommittedAsync(ulong height, CancellationToken cancellationToken)
+    {
+        while (store.HeadHeight < height)
+        {
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public Core.Crypto.CryptoSuite Suite => genesis.Suite;
 
@@ -37,7 +79,13 @@ public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity valid
     public ConsensusCore Create()
     {
         var record = records.Load();
+        var epoch = schedule.Current;
+        Validators = epoch.Validators;
         var selfIndex = Validators.IndexOf(validator.Key.Address);
+        if (selfIndex < 0)
+        {
+            throw new InvalidOperationException($"validator {validator.Key.Address} is not in epoch {epoch.Epoch}'s set");
+        }
         StartMode mode;
         if (Validators.Count == 1)
         {
@@ -62,18 +110,20 @@ public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity valid
             ChainId = genesis.ChainId,
             Suite = genesis.Suite,
             Validators = Validators,
-            Epoch = ChainEpochs.First,
-            GenesisHash = store.GenesisHash,
-            GenesisHeight = 0,
+            Epoch = epoch.Epoch,
+            GenesisHash = epoch.GenesisHash,
+            GenesisHeight = epoch.GenesisHeight,
+            EpochLength = Governance.GovernanceReader.Registry(store) is { } registry
+                ? Governance.GovernanceRules.EpochLength(registry, genesis.Parameters) : genesis.Parameters.EpochLength,
             SelfIndex = selfIndex,
             PrivateKey = validator.Key.ExportPrivateKey(),
             // An idle leader waits up to the empty-block interval for transactions: the round timeout must outlast that wait.
             BaseRoundTimeoutMs = parameters.EmptyBlockIntervalMs + 1_000,
             MaxRoundTimeoutMs = Math.Max(8_000, 4L * (parameters.EmptyBlockIntervalMs + 1_000)),
         };
-        var engine = new ConsensusCore(config, record, mode, LoadCommittedTail());
-        logger.LogInformation("consensus started as validator {Index} of {Count} ({Mode}) at height {Height}, round {Round}",
-            selfIndex, Validators.Count, mode, head.Height, engine.Round);
+        var engine = new ConsensusCore(config, record, mode, LoadCommittedTail(epoch.GenesisHeight));
+        logger.LogInformation("consensus started as validator {Index} of {Count} in epoch {Epoch} ({Mode}) at height {Height}, round {Round}",
+            selfIndex, Validators.Count, epoch.Epoch, mode, head.Height, engine.Round);
         return engine;
     }
 
@@ -87,11 +137,13 @@ public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity valid
         return records.SaveAsync(record, cancellationToken);
     }
 
-    private List<CommittedBlock> LoadCommittedTail()
+    /// <summary>The recent committed blocks of this epoch (those above its genesis height).</summary>
+    private List<CommittedBlock> LoadCommittedTail(ulong epochGenesisHeight)
     {
         var height = head.Height;
         var tail = new List<CommittedBlock>();
-        for (var h = height > CommittedTailBlocks ? height - CommittedTailBlocks + 1 : 1; h <= height && h > 0; h++)
+        var from = Math.Max(epochGenesisHeight + 1, height > CommittedTailBlocks ? height - CommittedTailBlocks + 1 : 1);
+        for (var h = from; h <= height && h > 0; h++)
         {
             tail.Add(store.GetCommittedBlock(h) ?? throw new StoreException($"committed block {h} is missing"));
         }

@@ -128,6 +128,7 @@ public static class NodeHost
         // The block pipeline: the execution pipeline is the single writer to the store, in every mode.
         services.AddSingleton<ExecutionPipeline>();
         services.AddSingleton<IExecutedResults>(sp => sp.GetRequiredService<ExecutionPipeline>());
+        services.AddSingleton<ValidatorSchedule>();
         services.AddSingleton<BlockValidator>();
         services.AddSingleton<BlockSync>();
         services.AddSingleton<PeerScores>();
@@ -150,10 +151,8 @@ public static class NodeHost
         services.AddHostedService<CommitLogService>();
         if (validatorKey is not null)
         {
-            if (genesis.ToValidatorSet().IndexOf(validatorKey.Address) < 0)
-            {
-                throw new ConfigException($"this node's validator key ({validatorKey.Address}) is not in the genesis validator set; remove {home.ValidatorKeyFile} to run a non-validating node");
-            }
+            // A key outside the set in force is allowed: the node follows the chain until the committee adds it
+            // (ConsensusDriver), which is how an organisation's node becomes a validator on a running chain.
             services.AddSingleton(validatorKey);
             services.AddSingleton(new ValidatorIdentity(validatorKey));
             services.AddSingleton<ISafetyRecordStore>(new SafetyRecordFile(home.SafetyRecordFile));
@@ -172,7 +171,7 @@ public static class NodeHost
         services.AddSingleton(sp => new ChainApiService(
             store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<ChainHead>(),
             suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey,
-            sp.GetRequiredService<ContractApi>(), sp.GetService<PeerNetwork>()));
+            sp.GetRequiredService<ContractApi>(), sp.GetRequiredService<ValidatorSchedule>(), sp.GetService<PeerNetwork>()));
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;

@@ -64,7 +64,7 @@ internal sealed class PipelineHarness : IDisposable
         Metrics = new NodeMetrics();
         Execution = new ExecutionPipeline(Store, Head, new BlockExecutor(Genesis.Parameters, Suite), Pending, Pool, Feed, Metrics, Suite, Time,
             NullLogger<ExecutionPipeline>.Instance);
-        Validator = new BlockValidator(Genesis, Pool, Transactions, Store, Pending, Execution, Time);
+        Validator = new BlockValidator(Genesis, Pool, Transactions, Store, Pending, Execution, Time, new ValidatorSchedule(Genesis, Store));
         Builder = new BlockBuilder(Genesis, Pool, Pending, Execution, Head, Store, Time, NullLogger<BlockBuilder>.Instance);
         Sync = new SyncState(Head);
         BlockSync = new BlockSync(Genesis, Validator, Execution, Head, Sync, new SourceList(_sources), Time, NullLogger<BlockSync>.Instance);

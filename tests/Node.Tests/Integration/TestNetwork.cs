@@ -16,15 +16,20 @@ internal sealed class TestNetwork : IAsyncDisposable
 {
     private readonly NodeProcess?[] _processes;
 
-    public TestNetwork(int validators, int spareNodes = 0, int emptyBlockIntervalMs = 200, CryptoSuite? suite = null)
+    public TestNetwork(int validators, int spareNodes = 0, int emptyBlockIntervalMs = 200, CryptoSuite? suite = null, ulong epochLength = 1_000)
     {
         Root = Directory.CreateTempSubdirectory("shc-net-").FullName;
         Suite = suite ?? CryptoSuite.Ed25519Sha256;
         Homes = NetworkCommands.Create(Path.Combine(Root, "net"), validators, spareNodes, "test-chain", Suite, basePort: null, NodeBinary.FreePort);
+        LoadKey = KeyFile.Generate(Suite);
         foreach (var home in Homes)
         {
             var genesis = GenesisFile.Load(home.GenesisFile);
-            (genesis with { Parameters = genesis.Parameters with { EmptyBlockIntervalMs = emptyBlockIntervalMs } }).Save(home.GenesisFile);
+            (genesis with
+            {
+                Parameters = genesis.Parameters with { EmptyBlockIntervalMs = emptyBlockIntervalMs, EpochLength = epochLength },
+                Accounts = [.. genesis.Accounts, new GenesisAccount { Address = LoadKey.Address.ToString(), Balance = "1000000000000" }],
+            }).Save(home.GenesisFile);
         }
         Operator = KeyFile.Load(Path.Combine(Root, "net", "operator_key.json"));
         Validators = validators;
@@ -40,6 +45,11 @@ internal sealed class TestNetwork : IAsyncDisposable
     public int Validators { get; }
 
     public KeyFile Operator { get; }
+
+    /// <summary>A funded account for load, apart from the operator's (which signs governance transactions).</summary>
+    public KeyFile LoadKey { get; }
+
+    public string OperatorKeyFile => Path.Combine(Root, "net", "operator_key.json");
 
     public NodeProcess? this[int node] => _processes[node];
 

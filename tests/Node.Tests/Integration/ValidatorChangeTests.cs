@@ -1,0 +1,147 @@
+using Xunit.Abstractions;
+using Google.Protobuf;
+using ShanghaiChain.Core.Keys;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Node.Tests.Integration;
+
+/// <summary>
+/// Validator-set changes on a running chain, with real processes: the committee adds a fifth validator (an admitted
+/// organisation's node, started with a validator key the set does not hold yet, following meanwhile), which signs from
+/// the epoch boundary on; then one of the original four is removed and goes on as a follower. Under steady load, with
+/// nothing lost and every node agreeing on every block.
+/// </summary>
+public sealed class ValidatorChangeTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task A_fifth_validator_joins_by_vote_and_an_original_one_is_removed_under_load_with_every_node_agreeing()
+    {
+        await using var net = new TestNetwork(validators: 4, spareNodes: 1, emptyBlockIntervalMs: 100, epochLength: 20);
+        var joiner = KeyFile.Generate(net.Suite);
+        joiner.Save(net.Homes[4].ValidatorKeyFile);
+        await net.StartAllValidatorsAsync();
+        await net.StartAsync(4);
+        await net.WaitForHeightAsync([0, 1, 2, 3, 4], 3, Patience);
+
+        using var load = new CancellationTokenSource();
+        var acknowledged = new List<string>();
+        var loadTask = RunLoadAsync(net, acknowledged, load.Token);
+
+        var add = await NodeBinary.RunAsync("validators", "add", "--public-key", net.Homes[4].ValidatorKeyFile, "--member", "operator",
+            "--key", net.OperatorKeyFile, "--node", net.UrlOf(0));
+        Assert.True(add.ExitCode == 0, add.Stdout + add.Stderr);
+        var joinAfter = await ScheduledLastHeightAsync(net);
+        output.WriteLine($"fifth validator scheduled after height {joinAfter}");
+        await net.WaitForHeightAsync([0, 1, 2, 3, 4], joinAfter + 5, Patience);
+        var epoch2 = await ValidatorsAsync(net, 1);
+        Assert.Equal(2UL, epoch2.Epoch);
+        Assert.Equal(5, epoch2.Validators.Count);
+        var signed = await WaitForSignatureAsync(net, observer: 1, validatorIndex: 4, fromHeight: joinAfter + 1);
+        output.WriteLine($"the fifth validator signed the certificate of block {signed}");
+        foreach (var height in new[] { joinAfter, joinAfter + 1 })
+        {
+            var block = await net.BlockAsync(1, height);
+            Assert.Equal(height <= joinAfter ? 1UL : 2UL, block.Header.Epoch);
+        }
+
+        var remove = await NodeBinary.RunAsync("validators", "remove", "--public-key", net.Homes[0].ValidatorKeyFile,
+            "--key", net.OperatorKeyFile, "--node", net.UrlOf(1));
+        Assert.True(remove.ExitCode == 0, remove.Stdout + remove.Stderr);
+        var leaveAfter = await ScheduledLastHeightAsync(net);
+        output.WriteLine($"validator 0 leaves after height {leaveAfter}");
+        await net.WaitForHeightAsync([0, 1, 2, 3, 4], leaveAfter + 5, Patience);
+        var epoch3 = await ValidatorsAsync(net, 2);
+        Assert.Equal(3UL, epoch3.Epoch);
+        Assert.Equal(4, epoch3.Validators.Count);
+        Assert.DoesNotContain(epoch3.Validators, v => v.PublicKey.Span.SequenceEqual(KeyFile.Load(net.Homes[0].ValidatorKeyFile).PublicKey));
+        // Validator 0 goes on as a follower.
+        var followed = await net.HeightOfAsync(0);
+        await net.WaitForHeightAsync([0], followed + 3, Patience);
+
+        await load.CancelAsync();
+        var sent = await loadTask;
+        var top = new List<ulong>();
+        for (var node = 0; node < 5; node++)
+        {
+            top.Add(await net.HeightOfAsync(node));
+        }
+        await net.AssertAgreeAsync([0, 1, 2, 3, 4], top.Min());
+        using var client = new ApiClient(net.UrlOf(4));
+        foreach (var id in acknowledged)
+        {
+            var receipt = await client.Chain.GetReceiptAsync(new GetReceiptRequest { TxId = ByteString.CopyFrom(Convert.FromHexString(id)) });
+            Assert.Equal(ReceiptStatus.Success, receipt.Receipt.Status);
+        }
+        var gap = await LongestGapMsAsync(net, top.Min());
+        output.WriteLine($"{sent} transfers acknowledged and found on the fifth validator; longest gap between blocks {gap} ms over {top.Min()} blocks");
+        Assert.True(gap < 10_000, $"the chain stopped for {gap} ms");
+    }
+
+    private static async Task<int> RunLoadAsync(TestNetwork net, List<string> acknowledged, CancellationToken cancel)
+    {
+        using var client = new ApiClient(net.UrlOf(2));
+        ulong nonce = 0;
+        while (!cancel.IsCancellationRequested)
+        {
+            var tx = await client.SignTransferAsync(net.LoadKey, new Address(new byte[20]), 1, nonce);
+            var id = (await client.Chain.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(tx) })).TxId;
+            var receipt = await client.Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 30_000 });
+            Assert.Equal(ReceiptStatus.Success, receipt.Receipt.Status);
+            acknowledged.Add(Convert.ToHexString(id.Span));
+            nonce++;
+        }
+        return (int)nonce;
+    }
+
+    private static async Task<ulong> ScheduledLastHeightAsync(TestNetwork net)
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(net.UrlOf(3));
+        var registry = (await new GovernanceService.GovernanceServiceClient(channel).GetRegistryAsync(new GetRegistryRequest())).Registry;
+        Assert.NotNull(registry.PendingValidators);
+        return registry.PendingValidators.LastHeightOfEpoch;
+    }
+
+    private static async Task<ListValidatorsResponse> ValidatorsAsync(TestNetwork net, int node)
+    {
+        using var client = new ApiClient(net.UrlOf(node));
+        return await client.Chain.ListValidatorsAsync(new ListValidatorsRequest());
+    }
+
+    private static async Task<ulong> WaitForSignatureAsync(TestNetwork net, int observer, uint validatorIndex, ulong fromHeight)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        var next = fromHeight;
+        while (DateTime.UtcNow < deadline)
+        {
+            var head = await net.HeightOfAsync(observer);
+            for (; next <= head; next++)
+            {
+                if ((await net.BlockAsync(observer, next)).Certificate.Signatures.Any(s => s.ValidatorIndex == validatorIndex))
+                {
+                    return next;
+                }
+            }
+            await Task.Delay(NodeBinary.PollInterval);
+        }
+        throw new TimeoutException($"no certificate from height {fromHeight} on carries validator {validatorIndex}'s signature:\n{net[4]?.Log}");
+    }
+
+    private static async Task<ulong> LongestGapMsAsync(TestNetwork net, ulong upTo)
+    {
+        ulong longest = 0;
+        ulong previous = 0;
+        for (ulong height = 1; height <= upTo; height++)
+        {
+            var timestamp = (await net.BlockAsync(1, height)).Header.TimestampMs;
+            if (previous != 0 && timestamp > previous)
+            {
+                longest = Math.Max(longest, timestamp - previous);
+            }
+            previous = timestamp;
+        }
+        return longest;
+    }
+}
