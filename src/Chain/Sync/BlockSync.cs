@@ -144,6 +144,14 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
         var commits = new Queue<Task>();
         await foreach (var committed in source.GetBlocksAsync(tip.Height + 1, follow ? 0 : CatchUpBatch, follow, cancellationToken).ConfigureAwait(false))
         {
+            if (commits.Count > 0 && !validator.KnowsEpochOf(committed))
+            {
+                // A new epoch: its set is in the state the blocks in flight are still executing.
+                while (commits.TryDequeue(out var inFlight))
+                {
+                    await inFlight.ConfigureAwait(false);
+                }
+            }
             var block = validator.VerifyCommitted(committed, tip, source.Name);
             commits.Enqueue(execution.CommitAsync([(block, committed.Certificate)]));
             // The next block extends this one; its parent roots are checked when it commits.

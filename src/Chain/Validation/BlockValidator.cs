@@ -296,6 +296,28 @@ public sealed class BlockValidator(
     }
 
     /// <summary>
+    /// Whether this node can tell the epoch of a committed block yet: false for the first block of an epoch whose
+    /// deciding block is still among the commits in flight (block sync then lets them finish before verifying).
+    /// </summary>
+    public bool KnowsEpochOf(CommittedBlock committed)
+    {
+        if (committed.Block is null)
+        {
+            return true;
+        }
+        try
+        {
+            var header = BlockHeader.Parser.ParseFrom(committed.Block.Header);
+            return schedule.At(header.Height)?.Epoch == header.Epoch;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // VerifyCommitted reports it.
+            return true;
+        }
+    }
+
+    /// <summary>
     /// A block the engine committed that this node never validated (it fetched it after the quorum formed): a quorum
     /// certified it, so honest validators checked its payload; decoding is enough here.
     /// </summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
 using ShanghaiChain.Core.Genesis;
@@ -23,48 +22,6 @@ public enum PeerVerdict
     Malformed,
 }
 
-/// <summary>One live stream to a peer (dialled by us or accepted from it); frames to send wait in a bounded queue.</summary>
-public sealed class PeerLink
-{
-    // Bounded so a stalled peer costs bounded memory. The oldest frames go first: consensus recovers lost messages by
-    // re-sending timeouts and sync info, and gossip only speeds things up.
-    private readonly Channel<PeerMessage> _outbox = Channel.CreateBounded<PeerMessage>(
-        new BoundedChannelOptions(8192) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest });
-
-    internal PeerLink(string identity, bool outbound, Uri? url, DateTimeOffset since)
-    {
-        Identity = identity;
-        Outbound = outbound;
-        Url = url;
-        Since = since;
-    }
-
-    /// <summary>The peer's node identity (hex node key).</summary>
-    public string Identity { get; }
-
-    public bool Outbound { get; }
-
-    public Uri? Url { get; }
-
-    public DateTimeOffset Since { get; }
-
-    /// <summary>The validator the peer says it runs (from its Hello): a routing hint, never trusted for validity.</summary>
-    public Address? ValidatorAddress { get; internal set; }
-
-    public ulong PeerHeadHeight { get; internal set; }
-
-    public long FramesReceived;
-    public long FramesSent;
-
-    internal ChannelReader<PeerMessage> Outbox => _outbox.Reader;
-
-    internal bool Send(PeerMessage message) => _outbox.Writer.TryWrite(message);
-
-    internal void Close() => _outbox.Writer.TryComplete();
-
-    /// <summary>Ends the link from outside its loops (a revoked peer); set while the link runs.</summary>
-    internal CancellationTokenSource? Cancellation { get; set; }
-}
 
 /// <summary>A snapshot of one connected peer, for the API and the CLI.</summary>
 public sealed record PeerSnapshot(string Identity, Address? ValidatorAddress, bool Outbound, string? Url, DateTimeOffset Since,
@@ -233,38 +190,9 @@ public sealed class PeerNetwork(
     /// </summary>
     public PeerCall Track(string identity, CancellationToken cancellationToken)
     {
-        var call = new PeerCall(this, cancellationToken);
+        var call = new PeerCall(cancellationToken, c => _calls.TryRemove(c, out _));
         _calls[call] = identity;
         return call;
-    }
-
-    /// <summary>A tracked peer call: its token ends when the call does or the peer is revoked.</summary>
-    public sealed class PeerCall : IDisposable
-    {
-        private readonly PeerNetwork _network;
-        private readonly CancellationTokenSource _cancel;
-
-        internal PeerCall(PeerNetwork network, CancellationToken cancellationToken)
-        {
-            _network = network;
-            _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        }
-
-        public CancellationToken Token => _cancel.Token;
-
-        public bool Revoked { get; private set; }
-
-        internal void Revoke()
-        {
-            Revoked = true;
-            _cancel.Cancel();
-        }
-
-        public void Dispose()
-        {
-            _network._calls.TryRemove(this, out _);
-            _cancel.Dispose();
-        }
     }
 
     /// <summary>Serves an inbound Connect call from an authenticated peer until either side ends it.</summary>
