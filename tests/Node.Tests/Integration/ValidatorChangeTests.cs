@@ -1,5 +1,6 @@
 using Xunit.Abstractions;
 using Google.Protobuf;
+using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.V1;
@@ -7,9 +8,9 @@ using ShanghaiChain.V1;
 namespace ShanghaiChain.Node.Tests.Integration;
 
 /// <summary>
-/// Validator-set changes on a running chain, with real processes: the committee adds a fifth validator (an admitted
-/// organisation's node, started with a validator key the set does not hold yet, following meanwhile), which signs from
-/// the epoch boundary on; then one of the original four is removed and goes on as a follower. Under steady load, with
+/// Validator-set changes on a running chain, with real processes: the committee admits an organisation's node (not in
+/// genesis), which connects and follows with a validator key the set does not hold yet; a second decision makes it the
+/// fifth validator, which signs from the epoch boundary on; then one of the original four is removed and goes on as a follower. Under steady load, with
 /// nothing lost and every node agreeing on every block. Last, a fresh node syncs from genesis across both changes,
 /// verifying each block's certificate against the set of its epoch.
 /// </summary>
@@ -21,11 +22,23 @@ public sealed class ValidatorChangeTests(ITestOutputHelper output)
     public async Task A_fifth_validator_joins_by_vote_and_an_original_one_is_removed_under_load_with_every_node_agreeing()
     {
         await using var net = new TestNetwork(validators: 4, spareNodes: 2, emptyBlockIntervalMs: 100, epochLength: 20);
+        // The organisation's node is not in genesis: the committee admits it first.
+        var shippingNodeKey = KeyFile.Load(net.Homes[4].NodeKeyFile);
+        foreach (var home in net.Homes)
+        {
+            var genesis = GenesisFile.Load(home.GenesisFile);
+            (genesis with { Nodes = [.. genesis.Nodes.Where(n => !Hex.Decode(n.PublicKey).AsSpan().SequenceEqual(shippingNodeKey.PublicKey))] }).Save(home.GenesisFile);
+        }
         var joiner = KeyFile.Generate(net.Suite);
         joiner.Save(net.Homes[4].ValidatorKeyFile);
         await net.StartAllValidatorsAsync();
+        await net.WaitForHeightAsync([0, 1, 2, 3], 3, Patience);
+        var admit = await NodeBinary.RunAsync("nodes", "admit", "--public-key", net.Homes[4].NodeKeyFile, "--name", "shipping-1",
+            "--member", "operator", "--key", net.OperatorKeyFile, "--node", net.UrlOf(0));
+        Assert.True(admit.ExitCode == 0, admit.Stdout + admit.Stderr);
         await net.StartAsync(4);
-        await net.WaitForHeightAsync([0, 1, 2, 3, 4], 3, Patience);
+        // Admitted, it connects, syncs and follows (its validator key is not in the set yet).
+        await net.WaitForHeightAsync([4], await net.HeightOfAsync(0), Patience);
 
         using var load = new CancellationTokenSource();
         var acknowledged = new List<string>();
