@@ -21,6 +21,8 @@ internal sealed class BlockNode
 
     public required IReadOnlyList<ByteString> Transactions { get; init; }
 
+    public IReadOnlyList<EquivocationEvidence> Evidence { get; init; } = [];
+
     /// <summary>QC certifying the parent (from the header), null for the root.</summary>
     public QuorumCertificate? ParentQc { get; init; }
 
@@ -29,7 +31,7 @@ internal sealed class BlockNode
 
     public CommittedBlock ToCommitted() => new()
     {
-        Block = new Block { Header = Header, Transactions = { Transactions } },
+        Block = new Block { Header = Header, Transactions = { Transactions }, Evidence = { Evidence } },
         Certificate = Qc,
     };
 }

@@ -253,7 +253,7 @@ public sealed partial class ConsensusCore
         Emit(new FetchBlock(hash, preferred));
     }
 
-    private void OnBlockAvailable(ByteString headerBytes, IReadOnlyList<ByteString> transactions)
+    private void OnBlockAvailable(ByteString headerBytes, IReadOnlyList<ByteString> transactions, IReadOnlyList<EquivocationEvidence>? evidence)
     {
         if (!TryDecodeHeader(headerBytes, out var header, out var hash) || _tree.Contains(hash) || header.Epoch != _config.Epoch)
         {
@@ -265,7 +265,7 @@ public sealed partial class ConsensusCore
             return;
         }
         var parentQc = header.ParentQc ?? _verifier.GenesisQc;
-        var node = NewNode(header, hash, headerBytes, transactions, _config.Validators.IndexOf(new Address(header.Proposer.Span)), parentQc);
+        var node = NewNode(header, hash, headerBytes, transactions, _config.Validators.IndexOf(new Address(header.Proposer.Span)), parentQc, evidence);
         var parentHash = node.Parent;
         if (_tree.Contains(parentHash))
         {

@@ -62,6 +62,7 @@ public sealed partial class ConsensusCore
             Signature = ByteString.CopyFrom(_verifier.SignProposal(_config.PrivateKey!, _round, hash)),
         };
         proposal.Transactions.AddRange(built.Transactions);
+        proposal.Evidence.AddRange(built.Evidence ?? []);
         if (_highTc is not null && _highTc.Round + 1 == _round && _highQc.Round + 1 != _round)
         {
             proposal.TimeoutCertificate = _highTc;
@@ -144,13 +145,13 @@ public sealed partial class ConsensusCore
             return;
         }
         if (parent.Height + 1 != header.Height || !_tree.ExtendsRoot(parentHash) ||
-            (IsSuffixHeight(header.Height) && proposal.Transactions.Count > 0))
+            (IsSuffixHeight(header.Height) && (proposal.Transactions.Count > 0 || proposal.Evidence.Count > 0)))
         {
             return;
         }
         if (!_tree.Contains(hash))
         {
-            InsertBlock(NewNode(header, hash, proposal.Header, proposal.Transactions, (int)proposal.ProposerIndex, parentQc));
+            InsertBlock(NewNode(header, hash, proposal.Header, proposal.Transactions, (int)proposal.ProposerIndex, parentQc, proposal.Evidence));
         }
         Vote(proposal, header, hash, parentQc);
     }
@@ -184,8 +185,10 @@ public sealed partial class ConsensusCore
         QueueSigned(new ConsensusMessage { Vote = vote }, deliverToSelf: true);
     }
 
-    private BlockNode NewNode(BlockHeader header, Hash32 hash, ByteString headerBytes, IReadOnlyList<ByteString> transactions, int proposer, QuorumCertificate parentQc) => new()
+    private BlockNode NewNode(BlockHeader header, Hash32 hash, ByteString headerBytes, IReadOnlyList<ByteString> transactions, int proposer,
+        QuorumCertificate parentQc, IReadOnlyList<EquivocationEvidence>? evidence = null) => new()
     {
+        Evidence = evidence ?? [],
         Hash = hash,
         Height = header.Height,
         Round = header.Round,

@@ -171,7 +171,7 @@ public sealed partial class ConsensusCore
             case BlockAvailable b:
                 if (_started)
                 {
-                    OnBlockAvailable(b.Header, b.Transactions);
+                    OnBlockAvailable(b.Header, b.Transactions, b.Evidence);
                 }
                 break;
             case ValidatorSetChangeCommitted c:

@@ -20,10 +20,12 @@ public sealed record TimerFired(long NowMs, ulong Round) : ConsensusEvent(NowMs)
 public sealed record SafetyRecordSaved(long NowMs, ulong Sequence) : ConsensusEvent(NowMs);
 
 /// <summary>The node built the block asked for by <see cref="BuildBlock"/>: serialized header and transactions.</summary>
-public sealed record BlockBuilt(long NowMs, ulong Round, ByteString Header, IReadOnlyList<ByteString> Transactions) : ConsensusEvent(NowMs);
+public sealed record BlockBuilt(long NowMs, ulong Round, ByteString Header, IReadOnlyList<ByteString> Transactions,
+    IReadOnlyList<EquivocationEvidence>? Evidence = null) : ConsensusEvent(NowMs);
 
 /// <summary>A block asked for by <see cref="FetchBlock"/> (or any block the node obtained) is available.</summary>
-public sealed record BlockAvailable(long NowMs, ByteString Header, IReadOnlyList<ByteString> Transactions) : ConsensusEvent(NowMs);
+public sealed record BlockAvailable(long NowMs, ByteString Header, IReadOnlyList<ByteString> Transactions,
+    IReadOnlyList<EquivocationEvidence>? Evidence = null) : ConsensusEvent(NowMs);
 
 /// <summary>
 /// Executing the committed block at <paramref name="CommittedHeight"/> changed the validator set (governance). The

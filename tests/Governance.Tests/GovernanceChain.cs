@@ -74,7 +74,7 @@ internal sealed class GovernanceChain : IDisposable
         contracts.Register(GovernanceLayout.Address, new GovernanceContract(Suite, Genesis.Parameters));
         Store = ChainStore.OpenInMemory(Genesis, genesisCode: SystemContractGenesis.CodeOf(contracts), genesisStorage: GovernanceGenesis.Storage(Genesis));
         Permissions = new GovernancePermissions();
-        Executor = new BlockExecutor(Genesis.Parameters, Suite, contracts, Permissions);
+        Executor = new BlockExecutor(Genesis.Parameters, Suite, contracts, Permissions) { EvidenceHandler = new GovernanceEvidenceRecorder(Suite) };
         Transactions = new TransactionValidator(ChainId, Suite, Genesis.Parameters);
     }
 
@@ -117,7 +117,7 @@ internal sealed class GovernanceChain : IDisposable
         }
     }
 
-    public IReadOnlyList<Receipt> Commit(IReadOnlyList<VerifiedTransaction> transactions)
+    public IReadOnlyList<Receipt> Commit(IReadOnlyList<VerifiedTransaction> transactions, IReadOnlyList<EquivocationEvidence>? evidence = null)
     {
         var block = new SealedBlock(new BlockHeader
         {
@@ -127,7 +127,7 @@ internal sealed class GovernanceChain : IDisposable
             ParentHash = ByteString.CopyFrom(Store.HeadHash.ToArray()),
             TxRoot = ByteString.CopyFrom(BinaryMerkleTree.ComputeRoot(Suite, transactions.Select(t => t.Id).ToList()).ToArray()),
         }, transactions.Select(t => t.Encoded), Suite);
-        var result = Executor.Execute(Store, Executor.ContextFor(block.Height, block.Hash, 0, Address.Zero), transactions);
+        var result = Executor.Execute(Store, Executor.ContextFor(block.Height, block.Hash, 0, Address.Zero), transactions, evidence);
         Store.Commit(block, new QuorumCertificate { Height = block.Height }, result.Receipts, result.StateDiff, result.Contracts);
         return result.Receipts;
     }

@@ -20,7 +20,7 @@ namespace ShanghaiChain.Chain.Building;
 /// ahead) before the engine is told.
 /// </summary>
 public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, PendingBlocks pending, ExecutionPipeline execution, ChainHead head,
-    IChainReader store, TimeProvider time, ILogger<BlockBuilder> logger)
+    IChainReader store, TimeProvider time, ILogger<BlockBuilder> logger, EvidencePool? evidence = null)
 {
     private readonly ChainParameters _parameters = genesis.Parameters;
 
@@ -47,7 +47,18 @@ public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, Pend
                 : FitToBranch(pool.ReapForBlock(_parameters.MaxBlockTxs, _parameters.MaxBlockBytes, _parameters.BlockGasLimit, build.Height), build.ParentHash);
             logger.LogDebug("building height {Height} in round {Round} with {Count} transactions ({Ready} ready of {Pool} in the mempool)",
                 build.Height, build.Round, transactions.Count, pool.ReadyCount, pool.Count);
-            var block = new PendingBlock(new SealedBlock(HeaderOf(build, parent, transactions), transactions.Select(t => t.Encoded), genesis.Suite), transactions);
+            // Evidence the governance record has not taken yet (a suffix block carries none).
+            IReadOnlyList<EquivocationEvidence> proof = build.EpochSuffix || evidence is null ? [] : evidence.ForBlock(build.Epoch, Recorded);
+            var header = HeaderOf(build, parent, transactions);
+            header.EvidenceRoot = EvidencePool.RootOf(genesis.Suite, proof);
+            var sealedBlock = new SealedBlock(header, transactions.Select(t => t.Encoded), genesis.Suite);
+            sealedBlock.Block.Evidence.AddRange(proof);
+            if (proof.Count > 0 && Governance.GovernanceReader.Registry(store) is null)
+            {
+                // Nothing records evidence on a chain without governance: carried once, in this block.
+                evidence!.Forget(proof);
+            }
+            var block = new PendingBlock(sealedBlock, transactions);
             execution.Accept(block);
             return block;
         }
@@ -85,6 +96,21 @@ public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, Pend
         {
             // The empty-block interval elapsed.
         }
+    }
+
+    /// <summary>Whether the governance record at the committed head already holds this evidence (by validator, epoch and round).</summary>
+    private bool Recorded(EquivocationEvidence item)
+    {
+        if (Governance.GovernanceReader.Registry(store) is not { } registry)
+        {
+            return false;
+        }
+        var (index, epoch, round) = item.KindCase == EquivocationEvidence.KindOneofCase.DoubleProposal
+            ? (item.DoubleProposal.First.ProposerIndex, item.DoubleProposal.First.Epoch, item.DoubleProposal.First.Round)
+            : (item.DoubleVote.First.ValidatorIndex, item.DoubleVote.First.Epoch, item.DoubleVote.First.Round);
+        var validators = Governance.GovernanceRules.ValidatorsAt(registry, head.Height + 1);
+        return index < (uint)validators.Count &&
+            registry.Evidence.Any(e => e.Validator == validators[(int)index].PublicKey && e.Epoch == epoch && e.Round == round);
     }
 
     private BlockHeader HeaderOf(BuildBlock build, ChainTip parent, List<VerifiedTransaction> transactions)

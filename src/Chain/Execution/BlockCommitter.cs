@@ -37,7 +37,7 @@ internal sealed class BlockCommitter(ChainStore store, ChainHead head, BlockExec
     public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate, ExecutionResult? executed)
     {
         BlockValidator.CheckParentResults(block, head.Tip);
-        var result = executed ?? executor.Execute(store, ContextOf(block), transactions);
+        var result = executed ?? executor.Execute(store, ContextOf(block), transactions, block.Block.Evidence);
         store.Commit(block, certificate, result.Receipts, result.StateDiff, result.Contracts);
 
         var txIds = new Hash32[transactions.Count];

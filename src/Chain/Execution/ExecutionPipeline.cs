@@ -239,7 +239,7 @@ public sealed class ExecutionPipeline : IExecutedResults, IDisposable
         // BLOCKHASH follows this block's own ancestry (pending ancestors, then the committed chain): the same answers as
         // when the block is executed again at commit, whichever of its ancestors have committed by then.
         var ancestry = new AncestryBlockHashes(_store, _pending, _suite, block.ParentHash, block.Height - 1);
-        var result = _executor.Execute(state, _committer.ContextOf(block.Block, ancestry), block.Transactions);
+        var result = _executor.Execute(state, _committer.ContextOf(block.Block, ancestry), block.Transactions, block.Block.Block.Evidence);
         var speculated = new Speculated(block, result, new StateLayer(result.StateDiff, result.Contracts), _committer.ReceiptsRoot(result.Receipts));
         _results[block.Hash] = speculated;
         if (_rootsWanted.Remove(block.Hash))

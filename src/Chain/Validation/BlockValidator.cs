@@ -16,7 +16,7 @@ namespace ShanghaiChain.Chain.Validation;
 /// <summary>
 /// The one place that decides whether a block is valid, for each way a block reaches the node:
 /// <list type="bullet">
-/// <item>a proposal, before the consensus engine may vote for it (<see cref="ValidateProposal(ByteString, IReadOnlyList{ByteString}, out string, out bool)"/>;
+/// <item>a proposal, before the consensus engine may vote for it (<see cref="ValidateProposal(ByteString, IReadOnlyList{ByteString}, IReadOnlyList{EquivocationEvidence}, out string, out bool)"/>;
 /// the engine itself checks the consensus fields: round, proposer, certificates, signature);</item>
 /// <item>a committed block from a peer during block sync (<see cref="VerifyCommitted"/>: the same payload rules, plus its
 /// certificate against the validator set and its link to this node's head);</item>
@@ -52,6 +52,47 @@ public sealed class BlockValidator(
         _certificates.GetOrAdd((epoch.Epoch, epoch.Validators.Hash(_suite)),
             _ => new EpochVerifier(genesis.ChainId, _suite, epoch.Validators, epoch.Epoch, epoch.GenesisHash, epoch.GenesisHeight));
 
+    /// <summary>
+    /// A block's evidence: at most <see cref="EvidencePool.MaxPerBlock"/> items, committed to by the header's evidence
+    /// root, each a verified equivocation by a validator of the block's own epoch.
+    /// </summary>
+    private bool CheckEvidence(BlockHeader header, IReadOnlyList<EquivocationEvidence> evidence, out string reason)
+    {
+        if (evidence.Count > EvidencePool.MaxPerBlock)
+        {
+            reason = $"{evidence.Count} evidence items exceed {EvidencePool.MaxPerBlock}";
+            return false;
+        }
+        if (!EvidencePool.RootOf(_suite, evidence).Span.SequenceEqual(header.EvidenceRoot.Span))
+        {
+            reason = "the evidence root does not match the block's evidence";
+            return false;
+        }
+        if (evidence.Count > 0)
+        {
+            if (schedule.ByNumber(header.Epoch) is not { } epoch)
+            {
+                reason = $"evidence in a block of unknown epoch {header.Epoch}";
+                return false;
+            }
+            var verifier = CertificatesOf(epoch);
+            foreach (var item in evidence)
+            {
+                if (!EvidenceVerifier.Verify(verifier, item, out _))
+                {
+                    reason = "the block carries evidence that does not verify against its epoch's validators";
+                    return false;
+                }
+            }
+        }
+        reason = "";
+        return true;
+    }
+
+    /// <summary>Whether gossiped evidence is a verified equivocation by a validator of the current or the scheduled epoch.</summary>
+    public bool VerifyEvidence(EquivocationEvidence evidence) =>
+        schedule.ByNumber(EvidencePool.EpochOf(evidence)) is { } epoch && EvidenceVerifier.Verify(CertificatesOf(epoch), evidence, out _);
+
     /// <summary>Whether the header names the validator set of its epoch and, as the next set, the one that signs the height after it.</summary>
     private bool NamesItsValidatorSets(BlockHeader header, out string reason)
     {
@@ -75,9 +116,14 @@ public sealed class BlockValidator(
     /// badly signed, wrong root) rather than possibly a matter of timing or of this node's own view (clock, parent roots).
     /// </summary>
     public PendingBlock? ValidateProposal(ByteString headerBytes, IReadOnlyList<ByteString> txBytes, out string reason) =>
-        ValidateProposal(headerBytes, txBytes, out reason, out _);
+        ValidateProposal(headerBytes, txBytes, [], out reason, out _);
 
-    public PendingBlock? ValidateProposal(ByteString headerBytes, IReadOnlyList<ByteString> txBytes, out string reason, out bool culpable)
+    public PendingBlock? ValidateProposal(ByteString headerBytes, IReadOnlyList<ByteString> txBytes, IReadOnlyList<EquivocationEvidence> evidence,
+        out string reason) =>
+        ValidateProposal(headerBytes, txBytes, evidence, out reason, out _);
+
+    public PendingBlock? ValidateProposal(ByteString headerBytes, IReadOnlyList<ByteString> txBytes, IReadOnlyList<EquivocationEvidence> evidence,
+        out string reason, out bool culpable)
     {
         culpable = true;
         BlockHeader header;
@@ -106,6 +152,10 @@ public sealed class BlockValidator(
         {
             // Possibly this node's view (its record not yet at the decision): not proof of a faulty proposer.
             culpable = false;
+            return null;
+        }
+        if (!CheckEvidence(header, evidence, out reason))
+        {
             return null;
         }
         if (txBytes.Count > _parameters.MaxBlockTxs)
@@ -169,7 +219,7 @@ public sealed class BlockValidator(
         // A transaction that repeats one already committed or in a pending ancestor is not grounds to refuse the block:
         // gossip races make honest leaders do it now and then. Execution fails the repeat on its used nonce and the
         // store keeps the first location and receipt (ChainStore.Commit), so it changes nothing.
-        var accepted = new PendingBlock(new SealedBlock(new Block { Header = headerBytes, Transactions = { txBytes } }, _suite), verified);
+        var accepted = new PendingBlock(new SealedBlock(new Block { Header = headerBytes, Transactions = { txBytes }, Evidence = { evidence } }, _suite), verified);
         reason = "";
         return accepted;
     }
@@ -278,7 +328,7 @@ public sealed class BlockValidator(
         {
             throw new InvalidDataException($"block {block.Height} from {source} does not carry a valid certificate of epoch {epoch.Epoch}'s validators");
         }
-        if (!NamesItsValidatorSets(block.Header, out var setProblem))
+        if (!NamesItsValidatorSets(block.Header, out var setProblem) || !CheckEvidence(block.Header, committed.Block.Evidence, out setProblem))
         {
             throw new InvalidDataException($"block {block.Height} from {source}: {setProblem}");
         }

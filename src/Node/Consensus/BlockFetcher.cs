@@ -25,11 +25,11 @@ public sealed class BlockFetcher(NodeConfig config, PendingBlocks pending, IChai
     {
         if (pending.TryGet(hash, out var block))
         {
-            return new BlockAvailable(inbox.NowMs, block.HeaderBytes, block.TransactionBytes);
+            return new BlockAvailable(inbox.NowMs, block.HeaderBytes, block.TransactionBytes, block.Block.Block.Evidence);
         }
         if (store.GetHeightByHash(hash) is { } height && store.GetCommittedBlock(height) is { } committed)
         {
-            return new BlockAvailable(inbox.NowMs, committed.Block.Header, [.. committed.Block.Transactions]);
+            return new BlockAvailable(inbox.NowMs, committed.Block.Header, [.. committed.Block.Transactions], committed.Block.Evidence);
         }
         _ = FetchFromPeersAsync(hash);
         return null;
@@ -52,14 +52,14 @@ public sealed class BlockFetcher(NodeConfig config, PendingBlocks pending, IChai
                 {
                     continue;
                 }
-                var block = validator.ValidateProposal(found.Header, found.Transactions, out var reason);
+                var block = validator.ValidateProposal(found.Header, found.Transactions, found.Evidence, out var reason);
                 if (block is null || block.Hash != hash)
                 {
                     logger.LogWarning("block {Hash} fetched from {Peer} is invalid: {Reason}", hash, url, block is null ? reason : "wrong hash");
                     continue;
                 }
                 execution.Accept(block);
-                inbox.Post(new BlockAvailable(inbox.NowMs, block.HeaderBytes, block.TransactionBytes));
+                inbox.Post(new BlockAvailable(inbox.NowMs, block.HeaderBytes, block.TransactionBytes, block.Block.Block.Evidence));
                 return;
             }
             catch (Exception ex) when (PeerFailures.IsPeerFailure(ex) || ex is OperationCanceledException)

@@ -1,5 +1,6 @@
 using ShanghaiChain.Chain.Building;
 using ShanghaiChain.Chain.Execution;
+using ShanghaiChain.Chain.Mempool;
 using ShanghaiChain.Chain.Sync;
 using ShanghaiChain.Chain.Observability;
 using ShanghaiChain.Consensus;
@@ -18,7 +19,7 @@ namespace ShanghaiChain.Node.Consensus;
 /// first catches up by block sync (docs/consensus.md, "Node integration").
 /// </summary>
 public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engines, PeerNetwork network, ExecutionPipeline execution, BlockFetcher fetcher,
-    BlockBuilder builder, BlockSync sync, NodeMetrics metrics, ILogger<ConsensusDriver> logger) : BackgroundService
+    BlockBuilder builder, BlockSync sync, EvidencePool evidencePool, NodeMetrics metrics, ILogger<ConsensusDriver> logger) : BackgroundService
 {
     private ConsensusCore _engine = null!;
     private ITimer? _timer;
@@ -194,6 +195,8 @@ public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engine
                 logger.LogWarning("equivocation by validator {Index} ({Address}): {Kind}", evidence.Validator,
                     engines.Validators[evidence.Validator].Address, evidence.Evidence.KindCase);
                 metrics.EvidenceFound();
+                // The next blocks this node leads carry it, until the governance record holds it.
+                evidencePool.Add(evidence.Evidence);
                 network.Broadcast(new PeerMessage { Consensus = new ConsensusMessage { Evidence = evidence.Evidence } });
                 break;
             case ValidatorSetChangeRefused refused:
@@ -233,7 +236,7 @@ public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engine
     {
         if (await builder.BuildAsync(build, () => Round <= build.Round).ConfigureAwait(false) is { } block)
         {
-            inbox.Post(new BlockBuilt(inbox.NowMs, build.Round, block.HeaderBytes, block.TransactionBytes));
+            inbox.Post(new BlockBuilt(inbox.NowMs, build.Round, block.HeaderBytes, block.TransactionBytes, block.Block.Block.Evidence));
         }
     }
 }

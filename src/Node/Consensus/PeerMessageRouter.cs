@@ -4,8 +4,6 @@ using ShanghaiChain.Chain.Mempool;
 using ShanghaiChain.Chain.Sync;
 using ShanghaiChain.Chain.Validation;
 using ShanghaiChain.Consensus;
-using ShanghaiChain.Core.Consensus;
-using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Peers;
 using ShanghaiChain.V1;
@@ -18,8 +16,8 @@ namespace ShanghaiChain.Node.Consensus;
 /// pipeline; consensus messages are queued for the engine. Heights that messages claim decide when to catch up. The
 /// verdict tells the peer layer whether the frame proves its sender faulty.
 /// </summary>
-public sealed class PeerMessageRouter(GenesisFile genesis, BlockValidator validator, ExecutionPipeline execution, TransactionPool pool,
-    ConsensusInbox inbox, SyncState sync, ChainHead head, ILogger<PeerMessageRouter> logger) : IPeerMessageHandler
+public sealed class PeerMessageRouter(ValidatorSchedule schedule, BlockValidator validator, ExecutionPipeline execution, TransactionPool pool,
+    EvidencePool evidence, ConsensusInbox inbox, SyncState sync, ChainHead head, ILogger<PeerMessageRouter> logger) : IPeerMessageHandler
 {
     /// <summary>A node this many blocks behind what it sees certified stops voting and catches up by block sync.</summary>
     public const ulong CatchUpGap = 32;
@@ -27,7 +25,6 @@ public sealed class PeerMessageRouter(GenesisFile genesis, BlockValidator valida
     /// <summary>Transactions in one gossip frame at most; a larger frame is refused as invalid.</summary>
     public const int MaxGossipBatch = 10_000;
 
-    private readonly ValidatorSet _validators = genesis.ToValidatorSet();
     private long _highestCertifiedHeightSeen;
 
     public PeerVerdict Handle(PeerLink link, PeerMessage message)
@@ -41,7 +38,7 @@ public sealed class PeerMessageRouter(GenesisFile genesis, BlockValidator valida
                 if (consensus.BodyCase == ConsensusMessage.BodyOneofCase.Proposal)
                 {
                     var proposal = consensus.Proposal;
-                    var block = validator.ValidateProposal(proposal.Header, proposal.Transactions, out var reason, out var culpable);
+                    var block = validator.ValidateProposal(proposal.Header, proposal.Transactions, proposal.Evidence, out var reason, out var culpable);
                     if (block is null)
                     {
                         logger.LogWarning("proposal of round {Round} from peer {Peer} refused: {Reason}", proposal.Round, link.Identity[..16], reason);
@@ -55,7 +52,18 @@ public sealed class PeerMessageRouter(GenesisFile genesis, BlockValidator valida
                 {
                     ObserveCertifiedHeight(qc.Height);
                 }
-                var sender = link.ValidatorAddress is { } address ? _validators.IndexOf(address) : -1;
+                else if (consensus.BodyCase == ConsensusMessage.BodyOneofCase.Evidence)
+                {
+                    // Gossiped evidence: kept for the blocks this node leads once it verifies; evidence that does not
+                    // verify proves its sender faulty.
+                    if (!validator.VerifyEvidence(consensus.Evidence))
+                    {
+                        return PeerVerdict.Invalid;
+                    }
+                    evidence.Add(consensus.Evidence);
+                    return PeerVerdict.Accepted;
+                }
+                var sender = link.ValidatorAddress is { } address ? schedule.Current.Validators.IndexOf(address) : -1;
                 // Dropped when the engine is overloaded: consensus recovers lost messages through timeouts and sync info.
                 inbox.TryPostFromNetwork(new MessageReceived(inbox.NowMs, sender, consensus));
                 return PeerVerdict.Accepted;

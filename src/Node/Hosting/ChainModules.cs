@@ -14,17 +14,17 @@ namespace ShanghaiChain.Node.Hosting;
 /// state and the roles rule on a chain whose genesis names a consortium.
 /// </summary>
 public sealed record ChainModules(SystemContractRegistry SystemContracts, IReadOnlyList<StorageChange> GenesisStorage,
-    ITransactionPermissions? Permissions)
+    ITransactionPermissions? Permissions, IBlockEvidenceHandler? EvidenceHandler)
 {
     public static ChainModules For(GenesisFile genesis)
     {
         var contracts = SystemContractRegistry.CreateStandard();
         if (genesis.Consortium is null)
         {
-            return new ChainModules(contracts, [], null);
+            return new ChainModules(contracts, [], null, null);
         }
         contracts.Register(GovernanceLayout.Address, new GovernanceContract(genesis.Suite, genesis.Parameters));
-        return new ChainModules(contracts, GovernanceGenesis.Storage(genesis), new GovernancePermissions());
+        return new ChainModules(contracts, GovernanceGenesis.Storage(genesis), new GovernancePermissions(), new GovernanceEvidenceRecorder(genesis.Suite));
     }
 
     /// <summary>The code every system contract's account holds at genesis.</summary>

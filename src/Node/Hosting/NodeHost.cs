@@ -122,7 +122,11 @@ public static class NodeHost
         {
             Permissions = modules.Permissions,
         });
-        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, modules.SystemContracts, modules.Permissions));
+        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, modules.SystemContracts, modules.Permissions)
+        {
+            EvidenceHandler = modules.EvidenceHandler,
+        });
+        services.AddSingleton(new EvidencePool(suite));
         services.AddSingleton<ChainFeed>();
         services.AddSingleton<PendingBlocks>();
         // The block pipeline: the execution pipeline is the single writer to the store, in every mode.

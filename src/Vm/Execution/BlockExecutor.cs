@@ -45,11 +45,20 @@ public sealed class BlockExecutor
 
     public ChainParameters Parameters => _parameters;
 
+    /// <summary>Records a block's evidence (the governance module); null on a chain without one, where it is only carried.</summary>
+    public IBlockEvidenceHandler? EvidenceHandler { get; init; }
+
     /// <param name="context">The block, from <see cref="ContextFor"/> so that the chain's gas limit, base fee and chain id apply.</param>
-    public ExecutionResult Execute(IStateReader committed, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions)
+    public ExecutionResult Execute(IStateReader committed, BlockContext context, IReadOnlyList<VerifiedTransaction> transactions,
+        IReadOnlyList<EquivocationEvidence>? evidence = null)
     {
         // The overlay caches what the check reads, so a block of transfers reads each recipient once.
         var overlay = new StateOverlay(committed, Codes);
+        if (evidence is { Count: > 0 } && EvidenceHandler is { } handler)
+        {
+            handler.Record(overlay, context, evidence);
+            overlay.CommitTransaction();
+        }
         return NeedsEvm(overlay, transactions)
             ? LargeStack.Run(() => ExecuteOnThisThread(overlay, context, transactions))
             : ExecuteOnThisThread(overlay, context, transactions);
