@@ -24,7 +24,10 @@ public sealed record SetTimer(ulong Round, long DeadlineMs) : ConsensusAction;
 
 /// <summary>
 /// These blocks are final, oldest first, each with a QC over it. <paramref name="CommitProof"/> certifies the child
-/// of the last block, proposed in the round right after it: with the last block's QC it is the two-chain proof.
+/// of the last block, proposed in the round right after it: with the last block's QC it is the two-chain proof. When
+/// the commit stops below the block the two-chain made final (at the end of an epoch, where that block is a suffix
+/// block; or when one step is capped below an epoch boundary) the proof certifies a block whose parent, one round
+/// older, descends from the last block, which is final as its ancestor.
 /// </summary>
 public sealed record CommitBlocks(IReadOnlyList<CommittedBlock> Blocks, QuorumCertificate CommitProof) : ConsensusAction;
 

@@ -209,6 +209,7 @@ public sealed partial class ConsensusCore
         {
             return;
         }
+        target = CapCommitTarget(target, proof);
         var path = _tree.PathFromRoot(target.Hash, out var missing);
         if (path is null)
         {

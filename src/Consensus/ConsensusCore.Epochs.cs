@@ -1,4 +1,5 @@
 using ShanghaiChain.Core.Consensus;
+using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Consensus;
 
@@ -22,9 +23,10 @@ public sealed partial class ConsensusCore
         }
         var length = Math.Max(1, _config.EpochLength);
         var last = change.LastHeightOfEpoch != 0 ? change.LastHeightOfEpoch : (change.CommittedHeight / length + 2) * length - 1;
-        if (last <= _tree.Root.Height)
+        if (last < _tree.Root.Height)
         {
-            // Too late to end the epoch there: blocks past it are already committed in this epoch.
+            // Too late to end the epoch there: blocks past it are already committed in this epoch. (At exactly the
+            // root the epoch ends at once: the block at its last height is committed.)
             Emit(new ValidatorSetChangeRefused(change.CommittedHeight, ValidatorSetChangeVerdict.TooLate));
             return;
         }
@@ -32,6 +34,56 @@ public sealed partial class ConsensusCore
         _lastHeightOfEpoch = last;
         Emit(new ValidatorSetChangeScheduled(_lastHeightOfEpoch, _config.Epoch + 1));
         EndEpochIfDue();
+    }
+
+    // A commit cut short by CapCommitTarget, resumed on a later event (after the node had the chance to report a change).
+    private bool _cappedCommitPending;
+
+    // The committed height when the current event began: the cap holds for everything one event commits.
+    private ulong _stepRootHeight;
+
+    /// <summary>
+    /// A change decided in a block the engine commits now ends the epoch at the second boundary above that block at the
+    /// earliest, and the node reports it only after the commit: so while no change is scheduled, one step never commits
+    /// past the second boundary above the root committed before the event (a lagging engine catching up would otherwise commit, as blocks
+    /// of this epoch, heights that belong to the next). The rest is committed on a later event.
+    /// </summary>
+    private BlockNode CapCommitTarget(BlockNode target, QuorumCertificate proof)
+    {
+        var length = Math.Max(1, _config.EpochLength);
+        var cap = (_stepRootHeight / length + 2) * length - 1;
+        if (_nextValidators is not null || target.Height <= cap)
+        {
+            return target;
+        }
+        var capped = target;
+        while (capped.Height > cap && _tree.TryGet(capped.Parent, out var parent))
+        {
+            parent.Qc ??= capped.ParentQc;
+            capped = parent;
+        }
+        if (capped.Height > cap)
+        {
+            // Ancestors missing: the commit waits for them anyway (and is capped when they arrive).
+            return target;
+        }
+        if (_pendingCommit is null || target.Height > _pendingCommit.Height)
+        {
+            _pendingCommit = target;
+            _pendingCommitProof = proof;
+        }
+        _cappedCommitPending = true;
+        return capped;
+    }
+
+    private void ResumeCappedCommit()
+    {
+        _cappedCommitPending = false;
+        if (_pendingCommit is { } pending && _tree.Contains(pending.Hash) && pending.Height > _tree.Root.Height)
+        {
+            _pendingCommit = null;
+            CommitUpTo(pending, _pendingCommitProof!);
+        }
     }
 
     /// <summary>Blocks above the epoch's last height only carry the certificates that commit it.</summary>

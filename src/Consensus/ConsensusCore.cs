@@ -142,6 +142,8 @@ public sealed partial class ConsensusCore
             return output;
         }
         _out = output;
+        var resumeCappedCommit = _cappedCommitPending;
+        _stepRootHeight = _tree.Root.Height;
         switch (ev)
         {
             case Started:
@@ -177,6 +179,10 @@ public sealed partial class ConsensusCore
             case ValidatorSetChangeCommitted c:
                 OnValidatorSetChange(c);
                 break;
+        }
+        if (resumeCappedCommit && _cappedCommitPending && !_ended)
+        {
+            ResumeCappedCommit();
         }
         FlushSignedMessages();
         _out = [];

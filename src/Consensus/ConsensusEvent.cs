@@ -34,7 +34,10 @@ public sealed record BlockAvailable(long NowMs, ByteString Header, IReadOnlyList
 /// <remarks>
 /// <paramref name="LastHeightOfEpoch"/>: the last height of the current epoch as the committed decision fixed it (the
 /// node reads it from the governance record, so engine and state never compute it apart); 0 lets the engine compute
-/// it from <see cref="ConsensusConfig.EpochLength"/>.
+/// it from <see cref="ConsensusConfig.EpochLength"/>. Deliver it before any other event after the
+/// <see cref="CommitBlocks"/> that committed the deciding block: the engine caps each commit step at the second epoch
+/// boundary above its committed root, which keeps it from committing past the epoch's last height only if it hears of
+/// the change before its next step (a change whose last height is exactly the committed root ends the epoch at once).
 /// </remarks>
 public sealed record ValidatorSetChangeCommitted(long NowMs, ulong CommittedHeight, IReadOnlyList<Validator> Next, bool Force,
     ulong LastHeightOfEpoch = 0) : ConsensusEvent(NowMs);

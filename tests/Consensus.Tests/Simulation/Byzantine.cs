@@ -74,7 +74,7 @@ internal static class Byzantine
                     {
                         Epoch = verifier.Epoch,
                         Round = round,
-                        ValidatorIndex = (uint)from.Validator,
+                        ValidatorIndex = (uint)from.SelfIndex,
                         HighQc = verifier.GenesisQc,
                         Signature = ByteString.CopyFrom(verifier.SignTimeout(key, round, 0)),
                     },
@@ -89,14 +89,14 @@ internal static class Byzantine
                         Round = round,
                         Height = round,
                         BlockHash = ByteString.CopyFrom(hash.ToArray()),
-                        ValidatorIndex = (uint)from.Validator,
+                        ValidatorIndex = (uint)from.SelfIndex,
                         Signature = ByteString.CopyFrom(verifier.SignVote(key, round, round, hash)),
                     },
                 };
             default:
                 if (basis.BodyCase != ConsensusMessage.BodyOneofCase.Proposal)
                 {
-                    return new ConsensusMessage { SyncInfo = new SyncInfo { HighQc = new QuorumCertificate { Epoch = 1, Round = round, BlockHash = ByteString.CopyFrom(new byte[Hash32.Size]) } } };
+                    return new ConsensusMessage { SyncInfo = new SyncInfo { HighQc = new QuorumCertificate { Epoch = verifier.Epoch, Round = round, BlockHash = ByteString.CopyFrom(new byte[Hash32.Size]) } } };
                 }
                 var p = basis.Proposal.Clone();
                 var header = BlockHeader.Parser.ParseFrom(p.Header);

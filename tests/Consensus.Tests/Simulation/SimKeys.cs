@@ -27,5 +27,9 @@ public static class SimKeys
     public static ValidatorSet ValidatorSet(CryptoSuite suite, int count) =>
         Core.Consensus.ValidatorSet.FromPublicKeys(suite, Enumerable.Range(0, count).Select(i => For(suite, i).Public));
 
+    /// <summary>A set of the given keys with the given powers, in that order.</summary>
+    public static ValidatorSet SetOf(CryptoSuite suite, IEnumerable<(int Key, ulong Power)> members) =>
+        new(members.Select(m => new Validator(For(suite, m.Key).Public, suite.AddressOf(For(suite, m.Key).Public), m.Power)));
+
     public static Hash32 GenesisHash(CryptoSuite suite) => suite.Hash(Encoding.UTF8.GetBytes("shanghaichain-sim-genesis"));
 }

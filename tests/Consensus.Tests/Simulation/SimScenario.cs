@@ -26,8 +26,21 @@ public sealed record CrashFault(int Validator, long AtMs, long? RestartAtMs, boo
 /// <summary>A network split between two groups of nodes (by node id) during [FromMs, ToMs).</summary>
 public sealed record PartitionFault(IReadOnlyList<int> GroupA, long FromMs, long ToMs);
 
+/// <summary>
+/// A validator-set change decided by the block at <paramref name="DecidedAtHeight"/>: the next set as (key index, voting
+/// power) pairs, in set order. Key indices name simulation keys (<see cref="SimKeys"/>), not validator indices.
+/// </summary>
+public sealed record ValidatorChange(ulong DecidedAtHeight, IReadOnlyList<(int Key, ulong Power)> Next, bool Force, string Kind)
+{
+    /// <summary>The epoch's last height as the governance contract fixes it: the second boundary after the decision.</summary>
+    public static ulong LastHeightFor(ulong decidedAt, ulong epochLength) => (decidedAt / epochLength + 2) * epochLength - 1;
+
+    public override string ToString() =>
+        $"{Kind}@{DecidedAtHeight}{(Force ? "!" : "")}->{{{string.Join(",", Next.Select(m => m.Power == 1 ? $"{m.Key}" : $"{m.Key}x{m.Power}"))}}}";
+}
+
 /// <summary>One simulated run, fully determined by its fields (which are derived from a seed).</summary>
-public sealed class SimScenario
+public sealed partial class SimScenario
 {
     public required int Seed { get; init; }
 
@@ -80,10 +93,55 @@ public sealed class SimScenario
 
     public int FaultyBudget => (Validators - 1) / 3;
 
+    /// <summary>
+    /// Nodes with keys outside the first set (key indices <see cref="Validators"/> and up, node ids after the twins): they
+    /// follow the chain by block sync until a change makes them validators.
+    /// </summary>
+    public int Joiners { get; init; }
+
+    /// <summary>Epoch boundaries are the multiples of this height (the engine's and the governance rule's).</summary>
+    public ulong EpochLength { get; init; } = 1000;
+
+    /// <summary>Validator-set changes, one per epoch, in order: change i ends epoch i + 1.</summary>
+    public IReadOnlyList<ValidatorChange> Changes { get; init; } = [];
+
+    /// <summary>True when the run has epochs or followers: nodes then catch up by block sync and change engines.</summary>
+    public bool HasEpochs => Changes.Count > 0 || Joiners > 0;
+
+    /// <summary>Number of nodes: validators of the first set, twins, joiners.</summary>
+    public int NodeCount => Validators + (Byzantine == ByzantineBehaviour.Twins ? ByzantineValidators.Count : 0) + Joiners;
+
+    /// <summary>The key of node <paramref name="node"/>: validators first, then the twins' keys, then the joiners'.</summary>
+    public int KeyOfNode(int node)
+    {
+        var twins = Byzantine == ByzantineBehaviour.Twins ? ByzantineValidators.Count : 0;
+        return node < Validators ? node : node < Validators + twins ? ByzantineValidators[node - Validators] : node - twins;
+    }
+
+    /// <summary>The last height of epoch <paramref name="epoch"/> (1-based), or <see cref="ulong.MaxValue"/> for the final epoch.</summary>
+    public ulong LastHeightOfEpoch(ulong epoch) =>
+        epoch <= (ulong)Changes.Count ? ValidatorChange.LastHeightFor(Changes[(int)epoch - 1].DecidedAtHeight, EpochLength) : ulong.MaxValue;
+
+    /// <summary>The epoch a committed block at <paramref name="height"/> belongs to.</summary>
+    public ulong EpochOfHeight(ulong height)
+    {
+        ulong epoch = 1;
+        while (height > LastHeightOfEpoch(epoch))
+        {
+            epoch++;
+        }
+        return epoch;
+    }
+
+    /// <summary>Members of epoch <paramref name="epoch"/> as (key, power), in set order.</summary>
+    public IReadOnlyList<(int Key, ulong Power)> MembersOf(ulong epoch) =>
+        epoch <= 1 ? [.. Enumerable.Range(0, Validators).Select(k => (k, 1UL))] : Changes[(int)epoch - 2].Next;
+
     public override string ToString() =>
         $"seed={Seed} n={Validators} suite={Suite.Name} drop={DropRate:F2} dup={DuplicateRate:F2} delay={MinDelayMs}-{MaxDelayMs}ms " +
         $"byzantine={Byzantine}[{string.Join(",", ByzantineValidators)}] crashes=[{string.Join("; ", Crashes)}] " +
-        $"partitions=[{string.Join("; ", Partitions.Select(p => $"{{{string.Join(",", p.GroupA)}}} {p.FromMs}-{p.ToMs}ms"))}] heal={HealAtMs}ms";
+        $"partitions=[{string.Join("; ", Partitions.Select(p => $"{{{string.Join(",", p.GroupA)}}} {p.FromMs}-{p.ToMs}ms"))}] heal={HealAtMs}ms" +
+        (HasEpochs ? $" joiners={Joiners} epochLength={EpochLength} changes=[{string.Join("; ", Changes)}]" : "");
 
     /// <summary>Derives a random but bounded scenario (at most f faulty validators) from a seed.</summary>
     public static SimScenario FromSeed(int seed) => FromSeed(seed, null);

@@ -9,7 +9,7 @@ namespace ShanghaiChain.Consensus.Tests.Simulation;
 /// drops, duplicates and reorders messages, partitions, crashes and restarts, twins and Byzantine behaviours.
 /// The same scenario always produces the same run (checked through <see cref="TraceHash"/>).
 /// </summary>
-public sealed class Simulator
+public sealed partial class Simulator
 {
     private readonly SimScenario _scenario;
     private readonly Random _rng;
@@ -25,19 +25,11 @@ public sealed class Simulator
     {
         _scenario = scenario;
         _rng = new Random(scenario.Seed ^ 0x5eed);
-        var validators = SimKeys.ValidatorSet(scenario.Suite, scenario.Validators);
-        _verifier = new EpochVerifier(SimKeys.ChainId, scenario.Suite, validators, 1, SimKeys.GenesisHash(scenario.Suite), 0);
-        Checker = new InvariantChecker(_verifier, scenario);
-        for (var v = 0; v < scenario.Validators; v++)
+        Checker = new InvariantChecker(scenario);
+        _verifier = Checker.VerifierFor(1)!;
+        for (var id = 0; id < scenario.NodeCount; id++)
         {
-            _nodes.Add(new SimNode(v, v));
-        }
-        if (scenario.Byzantine == ByzantineBehaviour.Twins)
-        {
-            foreach (var v in scenario.ByzantineValidators)
-            {
-                _nodes.Add(new SimNode(_nodes.Count, v));
-            }
+            _nodes.Add(new SimNode(id, scenario.KeyOfNode(id)));
         }
         _healAt = Math.Max(scenario.HealAtMs, scenario.Partitions.Select(p => p.ToMs).DefaultIfEmpty(0).Max());
         foreach (var crash in scenario.Crashes)
@@ -71,7 +63,7 @@ public sealed class Simulator
         {
             if (!_scenario.Crashes.Any(c => c.Validator == node.Validator && c.AtMs == 0 && c.RestartAtMs is null))
             {
-                At(0, () => Start(node, StartMode.Genesis));
+                At(0, () => Boot(node, StartMode.Genesis));
             }
         }
         foreach (var crash in _scenario.Crashes)
@@ -81,7 +73,7 @@ public sealed class Simulator
                 At(crash.AtMs, () => Crash(node));
                 if (crash.RestartAtMs is { } restart)
                 {
-                    At(restart, () => Start(node, crash.RestartFromEmptyDataDir ? StartMode.Recovery : StartMode.Restart));
+                    At(restart, () => Boot(node, crash.RestartFromEmptyDataDir ? StartMode.Recovery : StartMode.Restart));
                 }
             }
         }
@@ -118,8 +110,12 @@ public sealed class Simulator
     private IEnumerable<SimNode> HonestRunning() =>
         _nodes.Where(n => n.Alive && !_scenario.ByzantineValidators.Contains(n.Validator));
 
+    // With validator-set changes, liveness also means reaching the final epoch and committing in it.
     private bool LivenessReached() =>
-        HonestRunning().All(n => n.HeightAtHeal is { } h && n.CommittedHeight >= h + (ulong)_scenario.CommitsAfterHeal);
+        HonestRunning().All(n => n.HeightAtHeal is { } h && n.CommittedHeight >= h + (ulong)_scenario.CommitsAfterHeal &&
+            n.CommittedHeight >= FinalEpochGenesisHeight + (ulong)_scenario.CommitsAfterHeal);
+
+    private ulong FinalEpochGenesisHeight => _scenario.Changes.Count == 0 ? 0 : _scenario.LastHeightOfEpoch((ulong)_scenario.Changes.Count);
 
     private void At(long time, Action action) => _queue.Enqueue(action, (time, _sequence++));
 
@@ -129,7 +125,8 @@ public sealed class Simulator
         _trace *= 1099511628211UL;
     }
 
-    private void Start(SimNode node, StartMode mode)
+    /// <summary>The process starts (at genesis, or restarts after a crash, from its data dir or an empty one).</summary>
+    private void Boot(SimNode node, StartMode mode)
     {
         if (node.Alive)
         {
@@ -137,36 +134,86 @@ public sealed class Simulator
         }
         if (mode == StartMode.Recovery)
         {
-            node.SavedRecord = null;
-            node.Committed.Clear();
-            node.CommittedHeight = 0;
-            node.Blocks.Clear();
+            node.Wipe();
             Checker.ResetNode(node.Id);
+        }
+        node.Alive = true;
+        if (!_scenario.HasEpochs || mode == StartMode.Genesis)
+        {
+            RestartLivenessClock(node);
+            StartForHead(node, mode);
+            return;
+        }
+        // As the node does: catch up by block sync first, then run the engine of the epoch its committed chain is in.
+        var incarnation = node.Incarnation;
+        At(_now + 2 * Delay(), () =>
+        {
+            if (node.Incarnation == incarnation && node.Alive)
+            {
+                SyncFromPeer(node);
+                RestartLivenessClock(node);
+                StartForHead(node, mode);
+            }
+        });
+    }
+
+    // A node restarted after the heal is judged from the height it restarted at.
+    private static void RestartLivenessClock(SimNode node)
+    {
+        if (node.HeightAtHeal is not null)
+        {
+            node.HeightAtHeal = node.CommittedHeight;
+        }
+    }
+
+    /// <summary>
+    /// Starts the engine of the epoch the node's committed chain is in (its genesis is the last block of the epoch
+    /// before, from the node's own chain), or follows the chain when its key is not in that epoch's set.
+    /// </summary>
+    private void StartForHead(SimNode node, StartMode mode)
+    {
+        var epoch = HeadEpoch(node.CommittedHeight);
+        var genesisHeight = epoch == 1 ? 0 : _scenario.LastHeightOfEpoch(epoch - 1);
+        var genesisHash = epoch == 1 ? _verifier.GenesisHash : node.HashAt(genesisHeight);
+        var members = _scenario.MembersOf(epoch);
+        node.Epoch = epoch;
+        node.MemberKeys = [.. members.Select(m => m.Key)];
+        node.SelfIndex = members.Select(m => m.Key).ToList().IndexOf(node.Validator);
+        node.ChangeFed = false;
+        node.CatchingUp = false;
+        node.Engine = null;
+        node.Verifier = null;
+        if (node.SelfIndex < 0)
+        {
+            // Not in this epoch's set: follow the chain by block sync until a change makes the key a validator.
+            Follow(node);
+            return;
         }
         var keys = SimKeys.For(_scenario.Suite, node.Validator);
         var config = new ConsensusConfig
         {
             ChainId = SimKeys.ChainId,
             Suite = _scenario.Suite,
-            Validators = _verifier.Validators,
-            GenesisHash = _verifier.GenesisHash,
-            SelfIndex = node.Validator,
+            Validators = SimKeys.SetOf(_scenario.Suite, members),
+            Epoch = epoch,
+            GenesisHash = genesisHash,
+            GenesisHeight = genesisHeight,
+            SelfIndex = node.SelfIndex,
             PrivateKey = keys.Private,
             BaseRoundTimeoutMs = _scenario.BaseTimeoutMs,
             MaxRoundTimeoutMs = _scenario.MaxTimeoutMs,
             LeaderReputation = _scenario.LeaderReputation,
             RecoveryQuarantineMs = _scenario.QuarantineMs,
+            EpochLength = _scenario.EpochLength,
         };
-        node.Engine = new ConsensusCore(config, node.SavedRecord, mode, node.Committed)
+        node.Verifier = EpochVerifier.For(config);
+        // The committed tail of this epoch only (the blocks above its genesis), as the node hands it over.
+        var tail = node.Committed.Skip((int)genesisHeight).ToList();
+        node.Engine = new ConsensusCore(config, node.SavedRecord, mode, tail)
         {
             UnsafeCommitOnSingleQc = _scenario.UnsafeCommitOnSingleQc,
         };
-        node.Alive = true;
-        if (node.HeightAtHeal is not null)
-        {
-            node.HeightAtHeal = node.CommittedHeight;
-        }
-        Mix(0x51A7 + (ulong)node.Id);
+        Mix(0x51A7 + (ulong)node.Id + (epoch << 16));
         Deliver(node, new Started(_now));
     }
 
@@ -175,6 +222,8 @@ public sealed class Simulator
         node.Alive = false;
         node.Engine = null;
         node.Incarnation++;
+        node.CatchingUp = false;
+        node.Following = false;
         Mix(0xC4A5 + (ulong)node.Id);
     }
 
@@ -188,6 +237,10 @@ public sealed class Simulator
         foreach (var action in actions)
         {
             Execute(node, action);
+        }
+        if (_scenario.HasEpochs)
+        {
+            FeedChangeIfDue(node);
         }
     }
 
@@ -228,10 +281,29 @@ public sealed class Simulator
                 foreach (var block in c.Blocks)
                 {
                     node.Committed.Add(block);
+                    node.CommittedHashes.Add(_verifier.BlockHash(block.Block.Header));
                 }
                 node.CommittedHeight = BlockHeader.Parser.ParseFrom(c.Blocks[^1].Block.Header).Height;
                 Mix(node.CommittedHeight * 31 + (ulong)node.Id);
                 Checker.OnCommit(node, c);
+                break;
+            case ValidatorSetChangeScheduled scheduled:
+                Checker.OnScheduled(node, scheduled);
+                break;
+            case ValidatorSetChangeRefused refused:
+                Checker.OnRefused(node, refused);
+                break;
+            case EpochEnded ended:
+                Checker.OnEpochEnded(node, ended);
+                NoteBoundary(ended.LastHeight);
+                // The node starts the next epoch's engine from the last block (or stops signing if it left the set).
+                At(_now + 1, () =>
+                {
+                    if (node.Incarnation == incarnation && node.Alive)
+                    {
+                        ReplaceEngine(node);
+                    }
+                });
                 break;
             case FetchBlock f:
                 Fetch(node, f.BlockHash, incarnation, 0);
@@ -250,8 +322,12 @@ public sealed class Simulator
                     ParentQc = build.ParentQc,
                     Epoch = build.Epoch,
                 };
+                if (!build.NextValidatorSetHash.IsZero)
+                {
+                    header.NextValidatorSetHash = ByteString.CopyFrom(build.NextValidatorSetHash.ToArray());
+                }
                 var headerBytes = header.ToByteString();
-                IReadOnlyList<ByteString> txs = [ByteString.CopyFromUtf8($"tx-{node.Id}-{build.Round}")];
+                IReadOnlyList<ByteString> txs = build.EpochSuffix ? [] : [ByteString.CopyFromUtf8($"tx-{node.Id}-{build.Round}")];
                 node.Blocks[_verifier.BlockHash(headerBytes)] = (headerBytes, txs);
                 At(_now + 1, () =>
                 {
@@ -307,14 +383,19 @@ public sealed class Simulator
     private void SendFromNode(SimNode from, ConsensusMessage message, int? toValidator)
     {
         var byzantine = _scenario.ByzantineValidators.Contains(from.Validator) ? _scenario.Byzantine : ByzantineBehaviour.None;
-        var targets = _nodes.Where(n => n != from && (toValidator is null || n.Validator == toValidator)).ToList();
+        int? toKey = toValidator is { } index && index >= 0 && index < from.MemberKeys.Count ? from.MemberKeys[index] : null;
+        if (toValidator is not null && toKey is null)
+        {
+            return;
+        }
+        var targets = _nodes.Where(n => n != from && (toKey is null || n.Validator == toKey)).ToList();
         switch (byzantine)
         {
             case ByzantineBehaviour.WithholdVotes when message.BodyCase == ConsensusMessage.BodyOneofCase.Vote:
                 return;
             case ByzantineBehaviour.EquivocatingLeader when message.BodyCase == ConsensusMessage.BodyOneofCase.Proposal:
                 {
-                    var other = Byzantine.ConflictingProposal(_verifier, from, message.Proposal);
+                    var other = Byzantine.ConflictingProposal(from.Verifier!, from, message.Proposal);
                     for (var i = 0; i < targets.Count; i++)
                     {
                         Transmit(from, targets[i], i % 2 == 0 ? message : other);
@@ -328,7 +409,7 @@ public sealed class Simulator
                 }
             case ByzantineBehaviour.ConflictingVotes when message.BodyCase == ConsensusMessage.BodyOneofCase.Vote:
                 {
-                    var other = Byzantine.ConflictingVote(_verifier, from, message.Vote, _rng);
+                    var other = Byzantine.ConflictingVote(from.Verifier!, from, message.Vote, _rng);
                     for (var i = 0; i < targets.Count; i++)
                     {
                         Transmit(from, targets[i], i % 2 == 0 ? message : other);
@@ -346,7 +427,7 @@ public sealed class Simulator
             case ByzantineBehaviour.AbsurdRounds when _rng.Next(3) == 0:
                 foreach (var target in targets)
                 {
-                    Transmit(from, target, Byzantine.AbsurdRound(_verifier, from, message, _rng));
+                    Transmit(from, target, Byzantine.AbsurdRound(from.Verifier!, from, message, _rng));
                 }
                 break;
         }
@@ -366,10 +447,10 @@ public sealed class Simulator
         var copies = lossy && _rng.NextDouble() < _scenario.DuplicateRate ? 2 : 1;
         for (var c = 0; c < copies; c++)
         {
-            var sender = from.Validator;
+            var senderKey = from.Validator;
             At(_now + Delay(), () =>
             {
-                if (!to.Alive)
+                if (!to.Alive || to.Engine is null)
                 {
                     return;
                 }
@@ -377,6 +458,19 @@ public sealed class Simulator
                 {
                     var header = message.Proposal.Header;
                     to.Blocks.TryAdd(_verifier.BlockHash(header), (header, [.. message.Proposal.Transactions]));
+                }
+                if (_scenario.HasEpochs && EpochOf(message) > to.Epoch)
+                {
+                    NoteLaterEpoch(to);
+                }
+                // The sender as the receiver's network layer names it: its index in the receiver's validator set.
+                var sender = -1;
+                for (var i = 0; i < to.MemberKeys.Count; i++)
+                {
+                    if (to.MemberKeys[i] == senderKey)
+                    {
+                        sender = i;
+                    }
                 }
                 Deliver(to, new MessageReceived(_now, sender, message));
             });
