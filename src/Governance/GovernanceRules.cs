@@ -22,7 +22,9 @@ public static class GovernanceRules
         ["max_block_bytes"] = 128,
         ["max_block_txs"] = 1,
         ["max_tx_bytes"] = 128,
-        ["epoch_length"] = 1,
+        // Long enough that every validator has executed a change's deciding block before the epoch it schedules ends
+        // (execution trails consensus by a few blocks; docs/consensus.md, "Epochs").
+        ["epoch_length"] = 10,
         ["tx_max_lifetime_blocks"] = 1,
         ["empty_block_interval_ms"] = 10,
         ["members_only"] = 0,

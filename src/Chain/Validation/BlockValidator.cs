@@ -118,6 +118,9 @@ public sealed class BlockValidator(
     public PendingBlock? ValidateProposal(ByteString headerBytes, IReadOnlyList<ByteString> txBytes, out string reason) =>
         ValidateProposal(headerBytes, txBytes, [], out reason, out _);
 
+    public PendingBlock? ValidateProposal(ByteString headerBytes, IReadOnlyList<ByteString> txBytes, out string reason, out bool culpable) =>
+        ValidateProposal(headerBytes, txBytes, [], out reason, out culpable);
+
     public PendingBlock? ValidateProposal(ByteString headerBytes, IReadOnlyList<ByteString> txBytes, IReadOnlyList<EquivocationEvidence> evidence,
         out string reason) =>
         ValidateProposal(headerBytes, txBytes, evidence, out reason, out _);

@@ -184,6 +184,8 @@ public sealed record GenesisFile
             yield break;
         }
         foreach (var problem in Consortium.Problems(suite)) yield return problem;
+        // A governed chain changes validators at epoch ends: the epoch must outlast how far execution trails consensus.
+        if (Parameters.EpochLength < 10) yield return "epoch_length must be at least 10 on a chain with a consortium";
         foreach (var (kind, name, member) in stated)
         {
             if (!Consortium.Names(member!)) yield return $"{kind} '{name}' names member '{member}', which the consortium does not list";

@@ -48,10 +48,16 @@ public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity valid
     /// that it signed nothing in that epoch, which is true as it has not run an engine there. Its first engine then starts
     /// from that record instead of a recovery quarantine; a data dir wiped later holds no such record and recovers as any.
     /// </summary>
+    /// <remarks>
+    /// Only for a decision this process saw committed after its first catch-up: a data dir wiped after the key had
+    /// signed in that epoch restarts with the network already past the decision, so its first catch-up reaches it and
+    /// the node recovers with a quarantine like any node without a record, instead of trusting a fresh one.
+    /// </remarks>
     public async Task PrepareToJoinAsync(CancellationToken cancellationToken)
     {
         if (schedule.Next is { } next && next.Validators.IndexOf(validator.Key.Address) >= 0 &&
-            schedule.Current.Validators.IndexOf(validator.Key.Address) < 0 && (records.Load()?.Epoch ?? 0) < next.Epoch)
+            schedule.Current.Validators.IndexOf(validator.Key.Address) < 0 && (records.Load()?.Epoch ?? 0) < next.Epoch &&
+            _firstCatchUpHeight is { } caughtUp && schedule.NextDecision.DecidedAt > caughtUp)
         {
             await SaveAsync(new SafetyRecord { Epoch = next.Epoch }, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("this validator joins the set in epoch {Epoch}, after height {Height}", next.Epoch, next.GenesisHeight);
@@ -73,7 +79,14 @@ public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity valid
     public Task WaitForHostAsync(CancellationToken cancellationToken) => lifetime.WaitForStartedAsync(cancellationToken);
 
     /// <summary>Catches up with the peers before the engine starts or after it fell behind.</summary>
-    public Task<ulong> CatchUpAsync(CancellationToken cancellationToken) => sync.CatchUpAsync(cancellationToken);
+    public async Task<ulong> CatchUpAsync(CancellationToken cancellationToken)
+    {
+        var caught = await sync.CatchUpAsync(cancellationToken).ConfigureAwait(false);
+        _firstCatchUpHeight ??= head.Height;
+        return caught;
+    }
+
+    private ulong? _firstCatchUpHeight;
 
     /// <summary>A new engine at the committed head (after a start or a catch-up); reads the safety record and the tail.</summary>
     public ConsensusCore Create()
