@@ -8,7 +8,8 @@ namespace ShanghaiChain.Core.Crypto;
 /// </summary>
 /// <remarks>
 /// Montgomery multiplication needs −p⁻¹ mod 2^64; because p ≡ −1 (mod 2^64) that is 1, so each reduction step's
-/// multiplier is the low limb itself. Not constant-time: it serves signature verification, whose inputs are public.
+/// multiplier is the low limb itself. No operation branches on or indexes by an element's value (carries are computed, reductions selected by masks), so
+/// signing uses the same arithmetic for secrets.
 /// </remarks>
 internal readonly struct Sm2Field
 {
@@ -356,6 +357,7 @@ internal readonly struct Sm2Field
         return Reduce(r0, r1, r2, r3, carry);
     }
 
+    /// <summary>a − b mod p, without a branch: p is added back under a mask made from the borrow.</summary>
     public static Sm2Field Sub(in Sm2Field a, in Sm2Field b)
     {
         ulong borrow = 0;
@@ -363,37 +365,82 @@ internal readonly struct Sm2Field
         var r1 = SubBorrow(a.L1, b.L1, ref borrow);
         var r2 = SubBorrow(a.L2, b.L2, ref borrow);
         var r3 = SubBorrow(a.L3, b.L3, ref borrow);
-        if (borrow != 0)
-        {
-            ulong carry = 0;
-            r0 = AddCarry(r0, P0, ref carry);
-            r1 = AddCarry(r1, P1, ref carry);
-            r2 = AddCarry(r2, P2, ref carry);
-            r3 = AddCarry(r3, P3, ref carry);
-        }
+        var mask = 0UL - borrow;
+        ulong carry = 0;
+        r0 = AddCarry(r0, P0 & mask, ref carry);
+        r1 = AddCarry(r1, P1 & mask, ref carry);
+        r2 = AddCarry(r2, P2 & mask, ref carry);
+        r3 = AddCarry(r3, P3 & mask, ref carry);
         return new Sm2Field(r0, r1, r2, r3);
     }
 
+    /// <summary>−a mod p.</summary>
+    public static Sm2Field Negate(in Sm2Field a) => Sub(Zero, a);
+
+    /// <summary><paramref name="whenSet"/> where <paramref name="mask"/> is all ones, <paramref name="whenClear"/> where it is zero, without a branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Sm2Field Select(ulong mask, in Sm2Field whenSet, in Sm2Field whenClear) => new(
+        (whenSet.L0 & mask) | (whenClear.L0 & ~mask), (whenSet.L1 & mask) | (whenClear.L1 & ~mask),
+        (whenSet.L2 & mask) | (whenClear.L2 & ~mask), (whenSet.L3 & mask) | (whenClear.L3 & ~mask));
+
+    /// <summary>All ones when the element is zero, else zero, without a branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong ZeroMask()
+    {
+        var any = L0 | L1 | L2 | L3;
+        // (any | −any) has its top bit set exactly when any ≠ 0.
+        return ((any | (0UL - any)) >> 63) - 1;
+    }
+
+    /// <summary>The plain integer (out of Montgomery form), 32 bytes big-endian.</summary>
+    public void WriteBytes(Span<byte> bigEndian)
+    {
+        var plain = Mul(this, new Sm2Field(1, 0, 0, 0));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bigEndian, plain.L3);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bigEndian[8..], plain.L2);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bigEndian[16..], plain.L1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bigEndian[24..], plain.L0);
+    }
+
+    /// <summary>The plain integer (out of Montgomery form) as limbs, least significant first.</summary>
+    public Sm2Field ToPlain() => Mul(this, new Sm2Field(1, 0, 0, 0));
+
     public static Sm2Field Double(in Sm2Field a) => Add(a, a);
 
-    /// <summary>a^(p−2) = a⁻¹ (Fermat); zero for zero.</summary>
+    /// <summary>
+    /// a^(p−2) = a⁻¹ (Fermat); zero for zero. A fixed addition chain (256 squarings, 16 multiplications) whose sequence of
+    /// operations does not depend on a, so it may invert secrets (the Z of k·G when signing).
+    /// </summary>
     public static Sm2Field Invert(in Sm2Field a)
     {
-        // p − 2, most significant limb first.
-        ReadOnlySpan<ulong> exponent = [P3, P2, P1, P0 - 2];
-        var result = One;
-        foreach (var limb in exponent)
+        // p − 2 from the top: 31 ones, a zero, 128 ones, 32 zeros, 62 ones, a zero, a one. xN = a^(2^N − 1).
+        var x2 = Mul(Square(a), a);
+        var x3 = Mul(Square(x2), a);
+        var x6 = Mul(SquareTimes(x3, 3), x3);
+        var x12 = Mul(SquareTimes(x6, 6), x6);
+        var x24 = Mul(SquareTimes(x12, 12), x12);
+        var x30 = Mul(SquareTimes(x24, 6), x6);
+        var x31 = Mul(Square(x30), a);
+        var x32 = Mul(Square(x31), a);
+        var t = Square(x31);
+        for (var i = 0; i < 4; i++)
         {
-            for (var bit = 63; bit >= 0; bit--)
-            {
-                result = Square(result);
-                if (((limb >> bit) & 1) != 0)
-                {
-                    result = Mul(result, a);
-                }
-            }
+            t = Mul(SquareTimes(t, 32), x32);
         }
-        return result;
+        t = SquareTimes(t, 32);
+        t = Mul(SquareTimes(t, 31), x31);
+        t = Mul(SquareTimes(t, 31), x31);
+        t = Square(t);
+        return Mul(Square(t), a);
+    }
+
+    private static Sm2Field SquareTimes(Sm2Field a, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            a = Square(a);
+        }
+        return a;
     }
 
     /// <summary>(t4:t3:t2:t1:t0) &lt; 2p to the representative below p.</summary>
@@ -405,8 +452,9 @@ internal readonly struct Sm2Field
         var s1 = SubBorrow(t1, P1, ref borrow);
         var s2 = SubBorrow(t2, P2, ref borrow);
         var s3 = SubBorrow(t3, P3, ref borrow);
-        // Keep the subtraction unless it went below zero (and the fifth limb had nothing to lend).
-        return borrow > t4 ? new Sm2Field(t0, t1, t2, t3) : new Sm2Field(s0, s1, s2, s3);
+        // Keep the subtraction unless it went below zero (and the fifth limb had nothing to lend); a mask, not a branch.
+        var keep = 0UL - (borrow & (t4 ^ 1));
+        return new Sm2Field((t0 & keep) | (s0 & ~keep), (t1 & keep) | (s1 & ~keep), (t2 & keep) | (s2 & ~keep), (t3 & keep) | (s3 & ~keep));
     }
 
     private static bool LessThanP(in Sm2Field x)
