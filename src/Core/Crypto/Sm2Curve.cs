@@ -37,7 +37,9 @@ internal static class Sm2Curve
         var delta = Sm2Field.Square(p.Z);
         var gamma = Sm2Field.Square(p.Y);
         var beta = Sm2Field.Mul(p.X, gamma);
-        var alpha = Sm2Field.Mul(Three, Sm2Field.Mul(Sm2Field.Sub(p.X, delta), Sm2Field.Add(p.X, delta)));
+        // alpha = 3·(X − δ)(X + δ), the factor 3 by additions rather than a multiplication.
+        var difference = Sm2Field.Mul(Sm2Field.Sub(p.X, delta), Sm2Field.Add(p.X, delta));
+        var alpha = Sm2Field.Add(Sm2Field.Double(difference), difference);
         var beta4 = Sm2Field.Double(Sm2Field.Double(beta));
         var x3 = Sm2Field.Sub(Sm2Field.Square(alpha), Sm2Field.Double(beta4));
         var z3 = Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(Sm2Field.Add(p.Y, p.Z)), gamma), delta);
