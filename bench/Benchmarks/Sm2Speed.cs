@@ -51,6 +51,7 @@ internal static partial class Sm2Speed
         Console.WriteLine();
         Console.WriteLine($"field multiplication mod p, Montgomery interleaved (Mul): {FieldNanoseconds(FieldOperation.Interleaved):F1} ns; " +
             $"product then special-form reduction (MulWide): {FieldNanoseconds(FieldOperation.Wide):F1} ns; squaring (SquareWide): {FieldNanoseconds(FieldOperation.Square):F1} ns");
+        Sm2FieldLanes.Report();
         return 0;
     }
 
