@@ -38,21 +38,62 @@ internal static partial class Sm2Speed
         var (oursSignUnprepared, _, _) = Measure(Math.Min(seconds, 2), () => Sm2.Sign(privateKey, tag, message).Length == 64);
         var (referenceSign, referenceSignBytes, _) = Measure(Math.Min(seconds, 2), () => Sm2.SignReference(privateKey, Sm2.DefaultUserId, tag, message).Length == 64);
         var (ours, oursBytes, oursWall) = Measure(seconds, () => Sm2.Verify(publicKey, Sm2.DefaultUserId, tag, message, signature));
+        const int batchSize = 64;
+        var batch = new Sm2BatchItem[batchSize];
+        for (var i = 0; i < batchSize; i++)
+        {
+            var batchKey = Sm2.GeneratePrivateKey();
+            var batchMessage = new byte[150];
+            new Random(i).NextBytes(batchMessage);
+            batch[i] = new Sm2BatchItem(Sm2.DerivePublicKey(batchKey), batchMessage, Sm2.Sign(batchKey, tag, batchMessage));
+        }
+        var batchResults = new bool[batchSize];
+        var (batches, batchBytes, batchesWall) = Measure(seconds, () =>
+        {
+            Sm2BatchVerifier.Verify(batch, Sm2.DefaultUserId, tag, batchResults);
+            return Array.TrueForAll(batchResults, ok => ok);
+        });
         var (reference, referenceBytes, _) = Measure(Math.Min(seconds, 2), () => Sm2.VerifyReference(publicKey, Sm2.DefaultUserId, tag, message, signature));
         Console.WriteLine();
         Console.WriteLine("Rates are per second of CPU time, as openssl speed gives them; the node's wall-clock rates were " +
-            $"{oursSignWall:F0} signatures/s and {oursWall:F0} verifications/s (lower when other work shares the cores).");
+            $"{oursSignWall:F0} signatures/s, {oursWall:F0} verifications/s and {batchesWall * batchSize:F0} batch verifications/s (lower when other work shares the cores).");
         Console.WriteLine("| implementation | signatures/s | bytes allocated each | verifications/s | µs each | bytes allocated each | sign vs openssl | verify vs openssl |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         Console.WriteLine($"| openssl speed sm2 | {opensslSign:F0} | n/a | {opensslVerify:F0} | {1e6 / opensslVerify:F0} | n/a | 1.00 | 1.00 |");
         Console.WriteLine($"| node (Sm2Signer prepared, Sm2Verifier) | {oursSign:F0} | {oursSignBytes:F0} | {ours:F0} | {1e6 / ours:F0} | {oursBytes:F0} | {oursSign / opensslSign:F2} | {ours / opensslVerify:F2} |");
+        Console.WriteLine($"| node batch (Sm2BatchVerifier, {batchSize} signatures, 8 AVX-512 lanes{(Sm2BatchVerifier.IsSupported ? "" : ": not supported here, single verifier")}) | | | {batches * batchSize:F0} | {1e6 / (batches * batchSize):F0} | {batchBytes / batchSize:F0} | | {batches * batchSize / opensslVerify:F2} |");
         Console.WriteLine($"| node Sm2.Sign (key prepared per call) | {oursSignUnprepared:F0} | | | | | {oursSignUnprepared / opensslSign:F2} | |");
         Console.WriteLine($"| BouncyCastle | {referenceSign:F0} | {referenceSignBytes:F0} | {reference:F0} | {1e6 / reference:F0} | {referenceBytes:F0} | {referenceSign / opensslSign:F2} | {reference / opensslVerify:F2} |");
         Console.WriteLine();
         Console.WriteLine($"field multiplication mod p, Montgomery interleaved (Mul): {FieldNanoseconds(FieldOperation.Interleaved):F1} ns; " +
             $"product then special-form reduction (MulWide): {FieldNanoseconds(FieldOperation.Wide):F1} ns; squaring (SquareWide): {FieldNanoseconds(FieldOperation.Square):F1} ns");
-        Sm2FieldLanes.Report();
+        if (Sm2FieldX8.IsSupported)
+        {
+            Console.WriteLine($"eight field multiplications at once (Sm2FieldX8.Mul, AVX-512 lanes, used by the batch verifier): {LaneMultiplicationNanoseconds():F1} ns per eight");
+        }
         return 0;
+    }
+
+    private static double LaneMultiplicationNanoseconds()
+    {
+        var x = Sm2FieldX8.Broadcast(Sm2Field.One);
+        var y = Sm2FieldX8.Add(x, x);
+        const int count = 2_000_000;
+        using var process = Process.GetCurrentProcess();
+        var cpuStart = TimeSpan.Zero;
+        for (var round = 0; round < 2; round++)
+        {
+            process.Refresh();
+            cpuStart = process.TotalProcessorTime;
+            for (var i = 0; i < count; i++)
+            {
+                x = Sm2FieldX8.Mul(x, y);
+            }
+        }
+        process.Refresh();
+        var elapsed = process.TotalProcessorTime - cpuStart;
+        GC.KeepAlive(x[0]);
+        return elapsed.TotalMilliseconds * 1e6 / count;
     }
 
     private enum FieldOperation

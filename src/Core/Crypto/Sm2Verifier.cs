@@ -21,12 +21,29 @@ internal static class Sm2Verifier
     public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message,
         ReadOnlySpan<byte> signature)
     {
+        if (!Prepare(publicKey, userId, domainTag, message, signature, out var key, out var s, out var t, out var candidate))
+        {
+            return false;
+        }
+        var sum = ShamirSum(s, t, key);
+        return !sum.IsInfinity && Matches(candidate, sum.X, sum.Z);
+    }
+
+    /// <summary>
+    /// Everything of a verification but s·G + t·P: the checks on lengths, ranges and the key, e, t = r + s, and the
+    /// candidate (r − e) mod n that x1 must equal. False when the signature is refused already.
+    /// </summary>
+    internal static bool Prepare(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message,
+        ReadOnlySpan<byte> signature, out AffinePoint key, out Scalar256 s, out Scalar256 t, out Scalar256 candidate)
+    {
+        key = default;
+        s = t = candidate = default;
         if (signature.Length != 64 || publicKey.Length != 65 || publicKey[0] != 0x04 || userId.Length > 8191)
         {
             return false;
         }
         var r = Scalar(signature[..32]);
-        var s = Scalar(signature[32..]);
+        s = Scalar(signature[32..]);
         if (IsZero(r) || IsZero(s) || !LessThanN(r) || !LessThanN(s))
         {
             return false;
@@ -35,29 +52,32 @@ internal static class Sm2Verifier
         {
             return false;
         }
+        key = new AffinePoint(px, py);
         Span<byte> e = stackalloc byte[32];
         MessageDigest(publicKey, userId, domainTag, message, e);
-        var t = AddModN(r, s);
+        t = AddModN(r, s);
         if (IsZero(t))
         {
             return false;
         }
-        var sum = ShamirSum(s, t, new AffinePoint(px, py));
-        if (sum.IsInfinity)
-        {
-            return false;
-        }
-        // R = (e + x1) mod n must equal r, that is x1 ≡ r − e (mod n). x1 = X/Z² is below p, so it can only be
-        // c = (r − e) mod n or c + n (when that is still below p): compare c·Z² with X instead of inverting Z.
-        var candidate = SubModN(r, ReduceModN(Scalar(e)));
-        var z2 = Sm2Field.Square(sum.Z);
-        if (Sm2Field.TryFromLimbs(candidate.L0, candidate.L1, candidate.L2, candidate.L3, out var c) && Sm2Field.Mul(c, z2) == sum.X)
+        candidate = SubModN(r, ReduceModN(Scalar(e)));
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the sum point (X, Z) (Jacobian, not at infinity) has x1 ≡ candidate (mod n). x1 = X/Z² is below p, so it
+    /// can only be c = candidate or c + n (when that is still below p): compare c·Z² with X instead of inverting Z.
+    /// </summary>
+    internal static bool Matches(in Scalar256 candidate, in Sm2Field x, in Sm2Field z)
+    {
+        var z2 = Sm2Field.Square(z);
+        if (Sm2Field.TryFromLimbs(candidate.L0, candidate.L1, candidate.L2, candidate.L3, out var c) && Sm2Field.Mul(c, z2) == x)
         {
             return true;
         }
         ulong carry = 0;
         var plusN = AddN(candidate, ref carry);
-        return carry == 0 && Sm2Field.TryFromLimbs(plusN.L0, plusN.L1, plusN.L2, plusN.L3, out var c2) && Sm2Field.Mul(c2, z2) == sum.X;
+        return carry == 0 && Sm2Field.TryFromLimbs(plusN.L0, plusN.L1, plusN.L2, plusN.L3, out var c2) && Sm2Field.Mul(c2, z2) == x;
     }
 
     /// <summary>(a − b) mod n for a, b &lt; n.</summary>
@@ -230,7 +250,7 @@ internal static class Sm2Verifier
     }
 
     /// <summary>A plain 256-bit integer, least significant limb first (scalars mod n are not in Montgomery form).</summary>
-    private readonly record struct Scalar256(ulong L0, ulong L1, ulong L2, ulong L3)
+    internal readonly record struct Scalar256(ulong L0, ulong L1, ulong L2, ulong L3)
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Bit(int index) => (((index >> 6) switch { 0 => L0, 1 => L1, 2 => L2, _ => L3 }) >> (index & 63) & 1) != 0;

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Tests;
 using NumericInteger = System.Numerics.BigInteger;
@@ -63,6 +64,48 @@ public class Sm2FieldTests
             {
                 // In Montgomery form Invert(x·R) = x⁻¹·R: as raw limbs, x⁻¹·R².
                 Assert.True(ToRaw(Sm2Field.Invert(a)) == NumericInteger.Remainder(NumericInteger.ModPow(x, P - 2, P) * (NumericInteger.One << 512), P), "Invert, " + what);
+            }
+        }
+    }
+
+    [Fact]
+    public void Eight_lane_arithmetic_agrees_with_the_scalar_field_lane_by_lane()
+    {
+        if (!Sm2FieldX8.IsSupported)
+        {
+            return;
+        }
+        var seed = TestSeed.Run;
+        var elements = Elements(seed).Select(FromInteger).Select(raw => Sm2Field.Mul(raw, new Sm2Field(1, 0, 0, 0))).ToArray();
+        for (var start = 0; start + 16 <= elements.Length; start += 16)
+        {
+            var a = default(Sm2FieldX8);
+            var b = default(Sm2FieldX8);
+            for (var lane = 0; lane < 8; lane++)
+            {
+                a.SetLane(lane, elements[start + lane]);
+                b.SetLane(lane, elements[start + 8 + lane]);
+            }
+            var product = Sm2FieldX8.Mul(a, b);
+            var square = Sm2FieldX8.Square(a);
+            var sum = Sm2FieldX8.Add(a, b);
+            var difference = Sm2FieldX8.Sub(a, b);
+            // Chains of operations keep the lanes' invariant (normalized limbs, below 2p).
+            var chained = Sm2FieldX8.Mul(Sm2FieldX8.Sub(difference, sum), Sm2FieldX8.Add(product, square));
+            var zero = Sm2FieldX8.Sub(a, a).ZeroMask();
+            for (var lane = 0; lane < 8; lane++)
+            {
+                var x = elements[start + lane];
+                var y = elements[start + 8 + lane];
+                var what = $"lane {lane}, elements {start}, {TestSeed.Describe(seed)}";
+                Assert.True(Sm2Field.Mul(x, y) == product.GetLane(lane), "Mul, " + what);
+                Assert.True(Sm2Field.Square(x) == square.GetLane(lane), "Square, " + what);
+                Assert.True(Sm2Field.Add(x, y) == sum.GetLane(lane), "Add, " + what);
+                Assert.True(Sm2Field.Sub(x, y) == difference.GetLane(lane), "Sub, " + what);
+                var expected = Sm2Field.Mul(Sm2Field.Sub(Sm2Field.Sub(x, y), Sm2Field.Add(x, y)), Sm2Field.Add(Sm2Field.Mul(x, y), Sm2Field.Square(x)));
+                Assert.True(expected == chained.GetLane(lane), "chain, " + what);
+                Assert.True(zero.GetElement(lane) == -1, "a − a is zero, " + what);
+                Assert.True((product.ZeroMask().GetElement(lane) == -1) == (Sm2Field.Mul(x, y) == Sm2Field.Zero), "zero test, " + what);
             }
         }
     }
