@@ -4,23 +4,20 @@ using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Math.EC;
-using Org.BouncyCastle.Security;
 
 namespace ShanghaiChain.Core.Crypto;
 
 /// <summary>
 /// SM2 signatures (GM/T 0003) on the recommended curve sm2p256v1 with the standard user ID
 /// "1234567812345678". Signatures are 64 bytes r||s; public keys 65 bytes 04||x||y.
-/// Verification is the node's own (<see cref="Sm2Verifier"/>, checked against BouncyCastle's in the tests); signing
-/// still runs on BouncyCastle's arithmetic, following the standard's equations directly so that a fixed nonce can
-/// reproduce published vectors.
+/// Signing (<see cref="Sm2Signer"/>: constant time, deterministic RFC 6979 nonce with HMAC-SM3) and verification
+/// (<see cref="Sm2Verifier"/>) are the node's own; BouncyCastle's are kept as the references the tests compare them with.
 /// </summary>
 public static class Sm2
 {
     public static ReadOnlySpan<byte> DefaultUserId => "1234567812345678"u8;
 
     private static readonly ECDomainParameters Domain = CreateDomain();
-    private static readonly SecureRandom Random = new();
 
     private static ECDomainParameters CreateDomain()
     {
@@ -28,23 +25,24 @@ public static class Sm2
         return new ECDomainParameters(curve.Curve, curve.G, curve.N, curve.H, curve.GetSeed());
     }
 
+    /// <summary>A private key d drawn uniformly from [1, n − 2] with the operating system's secure random source.</summary>
     public static byte[] GeneratePrivateKey()
     {
+        var candidate = new byte[32];
         while (true)
         {
-            var d = new BigInteger(256, Random);
-            // d must lie in [1, n-2] so that 1+d is invertible mod n.
-            if (d.SignValue > 0 && d.CompareTo(Domain.N.Subtract(BigInteger.Two)) <= 0)
+            System.Security.Cryptography.RandomNumberGenerator.Fill(candidate);
+            if (Sm2Signer.TryParsePrivateKey(candidate, out _))
             {
-                return ToFixed32(d);
+                return candidate;
             }
         }
     }
 
     public static byte[] DerivePublicKey(ReadOnlySpan<byte> privateKey)
     {
-        var d = ParsePrivate(privateKey);
-        return Domain.G.Multiply(d).Normalize().GetEncoded(false);
+        using var signer = new Sm2Signer(privateKey, DefaultUserId);
+        return signer.PublicKey;
     }
 
     /// <summary>The hash Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA) of GM/T 0003.</summary>
@@ -55,78 +53,39 @@ public static class Sm2
         return z;
     }
 
-    /// <summary>Signs with a random nonce.</summary>
+    /// <summary>
+    /// Signs with the deterministic nonce of <see cref="Sm2Nonce"/>. Prepares the key each time (its public key and
+    /// inverse cost about as much as a signature): repeated signing goes through <see cref="CreateSigner"/>.
+    /// </summary>
     public static byte[] Sign(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message)
     {
-        while (true)
-        {
-            var k = new BigInteger(256, Random).Mod(Domain.N);
-            if (k.SignValue == 0)
-            {
-                continue;
-            }
-            var signature = SignWithNonce(privateKey, DefaultUserId, domainTag, message, k);
-            if (signature is not null)
-            {
-                return signature;
-            }
-        }
+        using var signer = new Sm2Signer(privateKey, DefaultUserId);
+        return signer.Sign(domainTag, message);
     }
 
     /// <summary>A signer with the scalar, (1+d)^-1 and the user hash Z computed once.</summary>
-    internal static MessageSigner CreateSigner(ReadOnlySpan<byte> privateKey) => new PreparedSigner(privateKey);
+    internal static Sm2Signer CreateSigner(ReadOnlySpan<byte> privateKey) => new(privateKey, DefaultUserId);
 
-    private sealed class PreparedSigner : MessageSigner
+    /// <summary>Signs with a caller-chosen nonce k (32 bytes, as the standard's examples give it); null when k is out of range or yields a degenerate signature.</summary>
+    public static byte[]? SignWithNonce(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, ReadOnlySpan<byte> k)
     {
-        private readonly BigInteger _d;
-        private readonly BigInteger _inverse;
-        private readonly byte[] _z;
-
-        public PreparedSigner(ReadOnlySpan<byte> privateKey)
-        {
-            _d = ParsePrivate(privateKey);
-            _inverse = _d.Add(BigInteger.One).ModInverse(Domain.N);
-            _z = UserHash(Domain.G.Multiply(_d).Normalize().GetEncoded(false), DefaultUserId);
-        }
-
-        public override byte[] Sign(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message)
-        {
-            var digest = new SM3Digest();
-            digest.BlockUpdate(_z);
-            digest.BlockUpdate(domain);
-            digest.BlockUpdate(message);
-            var eBytes = new byte[32];
-            digest.DoFinal(eBytes);
-            var e = new BigInteger(1, eBytes);
-            var n = Domain.N;
-            while (true)
-            {
-                var k = new BigInteger(256, Random).Mod(n);
-                if (k.SignValue == 0)
-                {
-                    continue;
-                }
-                var x1 = Domain.G.Multiply(k).Normalize().AffineXCoord.ToBigInteger();
-                var r = e.Add(x1).Mod(n);
-                if (r.SignValue == 0 || r.Add(k).Equals(n))
-                {
-                    continue;
-                }
-                var s = _inverse.Multiply(k.Subtract(r.Multiply(_d))).Mod(n);
-                if (s.SignValue == 0)
-                {
-                    continue;
-                }
-                var signature = new byte[64];
-                ToFixed32(r).CopyTo(signature, 0);
-                ToFixed32(s).CopyTo(signature, 32);
-                return signature;
-            }
-        }
+        using var signer = new Sm2Signer(privateKey, userId);
+        var signature = new byte[64];
+        return signer.TrySignWithNonce(domainTag, message, k, signature) ? signature : null;
     }
 
-    /// <summary>Signs with a caller-chosen nonce k; returns null when k yields a degenerate signature.</summary>
-    public static byte[]? SignWithNonce(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, BigInteger k)
+    /// <summary>BouncyCastle's signer with a random nonce: the reference the tests hold <see cref="Sign"/> to.</summary>
+    internal static byte[] SignReference(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message)
+    {
+        var signer = new SM2Signer(PlainDsaEncoding.Instance, new SM3Digest());
+        signer.Init(true, new ParametersWithID(new ECPrivateKeyParameters(ParsePrivate(privateKey), Domain), userId.ToArray()));
+        signer.BlockUpdate(domainTag);
+        signer.BlockUpdate(message);
+        return signer.GenerateSignature();
+    }
+
+    /// <summary>The standard's equations on BouncyCastle's arithmetic with a given nonce k: the reference for <see cref="SignWithNonce"/>.</summary>
+    internal static byte[]? SignWithNonceReference(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, BigInteger k)
     {
         var d = ParsePrivate(privateKey);
         var publicKey = Domain.G.Multiply(d).Normalize().GetEncoded(false);
@@ -156,6 +115,9 @@ public static class Sm2
         ToFixed32(s).CopyTo(signature, 32);
         return signature;
     }
+
+    /// <summary>BouncyCastle's public key for a private key: the reference for <see cref="DerivePublicKey"/>.</summary>
+    internal static byte[] DerivePublicKeyReference(ReadOnlySpan<byte> privateKey) => Domain.G.Multiply(ParsePrivate(privateKey)).Normalize().GetEncoded(false);
 
     /// <summary>Verifies with the node's own SM2 (<see cref="Sm2Verifier"/>): about ten times BouncyCastle's speed, no allocation.</summary>
     public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>

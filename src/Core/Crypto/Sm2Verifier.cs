@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using static ShanghaiChain.Core.Crypto.Sm2Curve;
 
 namespace ShanghaiChain.Core.Crypto;
 
@@ -17,33 +18,32 @@ internal static class Sm2Verifier
     // The group order n, least significant limb first.
     private const ulong N0 = 0x53BBF40939D54123, N1 = 0x7203DF6B21C6052B, N2 = 0xFFFFFFFFFFFFFFFF, N3 = 0xFFFFFFFEFFFFFFFF;
 
-    // The curve constants a, b and the base point G as GM/T 0003.5 gives them (32 bytes big-endian each).
-    private static readonly byte[] s_a = Convert.FromHexString("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC");
-    private static readonly byte[] s_b = Convert.FromHexString("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93");
-    private static readonly byte[] s_gx = Convert.FromHexString("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7");
-    private static readonly byte[] s_gy = Convert.FromHexString("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0");
-    private static readonly Sm2Field B = FieldOf(s_b);
-    private static readonly Sm2Field Three = Sm2Field.Add(Sm2Field.Add(Sm2Field.One, Sm2Field.One), Sm2Field.One);
-    private static readonly AffinePoint G = new(FieldOf(s_gx), FieldOf(s_gy));
-
-    private readonly record struct AffinePoint(Sm2Field X, Sm2Field Y);
-
-    private struct JacobianPoint
-    {
-        public Sm2Field X, Y, Z;
-
-        public readonly bool IsInfinity => Z.IsZero;
-    }
-
     public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message,
         ReadOnlySpan<byte> signature)
     {
+        if (!Prepare(publicKey, userId, domainTag, message, signature, out var key, out var s, out var t, out var candidate))
+        {
+            return false;
+        }
+        var sum = ShamirSum(s, t, key);
+        return !sum.IsInfinity && Matches(candidate, sum.X, sum.Z);
+    }
+
+    /// <summary>
+    /// Everything of a verification but s·G + t·P: the checks on lengths, ranges and the key, e, t = r + s, and the
+    /// candidate (r − e) mod n that x1 must equal. False when the signature is refused already.
+    /// </summary>
+    internal static bool Prepare(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> userId, ReadOnlySpan<byte> domainTag, ReadOnlySpan<byte> message,
+        ReadOnlySpan<byte> signature, out AffinePoint key, out Scalar256 s, out Scalar256 t, out Scalar256 candidate)
+    {
+        key = default;
+        s = t = candidate = default;
         if (signature.Length != 64 || publicKey.Length != 65 || publicKey[0] != 0x04 || userId.Length > 8191)
         {
             return false;
         }
         var r = Scalar(signature[..32]);
-        var s = Scalar(signature[32..]);
+        s = Scalar(signature[32..]);
         if (IsZero(r) || IsZero(s) || !LessThanN(r) || !LessThanN(s))
         {
             return false;
@@ -52,29 +52,32 @@ internal static class Sm2Verifier
         {
             return false;
         }
+        key = new AffinePoint(px, py);
         Span<byte> e = stackalloc byte[32];
         MessageDigest(publicKey, userId, domainTag, message, e);
-        var t = AddModN(r, s);
+        t = AddModN(r, s);
         if (IsZero(t))
         {
             return false;
         }
-        var sum = ShamirSum(s, t, new AffinePoint(px, py));
-        if (sum.IsInfinity)
-        {
-            return false;
-        }
-        // R = (e + x1) mod n must equal r, that is x1 ≡ r − e (mod n). x1 = X/Z² is below p, so it can only be
-        // c = (r − e) mod n or c + n (when that is still below p): compare c·Z² with X instead of inverting Z.
-        var candidate = SubModN(r, ReduceModN(Scalar(e)));
-        var z2 = Sm2Field.Square(sum.Z);
-        if (Sm2Field.TryFromLimbs(candidate.L0, candidate.L1, candidate.L2, candidate.L3, out var c) && Sm2Field.Mul(c, z2) == sum.X)
+        candidate = SubModN(r, ReduceModN(Scalar(e)));
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the sum point (X, Z) (Jacobian, not at infinity) has x1 ≡ candidate (mod n). x1 = X/Z² is below p, so it
+    /// can only be c = candidate or c + n (when that is still below p): compare c·Z² with X instead of inverting Z.
+    /// </summary>
+    internal static bool Matches(in Scalar256 candidate, in Sm2Field x, in Sm2Field z)
+    {
+        var z2 = Sm2Field.Square(z);
+        if (Sm2Field.TryFromLimbs(candidate.L0, candidate.L1, candidate.L2, candidate.L3, out var c) && Sm2Field.Mul(c, z2) == x)
         {
             return true;
         }
         ulong carry = 0;
         var plusN = AddN(candidate, ref carry);
-        return carry == 0 && Sm2Field.TryFromLimbs(plusN.L0, plusN.L1, plusN.L2, plusN.L3, out var c2) && Sm2Field.Mul(c2, z2) == sum.X;
+        return carry == 0 && Sm2Field.TryFromLimbs(plusN.L0, plusN.L1, plusN.L2, plusN.L3, out var c2) && Sm2Field.Mul(c2, z2) == x;
     }
 
     /// <summary>(a − b) mod n for a, b &lt; n.</summary>
@@ -120,10 +123,10 @@ internal static class Sm2Verifier
         BinaryPrimitives.WriteUInt16BigEndian(zInput, (ushort)(userId.Length * 8));
         userId.CopyTo(zInput[2..]);
         var at = 2 + userId.Length;
-        s_a.CopyTo(zInput[at..]);
-        s_b.CopyTo(zInput[(at + 32)..]);
-        s_gx.CopyTo(zInput[(at + 64)..]);
-        s_gy.CopyTo(zInput[(at + 96)..]);
+        ABytes.CopyTo(zInput[at..]);
+        BBytes.CopyTo(zInput[(at + 32)..]);
+        GxBytes.CopyTo(zInput[(at + 64)..]);
+        GyBytes.CopyTo(zInput[(at + 96)..]);
         publicKey[1..65].CopyTo(zInput[(at + 128)..]);
         Sm3Hasher.Hash(zInput, z);
     }
@@ -246,120 +249,8 @@ internal static class Sm2Verifier
         return table;
     }
 
-    private static JacobianPoint ToJacobian(in AffinePoint p) => new() { X = p.X, Y = p.Y, Z = Sm2Field.One };
-
-    /// <summary>2P for a = −3 (Bernstein–Lange dbl-2001-b).</summary>
-    private static void DoublePoint(ref JacobianPoint p)
-    {
-        if (p.Y.IsZero)
-        {
-            p = default;
-            return;
-        }
-        var delta = Sm2Field.Square(p.Z);
-        var gamma = Sm2Field.Square(p.Y);
-        var beta = Sm2Field.Mul(p.X, gamma);
-        var alpha = Sm2Field.Mul(Three, Sm2Field.Mul(Sm2Field.Sub(p.X, delta), Sm2Field.Add(p.X, delta)));
-        var beta4 = Sm2Field.Double(Sm2Field.Double(beta));
-        var x3 = Sm2Field.Sub(Sm2Field.Square(alpha), Sm2Field.Double(beta4));
-        var z3 = Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(Sm2Field.Add(p.Y, p.Z)), gamma), delta);
-        var gamma2 = Sm2Field.Square(gamma);
-        var gamma8 = Sm2Field.Double(Sm2Field.Double(Sm2Field.Double(gamma2)));
-        p.Y = Sm2Field.Sub(Sm2Field.Mul(alpha, Sm2Field.Sub(beta4, x3)), gamma8);
-        p.X = x3;
-        p.Z = z3;
-    }
-
-    /// <summary>P + Q with Q affine (madd-2007-bl), handling infinity, P = Q and P = −Q.</summary>
-    private static void AddAffine(ref JacobianPoint p, in AffinePoint q)
-    {
-        if (p.IsInfinity)
-        {
-            p = ToJacobian(q);
-            return;
-        }
-        var z1z1 = Sm2Field.Square(p.Z);
-        var u2 = Sm2Field.Mul(q.X, z1z1);
-        var s2 = Sm2Field.Mul(q.Y, Sm2Field.Mul(p.Z, z1z1));
-        var h = Sm2Field.Sub(u2, p.X);
-        var r = Sm2Field.Double(Sm2Field.Sub(s2, p.Y));
-        if (h.IsZero)
-        {
-            if (r.IsZero)
-            {
-                DoublePoint(ref p);
-            }
-            else
-            {
-                p = default;
-            }
-            return;
-        }
-        var hh = Sm2Field.Square(h);
-        var i = Sm2Field.Double(Sm2Field.Double(hh));
-        var j = Sm2Field.Mul(h, i);
-        var v = Sm2Field.Mul(p.X, i);
-        var x3 = Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(r), j), Sm2Field.Double(v));
-        var y3 = Sm2Field.Sub(Sm2Field.Mul(r, Sm2Field.Sub(v, x3)), Sm2Field.Double(Sm2Field.Mul(p.Y, j)));
-        p.Z = Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(Sm2Field.Add(p.Z, h)), z1z1), hh);
-        p.X = x3;
-        p.Y = y3;
-    }
-
-    /// <summary>P + Q, both Jacobian (add-2007-bl), handling infinity, P = Q and P = −Q.</summary>
-    private static void AddJacobian(ref JacobianPoint p, in JacobianPoint q)
-    {
-        if (q.IsInfinity)
-        {
-            return;
-        }
-        if (p.IsInfinity)
-        {
-            p = q;
-            return;
-        }
-        var z1z1 = Sm2Field.Square(p.Z);
-        var z2z2 = Sm2Field.Square(q.Z);
-        var u1 = Sm2Field.Mul(p.X, z2z2);
-        var u2 = Sm2Field.Mul(q.X, z1z1);
-        var s1 = Sm2Field.Mul(p.Y, Sm2Field.Mul(q.Z, z2z2));
-        var s2 = Sm2Field.Mul(q.Y, Sm2Field.Mul(p.Z, z1z1));
-        var h = Sm2Field.Sub(u2, u1);
-        var r = Sm2Field.Double(Sm2Field.Sub(s2, s1));
-        if (h.IsZero)
-        {
-            if (r.IsZero)
-            {
-                DoublePoint(ref p);
-            }
-            else
-            {
-                p = default;
-            }
-            return;
-        }
-        var i = Sm2Field.Square(Sm2Field.Double(h));
-        var j = Sm2Field.Mul(h, i);
-        var v = Sm2Field.Mul(u1, i);
-        var x3 = Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(r), j), Sm2Field.Double(v));
-        var y3 = Sm2Field.Sub(Sm2Field.Mul(r, Sm2Field.Sub(v, x3)), Sm2Field.Double(Sm2Field.Mul(s1, j)));
-        p.Z = Sm2Field.Mul(Sm2Field.Sub(Sm2Field.Sub(Sm2Field.Square(Sm2Field.Add(p.Z, q.Z)), z1z1), z2z2), h);
-        p.X = x3;
-        p.Y = y3;
-    }
-
-    /// <summary>y² = x³ − 3x + b.</summary>
-    private static bool OnCurve(in Sm2Field x, in Sm2Field y)
-    {
-        var right = Sm2Field.Add(Sm2Field.Sub(Sm2Field.Mul(Sm2Field.Square(x), x), Sm2Field.Mul(Three, x)), B);
-        return Sm2Field.Square(y) == right;
-    }
-
-    private static Sm2Field FieldOf(ReadOnlySpan<byte> bigEndian) =>
-        Sm2Field.TryFromBytes(bigEndian, out var value) ? value : throw new InvalidOperationException("curve constant out of range");
-
     /// <summary>A plain 256-bit integer, least significant limb first (scalars mod n are not in Montgomery form).</summary>
-    private readonly record struct Scalar256(ulong L0, ulong L1, ulong L2, ulong L3)
+    internal readonly record struct Scalar256(ulong L0, ulong L1, ulong L2, ulong L3)
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Bit(int index) => (((index >> 6) switch { 0 => L0, 1 => L1, 2 => L2, _ => L3 }) >> (index & 63) & 1) != 0;

@@ -98,7 +98,7 @@ public class Sm2VerifierTests
         var publicKey = Sm2.DerivePublicKey(privateKey);
         var message = RandomNumberGenerator.GetBytes(10_000);
         var userId = "ALICE123@YAHOO.COM"u8.ToArray();
-        var signature = Sm2.SignWithNonce(privateKey, userId, [], message, new Org.BouncyCastle.Math.BigInteger(1, RandomNumberGenerator.GetBytes(31)))!;
+        var signature = Sm2.SignReference(privateKey, userId, [], message);
         Assert.True(Sm2.VerifyReference(publicKey, userId, [], message, signature));
         Assert.True(Sm2.Verify(publicKey, userId, [], message, signature));
         Assert.False(Sm2.Verify(publicKey, Sm2.DefaultUserId, [], message, signature));
