@@ -9,33 +9,8 @@ repo=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 quick=${2:-}
 long=30; [ "$quick" = --quick ] && long=15
 work=$(mktemp -d /tmp/shc-bench-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "== building $repo ($(git -C "$repo" rev-parse --short HEAD))"
-dotnet build -c Release "$repo/src/Node" -v q -nologo >/dev/null
-dotnet build -c Release "$repo/bench/LoadGen" -v q -nologo >/dev/null
-S="$repo/src/Node/bin/Release/net10.0/shanghaichain"
-L="$repo/bench/LoadGen/bin/Release/net10.0/shanghaichain-loadgen"
-
-wait_port() {
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.2
-  done
-  echo "port $1 never opened" >&2; return 1
-}
-
-stop_all() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
-  pids=()
-}
+# shellcheck source=tools/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
 
 echo "== single validator, saturated (25,000/s offered, 1,000 accounts, ${long} s)"
 "$S" devnet --validators 1 --home "$work/one" --base-port 27300 >"$work/one.log" 2>&1 &

@@ -1,0 +1,30 @@
+# Shared by the node benchmarks (tools/bench-node.sh, tools/bench-roles.sh); source it after setting `repo` and `work`.
+# Builds the node and the load generator in Release and sets S (node) and L (load generator); tracks started processes
+# in `pids`, stopped by stop_all and, with the temp dir removed, on exit.
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== building $repo ($(git -C "$repo" rev-parse --short HEAD))"
+dotnet build -c Release "$repo/src/Node" -v q -nologo >/dev/null
+dotnet build -c Release "$repo/bench/LoadGen" -v q -nologo >/dev/null
+S="$repo/src/Node/bin/Release/net10.0/shanghaichain"
+L="$repo/bench/LoadGen/bin/Release/net10.0/shanghaichain-loadgen"
+
+wait_port() {
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "port $1 never opened" >&2; return 1
+}
+
+stop_all() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
+  pids=()
+}
