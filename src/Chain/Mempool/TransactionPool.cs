@@ -148,6 +148,12 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
                 return;
             }
             validations[i] = pending[i] ?? ValidateOnce(ids[i], encoded[i]);
+            // The roles rule reads committed state: checked here, in parallel and outside the pool's lock.
+            if (Permissions is not null && pending[i] is null && validations[i].Transaction is { } tx &&
+                Permissions.Refusal(state, tx.Sender, tx.To is null) is { } refusal)
+            {
+                validations[i] = new TxValidation(null, TxRejectReason.PermissionDenied, refusal);
+            }
         }
         if (encoded.Count > 16)
         {
@@ -236,10 +242,6 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
         {
             return new AdmissionResult(tx.Id, TxRejectReason.Expired,
                 $"expires_at_height {tx.ExpiresAtHeight} is more than {parameters.TxMaxLifetimeBlocks} blocks after head {head}");
-        }
-        if (Permissions?.Refusal(state, tx.Sender, tx.To is null) is { } refusal)
-        {
-            return new AdmissionResult(tx.Id, TxRejectReason.PermissionDenied, refusal);
         }
         if (_byId.Count >= maxTxs || _bytes + tx.Size > maxBytes)
         {
