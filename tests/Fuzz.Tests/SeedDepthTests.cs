@@ -72,6 +72,17 @@ public sealed class SeedDepthTests
         Assert.True(validation.IsValid, validation.Message);
     }
 
+    [Fact]
+    public void Abi_seeds_decode_to_the_values_they_were_encoded_from()
+    {
+        var decoded = Vm.Abi.AbiCodec.Decode(Targets.AbiTarget.Lists[3], Seed("abi", "list-3").AsSpan(1)).ToJsonString();
+        Assert.Equal("""[[{"id":"7","payload":"0xdeadbeef"},{"id":"8","payload":"0x"}]]""", decoded);
+        for (var i = 0; i < Targets.AbiTarget.Lists.Length; i++)
+        {
+            Assert.Equal(Targets.AbiTarget.Lists[i].Length, Vm.Abi.AbiCodec.Decode(Targets.AbiTarget.Lists[i], Seed("abi", $"list-{i}").AsSpan(1)).Count);
+        }
+    }
+
     private static byte[][] Nodes(ReadOnlySpan<byte> rest)
     {
         var nodes = new List<byte[]>();

@@ -35,7 +35,9 @@ mkdir -p "$findings"
 # No TTY here, and the machine is shared: no UI, no core pinning, no system tuning checks.
 export AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 export DOTNET_TieredPGO=0 DOTNET_TC_QuickJitForLoops=1
-nice -n 19 afl-fuzz -i "$here/corpus/$target" -o "$findings" -t 5000 -m none -V $((minutes * 60)) \
+dict=()
+[ -f "$here/dict/$target.dict" ] && dict=(-x "$here/dict/$target.dict")
+nice -n 19 afl-fuzz -i "$here/corpus/$target" -o "$findings" "${dict[@]}" -t 5000 -m none -V $((minutes * 60)) \
   -- dotnet "$bin/ShanghaiChain.Fuzz.dll" fuzz "$target" > "$out/afl-$target.log" 2>&1 || {
     echo "afl-fuzz failed; its log: $out/afl-$target.log" >&2; tail -20 "$out/afl-$target.log" >&2; exit 1; }
 

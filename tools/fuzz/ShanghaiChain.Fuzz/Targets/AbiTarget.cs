@@ -12,7 +12,7 @@ namespace ShanghaiChain.Fuzz.Targets;
 /// </summary>
 internal sealed class AbiTarget : FuzzTarget
 {
-    private static readonly AbiParameter[][] Lists =
+    internal static readonly AbiParameter[][] Lists =
     [
         [P("amount", "uint256"), P("to", "address"), P("ok", "bool")],
         [P("data", "bytes"), P("text", "string")],
