@@ -147,6 +147,12 @@ public sealed record GenesisFile
             }
             if (v.Power == 0) yield return $"validator '{v.Name}' has zero power";
         }
+        // ValidatorSet sums the powers in checked arithmetic: a sum past 2^64 - 1 must be refused here, not crash the
+        // node later with an OverflowException (found by tools/fuzz, target genesis).
+        if (!Validators.Aggregate((ulong?)0, (sum, v) => sum is { } s && s <= ulong.MaxValue - v.Power ? s + v.Power : null).HasValue)
+        {
+            yield return "the validators' total power exceeds 18446744073709551615";
+        }
         var nodeKeys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var n in Nodes)
         {

@@ -74,6 +74,12 @@ public sealed record NodeConfig
         {
             throw new ConfigException($"{path} is not valid TOML: {ex.Message}");
         }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // Tomlyn 2.10 throws this instead of a TomlException for an escape cut off by the end of the file ("\ at EOF),
+            // while formatting its own error message (found by tools/fuzz, target node-toml).
+            throw new ConfigException($"{path} is not valid TOML: {ex.Message}");
+        }
         var config = new NodeConfig();
         foreach (var (sectionName, sectionValue) in table)
         {
@@ -126,7 +132,7 @@ public sealed record NodeConfig
             foreach (var setting in group)
             {
                 var value = setting.Read(this);
-                text.Append(CultureInfo.InvariantCulture, $"{setting.Key} = {(value is string s ? "\"" + s + "\"" : Convert.ToString(value, CultureInfo.InvariantCulture))}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{setting.Key} = {(value is string s ? TomlString(s) : Convert.ToString(value, CultureInfo.InvariantCulture))}\n");
             }
         }
         return text.ToString();
@@ -141,6 +147,26 @@ public sealed record NodeConfig
     }
 
     public IPEndPoint ApiEndPoint => IPEndPoint.Parse(ApiListen);
+
+    /// <summary>
+    /// A TOML basic string: quotes, backslashes and control characters escaped, so any value Load accepted (a moniker
+    /// with a quote, say) is saved as a file Load reads back to the same value (found by tools/fuzz, target node-toml).
+    /// </summary>
+    private static string TomlString(string value)
+    {
+        var text = new StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '"' => text.Append("\\\""),
+                '\\' => text.Append("\\\\"),
+                < ' ' and not '\t' or '\u007f' => text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+                _ => text.Append(c),
+            };
+        }
+        return text.Append('"').ToString();
+    }
 
     private static string PeerList(string value)
     {

@@ -39,9 +39,10 @@ public static class AbiCodec
         var tuple = new AbiReader(data);
         var values = new JsonArray();
         var head = 0;
+        var budget = new DecodeBudget(data.Length);
         foreach (var p in parameters)
         {
-            values.Add(DecodeAt(p.Type, tuple, head, Label(p.Name)));
+            values.Add(DecodeAt(p.Type, tuple, head, Label(p.Name), budget));
             head += p.Type.HeadSize / Word;
         }
         return values;
@@ -69,7 +70,7 @@ public static class AbiCodec
                 var word = topics[topic++];
                 result[name] = input.Type.IsDynamic || input.Type.Kind is AbiKind.Tuple or AbiKind.FixedArray
                     ? "0x" + Convert.ToHexStringLower(word)
-                    : DecodeAt(input.Type, new AbiReader(word), 0, name);
+                    : DecodeAt(input.Type, new AbiReader(word), 0, name, new DecodeBudget(Word));
             }
             else
             {
@@ -260,8 +261,9 @@ public static class AbiCodec
     /// The value at head word <paramref name="word"/> of <paramref name="tuple"/>: in place when static, else where its
     /// offset points.
     /// </summary>
-    private static JsonNode? DecodeAt(AbiType type, AbiReader tuple, int word, string name)
+    private static JsonNode? DecodeAt(AbiType type, AbiReader tuple, int word, string name, DecodeBudget budget)
     {
+        budget.Spend(Word, name);
         switch (type.Kind)
         {
             case AbiKind.UInt:
@@ -281,6 +283,7 @@ public static class AbiCodec
                     {
                         throw new AbiException($"{name}: its offset or length runs past the end of the data");
                     }
+                    budget.Spend(content.Length, name);
                     return type.Kind == AbiKind.Bytes ? "0x" + Convert.ToHexStringLower(content) : Encoding.UTF8.GetString(content);
                 }
             case AbiKind.Array:
@@ -289,12 +292,12 @@ public static class AbiCodec
                     {
                         throw new AbiException($"{name}: its offset or length runs past the end of the data");
                     }
-                    return DecodeElements(type.Element!, count, elements, 0, name);
+                    return DecodeElements(type.Element!, count, elements, 0, name, budget);
                 }
             case AbiKind.FixedArray:
                 {
                     var elements = Inner(type, tuple, word, name, out var first);
-                    return DecodeElements(type.Element!, type.Size, elements, first, name);
+                    return DecodeElements(type.Element!, type.Size, elements, first, name, budget);
                 }
             default:
                 {
@@ -303,7 +306,7 @@ public static class AbiCodec
                     for (var i = 0; i < type.Components.Count; i++)
                     {
                         var c = type.Components[i];
-                        fields[c.Name.Length > 0 ? c.Name : $"{i}"] = DecodeAt(c.Type, components, head, $"{name}.{c.Name}");
+                        fields[c.Name.Length > 0 ? c.Name : $"{i}"] = DecodeAt(c.Type, components, head, $"{name}.{c.Name}", budget);
                         head += c.Type.HeadSize / Word;
                     }
                     return fields;
@@ -326,17 +329,37 @@ public static class AbiCodec
         return tuple.TryTail(word, out var inner) ? inner : throw new AbiException($"{name}: its offset runs past the end of the data");
     }
 
-    private static JsonArray DecodeElements(AbiType element, int count, AbiReader elements, int first, string name)
+    private static JsonArray DecodeElements(AbiType element, int count, AbiReader elements, int first, string name, DecodeBudget budget)
     {
         var items = new JsonArray();
         var size = element.HeadSize / Word;
         for (var i = 0; i < count; i++)
         {
-            items.Add(DecodeAt(element, elements, first + (i * size), $"{name}[{i}]"));
+            items.Add(DecodeAt(element, elements, first + (i * size), $"{name}[{i}]", budget));
         }
         return items;
     }
 
     private static ReadOnlySpan<byte> ReadWord(AbiReader tuple, int word, string name) =>
         tuple.TryWord(word, out var value) ? value : throw new AbiException($"{name}: the data ends before this value");
+
+    /// <summary>
+    /// Bounds what decoding may produce by the size of the data. Offsets may point into bytes another value already uses
+    /// (the specification does not forbid it), so without a bound 68 KB of nested string[][] whose offsets all alias
+    /// decode to gigabytes (found by tools/fuzz, target abi). An encoder gives each value bytes of its own: one word per
+    /// value plus its content never exceeds the data, so the bound leaves a wide margin.
+    /// </summary>
+    private sealed class DecodeBudget(int dataLength)
+    {
+        private long _left = 64 * 1024 + 16L * dataLength;
+
+        public void Spend(int bytes, string name)
+        {
+            _left -= bytes;
+            if (_left < 0)
+            {
+                throw new AbiException($"{name}: the data decodes to far more than its own size (offsets that point into the same bytes again and again)");
+            }
+        }
+    }
 }

@@ -124,6 +124,24 @@ public sealed class GenesisAndKeyFileTests : IDisposable
     }
 
     [Fact]
+    public void A_total_validator_power_above_2_to_the_64_is_refused_not_an_overflow_later()
+    {
+        // A finding of tools/fuzz (target genesis): Parse accepted it and ToValidatorSet threw OverflowException.
+        var genesis = Valid(CryptoSuite.Ed25519Sha256);
+        var heavy = genesis with
+        {
+            Validators = [genesis.Validators[0] with { Power = ulong.MaxValue }, new GenesisValidator
+            {
+                Name = "v1", PublicKey = Hex.Encode(KeyFile.Generate(CryptoSuite.Ed25519Sha256).PublicKey), Power = 1,
+            }],
+        };
+        var ex = Assert.Throws<GenesisException>(() => GenesisFile.Parse(heavy.ToJson()));
+        Assert.Contains("total power", ex.Message, StringComparison.Ordinal);
+        var atTheLimit = heavy with { Validators = [heavy.Validators[0]] };
+        Assert.Equal(ulong.MaxValue, GenesisFile.Parse(atTheLimit.ToJson()).ToValidatorSet().TotalPower);
+    }
+
+    [Fact]
     public void A_total_supply_above_2_to_the_256_is_refused()
     {
         var genesis = Valid(CryptoSuite.Ed25519Sha256);

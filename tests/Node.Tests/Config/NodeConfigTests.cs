@@ -16,6 +16,17 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Equal(config, NodeConfig.Load(_path, new Dictionary<string, string?>()));
     }
 
+    [Theory]
+    [InlineData("a\"b")]
+    [InlineData("back\\slash")]
+    [InlineData("two\nlines\tand\u0001control")]
+    public void Saved_config_with_quotes_and_control_characters_loads_back_equal(string moniker)
+    {
+        var config = new NodeConfig { Moniker = moniker };
+        config.Save(_path);
+        Assert.Equal(config, NodeConfig.Load(_path, new Dictionary<string, string?>()));
+    }
+
     [Fact]
     public void Environment_variables_override_the_file()
     {
@@ -31,6 +42,8 @@ public sealed class NodeConfigTests : IDisposable
     [InlineData("[mempool]\nmax_tx = 3\n", "unknown key mempool.max_tx")]
     [InlineData("[nonsense]\n", "unknown section")]
     [InlineData("[api\n", "not valid TOML")]
+    [InlineData("\"\\", "not valid TOML")]
+    [InlineData("[node]\nmoniker = \"abc\\", "not valid TOML")]
     public void Bad_values_and_unknown_keys_are_named_in_the_error(string toml, string expected)
     {
         File.WriteAllText(_path, toml);

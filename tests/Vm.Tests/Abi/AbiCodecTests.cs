@@ -141,4 +141,33 @@ public sealed class AbiCodecTests
         Assert.Equal("""{"from":"0x0000000000000000000000000000000000000001","to":"0x0000000000000000000000000000000000000002","value":"7"}""", decoded.ToJsonString());
         Assert.Same(transfer, abi.FindEvent(transfer.Topic.ToArray()));
     }
+
+    [Fact]
+    public void Offsets_that_alias_cannot_inflate_decoding_beyond_a_bound_of_the_data_size()
+    {
+        // string[][]: 1,000 inner arrays that are all the same array of 1,000 offsets to one 4,000-byte string. 68 KB of
+        // data used to decode to 4 GB and exhaust memory (a finding of tools/fuzz, target abi).
+        static byte[] Word(int value) => [.. new byte[28], (byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
+        const int Count = 1_000;
+        var data = new List<byte>();
+        data.AddRange(Word(0x20));
+        data.AddRange(Word(Count));
+        data.AddRange(Enumerable.Range(0, Count).SelectMany(_ => Word(Count * 32)));
+        data.AddRange(Word(Count));
+        data.AddRange(Enumerable.Range(0, Count).SelectMany(_ => Word(Count * 32)));
+        data.AddRange(Word(4_000));
+        data.AddRange(new byte[4_000]);
+        var matrix = new[] { new AbiParameter("matrix", AbiType.Parse("string[][]")) };
+        var ex = Assert.Throws<AbiException>(() => AbiCodec.Decode(matrix, data.ToArray()));
+        Assert.Contains("far more than its own size", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nested_dynamic_arrays_without_aliasing_still_decode()
+    {
+        var matrix = new[] { new AbiParameter("matrix", AbiType.Parse("string[][]")) };
+        using var value = JsonDocument.Parse("""[[["a","bc"],[],["def"]]]""");
+        var encoded = AbiCodec.Encode(matrix, value.RootElement);
+        Assert.Equal("""[[["a","bc"],[],["def"]]]""", AbiCodec.Decode(matrix, encoded).ToJsonString());
+    }
 }
