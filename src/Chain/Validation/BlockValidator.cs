@@ -89,6 +89,10 @@ public sealed class BlockValidator(
         return true;
     }
 
+    /// <summary>Whether <paramref name="qc"/> certifies <paramref name="height"/> with the signatures of its epoch's validators.</summary>
+    public bool VerifiesCertificate(QuorumCertificate? qc, ulong height) =>
+        qc is not null && qc.Height == height && schedule.ByNumber(qc.Epoch) is { } epoch && CertificatesOf(epoch).VerifyQuorumCertificate(qc);
+
     /// <summary>Whether gossiped evidence is a verified equivocation by a validator of the current or the scheduled epoch.</summary>
     public bool VerifyEvidence(EquivocationEvidence evidence) =>
         schedule.ByNumber(EvidencePool.EpochOf(evidence)) is { } epoch && EvidenceVerifier.Verify(CertificatesOf(epoch), evidence, out _);
@@ -231,13 +235,30 @@ public sealed class BlockValidator(
     {
         reason = "";
         ulong? parentTimestamp = null;
+        ulong? parentHeight = null;
         if (pending.TryGet(parentHash, out var parent))
         {
             parentTimestamp = parent.Block.Header.TimestampMs;
+            parentHeight = parent.Height;
+        }
+        else if (parentHash == store.GenesisHash)
+        {
+            parentHeight = 0;
         }
         else if (store.GetHeightByHash(parentHash) is { } height && store.GetCommittedBlock(height) is { } committed)
         {
             parentTimestamp = BlockHeader.Parser.ParseFrom(committed.Block.Header).TimestampMs;
+            parentHeight = height;
+        }
+        if (parentHeight is { } known && header.Height != known + 1)
+        {
+            reason = $"height {header.Height} does not follow its parent's {known}";
+            return false;
+        }
+        if (header.Height == 0)
+        {
+            reason = "height 0 is genesis, never a block";
+            return false;
         }
         if (parentTimestamp is { } ts && header.TimestampMs <= ts)
         {

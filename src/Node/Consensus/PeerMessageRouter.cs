@@ -26,6 +26,7 @@ public sealed class PeerMessageRouter(ValidatorSchedule schedule, BlockValidator
     public const int MaxGossipBatch = 10_000;
 
     private long _highestCertifiedHeightSeen;
+    private long _lastUnverifiedCatchUpMs = -10_000;
 
     public PeerVerdict Handle(PeerLink link, PeerMessage message)
     {
@@ -45,12 +46,12 @@ public sealed class PeerMessageRouter(ValidatorSchedule schedule, BlockValidator
                         // Not voted for either way; only a payload that proves the proposer faulty costs the link.
                         return culpable ? PeerVerdict.Invalid : PeerVerdict.Accepted;
                     }
-                    ObserveCertifiedHeight(block.Height - 1);
+                    ObserveCertifiedHeight(block.Height - 1, block.Block.Header.ParentQc);
                     execution.Accept(block);
                 }
                 else if (consensus.BodyCase == ConsensusMessage.BodyOneofCase.SyncInfo && consensus.SyncInfo.HighQc is { } qc)
                 {
-                    ObserveCertifiedHeight(qc.Height);
+                    ObserveCertifiedHeight(qc.Height, qc);
                 }
                 else if (consensus.BodyCase == ConsensusMessage.BodyOneofCase.Evidence)
                 {
@@ -72,9 +73,23 @@ public sealed class PeerMessageRouter(ValidatorSchedule schedule, BlockValidator
         }
     }
 
-    private void ObserveCertifiedHeight(ulong height)
+    private void ObserveCertifiedHeight(ulong height, QuorumCertificate? certificate)
     {
-        // Heights claimed by messages are only used to decide to catch up: block sync then verifies everything it gets.
+        // A height far ahead stops this validator's voting for a catch-up and shows in its status as "syncing": it
+        // counts only with a certificate that verifies (an unsigned proposal must not set it to 2^64 - 1 for good).
+        // Nearer heights cost nothing if false; block sync verifies everything it fetches either way.
+        if (height > head.Height + CatchUpGap && !validator.VerifiesCertificate(certificate, height))
+        {
+            // A certificate of a later epoch than this node can check means it fell behind across a validator change:
+            // catch up (block sync verifies), but at most every ten seconds, so forged claims cannot keep it from voting.
+            if (certificate is not null && certificate.Epoch > schedule.Current.Epoch &&
+                Environment.TickCount64 - Interlocked.Read(ref _lastUnverifiedCatchUpMs) > 10_000)
+            {
+                Interlocked.Exchange(ref _lastUnverifiedCatchUpMs, Environment.TickCount64);
+                inbox.RequestCatchUp();
+            }
+            return;
+        }
         sync.ObservePeerHeight(height);
         if (height > head.Height + CatchUpGap && (long)height > Interlocked.Read(ref _highestCertifiedHeightSeen))
         {
