@@ -76,6 +76,21 @@ public abstract class CryptoSuite
     /// <summary>True when the bytes are a well-formed public key of this suite.</summary>
     public abstract bool IsValidPublicKey(ReadOnlySpan<byte> publicKey);
 
+    /// <summary>How many signatures <see cref="VerifyBatch"/> checks at once faster than one by one (1: no gain).</summary>
+    public virtual int PreferredBatch => 1;
+
+    /// <summary>
+    /// Verifies every item under <paramref name="domain"/>; <paramref name="results"/>[i] is exactly
+    /// <see cref="Verify"/>'s verdict on items[i] (a suite batches only with the same acceptance rule).
+    /// </summary>
+    public virtual void VerifyBatch(ReadOnlySpan<SignatureCheck> items, ReadOnlySpan<byte> domain, Span<bool> results)
+    {
+        for (var i = 0; i < items.Length; i++)
+        {
+            results[i] = Verify(items[i].PublicKey.Span, domain, items[i].Message.Span, items[i].Signature.Span);
+        }
+    }
+
     /// <summary>The last 20 bytes of the suite hash of the public key's wire encoding.</summary>
     public Address AddressOf(ReadOnlySpan<byte> publicKey)
     {
@@ -86,3 +101,6 @@ public abstract class CryptoSuite
 
     public override string ToString() => Name;
 }
+
+/// <summary>One signature to check: the signer's public key, the signed message (without the domain tag) and the signature.</summary>
+public readonly record struct SignatureCheck(ReadOnlyMemory<byte> PublicKey, ReadOnlyMemory<byte> Message, ReadOnlyMemory<byte> Signature);

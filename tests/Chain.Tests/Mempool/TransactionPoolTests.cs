@@ -227,4 +227,31 @@ public sealed class TransactionPoolTests
         _pool.Admit(Transfer(Alice, 0));
         await wait.WaitAsync(TimeSpan.FromSeconds(5));
     }
+    [Fact]
+    public void A_large_sm2_batch_is_verified_in_groups_with_the_verdict_of_one_by_one()
+    {
+        // 40 senders: every fifth signature damaged, one transaction undecodable.
+        var suite = CryptoSuite.Sm2Sm3;
+        var keys = Enumerable.Range(0, 40).Select(_ => KeyFile.Generate(suite)).ToList();
+        foreach (var key in keys)
+        {
+            _chain.Accounts[key.Address] = new AccountState(0, new UInt256(1_000), Hash32.Zero);
+        }
+        var validator = new TransactionValidator(ChainId, suite, Parameters);
+        var pool = new TransactionPool(validator, Parameters, _chain, _chain, ids => [.. ids.Select(_chain.Committed.Contains)], 1_000, 1 << 20);
+        var batch = keys.Select(k => TransactionSigner.Sign(TransactionSigner.Transfer(ChainId, 0, Carol, new UInt256(1), 21_000, 50), k)).ToList();
+        for (var i = 0; i < batch.Count; i += 5)
+        {
+            batch[i][^3] ^= 0x40;
+        }
+        batch[7] = [0xff, 0x01];
+        var results = pool.Admit(batch);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var single = validator.Validate(batch[i]);
+            Assert.Equal(single.Reason, results[i].Reason);
+        }
+        Assert.Equal(40 - 8 - 1, results.Count(r => r.Accepted));
+        Assert.All(results.Where((_, i) => i % 5 == 0), r => Assert.Equal(TxRejectReason.BadSignature, r.Reason));
+    }
 }
