@@ -117,11 +117,28 @@ internal sealed class TestNetwork : IAsyncDisposable
                 }
                 if (deadline.IsCancellationRequested)
                 {
-                    throw new TimeoutException($"node {node} did not reach height {height} within {timeout} (at {await HeightOfAsync(node)}):\n{_processes[node]?.Log}");
+                    throw new TimeoutException($"node {node} did not reach height {height} within {timeout} (at {await HeightOfAsync(node)}):\n{_processes[node]?.Log}\n{OtherLogs(node)}");
                 }
                 await Task.Delay(NodeBinary.PollInterval);
             }
         }
+    }
+
+    /// <summary>The last lines of every other running node's log, for a failure that may lie elsewhere.</summary>
+    private string OtherLogs(int except)
+    {
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < _processes.Length; i++)
+        {
+            if (i != except && _processes[i] is { } process)
+            {
+                var lines = process.Log.Split('\n');
+                text.AppendLine($"--- node {i} (last 40 lines) ---");
+                text.AppendJoin('\n', lines.Skip(Math.Max(0, lines.Length - 40)));
+                text.AppendLine();
+            }
+        }
+        return text.ToString();
     }
 
     /// <summary>The committed block at a height as one node serves it.</summary>

@@ -37,8 +37,14 @@ public sealed class ValidatorChangeTests(ITestOutputHelper output)
             "--member", "operator", "--key", net.OperatorKeyFile, "--node", net.UrlOf(0));
         Assert.True(admit.ExitCode == 0, admit.Stdout + admit.Stderr);
         await net.StartAsync(4);
-        // Admitted, it connects, syncs and follows (its validator key is not in the set yet).
+        // Admitted, it connects, syncs and follows (its validator key is not in the set yet): its first catch-up is over
+        // before the committee decides, so it joins with a record of its first epoch (docs/consensus.md, "Joining").
         await net.WaitForHeightAsync([4], await net.HeightOfAsync(0), Patience);
+        var following = DateTime.UtcNow + Patience;
+        while (!net[4]!.Log.Contains("following the chain until the committee adds it", StringComparison.Ordinal) && DateTime.UtcNow < following)
+        {
+            await Task.Delay(NodeBinary.PollInterval);
+        }
 
         using var load = new CancellationTokenSource();
         var acknowledged = new List<string>();
@@ -50,6 +56,7 @@ public sealed class ValidatorChangeTests(ITestOutputHelper output)
         var joinAfter = await ScheduledLastHeightAsync(net);
         output.WriteLine($"fifth validator scheduled after height {joinAfter}");
         await net.WaitForHeightAsync([0, 1, 2, 3, 4], joinAfter + 5, Patience);
+        Assert.Contains("this validator joins the set in epoch 2", net[4]!.Log, StringComparison.Ordinal);
         var epoch2 = await ValidatorsAsync(net, 1);
         Assert.Equal(2UL, epoch2.Epoch);
         Assert.Equal(5, epoch2.Validators.Count);
