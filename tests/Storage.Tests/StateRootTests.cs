@@ -478,7 +478,12 @@ public sealed class HistoricalProofTests
                 Interlocked.Increment(ref asked);
                 if (answer is not { } proof)
                 {
-                    failures.Enqueue($"no proof at height {h} (head {head})");
+                    // Commits go on meanwhile: a height that has left the window of 20 by the time of the answer is
+                    // rightly gone (a loaded machine can deschedule this thread for several commits).
+                    if (store.HeadHeight < h + 19)
+                    {
+                        failures.Enqueue($"no proof at height {h} (head {head}, now {store.HeadHeight})");
+                    }
                     continue;
                 }
                 if (proof.StateRoot != store.GetStateRoot(h) || proof.Account.Balance != new UInt256(1000 - h) ||
