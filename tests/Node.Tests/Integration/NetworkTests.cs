@@ -176,6 +176,12 @@ public sealed partial class NetworkTests(ITestOutputHelper output)
         var second = new Uri($"https://{net.ConfigOf(1).P2pListen}");
         var vote = new PeerMessage { Consensus = new ConsensusMessage { Vote = new Vote { Round = 1 } } };
         Assert.True(await SendRawFramesAsync(second, admitted, [Google.Protobuf.MessageExtensions.ToByteArray(vote)]));
+        // The node's log reaches the test through its stdout pipe: wait for the line rather than read at once.
+        var logged = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!net[1]!.Log.Contains("first frame is not a Hello", StringComparison.Ordinal) && DateTime.UtcNow < logged)
+        {
+            await Task.Delay(NodeBinary.PollInterval);
+        }
         Assert.Contains("first frame is not a Hello", net[1]!.Log, StringComparison.Ordinal);
     }
 
