@@ -72,7 +72,7 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
         {
             if (selector == Vote)
             {
-                return args.TryWord(0, out _) && TryUInt64(args, 0, out var id) && TryBool(args, 1, out var approve)
+                return TryUInt64(args, 0, out var id) && TryBool(args, 1, out var approve)
                     ? CastVote(context, slots, id, approve)
                     : Revert("malformed vote arguments");
             }
@@ -226,13 +226,7 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
             Weight = GovernanceRules.SeatWeight(registry, member),
             Height = height,
         });
-        // Weights are the seats' current ones: a committee change applies to open proposals too.
-        ulong yes = 0, no = 0;
-        foreach (var vote in proposal.Votes)
-        {
-            var weight = GovernanceRules.SeatWeight(registry, vote.Member);
-            if (vote.Approve) yes += weight; else no += weight;
-        }
+        var (yes, no) = GovernanceRules.Tally(registry, proposal);
         Emit(context, VotedTopic, proposal.Id, new AbiTuple().Address(context.Caller).String(member).Bool(approve).UInt(yes).UInt(no));
         var total = GovernanceRules.TotalWeight(registry);
         var threshold = GovernanceRules.ThresholdOf(registry, proposal.Action, proposal.Force);

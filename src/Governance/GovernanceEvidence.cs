@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.V1;
@@ -31,21 +32,12 @@ public sealed class GovernanceEvidenceRecorder(CryptoSuite suite) : IBlockEviden
         GovernanceRules.Advance(registry, height);
         foreach (var item in evidence)
         {
-            if (Describe(item) is not var (index, epoch, round, kind))
+            if (EvidenceFacts.Of(item) is not { } facts ||
+                GovernanceRules.EvidenceStatus(registry, facts, height) is not ({ } key, false))
             {
                 continue;
             }
-            var validators = GovernanceRules.ValidatorsAt(registry, height);
-            if (index >= (uint)validators.Count)
-            {
-                continue;
-            }
-            var key = validators[(int)index].PublicKey;
-            if (registry.Evidence.Any(e => e.Validator == key && e.Epoch == epoch && e.Round == round))
-            {
-                continue;
-            }
-            var record = new GovernanceEvidence { Validator = key, Epoch = epoch, Round = round, Kind = kind, Height = height };
+            var record = new GovernanceEvidence { Validator = key, Epoch = facts.Epoch, Round = facts.Round, Kind = facts.Kind, Height = height };
             if (!RemovalOpen(slots, registry, key, height))
             {
                 record.RemovalProposal = OpenRemoval(slots, registry, key, height);
@@ -54,15 +46,6 @@ public sealed class GovernanceEvidenceRecorder(CryptoSuite suite) : IBlockEviden
         }
         SlotBlob.TryWrite(slots, GovernanceLayout.RegistrySlot, registry.ToByteArray());
     }
-
-    private static (uint Index, ulong Epoch, ulong Round, string Kind)? Describe(EquivocationEvidence evidence) => evidence.KindCase switch
-    {
-        EquivocationEvidence.KindOneofCase.DoubleProposal when evidence.DoubleProposal.First is { } p =>
-            (p.ProposerIndex, p.Epoch, p.Round, "double_proposal"),
-        EquivocationEvidence.KindOneofCase.DoubleVote when evidence.DoubleVote.First is { } v =>
-            (v.ValidatorIndex, v.Epoch, v.Round, "double_vote"),
-        _ => null,
-    };
 
     private static bool RemovalOpen(ISlotStore slots, GovernanceRegistry registry, ByteString key, ulong height)
     {

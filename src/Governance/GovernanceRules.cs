@@ -111,6 +111,18 @@ public static class GovernanceRules
     public static GovernanceMember? MemberOf(GovernanceRegistry registry, CryptoSuite suite, Address account) =>
         registry.Members.FirstOrDefault(m => m.AdminKeys.Any(k => suite.AddressOf(k.Span) == account));
 
+    /// <summary>The yes and no weight of a proposal's votes, at the seats' current weights (a committee change applies to open proposals too).</summary>
+    public static (ulong Yes, ulong No) Tally(GovernanceRegistry registry, GovernanceProposal proposal)
+    {
+        ulong yes = 0, no = 0;
+        foreach (var vote in proposal.Votes)
+        {
+            var weight = SeatWeight(registry, vote.Member);
+            if (vote.Approve) yes += weight; else no += weight;
+        }
+        return (yes, no);
+    }
+
     public static ulong SeatWeight(GovernanceRegistry registry, string member) =>
         registry.Committee.FirstOrDefault(s => s.Member == member)?.Weight ?? 0;
 
@@ -129,6 +141,21 @@ public static class GovernanceRules
             registry.Epoch++;
             registry.EpochStartHeight = pending.LastHeightOfEpoch;
         }
+    }
+
+    /// <summary>
+    /// The public key of the validator <paramref name="facts"/> names (its index in the set signing at
+    /// <paramref name="height"/>), and whether the registry already records that (validator, epoch, round).
+    /// </summary>
+    public static (ByteString? Validator, bool Recorded) EvidenceStatus(GovernanceRegistry registry, EvidenceFacts facts, ulong height)
+    {
+        var validators = ValidatorsAt(registry, height);
+        if (facts.ValidatorIndex >= (uint)validators.Count)
+        {
+            return (null, false);
+        }
+        var key = validators[(int)facts.ValidatorIndex].PublicKey;
+        return (key, registry.Evidence.Any(e => e.Validator == key && e.Epoch == facts.Epoch && e.Round == facts.Round));
     }
 
     public static ValidatorSet ToValidatorSet(IEnumerable<GovernanceValidator> validators, CryptoSuite suite) =>

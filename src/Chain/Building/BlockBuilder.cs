@@ -99,19 +99,9 @@ public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, Pend
     }
 
     /// <summary>Whether the governance record at the committed head already holds this evidence (by validator, epoch and round).</summary>
-    private bool Recorded(EquivocationEvidence item)
-    {
-        if (Governance.GovernanceReader.Registry(store) is not { } registry)
-        {
-            return false;
-        }
-        var (index, epoch, round) = item.KindCase == EquivocationEvidence.KindOneofCase.DoubleProposal
-            ? (item.DoubleProposal.First.ProposerIndex, item.DoubleProposal.First.Epoch, item.DoubleProposal.First.Round)
-            : (item.DoubleVote.First.ValidatorIndex, item.DoubleVote.First.Epoch, item.DoubleVote.First.Round);
-        var validators = Governance.GovernanceRules.ValidatorsAt(registry, head.Height + 1);
-        return index < (uint)validators.Count &&
-            registry.Evidence.Any(e => e.Validator == validators[(int)index].PublicKey && e.Epoch == epoch && e.Round == round);
-    }
+    private bool Recorded(EquivocationEvidence item) =>
+        Governance.GovernanceReader.Registry(store) is { } registry && Core.Consensus.EvidenceFacts.Of(item) is { } facts &&
+        Governance.GovernanceRules.EvidenceStatus(registry, facts, head.Height + 1).Recorded;
 
     private BlockHeader HeaderOf(BuildBlock build, ChainTip parent, List<VerifiedTransaction> transactions)
     {

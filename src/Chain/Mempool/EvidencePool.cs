@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
+using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Merkle;
 using ShanghaiChain.Core.Primitives;
@@ -60,17 +61,7 @@ public sealed class EvidencePool(CryptoSuite suite)
             ? ByteString.Empty
             : ByteString.CopyFrom(BinaryMerkleTree.ComputeRoot(suite, evidence.Select(e => suite.Hash(e.ToByteArray())).ToList()).ToArray());
 
-    public static ulong EpochOf(EquivocationEvidence evidence) => evidence.KindCase switch
-    {
-        EquivocationEvidence.KindOneofCase.DoubleProposal => evidence.DoubleProposal.First?.Epoch ?? 0,
-        EquivocationEvidence.KindOneofCase.DoubleVote => evidence.DoubleVote.First?.Epoch ?? 0,
-        _ => 0,
-    };
+    public static ulong EpochOf(EquivocationEvidence evidence) => EvidenceFacts.Of(evidence)?.Epoch ?? 0;
 
-    private static ulong RoundOf(EquivocationEvidence evidence) => evidence.KindCase switch
-    {
-        EquivocationEvidence.KindOneofCase.DoubleProposal => evidence.DoubleProposal.First?.Round ?? 0,
-        EquivocationEvidence.KindOneofCase.DoubleVote => evidence.DoubleVote.First?.Round ?? 0,
-        _ => 0,
-    };
+    private static ulong RoundOf(EquivocationEvidence evidence) => EvidenceFacts.Of(evidence)?.Round ?? 0;
 }

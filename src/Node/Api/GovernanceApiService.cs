@@ -54,12 +54,7 @@ public sealed class GovernanceApiService(IChainReader store) : GovernanceService
         var registry = RegistryOf(view);
         var proposal = GovernanceReader.Proposal(view, request.Id, view.Height)
             ?? throw ApiErrors.NotFound($"no proposal {request.Id} (there are {GovernanceReader.ProposalCount(view)})");
-        ulong yes = 0, no = 0;
-        foreach (var vote in proposal.Votes)
-        {
-            var weight = GovernanceRules.SeatWeight(registry, vote.Member);
-            if (vote.Approve) yes += weight; else no += weight;
-        }
+        var (yes, no) = GovernanceRules.Tally(registry, proposal);
         return Task.FromResult(new GetProposalResponse
         {
             Height = view.Height,
