@@ -284,44 +284,56 @@ public sealed class BlockValidator(
 
     /// <summary>
     /// Every transaction decodes and is validly signed: the mempool's verified copy is reused, else the pool's record of
-    /// recent checks, so each transaction has its signature checked once per node. Large payloads are checked in parallel.
+    /// recent checks, so each transaction has its signature checked once per node; the rest are checked together
+    /// (in parallel, and in signature batches where the suite prefers them: <see cref="TransactionPool.ValidateOnceAll"/>).
     /// </summary>
     private VerifiedTransaction[] CheckTransactions(IReadOnlyList<ByteString> txBytes, TransactionValidator rules, out int failures, out string failure)
     {
         var verified = new VerifiedTransaction[txBytes.Count];
-        var failed = 0;
-        var lastFailure = "";
-        void Check(int i)
-        {
-            var encoded = txBytes[i];
-            var id = _suite.Hash(encoded.Span);
-            if (pool.TryGet(id, out var inPool))
-            {
-                verified[i] = inPool;
-                return;
-            }
-            var result = pool.ValidateOnce(id, encoded.ToByteArray(), rules);
-            if (result.Transaction is null)
-            {
-                Interlocked.Increment(ref failed);
-                lastFailure = result.Message;
-                return;
-            }
-            verified[i] = result.Transaction;
-        }
+        var allIds = new Hash32[txBytes.Count];
         if (txBytes.Count > 32)
         {
-            Parallel.For(0, txBytes.Count, Check);
+            Parallel.For(0, txBytes.Count, i => allIds[i] = _suite.Hash(txBytes[i].Span));
         }
         else
         {
             for (var i = 0; i < txBytes.Count; i++)
             {
-                Check(i);
+                allIds[i] = _suite.Hash(txBytes[i].Span);
             }
         }
-        failures = failed;
-        failure = lastFailure;
+        var unknown = new List<int>();
+        var ids = new List<Hash32>();
+        for (var i = 0; i < txBytes.Count; i++)
+        {
+            var id = allIds[i];
+            if (pool.TryGet(id, out var inPool))
+            {
+                verified[i] = inPool;
+                continue;
+            }
+            unknown.Add(i);
+            ids.Add(id);
+        }
+        failures = 0;
+        failure = "";
+        if (unknown.Count == 0)
+        {
+            return verified;
+        }
+        var results = pool.ValidateOnceAll([.. ids], unknown.ConvertAll(i => txBytes[i].ToByteArray()), rules);
+        for (var k = 0; k < results.Length; k++)
+        {
+            if (results[k].Transaction is { } tx)
+            {
+                verified[unknown[k]] = tx;
+            }
+            else
+            {
+                failures++;
+                failure = results[k].Message;
+            }
+        }
         return verified;
     }
 

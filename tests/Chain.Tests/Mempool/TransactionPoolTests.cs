@@ -254,4 +254,32 @@ public sealed class TransactionPoolTests
         Assert.Equal(40 - 8 - 1, results.Count(r => r.Accepted));
         Assert.All(results.Where((_, i) => i % 5 == 0), r => Assert.Equal(TxRejectReason.BadSignature, r.Reason));
     }
+
+    [Fact]
+    public void A_blocks_transactions_are_verified_together_with_the_verdict_of_one_by_one_and_only_once()
+    {
+        // What block validity and block sync ask of the pool for the transactions it does not hold.
+        var suite = CryptoSuite.Sm2Sm3;
+        var keys = Enumerable.Range(0, 48).Select(_ => KeyFile.Generate(suite)).ToList();
+        var validator = new TransactionValidator(ChainId, suite, Parameters);
+        var pool = new TransactionPool(validator, Parameters, _chain, _chain, ids => [.. ids.Select(_chain.Committed.Contains)], 1_000, 1 << 20);
+        var block = keys.Select(k => TransactionSigner.Sign(TransactionSigner.Transfer(ChainId, 0, Carol, new UInt256(1), 21_000, 50), k)).ToList();
+        for (var i = 3; i < block.Count; i += 7)
+        {
+            block[i][^5] ^= 0x01;
+        }
+        block[11] = [0x0a, 0x03, 0x01];
+        var ids = block.Select(b => suite.Hash(b)).ToArray();
+        var results = pool.ValidateOnceAll(ids, block);
+        for (var i = 0; i < block.Count; i++)
+        {
+            Assert.Equal(validator.Validate(block[i]).Reason, results[i].Reason);
+        }
+        Assert.Equal(48 - 7 - 1, results.Count(r => r.IsValid));
+        // A second look (the same block from sync after its proposal) checks no signature again, and keeps the verdicts.
+        var checks = pool.SignatureChecks;
+        var again = pool.ValidateOnceAll(ids, block);
+        Assert.Equal(results.Select(r => r.Reason), again.Select(r => r.Reason));
+        Assert.Equal(checks + 8, pool.SignatureChecks);
+    }
 }
