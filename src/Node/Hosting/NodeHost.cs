@@ -177,6 +177,8 @@ public static class NodeHost
             services.AddSingleton<IBlockSources>(new NoBlockSources());
         }
         services.AddSingleton<ContractApi>();
+        services.AddSingleton(sp => new DashboardState(genesis, store, sp.GetRequiredService<ChainHead>(), sp.GetRequiredService<TransactionPool>(),
+            sp.GetRequiredService<SyncState>(), schedule, TimeProvider.System, sp.GetService<PeerNetwork>()));
         services.AddHostedService<CommitLogService>();
         if (validatorKey is not null)
         {
@@ -265,6 +267,7 @@ public static class NodeHost
             Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
             var port = System.Net.IPEndPoint.Parse(config.MetricsListen).Port;
             app.MapMetrics("/metrics").RequireHost($"*:{port}");
+            DashboardEndpoints.Map(app, $"*:{port}");
         }
         // Each port serves its own services only: the app API never answers on the peer port, and the reverse.
         var apiHost = $"*:{config.ApiEndPoint.Port}";
