@@ -22,7 +22,11 @@ internal static partial class NetworkCommands
     public static Command CreateTestnet()
     {
         var validators = new Option<int>("--validators") { Description = "Number of validators (1-64)", DefaultValueFactory = _ => 4 };
-        var output = new Option<string>("--output") { Description = "Directory to create the node homes in (node0, node1, ...)", Required = true };
+        var output = new Option<string?>("--output") { Description = "Directory to create the node homes in (node0, node1, ...)" };
+        var k8s = new Option<string?>("--k8s") { Description = "Instead of local homes, write Kubernetes manifests for the network into this directory (docs/deploy.md)" };
+        var image = new Option<string>("--image") { Description = "With --k8s: the node's container image", DefaultValueFactory = _ => "shanghaichain:latest" };
+        var ns = new Option<string>("--namespace") { Description = "With --k8s: the Kubernetes namespace", DefaultValueFactory = _ => "shanghaichain" };
+        var storage = new Option<string>("--storage") { Description = "With --k8s: the volume size of each node's data", DefaultValueFactory = _ => "20Gi" };
         var chainId = new Option<string>("--chain-id") { Description = "Chain id", DefaultValueFactory = _ => NodeCommands.DefaultChainId };
         var crypto = CommonOptions.Crypto();
         var basePort = new Option<int?>("--base-port")
@@ -32,7 +36,7 @@ internal static partial class NetworkCommands
         var followers = new Option<int>("--followers") { Description = "Extra non-validating nodes, admitted as peers", DefaultValueFactory = _ => 0 };
         var command = new Command("testnet", "Create homes for a local network of N validators sharing one genesis, with keys and ports on 127.0.0.1")
         {
-            validators, output, chainId, crypto, basePort, followers,
+            validators, output, chainId, crypto, basePort, followers, k8s, image, ns, storage,
         };
         command.SetAction(parse =>
         {
@@ -46,14 +50,38 @@ internal static partial class NetworkCommands
             {
                 throw new CliUsageException($"--followers must be from 0 to 64, got {extra}");
             }
-            var homes = Create(parse.GetValue(output)!, count, extra, parse.GetValue(chainId)!, CryptoSuite.FromName(parse.GetValue(crypto)!), parse.GetValue(basePort));
-            Console.WriteLine($"created {homes.Count} node homes in {Path.GetFullPath(parse.GetValue(output)!)} ({count} validators, {extra} followers)");
+            if (parse.GetValue(k8s) is { } manifests)
+            {
+                if (parse.GetValue(output) is not null || extra != 0 || parse.GetValue(basePort) is not null)
+                {
+                    throw new CliUsageException("--k8s writes manifests instead of local homes: --output, --followers and --base-port do not apply");
+                }
+                if (!GenesisFile.IsValidChainId(parse.GetValue(ns)!))
+                {
+                    throw new CliUsageException($"--namespace '{parse.GetValue(ns)}' is not a valid Kubernetes name (lower-case letters, digits, '-')");
+                }
+                var written = KubernetesManifests.Write(manifests, count, parse.GetValue(chainId)!, CryptoSuite.FromName(parse.GetValue(crypto)!),
+                    new KubernetesManifests.Options(parse.GetValue(ns)!, parse.GetValue(image)!, parse.GetValue(storage)!, "500m", "1Gi", "4Gi"));
+                Console.WriteLine($"wrote {written} ({count} validators) and the funded operator key beside it:");
+                foreach (var item in KubernetesManifests.Describe(written))
+                {
+                    Console.WriteLine($"  {item}");
+                }
+                Console.WriteLine($"apply with: kubectl apply -f {written}   (it holds the validators' keys: keep it secret)");
+                return 0;
+            }
+            if (parse.GetValue(output) is not { } outputDir)
+            {
+                throw new CliUsageException("testnet needs --output DIR (local homes) or --k8s DIR (Kubernetes manifests)");
+            }
+            var homes = Create(outputDir, count, extra, parse.GetValue(chainId)!, CryptoSuite.FromName(parse.GetValue(crypto)!), parse.GetValue(basePort));
+            Console.WriteLine($"created {homes.Count} node homes in {Path.GetFullPath(outputDir)} ({count} validators, {extra} followers)");
             foreach (var home in homes)
             {
                 var config = NodeConfig.Load(home.ConfigFile);
                 Console.WriteLine($"  {config.Moniker,-12} api {config.ApiListen,-16} p2p {config.P2pListen,-16} home {home.Root}");
             }
-            Console.WriteLine($"funded operator key: {Path.Combine(Path.GetFullPath(parse.GetValue(output)!), "operator_key.json")}");
+            Console.WriteLine($"funded operator key: {Path.Combine(Path.GetFullPath(outputDir), "operator_key.json")}");
             Console.WriteLine("start each with: shanghaichain start --home <home>");
             return 0;
         });
