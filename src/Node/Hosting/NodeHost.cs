@@ -32,16 +32,20 @@ internal sealed class NoBlockSources : IBlockSources
 /// <summary>Composes a node from its home directory: store, mempool, pipeline, producer and the app API.</summary>
 public static class NodeHost
 {
-    public static WebApplication Build(NodeHome home, NodeConfig config, StateCheck stateCheck = StateCheck.Sampled)
+    /// <param name="readOnly">
+    /// `inspect`: no validator key, no peers, no follower, so nothing ever commits; the app API refuses every method but
+    /// its reads (<see cref="ReadOnlyApiInterceptor"/>).
+    /// </param>
+    public static WebApplication Build(NodeHome home, NodeConfig config, StateCheck stateCheck = StateCheck.Sampled, bool readOnly = false)
     {
         var genesis = GenesisFile.Load(home.GenesisFile);
         var suite = genesis.Suite;
-        var validatorKey = File.Exists(home.ValidatorKeyFile) ? KeyFile.Load(home.ValidatorKeyFile) : null;
+        var validatorKey = !readOnly && File.Exists(home.ValidatorKeyFile) ? KeyFile.Load(home.ValidatorKeyFile) : null;
         if (validatorKey is not null && validatorKey.Suite != suite)
         {
             throw new ConfigException($"the validator key is {validatorKey.Suite.Name} but the chain uses {suite.Name}");
         }
-        var nodeKey = config.P2pListen.Length > 0 || config.PeerUrls.Count > 0
+        var nodeKey = !readOnly && (config.P2pListen.Length > 0 || config.PeerUrls.Count > 0)
             ? (File.Exists(home.NodeKeyFile) ? KeyFile.Load(home.NodeKeyFile) : throw new ConfigException($"the peer network needs a node key: {home.NodeKeyFile} is missing"))
             : null;
         if (validatorKey is not null && nodeKey is null)
@@ -181,6 +185,10 @@ public static class NodeHost
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
             o.MaxSendMessageSize = 64 * 1024 * 1024;
             o.Interceptors.Add<ShutdownStreamsInterceptor>();
+            if (readOnly)
+            {
+                o.Interceptors.Add<ReadOnlyApiInterceptor>();
+            }
         }).AddServiceOptions<PeerServiceImpl>(o =>
         {
             o.Interceptors.Add<PeerAuthInterceptor>();
