@@ -26,6 +26,7 @@ public sealed partial class NamespaceLayeringTests
         },
         ["Chain"] = new()
         {
+            ["Archive"] = ["Sync"],
             ["Sync"] = ["", "Blocks", "Execution", "Validation"],
             ["Building"] = ["Blocks", "Execution", "Mempool"],
             ["Execution"] = ["Blocks", "Feed", "Mempool", "Observability", "Validation"],

@@ -121,7 +121,7 @@ public sealed class BlockArchiveReader : IAsyncDisposable
             }
             if (result.IsCompleted)
             {
-                throw new BlockArchiveException($"{_name} ends before its trailer, after block {next - 1} of {Header.FromHeight}..{Header.ToHeight}: it is truncated");
+                throw new BlockArchiveException($"{_name} ends before its trailer, after {next - Header.FromHeight} of its {Header.Count} blocks ({Header.FromHeight}..{Header.ToHeight}): it is truncated");
             }
             _pipe.AdvanceTo(buffer.Start, buffer.End);
             foreach (var block in parsed)

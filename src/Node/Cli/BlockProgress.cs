@@ -10,6 +10,7 @@ namespace ShanghaiChain.Node.Cli;
 internal static class BlockProgress
 {
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan PlainPoll = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Runs <paramref name="work"/> while showing <paramref name="done"/> out of <paramref name="total"/> blocks under
@@ -36,12 +37,17 @@ internal static class BlockProgress
         }
         else
         {
+            // A line as soon as the first block is done (the operation has started), then every two seconds.
+            var printed = TimeSpan.Zero;
+            var first = true;
             while (!task.IsCompleted)
             {
-                await Task.WhenAny(task, Task.Delay(PlainInterval)).ConfigureAwait(false);
-                if (!task.IsCompleted)
+                await Task.WhenAny(task, Task.Delay(PlainPoll)).ConfigureAwait(false);
+                var now = done();
+                if (!task.IsCompleted && ((first && now > 0) || clock.Elapsed - printed >= PlainInterval))
                 {
-                    var now = done();
+                    first = first && now == 0;
+                    printed = clock.Elapsed;
                     Console.WriteLine($"{label}: {now}/{total} blocks ({now / Math.Max(clock.Elapsed.TotalSeconds, 0.001):F0} blocks/s)");
                 }
             }

@@ -35,6 +35,7 @@ internal static class RecoveryCommands
             {
                 throw new CliUsageException("--blocks must be at least 1");
             }
+            ulong from, to;
             using (var current = OfflineChain.Open(nodeHome, config, mustExist: true))
             {
                 var head = current.Head.Height;
@@ -75,9 +76,11 @@ internal static class RecoveryCommands
                     }
                 }
                 Console.WriteLine($"replayed {replayed} blocks in {seconds:F1} s ({replayed / seconds:F0} blocks/s); state root at {target}: {expectedRoot}");
-                rollback.MarkComplete();
-                Console.WriteLine(rollback.Swap(head, target));
+                (from, to) = (head, target);
             }
+            // Both stores are closed before the folders move: an open store would write its close into the new one's place.
+            rollback.MarkComplete();
+            Console.WriteLine(rollback.Swap(from, to));
             return 0;
         });
         return command;
