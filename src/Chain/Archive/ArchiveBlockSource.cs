@@ -13,6 +13,11 @@ public sealed class ArchiveBlockSource(string path, BlockArchiveHeader header, i
 {
     public string Name => path;
 
+    private long _transactions;
+
+    /// <summary>Transactions in the blocks handed out so far (for the import's report).</summary>
+    public long Transactions => Interlocked.Read(ref _transactions);
+
     /// <summary>What made the import stop, when block sync reported a failure.</summary>
     public Exception? Failure { get; private set; }
 
@@ -44,6 +49,7 @@ public sealed class ArchiveBlockSource(string path, BlockArchiveHeader header, i
                     if (height++ >= fromHeight)
                     {
                         sent++;
+                        Interlocked.Add(ref _transactions, block.Block.Transactions.Count);
                         yield return block;
                     }
                 }

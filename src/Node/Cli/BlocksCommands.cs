@@ -149,7 +149,8 @@ internal static class BlocksCommands
             {
                 var (imported, seconds) = await BlockProgress.RunAsync("importing", header.ToHeight - start, () => chain.Head.Height - start,
                     () => chain.ImportAsync(source, cancel)).ConfigureAwait(false);
-                Console.WriteLine($"imported {imported} blocks ({start + 1}..{chain.Head.Height}) in {seconds:F1} s: {imported / seconds:F0} blocks/s");
+                Console.WriteLine($"imported {imported} blocks ({start + 1}..{chain.Head.Height}) in {seconds:F1} s: {imported / seconds:F0} blocks/s, " +
+                    $"{source.Transactions} transactions ({source.Transactions / seconds:F0}/s)");
                 Console.WriteLine($"head:       {chain.Head.Height} {chain.Head.Tip.Hash}");
                 Console.WriteLine($"state root: {chain.Store.StateRoot}");
                 return 0;
