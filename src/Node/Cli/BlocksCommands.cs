@@ -5,6 +5,7 @@ using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Config;
 using ShanghaiChain.Node.Hosting;
+using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Cli;
@@ -226,7 +227,15 @@ internal static class BlocksCommands
 
         public static ExportSource FromHome(NodeHome home)
         {
-            var chain = OfflineChain.Open(home, NodeConfig.Load(home.ConfigFile), mustExist: true);
+            OfflineChain chain;
+            try
+            {
+                chain = OfflineChain.Open(home, NodeConfig.Load(home.ConfigFile), mustExist: true);
+            }
+            catch (StoreException ex) when (ex.Message.Contains("in use", StringComparison.Ordinal))
+            {
+                throw new CliException($"{ex.Message}; export from the running node with --node URL instead");
+            }
             return new ExportSource
             {
                 _chain = chain,

@@ -17,10 +17,12 @@ public sealed partial class BlockArchiveCliTests
 {
     private static readonly Address Recipient = Address.Parse("0x00000000000000000000000000000000000000f0");
 
-    [Fact]
-    public async Task An_archive_from_a_running_node_imports_into_a_fresh_home_that_then_follows_with_the_same_state()
+    [Theory]
+    [InlineData(CryptoSuite.Ed25519Sha256Name)]
+    [InlineData(CryptoSuite.Sm2Sm3Name)]
+    public async Task An_archive_from_a_running_node_imports_into_a_fresh_home_that_then_follows_with_the_same_state(string suiteName)
     {
-        using var chain = new TestChain(CryptoSuite.Ed25519Sha256, fundedAccounts: 1, emptyBlockIntervalMs: 50);
+        using var chain = new TestChain(CryptoSuite.FromName(suiteName), fundedAccounts: 1, emptyBlockIntervalMs: 50);
         var follower = chain.AddFollower(admitted: true);
         await using var validator = await chain.StartAsync();
         using var client = new ApiClient(validator.Url);
@@ -31,6 +33,12 @@ public sealed partial class BlockArchiveCliTests
         }
         await WaitForHeightAsync(client, 30, validator);
         var file = Path.Combine(chain.Root, "blocks.shc");
+
+        // The running node's data dir cannot be read directly; its API can.
+        var fromHome = await NodeBinary.RunAsync("blocks", "export", file, "--home", chain.Home.Root);
+        Assert.Equal(1, fromHome.ExitCode);
+        Assert.Contains("export from the running node with --node URL", fromHome.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(file));
 
         var export = await NodeBinary.RunAsync("blocks", "export", file, "--node", validator.Url);
 
