@@ -13,7 +13,7 @@ internal sealed class Rollback(NodeHome home)
 {
     public string NewDir => home.ChainDbDir + ".rollback";
 
-    private string CompleteDir => home.ChainDbDir + ".rollback-complete";
+    private string CompleteDir => home.RollbackCompleteDir;
 
     private string OldDir => home.ChainDbDir + ".before-rollback";
 

@@ -63,6 +63,13 @@ public static class NodeHost
         // Native contracts at reserved addresses (the SM3/SM2 helpers; governance when genesis names a consortium):
         // executed by the VM, their placeholder code and initial storage seeded into the genesis state.
         var modules = ChainModules.For(genesis);
+        if (Directory.Exists(home.RollbackCompleteDir))
+        {
+            // Started between a rollback's mark and its swap, the node would run on the old store (or a new one from
+            // genesis) while the checked, rolled-back store waits beside it.
+            throw new StoreException($"{home.RollbackCompleteDir} holds a rollback that was interrupted before it replaced the data dir: " +
+                $"run 'shanghaichain rollback --home {home.Root}' to finish it");
+        }
         var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks, modules.GenesisCode, modules.GenesisStorage);
         CheckSafetyRecordChain(home, store);
 
