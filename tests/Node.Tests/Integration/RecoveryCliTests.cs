@@ -75,9 +75,13 @@ public sealed partial class RecoveryCliTests
             using var client = new ApiClient(node.Url);
             await BlockArchiveCliTests.WaitForHeightAsync(client, 3, node);
             genesisHash = Hex.Encode((await client.Chain.GetStatusAsync(new GetStatusRequest())).GenesisHash.Span);
-            var whileRunning = await NodeBinary.RunAsync("reset", "--home", home.Root, "--yes");
-            Assert.Equal(1, whileRunning.ExitCode);
-            Assert.Contains("in use by another process", whileRunning.Stderr, StringComparison.Ordinal);
+            foreach (var command in new[] { new[] { "reset", "--yes" }, ["inspect", "--api-listen", $"127.0.0.1:{NodeBinary.FreePort()}"], ["rollback"] })
+            {
+                var whileRunning = await NodeBinary.RunAsync([.. command, "--home", home.Root]);
+                Assert.True(whileRunning.ExitCode == 1, $"{command[0]}: {whileRunning.Stdout}{whileRunning.Stderr}");
+                Assert.Contains("in use by another process", whileRunning.Stderr, StringComparison.Ordinal);
+            }
+            Assert.True(Directory.Exists(home.ChainDbDir));
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await node.TerminateAsync(stop.Token);
         }
@@ -96,9 +100,12 @@ public sealed partial class RecoveryCliTests
         {
             Assert.Equal(bytes, await File.ReadAllBytesAsync(file));
         }
-        var missing = await NodeBinary.RunAsync("reset", "--home", Path.Combine(chain.Root, "nowhere"), "--yes");
-        Assert.Equal(1, missing.ExitCode);
-        Assert.Contains("does not exist", missing.Stderr, StringComparison.Ordinal);
+        foreach (var command in new[] { "reset", "rollback", "inspect" })
+        {
+            var missing = await NodeBinary.RunAsync(command, "--home", Path.Combine(chain.Root, "nowhere"));
+            Assert.Equal(1, missing.ExitCode);
+            Assert.Contains("does not exist", missing.Stderr, StringComparison.Ordinal);
+        }
         var nothing = await NodeBinary.RunAsync("inspect", "--home", home.Root);
         Assert.Equal(1, nothing.ExitCode);
         Assert.Contains("no chain data", nothing.Stderr, StringComparison.Ordinal);
