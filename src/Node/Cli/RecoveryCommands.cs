@@ -103,8 +103,8 @@ internal static class RecoveryCommands
             }
             if (!parse.GetValue(yes))
             {
-                Console.Write($"This deletes the chain data in {nodeHome.ChainDbDir} (blocks, state, indexes); keys, config/ and the safety " +
-                    "record are kept. Type 'yes' to continue: ");
+                Console.Write($"This deletes the chain data in {nodeHome.ChainDbDir} (blocks, state, indexes); keys, config/, the safety " +
+                    "record and the audit trail are kept. Type 'yes' to continue: ");
                 var answer = Console.ReadLine();
                 if (answer is null)
                 {
@@ -119,8 +119,8 @@ internal static class RecoveryCommands
             {
                 Directory.Delete(dir, recursive: true);
             }
-            Console.WriteLine($"reset {nodeHome.Root}: chain data deleted; config/ and {Path.GetFileName(nodeHome.SafetyRecordFile)} kept. " +
-                "The node starts again from genesis and syncs from its peers");
+            Console.WriteLine($"reset {nodeHome.Root}: chain data deleted; config/, {Path.GetFileName(nodeHome.SafetyRecordFile)} and the audit " +
+                "trail kept. The node starts again from genesis and syncs from its peers");
             return 0;
         });
         return command;

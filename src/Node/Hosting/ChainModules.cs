@@ -1,8 +1,12 @@
+using ShanghaiChain.Chain.Blocks;
+using ShanghaiChain.Chain.Mempool;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Governance;
+using ShanghaiChain.Node.Config;
+using ShanghaiChain.Storage;
 using ShanghaiChain.Vm.Evm.SystemContracts;
 using ShanghaiChain.Vm.Execution;
 
@@ -26,6 +30,30 @@ public sealed record ChainModules(SystemContractRegistry SystemContracts, IReadO
         contracts.Register(GovernanceLayout.Address, new GovernanceContract(genesis.Suite, genesis.Parameters));
         return new ChainModules(contracts, GovernanceGenesis.Storage(genesis), new GovernancePermissions(), new GovernanceEvidenceRecorder(genesis.Suite));
     }
+
+    /// <summary>Whether the committee governs this chain (its validators and parameters may change while it runs).</summary>
+    public bool Governed => Permissions is not null;
+
+    /// <summary>
+    /// The block executor with this chain's modules, as every composition of the pipeline builds it (the node's host, and
+    /// the operator commands on a stopped node): one definition, so that a block is executed the same way in both.
+    /// </summary>
+    public BlockExecutor CreateExecutor(GenesisFile genesis, ValidatorSchedule schedule) =>
+        new(genesis.Parameters, genesis.Suite, SystemContracts, Permissions)
+        {
+            EvidenceHandler = EvidenceHandler,
+            BlockGasLimitAt = Governed ? height => schedule.ParametersAt(height).BlockGasLimit : null,
+        };
+
+    /// <summary>The mempool with this chain's admission rules (roles, the parameters in force), as every composition builds it.</summary>
+    public TransactionPool CreatePool(GenesisFile genesis, TransactionValidator validator, IChainReader store, ValidatorSchedule schedule,
+        NodeConfig config, Action<VerifiedTransaction, string>? permissionRefused = null) =>
+        new(validator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes)
+        {
+            Permissions = Permissions,
+            ParametersInForce = Governed ? () => schedule.Current.Parameters : null,
+            PermissionRefused = permissionRefused,
+        };
 
     /// <summary>The code every system contract's account holds at genesis.</summary>
     public IReadOnlyList<KeyValuePair<Address, byte[]>> GenesisCode => SystemContractGenesis.CodeOf(SystemContracts);

@@ -19,7 +19,6 @@ using ShanghaiChain.Node.Peers;
 using ShanghaiChain.Chain.Blocks;
 using ShanghaiChain.Chain.Feed;
 using ShanghaiChain.Storage;
-using ShanghaiChain.Vm.Execution;
 
 namespace ShanghaiChain.Node.Hosting;
 
@@ -72,6 +71,20 @@ public static class NodeHost
         }
         var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks, modules.GenesisCode, modules.GenesisStorage);
         CheckSafetyRecordChain(home, store);
+        // The regulators' audit trail, beside the chain's database (a governed chain only: nothing to audit elsewhere).
+        AuditLog? auditLog = null;
+        if (modules.Governed)
+        {
+            try
+            {
+                auditLog = AuditLog.Open(home.AuditDbDir);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
+        }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -128,22 +141,28 @@ public static class NodeHost
         }
         var transactionValidator = new TransactionValidator(genesis.ChainId, suite, genesis.Parameters);
         services.AddSingleton(transactionValidator);
-        services.AddSingleton(sp => new TransactionPool(
-            transactionValidator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes)
+        // Which validators sign, and which chain parameters govern, each height (the committee may change both).
+        var schedule = new ValidatorSchedule(genesis, store);
+        services.AddSingleton(schedule);
+        if (auditLog is not null)
         {
-            Permissions = modules.Permissions,
-        });
-        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, modules.SystemContracts, modules.Permissions)
-        {
-            EvidenceHandler = modules.EvidenceHandler,
-        });
+            services.AddSingleton(auditLog);
+            if (!readOnly)
+            {
+                // `inspect` serves the trail as recorded and records nothing.
+                services.AddSingleton<AuditTrailService>();
+                services.AddHostedService(sp => sp.GetRequiredService<AuditTrailService>());
+            }
+        }
+        services.AddSingleton(sp => modules.CreatePool(genesis, transactionValidator, store, schedule, config,
+            sp.GetService<AuditTrailService>() is { } trail ? trail.Refused : null));
+        services.AddSingleton(modules.CreateExecutor(genesis, schedule));
         services.AddSingleton(new EvidencePool(suite));
         services.AddSingleton<ChainFeed>();
         services.AddSingleton<PendingBlocks>();
         // The block pipeline: the execution pipeline is the single writer to the store, in every mode.
         services.AddSingleton<ExecutionPipeline>();
         services.AddSingleton<IExecutedResults>(sp => sp.GetRequiredService<ExecutionPipeline>());
-        services.AddSingleton<ValidatorSchedule>();
         services.AddSingleton<BlockValidator>();
         services.AddSingleton<BlockSync>();
         services.AddSingleton<PeerScores>();
@@ -199,8 +218,9 @@ public static class NodeHost
         }).AddServiceOptions<PeerServiceImpl>(o =>
         {
             o.Interceptors.Add<PeerAuthInterceptor>();
-            // One peer frame holds at most a proposal of a full block; anything larger is refused before it is parsed.
-            o.MaxReceiveMessageSize = genesis.Parameters.MaxBlockBytes + (1 << 20);
+            // One peer frame holds at most a proposal of a full block; anything larger is refused before it is parsed. On a
+            // governed chain the committee may raise max_block_bytes up to its ceiling while the node runs.
+            o.MaxReceiveMessageSize = (genesis.Consortium is null ? genesis.Parameters.MaxBlockBytes : ChainParameters.MaxBlockBytesCeiling) + (1 << 20);
         });
         services.AddGrpcReflection();
         // The chain's check answers for the server ("") and by name for the application service, as gRPC health clients
@@ -220,6 +240,7 @@ public static class NodeHost
         {
             execution.Dispose();
             store.Dispose();
+            auditLog?.Dispose();
         });
         var metrics = app.Services.GetRequiredService<NodeMetrics>();
         var head = app.Services.GetRequiredService<ChainHead>();
@@ -258,6 +279,10 @@ public static class NodeHost
         var apiHost = $"*:{config.ApiEndPoint.Port}";
         app.MapGrpcService<ChainApiService>().RequireHost(apiHost);
         app.MapGrpcService<GovernanceApiService>().RequireHost(apiHost);
+        if (app.Services.GetService<AuditLog>() is not null)
+        {
+            app.MapGrpcService<AuditApiService>().RequireHost(apiHost);
+        }
         app.MapGrpcReflectionService().RequireHost(apiHost);
         app.MapGrpcHealthChecksService().RequireHost(apiHost);
         if (nodeKey is not null && config.P2pListen.Length > 0)

@@ -1,7 +1,6 @@
 using ShanghaiChain.Chain.Blocks;
 using ShanghaiChain.Chain.Execution;
 using ShanghaiChain.Chain.Feed;
-using ShanghaiChain.Chain.Mempool;
 using ShanghaiChain.Chain.Observability;
 using ShanghaiChain.Chain.Sync;
 using ShanghaiChain.Chain.Validation;
@@ -9,7 +8,6 @@ using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Config;
 using ShanghaiChain.Storage;
-using ShanghaiChain.Vm.Execution;
 
 namespace ShanghaiChain.Node.Hosting;
 
@@ -41,15 +39,14 @@ public sealed class OfflineChain : IDisposable
         Head = new ChainHead(ChainTip.Load(store, suite));
         var time = TimeProvider.System;
         var transactions = new TransactionValidator(genesis.ChainId, suite, genesis.Parameters);
-        var pool = new TransactionPool(transactions, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes)
-        {
-            Permissions = modules.Permissions,
-        };
-        var executor = new BlockExecutor(genesis.Parameters, suite, modules.SystemContracts, modules.Permissions) { EvidenceHandler = modules.EvidenceHandler };
+        // The same schedule, mempool and executor as NodeHost's (ChainModules builds them for both).
+        var schedule = new ValidatorSchedule(genesis, store);
+        var pool = modules.CreatePool(genesis, transactions, store, schedule, config);
         var pending = new PendingBlocks();
         _metrics = new NodeMetrics();
-        _execution = new ExecutionPipeline(store, Head, executor, pending, pool, new ChainFeed(), _metrics, suite, time, _loggers.CreateLogger<ExecutionPipeline>());
-        var validator = new BlockValidator(genesis, pool, transactions, store, pending, _execution, time, new ValidatorSchedule(genesis, store));
+        _execution = new ExecutionPipeline(store, Head, modules.CreateExecutor(genesis, schedule), pending, pool, new ChainFeed(), _metrics, suite, time,
+            _loggers.CreateLogger<ExecutionPipeline>());
+        var validator = new BlockValidator(genesis, pool, transactions, store, pending, _execution, time, schedule);
         _sync = new BlockSync(genesis, validator, _execution, Head, new SyncState(Head), new NoBlockSources(), time, _loggers.CreateLogger<BlockSync>());
         _execution.Start();
     }

@@ -93,9 +93,13 @@ public sealed partial class RecoveryCliTests
         Assert.Contains("run with --yes", unconfirmed.Stderr, StringComparison.Ordinal);
         Assert.True(Directory.Exists(home.ChainDbDir));
 
+        var audited = Directory.Exists(home.AuditDbDir);
         var reset = await NodeBinary.RunAsync("reset", "--home", home.Root, "--yes");
         Assert.True(reset.ExitCode == 0, reset.Stdout + reset.Stderr);
         Assert.False(Directory.Exists(home.ChainDbDir));
+        // The regulators' trail is the node's own record (its admission refusals exist nowhere else): kept.
+        Assert.True(audited);
+        Assert.True(Directory.Exists(home.AuditDbDir));
         foreach (var (file, bytes) in kept)
         {
             Assert.Equal(bytes, await File.ReadAllBytesAsync(file));
