@@ -127,7 +127,7 @@ internal static class BlocksCommands
                 throw new CliException($"{path} does not exist");
             }
             var genesis = GenesisFile.Load(nodeHome.GenesisFile);
-            var maxFrame = genesis.Parameters.MaxBlockBytes + (1 << 20);
+            var maxFrame = ChainModules.MaxBlockFrameBytes(genesis);
             var header = await CheckArchiveAsync(path, genesis, maxFrame, cancel).ConfigureAwait(false);
 
             using var chain = OfflineChain.Open(nodeHome, NodeConfig.Load(nodeHome.ConfigFile), mustExist: false);

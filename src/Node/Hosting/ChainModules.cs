@@ -55,6 +55,14 @@ public sealed record ChainModules(SystemContractRegistry SystemContracts, IReadO
             PermissionRefused = permissionRefused,
         };
 
+    /// <summary>
+    /// The largest frame that may carry one committed block (a peer's proposal or block, an archive's frame): the largest
+    /// block the chain allows, the ceiling on a governed chain whose committee may raise it, plus 1 MiB for the
+    /// certificate and evidence. Anything larger is refused before it is parsed.
+    /// </summary>
+    public static int MaxBlockFrameBytes(GenesisFile genesis) =>
+        (genesis.Consortium is null ? genesis.Parameters.MaxBlockBytes : ChainParameters.MaxBlockBytesCeiling) + (1 << 20);
+
     /// <summary>The code every system contract's account holds at genesis.</summary>
     public IReadOnlyList<KeyValuePair<Address, byte[]>> GenesisCode => SystemContractGenesis.CodeOf(SystemContracts);
 }

@@ -220,7 +220,7 @@ public static class NodeHost
             o.Interceptors.Add<PeerAuthInterceptor>();
             // One peer frame holds at most a proposal of a full block; anything larger is refused before it is parsed. On a
             // governed chain the committee may raise max_block_bytes up to its ceiling while the node runs.
-            o.MaxReceiveMessageSize = (genesis.Consortium is null ? genesis.Parameters.MaxBlockBytes : ChainParameters.MaxBlockBytesCeiling) + (1 << 20);
+            o.MaxReceiveMessageSize = ChainModules.MaxBlockFrameBytes(genesis);
         });
         services.AddGrpcReflection();
         // The chain's check answers for the server ("") and by name for the application service, as gRPC health clients

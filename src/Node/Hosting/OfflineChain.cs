@@ -85,8 +85,6 @@ public sealed class OfflineChain : IDisposable
 
     public IChainReader Store => _store;
 
-    /// <summary>The largest block frame an archive or a peer may send this chain: its largest block and room for the certificate.</summary>
-    public int MaxFrameBytes => Genesis.Parameters.MaxBlockBytes + (1 << 20);
 
     /// <summary>Verifies and commits every block <paramref name="source"/> has past the head (<see cref="BlockSync.ImportAsync"/>).</summary>
     public Task<ulong> ImportAsync(IBlockSource source, CancellationToken cancellationToken) => _sync.ImportAsync(source, cancellationToken);
