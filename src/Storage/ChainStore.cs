@@ -90,6 +90,9 @@ public sealed partial class ChainStore : IChainReader, IDisposable
         IReadOnlyList<KeyValuePair<Address, byte[]>>? genesisCode = null, IReadOnlyList<StorageChange>? genesisStorage = null) =>
         Open(RocksDbEngine.Open(directory, ColumnFamilyNames.All), ownsEngine: true, $"the data dir {directory}", genesis, stateCheck, proofWindow, genesisCode, genesisStorage);
 
+    /// <summary>Throws <see cref="StoreException"/> when a running process holds the data dir in <paramref name="directory"/>.</summary>
+    public static void ThrowIfInUse(string directory) => RocksDbEngine.ThrowIfInUse(directory);
+
     /// <summary>
     /// Opens the store on <paramref name="engine"/>, initialising it from genesis when it is empty, with the same checks
     /// as on disk. The engine stays the caller's: the store does not dispose it, so a store can be opened on it again

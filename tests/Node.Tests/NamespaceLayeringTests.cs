@@ -26,6 +26,7 @@ public sealed partial class NamespaceLayeringTests
         },
         ["Chain"] = new()
         {
+            ["Archive"] = ["Sync"],
             ["Sync"] = ["", "Blocks", "Execution", "Validation"],
             ["Building"] = ["Blocks", "Execution", "Mempool"],
             ["Execution"] = ["Blocks", "Feed", "Mempool", "Observability", "Validation"],
@@ -108,7 +109,7 @@ public sealed partial class NamespaceLayeringTests
             .Select(f => Path.GetRelativePath(Path.Combine(RepositoryPaths.Root, "src"), f).Replace(Path.DirectorySeparatorChar, '/'))
             .Order(StringComparer.Ordinal)
             .ToList();
-        Assert.Equal(["Chain/Execution/BlockCommitter.cs", "Chain/Execution/ExecutionPipeline.cs", "Node/Hosting/NodeHost.cs"], holders);
+        Assert.Equal(["Chain/Execution/BlockCommitter.cs", "Chain/Execution/ExecutionPipeline.cs", "Node/Hosting/NodeHost.cs", "Node/Hosting/OfflineChain.cs"], holders);
     }
 
     [Fact]

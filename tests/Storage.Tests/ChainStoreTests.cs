@@ -163,6 +163,25 @@ public sealed class ChainStoreTests : IDisposable
         Assert.NotEmpty(Directory.GetFiles(_dir, "MANIFEST-*"));
     }
 
+    [Fact]
+    public void A_data_dir_is_in_use_while_a_store_holds_it_open_and_free_once_closed()
+    {
+        ChainStore.ThrowIfInUse(_dir);
+        var genesis = Genesis();
+        using (ChainStore.Open(_dir, genesis))
+        {
+            var ex = Assert.Throws<StoreException>(() => ChainStore.ThrowIfInUse(_dir));
+            Assert.Contains("in use by another process", ex.Message, StringComparison.Ordinal);
+        }
+        ChainStore.ThrowIfInUse(_dir);
+        // A damaged data dir is not "in use": removing it is what a reset is for.
+        foreach (var manifest in Directory.GetFiles(_dir, "MANIFEST-*"))
+        {
+            File.WriteAllBytes(manifest, new byte[64]);
+        }
+        ChainStore.ThrowIfInUse(_dir);
+    }
+
     private static Receipt ReceiptOf(Hash32 txId, ulong height) =>
         new() { TxId = ByteString.CopyFrom(txId.ToArray()), BlockHeight = height, Status = ReceiptStatus.Success };
 

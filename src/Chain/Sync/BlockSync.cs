@@ -68,6 +68,19 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
         return caught;
     }
 
+    /// <summary>
+    /// Takes every block <paramref name="source"/> has past this node's head (an archive being imported, or the node's
+    /// own store being replayed by a rollback), verified and committed exactly as in a catch-up; returns how many blocks
+    /// were committed. Unlike a catch-up, nothing is retried or skipped: the first failure (a block that does not verify,
+    /// a parent root that differs, a source that breaks off) is thrown, with every block before it committed.
+    /// </summary>
+    public async Task<ulong> ImportAsync(IBlockSource source, CancellationToken cancellationToken)
+    {
+        var from = head.Height;
+        await PullAsync(source, follow: false, cancellationToken, whole: true).ConfigureAwait(false);
+        return head.Height - from;
+    }
+
     /// <summary>Follows the chain from the sources in turn until cancelled, retrying with capped backoff.</summary>
     public async Task FollowAsync(CancellationToken cancellationToken)
     {
@@ -106,8 +119,11 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
         }
     }
 
-    /// <summary>Takes what one source has past this node's head; true if anything was committed.</summary>
-    private async Task<bool> PullAsync(IBlockSource source, bool follow, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes what one source has past this node's head; true if anything was committed. A catch-up stops a block short of
+    /// the source's head (consensus delivers that one) and asks in batches; <paramref name="whole"/> takes everything.
+    /// </summary>
+    private async Task<bool> PullAsync(IBlockSource source, bool follow, CancellationToken cancellationToken, bool whole = false)
     {
         BlockSourceStatus status;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -131,7 +147,7 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
             throw new BlockSourceException($"{source.Name} is on chain '{status.ChainId}' with another genesis");
         }
         sync.ObservePeerHeight(status.HeadHeight);
-        if (!follow && status.HeadHeight <= head.Height + 1)
+        if (!follow && status.HeadHeight <= head.Height + (whole ? 0UL : 1UL))
         {
             return false;
         }
@@ -142,26 +158,39 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
         }
         var progressed = false;
         var commits = new Queue<Task>();
-        await foreach (var committed in source.GetBlocksAsync(tip.Height + 1, follow ? 0 : CatchUpBatch, follow, cancellationToken).ConfigureAwait(false))
+        try
         {
-            if (commits.Count > 0 && !validator.KnowsEpochOf(committed))
+            await foreach (var committed in source.GetBlocksAsync(tip.Height + 1, follow || whole ? 0 : CatchUpBatch, follow, cancellationToken).ConfigureAwait(false))
             {
-                // A new epoch: its set is in the state the blocks in flight are still executing.
-                while (commits.TryDequeue(out var inFlight))
+                if (commits.Count > 0 && !validator.KnowsEpochOf(committed))
                 {
-                    await inFlight.ConfigureAwait(false);
+                    // A new epoch: its set is in the state the blocks in flight are still executing.
+                    while (commits.TryDequeue(out var inFlight))
+                    {
+                        await inFlight.ConfigureAwait(false);
+                    }
+                }
+                var block = validator.VerifyCommitted(committed, tip, source.Name);
+                commits.Enqueue(execution.CommitAsync([(block, committed.Certificate)]));
+                // The next block extends this one; its parent roots are checked when it commits.
+                tip = new ChainTip(block.Height, block.Hash, block.Block.Header.TimestampMs, committed.Certificate, default, default);
+                progressed = true;
+                sync.ObservePeerHeight(block.Height);
+                while (commits.Count > MaxCommitsInFlight || (commits.TryPeek(out var oldest) && oldest.IsCompleted))
+                {
+                    await commits.Dequeue().ConfigureAwait(false);
                 }
             }
-            var block = validator.VerifyCommitted(committed, tip, source.Name);
-            commits.Enqueue(execution.CommitAsync([(block, committed.Certificate)]));
-            // The next block extends this one; its parent roots are checked when it commits.
-            tip = new ChainTip(block.Height, block.Hash, block.Block.Header.TimestampMs, committed.Certificate, default, default);
-            progressed = true;
-            sync.ObservePeerHeight(block.Height);
-            while (commits.Count > MaxCommitsInFlight || (commits.TryPeek(out var oldest) && oldest.IsCompleted))
+        }
+        catch (Exception) when (whole)
+        {
+            // An import reports the head it reached: the verified blocks already handed to the pipeline land first (a
+            // failure among them is the earlier one, and is thrown instead).
+            while (commits.TryDequeue(out var inFlight))
             {
-                await commits.Dequeue().ConfigureAwait(false);
+                await inFlight.ConfigureAwait(false);
             }
+            throw;
         }
         while (commits.TryDequeue(out var commit))
         {

@@ -41,6 +41,11 @@ public static class ShanghaiChainCli
         root.Add(ClientCommands.CreatePeers());
         root.Add(EvmCommands.Create());
         root.Add(ContractCommands.Create());
+        root.Add(BlocksCommands.Create());
+        foreach (var recovery in RecoveryCommands.Create())
+        {
+            root.Add(recovery);
+        }
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

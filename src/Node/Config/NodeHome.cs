@@ -23,6 +23,9 @@ public sealed class NodeHome(string root)
 
     public string ChainDbDir => Path.Combine(DataDir, "chain");
 
+    /// <summary>A rollback's new store once it is whole and checked, before it replaces <see cref="ChainDbDir"/> (docs/operations.md).</summary>
+    public string RollbackCompleteDir => ChainDbDir + ".rollback-complete";
+
     /// <summary>The regulators' audit trail on a governed chain (docs/governance.md).</summary>
     public string AuditDbDir => Path.Combine(DataDir, "audit");
 

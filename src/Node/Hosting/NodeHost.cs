@@ -19,7 +19,6 @@ using ShanghaiChain.Node.Peers;
 using ShanghaiChain.Chain.Blocks;
 using ShanghaiChain.Chain.Feed;
 using ShanghaiChain.Storage;
-using ShanghaiChain.Vm.Execution;
 
 namespace ShanghaiChain.Node.Hosting;
 
@@ -32,16 +31,20 @@ internal sealed class NoBlockSources : IBlockSources
 /// <summary>Composes a node from its home directory: store, mempool, pipeline, producer and the app API.</summary>
 public static class NodeHost
 {
-    public static WebApplication Build(NodeHome home, NodeConfig config, StateCheck stateCheck = StateCheck.Sampled)
+    /// <param name="readOnly">
+    /// `inspect`: no validator key, no peers, no follower, so nothing ever commits; the app API refuses every method but
+    /// its reads (<see cref="ReadOnlyApiInterceptor"/>).
+    /// </param>
+    public static WebApplication Build(NodeHome home, NodeConfig config, StateCheck stateCheck = StateCheck.Sampled, bool readOnly = false)
     {
         var genesis = GenesisFile.Load(home.GenesisFile);
         var suite = genesis.Suite;
-        var validatorKey = File.Exists(home.ValidatorKeyFile) ? KeyFile.Load(home.ValidatorKeyFile) : null;
+        var validatorKey = !readOnly && File.Exists(home.ValidatorKeyFile) ? KeyFile.Load(home.ValidatorKeyFile) : null;
         if (validatorKey is not null && validatorKey.Suite != suite)
         {
             throw new ConfigException($"the validator key is {validatorKey.Suite.Name} but the chain uses {suite.Name}");
         }
-        var nodeKey = config.P2pListen.Length > 0 || config.PeerUrls.Count > 0
+        var nodeKey = !readOnly && (config.P2pListen.Length > 0 || config.PeerUrls.Count > 0)
             ? (File.Exists(home.NodeKeyFile) ? KeyFile.Load(home.NodeKeyFile) : throw new ConfigException($"the peer network needs a node key: {home.NodeKeyFile} is missing"))
             : null;
         if (validatorKey is not null && nodeKey is null)
@@ -59,6 +62,13 @@ public static class NodeHost
         // Native contracts at reserved addresses (the SM3/SM2 helpers; governance when genesis names a consortium):
         // executed by the VM, their placeholder code and initial storage seeded into the genesis state.
         var modules = ChainModules.For(genesis);
+        if (Directory.Exists(home.RollbackCompleteDir))
+        {
+            // Started between a rollback's mark and its swap, the node would run on the old store (or a new one from
+            // genesis) while the checked, rolled-back store waits beside it.
+            throw new StoreException($"{home.RollbackCompleteDir} holds a rollback that was interrupted before it replaced the data dir: " +
+                $"run 'shanghaichain rollback --home {home.Root}' to finish it");
+        }
         var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks, modules.GenesisCode, modules.GenesisStorage);
         CheckSafetyRecordChain(home, store);
         // The regulators' audit trail, beside the chain's database (a governed chain only: nothing to audit elsewhere).
@@ -137,21 +147,16 @@ public static class NodeHost
         if (auditLog is not null)
         {
             services.AddSingleton(auditLog);
-            services.AddSingleton<AuditTrailService>();
-            services.AddHostedService(sp => sp.GetRequiredService<AuditTrailService>());
+            if (!readOnly)
+            {
+                // `inspect` serves the trail as recorded and records nothing.
+                services.AddSingleton<AuditTrailService>();
+                services.AddHostedService(sp => sp.GetRequiredService<AuditTrailService>());
+            }
         }
-        services.AddSingleton(sp => new TransactionPool(
-            transactionValidator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes)
-        {
-            Permissions = modules.Permissions,
-            ParametersInForce = modules.Governed ? () => schedule.Current.Parameters : null,
-            PermissionRefused = sp.GetService<AuditTrailService>() is { } trail ? trail.Refused : null,
-        });
-        services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, modules.SystemContracts, modules.Permissions)
-        {
-            EvidenceHandler = modules.EvidenceHandler,
-            BlockGasLimitAt = modules.Governed ? height => schedule.ParametersAt(height).BlockGasLimit : null,
-        });
+        services.AddSingleton(sp => modules.CreatePool(genesis, transactionValidator, store, schedule, config,
+            sp.GetService<AuditTrailService>() is { } trail ? trail.Refused : null));
+        services.AddSingleton(modules.CreateExecutor(genesis, schedule));
         services.AddSingleton(new EvidencePool(suite));
         services.AddSingleton<ChainFeed>();
         services.AddSingleton<PendingBlocks>();
@@ -208,12 +213,16 @@ public static class NodeHost
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
             o.MaxSendMessageSize = 64 * 1024 * 1024;
             o.Interceptors.Add<ShutdownStreamsInterceptor>();
+            if (readOnly)
+            {
+                o.Interceptors.Add<ReadOnlyApiInterceptor>();
+            }
         }).AddServiceOptions<PeerServiceImpl>(o =>
         {
             o.Interceptors.Add<PeerAuthInterceptor>();
             // One peer frame holds at most a proposal of a full block; anything larger is refused before it is parsed. On a
             // governed chain the committee may raise max_block_bytes up to its ceiling while the node runs.
-            o.MaxReceiveMessageSize = (genesis.Consortium is null ? genesis.Parameters.MaxBlockBytes : ChainParameters.MaxBlockBytesCeiling) + (1 << 20);
+            o.MaxReceiveMessageSize = ChainModules.MaxBlockFrameBytes(genesis);
         });
         services.AddGrpcReflection();
         // The chain's check answers for the server ("") and by name for the application service, as gRPC health clients

@@ -55,6 +55,33 @@ internal sealed partial class RocksDbEngine : IKeyValueEngine
         }
     }
 
+    /// <summary>
+    /// Throws <see cref="StoreException"/> when a process holds the database in <paramref name="directory"/> open (its
+    /// RocksDB lock is taken); any other state of the folder (missing, empty, corrupt) is not this check's business. Used
+    /// by commands that remove or replace a stopped node's data dir. The open replays the write-ahead log like any open.
+    /// </summary>
+    public static void ThrowIfInUse(string directory)
+    {
+        if (!File.Exists(Path.Combine(directory, "LOCK")) || !File.Exists(Path.Combine(directory, "CURRENT")))
+        {
+            return;
+        }
+        try
+        {
+            var options = new DbOptions();
+            var names = RocksDb.ListColumnFamilies(options, directory);
+            using var db = RocksDb.Open(options, directory, CreateColumnFamilies([.. names]));
+        }
+        catch (RocksDbException ex) when (ex.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StoreException($"the data dir {directory} is in use by another process (is a node already running with this home?)", ex);
+        }
+        catch (RocksDbException)
+        {
+            // Damaged: removing it is what the operator asked for.
+        }
+    }
+
     public KeyValueFamily GetFamily(string name) =>
         _families.TryGetValue(name, out var family) ? family : throw new ArgumentException($"no column family '{name}' in this database", nameof(name));
 
