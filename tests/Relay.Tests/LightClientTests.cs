@@ -126,6 +126,27 @@ public sealed class LightClientTests
         Assert.Contains("two-chain", outcome.Problem);
     }
 
+    [Fact]
+    public void A_suffix_block_after_an_epochs_last_header_is_not_taken_for_committed()
+    {
+        var (chain, client, _) = Start(CryptoSuite.Ed25519Sha256Name, blocks: 2);
+        var next = chain.Committee.NextWithOneReplaced();
+        chain.Append(next: next);
+        chain.AppendMany(2);
+        var now = chain.TimeMs(chain.Height) / 1000 + 5;
+
+        // Certified with a two-chain above it, signed by the old epoch, announcing the next set: but a suffix block.
+        var suffix = client.Apply(new LightClientUpdate { Header = chain.Suffix(3) }, now);
+        Assert.Equal(UpdateVerdict.Refused, suffix.Verdict);
+        Assert.Contains("suffix", suffix.Problem);
+        // The last header itself needs its parent to show it.
+        var withoutParent = chain.Certified(3);
+        withoutParent.Parent = Google.Protobuf.ByteString.Empty;
+        Assert.Equal(UpdateVerdict.Refused, client.Apply(new LightClientUpdate { Header = withoutParent }, now).Verdict);
+        Assert.Equal(UpdateVerdict.Accepted, client.Apply(chain.Update(3), now).Verdict);
+        Assert.Equal(UpdateVerdict.Accepted, client.Apply(chain.Update(4, next.Relay), now).Verdict);
+    }
+
     [Theory]
     [MemberData(nameof(Suites))]
     public void Refuses_a_next_epoch_set_other_than_the_announced_one(string suiteName)

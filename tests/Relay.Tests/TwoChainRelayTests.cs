@@ -160,6 +160,51 @@ public sealed class TwoChainRelayTests
     }
 
     [Fact]
+    public void A_packet_times_out_by_the_destinations_block_time_as_well()
+    {
+        using var chains = new LinkedChains();
+        var (a, b) = (chains.A, chains.B);
+        // Blocks are a second apart on both chains: B's block two ahead is the first one at or past the timeout time.
+        var timeoutSeconds = RelayTestChain.TimeMs(b.Height + 2) / 1000;
+        var packet = chains.SendFromA("by time", timeoutHeight: 0, timeoutSeconds);
+        var (height, proof) = LinkedChains.Prove(a, b, LinkedChains.ClientOfA, CrossChainLayout.CommitmentSlot(chains.ChannelA, packet.Sequence));
+        AssertRefused(chains.Receive(packet, height, proof), "timed out");
+
+        var (late, absence) = LinkedChains.Prove(b, a, LinkedChains.ClientOfB, CrossChainLayout.ReceiptSlot(chains.ChannelB, packet.Sequence));
+        a.Succeed(a.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("timeoutPacket(bytes,uint64,bytes)",
+            new AbiTuple().Bytes(packet.ToByteArray()).UInt(late).Bytes(absence.ToByteArray())));
+        Assert.Equal(1UL, a.ViewUInt(chains.PingA, "timedOut()"));
+    }
+
+    [Fact]
+    public void An_ordered_channel_delivers_in_sequence_and_closes_when_a_packet_times_out()
+    {
+        using var chains = new LinkedChains(ordered: true);
+        var (a, b) = (chains.A, chains.B);
+        var first = chains.SendFromA("one", timeoutHeight: b.Height + 100);
+        var second = chains.SendFromA("two", timeoutHeight: b.Height + 100);
+        var (h2, p2) = LinkedChains.Prove(a, b, LinkedChains.ClientOfA, CrossChainLayout.CommitmentSlot(chains.ChannelA, second.Sequence));
+        AssertRefused(chains.Receive(second, h2, p2), "expects packet 1");
+        var (h1, p1) = LinkedChains.Prove(a, b, LinkedChains.ClientOfA, CrossChainLayout.CommitmentSlot(chains.ChannelA, first.Sequence));
+        Assert.Equal(ReceiptStatus.Success, chains.Receive(first, h1, p1).Status);
+        Assert.Equal(ReceiptStatus.Success, chains.Receive(second, h2, p2).Status);
+        Assert.Empty(chains.Receive(first, h1, p1).Logs);
+        Assert.Equal(2UL, b.ViewUInt(chains.PingB, "received()"));
+
+        // A third packet is never relayed: B's next receive sequence (3) proves it was not received; the channel closes.
+        var third = chains.SendFromA("three", timeoutHeight: b.Height + 2);
+        b.AdvanceBy(1);
+        var (late, next) = LinkedChains.Prove(b, a, LinkedChains.ClientOfB, CrossChainLayout.NextReceiveSlot(chains.ChannelB));
+        var timedOut = a.Succeed(a.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("timeoutPacket(bytes,uint64,bytes)",
+            new AbiTuple().Bytes(third.ToByteArray()).UInt(late).Bytes(next.ToByteArray())));
+        Assert.Contains(timedOut.Logs, l => CrossChainEvents.ChannelClosed.Matches(l.Topics[0].Span));
+        Assert.Equal(RelayChannelState.Closed, chains.Channel(a, chains.ChannelA).State);
+        Assert.Equal(1UL, a.ViewUInt(chains.PingA, "timedOut()"));
+        var refused = a.Send(a.Operator, chains.PingA, RelayTestChain.Call("send(bytes,uint64,uint64)", new AbiTuple().Bytes("four"u8).UInt(b.Height + 100).UInt(0)));
+        Assert.Equal(ReceiptStatus.Failed, refused.Status);
+    }
+
+    [Fact]
     public void Client_creation_needs_the_admin_role()
     {
         using var chains = new LinkedChains();

@@ -13,8 +13,12 @@ public sealed record CommittedHeader(BlockHeader Header, Hash32 Hash);
 /// proof is the chain of descendants from the header to that pair and the certificate of the last one. A single quorum
 /// certificate is not enough: two blocks of one height can both be certified (in different rounds) and only one
 /// committed, so trusting a certified-only header could trust a state that never became final.
+/// At an epoch's end the rule needs one more fact: the engine never commits past the epoch's last block, whose
+/// descendants (suffix blocks) exist only to commit it, so a suffix block with a two-chain above it is still not
+/// committed. The last block and the suffix blocks all announce the next set; the last block's parent does not. So a
+/// header that announces a change must come with its parent, which must not announce one in the same epoch.
 /// Validated here: every header decodes and names the client's chain and epoch; links by parent hash and height; the
-/// pair's rounds are consecutive; both certificates verify against the epoch's set.
+/// pair's rounds are consecutive; both certificates verify against the epoch's set; the parent rule above.
 /// </summary>
 public static class CommitProofVerifier
 {
@@ -36,6 +40,10 @@ public static class CommitProofVerifier
         if (!certificates.Validators.Hash(suite).Matches(header.ValidatorSetHash.Span))
         {
             problem = $"header {header.Height} names another validator set than epoch {epoch}'s";
+            return null;
+        }
+        if (!header.NextValidatorSetHash.Equals(header.ValidatorSetHash) && !IsEpochsLastHeader(certified.Parent, header, suite, out problem))
+        {
             return null;
         }
         var hash = suite.Hash(certified.Header.Span);
@@ -70,6 +78,25 @@ public static class CommitProofVerifier
         }
         problem = "";
         return new CommittedHeader(header, hash);
+    }
+
+    /// <summary>The parent of an announcing header: linked by hash, and of an earlier epoch or announcing no change.</summary>
+    private static bool IsEpochsLastHeader(ByteString parentBytes, BlockHeader header, Core.Crypto.CryptoSuite suite, out string problem)
+    {
+        problem = $"header {header.Height} announces a validator-set change: it needs its parent, which must announce none (a suffix block is never committed)";
+        if (parentBytes.IsEmpty || !suite.Hash(parentBytes.Span).Matches(header.ParentHash.Span))
+        {
+            return false;
+        }
+        try
+        {
+            var parent = BlockHeader.Parser.ParseFrom(parentBytes);
+            return parent.Epoch < header.Epoch || parent.NextValidatorSetHash.Equals(parent.ValidatorSetHash);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return false;
+        }
     }
 
     private static BlockHeader? Decode(ByteString bytes, string chainId, ulong epoch, out string problem)

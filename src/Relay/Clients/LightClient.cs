@@ -113,6 +113,12 @@ public static class LightClient
             return Refuse(state, problem);
         }
         var header = committed.Header;
+        if (header.Epoch == state.Epoch && header.Height > state.LatestHeight &&
+            !validators.Hash(CryptoSuite.FromName(state.CryptoSuite)).Matches(state.NextValidatorSetHash.Span))
+        {
+            // The latest trusted header was its epoch's last: nothing of that epoch above it is ever committed.
+            return Refuse(state, $"epoch {state.Epoch} ended at height {state.LatestHeight}");
+        }
         if (trustedAt(header.Height) is { } known)
         {
             return committed.Hash.Matches(known.HeaderHash.Span)

@@ -69,8 +69,35 @@ internal sealed class HeaderChain
     /// The header at <paramref name="height"/> with its commit proof: its child (round + 1) and the child's certificate,
     /// both signed by the header's own epoch. For an epoch's last header the child is a suffix block of that epoch.
     /// </summary>
-    public CertifiedHeader Certified(ulong height, Committee? signers = null, int? quorum = null) =>
-        CertifiedOf(_blocks[(int)height - 1], signers, quorum);
+    public CertifiedHeader Certified(ulong height, Committee? signers = null, int? quorum = null)
+    {
+        var certified = CertifiedOf(_blocks[(int)height - 1], signers, quorum);
+        if (height > 1)
+        {
+            certified.Parent = Bytes(height - 1);
+        }
+        return certified;
+    }
+
+    /// <summary>
+    /// A suffix block after the epoch's last header <paramref name="lastHeight"/> (same epoch, announcing the next set, no
+    /// transactions) with a valid two-chain above it: certified, never committed.
+    /// </summary>
+    public CertifiedHeader Suffix(ulong lastHeight)
+    {
+        var (bytes, header, hash, qc, committee) = _blocks[(int)lastHeight - 1];
+        var suffix = header.Clone();
+        suffix.Height = lastHeight + 1;
+        suffix.Round = header.Round + 1;
+        suffix.ParentHash = hash.ToByteString();
+        suffix.ParentQc = qc;
+        suffix.TimestampMs = header.TimestampMs + 100;
+        var suffixBytes = suffix.ToByteString();
+        var suffixHash = committee.Suite.Hash(suffixBytes.Span);
+        var certified = CertifiedOf((suffixBytes, suffix, suffixHash, committee.Certify(suffix.Height, suffix.Round, suffixHash), committee), null, null);
+        certified.Parent = bytes;
+        return certified;
+    }
 
     private static CertifiedHeader CertifiedOf((ByteString Bytes, BlockHeader Header, Hash32 Hash, QuorumCertificate Qc, Committee Signers) block,
         Committee? signers, int? quorum)
