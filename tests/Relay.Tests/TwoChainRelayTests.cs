@@ -43,6 +43,7 @@ public sealed class TwoChainRelayTests
         var received = chains.Receive(packet, height, proof);
         Assert.True(received.Status == ReceiptStatus.Success, received.ErrorMessage);
         Assert.Equal(1UL, b.ViewUInt(chains.PingB, "received()"));
+        Assert.True(CrossChainReader.Received(b.Store, chains.ChannelB, packet.Sequence));
         var acknowledgement = LinkedChains.EventBytes(received, CrossChainEvents.WriteAcknowledgement, 3);
         Assert.Equal([0x01, .. "pong:hello"u8.ToArray()], acknowledgement);
         Assert.Equal(packet, RelayPacket.Parser.ParseFrom(LinkedChains.EventBytes(received, CrossChainEvents.WriteAcknowledgement, 2)));
@@ -226,6 +227,7 @@ public sealed class TwoChainRelayTests
         var frozen = b.Succeed(b.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("submitMisbehaviour(string,bytes)",
             new AbiTuple().String(LinkedChains.ClientOfA).Bytes(evidence.ToByteArray())));
         Assert.Contains(frozen.Logs, l => CrossChainEvents.ClientFrozen.Matches(l.Topics[0].Span));
+        Assert.Equal(b.Height, CrossChainReader.Client(b.Store, LinkedChains.ClientOfA)!.FrozenAt);
 
         AssertRefused(chains.Receive(packet, height, proof), "frozen");
         a.AdvanceBy(1);

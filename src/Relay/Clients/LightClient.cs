@@ -47,7 +47,8 @@ public static class LightClient
             problem = $"unknown crypto suite '{create.CryptoSuite}'";
             return null;
         }
-        if (create.ChainId.Length is 0 or > ConsensusSignBytes.MaxChainIdBytes || create.TrustingPeriodSeconds == 0)
+        if (create.ChainId.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(create.ChainId) > ConsensusSignBytes.MaxChainIdBytes ||
+            create.TrustingPeriodSeconds == 0)
         {
             problem = "a client needs a chain id (1 to 256 bytes) and a non-zero trusting period";
             return null;
