@@ -12,8 +12,46 @@ namespace ShanghaiChain.Relay.Tests;
 /// ed25519-sha256, each verifying the other's suite. The test is the relayer: it carries headers, packets and proofs,
 /// and tries what an untrusted relayer could try.
 /// </summary>
-public sealed class TwoChainRelayTests
+public sealed class TwoChainRelayTests(Xunit.Abstractions.ITestOutputHelper output)
 {
+    /// <summary>A relayer budgets gas per message; each step must fit well inside a block (default limit 50,000,000).</summary>
+    private const ulong StepGasBound = 1_500_000;
+
+    [Fact]
+    public void Gas_of_each_step_stays_within_what_a_relayer_budgets()
+    {
+        using var chains = new LinkedChains();
+        var (a, b) = (chains.A, chains.B);
+        var sent = a.Succeed(a.Operator, chains.PingA, RelayTestChain.Call("send(bytes,uint64,uint64)",
+            new AbiTuple().Bytes(new byte[256]).UInt(b.Height + 100).UInt(0)));
+        var packet = RelayPacket.Parser.ParseFrom(LinkedChains.EventBytes(sent, CrossChainEvents.SendPacket, 2));
+        var proof = a.ProveSlot(CrossChainLayout.CommitmentSlot(chains.ChannelA, packet.Sequence));
+        var height = a.Height + 1;
+        a.AdvanceBy(2);
+        // The destination (ed25519-sha256) verifies the source's sm2-sm3 certificates: 2 certificates of 3 signatures.
+        var update = b.Succeed(b.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("updateClient(string,bytes)",
+            new AbiTuple().String(LinkedChains.ClientOfA).Bytes(a.Update(height).ToByteArray())));
+        var received = chains.Receive(packet, height, proof);
+        var acknowledgement = LinkedChains.EventBytes(received, CrossChainEvents.WriteAcknowledgement, 3);
+        var (ackHeight, ackProof) = LinkedChains.Prove(b, a, LinkedChains.ClientOfB, CrossChainLayout.AckSlot(chains.ChannelB, packet.Sequence));
+        var acked = a.Succeed(a.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("acknowledgePacket(bytes,bytes,uint64,bytes)",
+            new AbiTuple().Bytes(packet.ToByteArray()).Bytes(acknowledgement).UInt(ackHeight).Bytes(ackProof.ToByteArray())));
+        var redelivered = chains.Receive(packet, height, proof);
+
+        (string Step, ulong Gas)[] steps =
+        [
+            ("sendPacket via the app (256 bytes)", sent.GasUsed), ("updateClient (sm2-sm3 headers)", update.GasUsed),
+            ("recvPacket with callback", received.GasUsed), ("acknowledgePacket with callback", acked.GasUsed),
+            ("recvPacket redelivered (no-op)", redelivered.GasUsed),
+        ];
+        foreach (var (step, gas) in steps)
+        {
+            output.WriteLine($"{step}: {gas:N0} gas");
+            Assert.True(gas < StepGasBound, $"{step} used {gas} gas");
+        }
+        Assert.True(redelivered.GasUsed < received.GasUsed / 2, "a redelivery must be cheap: it stops at the receipt");
+    }
+
     [Fact]
     public void The_handshake_opens_both_ends_naming_each_other()
     {
