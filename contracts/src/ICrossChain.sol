@@ -12,6 +12,7 @@ interface ICrossChain {
     event ClientCreated(string clientId, string chainId, uint64 height);
     event ClientUpdated(string clientId, uint64 height);
     event ClientFrozen(string clientId, uint64 height);
+    event ClientRecovered(string clientId, uint64 generation, uint64 height);
     event ChannelOpenInit(string channelId, string clientId, address localContract, address counterpartyContract, bool ordered);
     event ChannelOpenTry(string channelId, string counterpartyChannel, address localContract, address counterpartyContract, bool ordered);
     event ChannelOpenAck(string channelId, string counterpartyChannel);
@@ -31,6 +32,9 @@ interface ICrossChain {
     function updateClient(string calldata clientId, bytes calldata update) external;
     /// @notice Anyone: a LightClientMisbehaviour (two committed headers of one height); freezes the client.
     function submitMisbehaviour(string calldata clientId, bytes calldata misbehaviour) external;
+    /// @notice Restarts a frozen or expired client from a LightClientCreate of the same chain and suite (admin role);
+    /// headers trusted before are never used again.
+    function recoverClient(string calldata clientId, bytes calldata create) external;
     /// @notice The stored LightClientState (empty when there is no such client).
     function clientState(string calldata clientId) external view returns (bytes memory);
     /// @notice The RelayConsensusState trusted at a counterparty height (empty when none).

@@ -24,8 +24,9 @@ public static class CrossChainLayout
     /// <summary>Blob: the <c>LightClientState</c> of a client.</summary>
     public static UInt256 ClientSlot(string clientId) => Keyed("client", Str(clientId));
 
-    /// <summary>Blob: the <c>RelayConsensusState</c> a client trusts at a counterparty height.</summary>
-    public static UInt256 ConsensusSlot(string clientId, ulong height) => Keyed("consensus", [.. Str(clientId), .. U64(height)]);
+    /// <summary>Blob: the <c>RelayConsensusState</c> a client (of a generation) trusts at a counterparty height.</summary>
+    public static UInt256 ConsensusSlot(string clientId, ulong generation, ulong height) =>
+        Keyed("consensus", [.. Str(clientId), .. U64(generation), .. U64(height)]);
 
     /// <summary>Blob: the <c>RelayChannel</c> record of a channel end.</summary>
     public static UInt256 ChannelRecordSlot(string channelId) => Keyed("channel-record", Str(channelId));

@@ -15,8 +15,9 @@ public static class CrossChainReader
     public static LightClientState? Client(IStateReader state, string clientId) =>
         Record(state, CrossChainLayout.ClientSlot(clientId), LightClientState.Parser);
 
+    /// <summary>The header the client's current generation trusts at <paramref name="height"/>.</summary>
     public static RelayConsensusState? Consensus(IStateReader state, string clientId, ulong height) =>
-        Record(state, CrossChainLayout.ConsensusSlot(clientId, height), RelayConsensusState.Parser);
+        Client(state, clientId) is { } client ? Record(state, CrossChainLayout.ConsensusSlot(clientId, client.Generation, height), RelayConsensusState.Parser) : null;
 
     public static RelayChannel? Channel(IStateReader state, string channelId) =>
         Record(state, CrossChainLayout.ChannelRecordSlot(channelId), RelayChannel.Parser);

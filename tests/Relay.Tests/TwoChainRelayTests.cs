@@ -274,6 +274,37 @@ public sealed class TwoChainRelayTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Fact]
+    public void The_consortium_recovers_a_frozen_client_from_a_header_it_trusts_and_packets_flow_again()
+    {
+        using var chains = new LinkedChains();
+        var (a, b) = (chains.A, chains.B);
+        var packet = chains.SendFromA("after recovery", timeoutHeight: b.Height + 200);
+        var commitment = CrossChainLayout.CommitmentSlot(chains.ChannelA, packet.Sequence);
+        var (height, proof) = LinkedChains.Prove(a, b, LinkedChains.ClientOfA, commitment);
+        var recover = (ulong trusted) => LinkedChains.CrossChain("recoverClient(string,bytes)",
+            new AbiTuple().String(LinkedChains.ClientOfA).Bytes(a.CreateClientOfThis(trusted).ToByteArray()));
+        AssertRefused(b.Send(b.Operator, CrossChainLayout.Address, recover(height)), "active");
+
+        var evidence = new LightClientMisbehaviour { First = a.Update(height), Second = a.ConflictingUpdate(height) };
+        b.Succeed(b.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("submitMisbehaviour(string,bytes)",
+            new AbiTuple().String(LinkedChains.ClientOfA).Bytes(evidence.ToByteArray())));
+        AssertRefused(b.Send(b.Relayer, CrossChainLayout.Address, recover(height)), "admin role");
+
+        // The committee takes A's canonical header from its own node: the client starts a new generation from it.
+        a.AdvanceBy(1);
+        var recovered = b.Succeed(b.Operator, CrossChainLayout.Address, recover(a.Height - 1));
+        Assert.Contains(recovered.Logs, l => CrossChainEvents.ClientRecovered.Matches(l.Topics[0].Span));
+        var client = CrossChainReader.Client(b.Store, LinkedChains.ClientOfA)!;
+        Assert.False(client.Frozen);
+        Assert.Equal(1UL, client.Generation);
+        // Headers trusted before the freeze are not used again: the old proof height is unknown to the new generation.
+        AssertRefused(chains.Receive(packet, height, proof), "trusts no header");
+        var (fresh, freshProof) = LinkedChains.Prove(a, b, LinkedChains.ClientOfA, commitment);
+        Assert.Equal(ReceiptStatus.Success, chains.Receive(packet, fresh, freshProof).Status);
+        Assert.Equal(1UL, b.ViewUInt(chains.PingB, "received()"));
+    }
+
+    [Fact]
     public void A_conflicting_update_at_a_trusted_height_freezes_the_client()
     {
         using var chains = new LinkedChains();

@@ -94,6 +94,33 @@ public static class LightClient
         };
     }
 
+    /// <summary>
+    /// Replaces a frozen or expired client's trust with a new header and set (the committee's decision): same chain and
+    /// suite, the next generation, so nothing trusted before is used again.
+    /// </summary>
+    public static LightClientState? TryRecover(LightClientState old, LightClientCreate create, ulong nowSeconds,
+        out RelayConsensusState consensus, out ulong height, out string problem)
+    {
+        consensus = new RelayConsensusState();
+        height = 0;
+        if (StatusAt(old, nowSeconds) == LightClientStatus.Active)
+        {
+            problem = "the client is active: only a frozen or expired client is recovered";
+            return null;
+        }
+        if (create.ChainId != old.ChainId || create.CryptoSuite != old.CryptoSuite)
+        {
+            problem = $"a recovered client stays a client of '{old.ChainId}' ({old.CryptoSuite})";
+            return null;
+        }
+        var recovered = TryCreate(create, nowSeconds, out consensus, out height, out problem);
+        if (recovered is not null)
+        {
+            recovered.Generation = old.Generation + 1;
+        }
+        return recovered;
+    }
+
     public static LightClientStatus StatusAt(LightClientState state, ulong nowSeconds) =>
         state.Frozen ? LightClientStatus.Frozen
         : Expired(state.LatestTimestampMs, state.TrustingPeriodSeconds, nowSeconds) ? LightClientStatus.Expired

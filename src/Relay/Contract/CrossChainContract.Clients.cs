@@ -5,7 +5,7 @@ using ShanghaiChain.Vm.Evm.SystemContracts;
 
 namespace ShanghaiChain.Relay.Contract;
 
-/// <summary>Light clients: creation (admin role), updates and misbehaviour (anyone; the proofs decide).</summary>
+/// <summary>Light clients: creation and recovery (admin role), updates and misbehaviour (anyone; the proofs decide).</summary>
 public sealed partial class CrossChainContract
 {
     private SystemCallResult RunCreateClient(SystemCallContext context, CallStorage storage, AbiReader args)
@@ -28,8 +28,34 @@ public sealed partial class CrossChainContract
             return Revert($"createClient refused: {problem}");
         }
         storage.SetRecord(slot, state);
-        storage.SetRecord(CrossChainLayout.ConsensusSlot(clientId, height), consensus);
+        storage.SetRecord(CrossChainLayout.ConsensusSlot(clientId, state.Generation, height), consensus);
         CrossChainEvents.Emit(context, CrossChainEvents.ClientCreated, new AbiTuple().String(clientId).String(state.ChainId).UInt(height));
+        return SystemCallResult.Return(ReadOnlyMemory<byte>.Empty);
+    }
+
+    /// <summary>A frozen or expired client starts again from a header the consortium trusts; its channels carry on.</summary>
+    private SystemCallResult RunRecoverClient(SystemCallContext context, CallStorage storage, AbiReader args)
+    {
+        if (!CallArguments.TryIdentifier(args, 0, out var clientId) || !CallArguments.TryMessage(args, 1, LightClientCreate.Parser, out var create))
+        {
+            return Revert("malformed recoverClient arguments");
+        }
+        if (!HoldsAdminRole(context))
+        {
+            return Revert($"{context.Caller} lacks the admin role: recovering a client is the consortium's decision");
+        }
+        var slot = CrossChainLayout.ClientSlot(clientId);
+        if (storage.Record(slot, LightClientState.Parser) is not { } old)
+        {
+            return Revert($"no client '{clientId}'");
+        }
+        if (LightClient.TryRecover(old, create, context.Block.Timestamp, out var consensus, out var height, out var problem) is not { } state)
+        {
+            return Revert($"recoverClient refused: {problem}");
+        }
+        storage.SetRecord(slot, state);
+        storage.SetRecord(CrossChainLayout.ConsensusSlot(clientId, state.Generation, height), consensus);
+        CrossChainEvents.Emit(context, CrossChainEvents.ClientRecovered, new AbiTuple().String(clientId).UInt(state.Generation).UInt(height));
         return SystemCallResult.Return(ReadOnlyMemory<byte>.Empty);
     }
 
@@ -46,12 +72,12 @@ public sealed partial class CrossChainContract
         }
         ChargeCertificates(context, state, update);
         var outcome = LightClient.Update(state, update, context.Block.Timestamp,
-            height => storage.Record(CrossChainLayout.ConsensusSlot(clientId, height), RelayConsensusState.Parser));
+            height => storage.Record(CrossChainLayout.ConsensusSlot(clientId, state.Generation, height), RelayConsensusState.Parser));
         switch (outcome.Verdict)
         {
             case UpdateVerdict.Accepted:
                 storage.SetRecord(slot, outcome.State);
-                storage.SetRecord(CrossChainLayout.ConsensusSlot(clientId, outcome.Height), outcome.Consensus!);
+                storage.SetRecord(CrossChainLayout.ConsensusSlot(clientId, outcome.State.Generation, outcome.Height), outcome.Consensus!);
                 CrossChainEvents.Emit(context, CrossChainEvents.ClientUpdated, new AbiTuple().String(clientId).UInt(outcome.Height));
                 return SystemCallResult.Return(ReadOnlyMemory<byte>.Empty);
             case UpdateVerdict.AlreadyTrusted:

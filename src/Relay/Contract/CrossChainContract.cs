@@ -15,7 +15,7 @@ namespace ShanghaiChain.Relay.Contract;
 /// (<c>.Clients.cs</c>), the channel handshake (<c>.Channels.cs</c>) and packets (<c>.Packets.cs</c>). ABI in
 /// contracts/src/ICrossChain.sol, storage in <see cref="CrossChainLayout"/>, rules in docs/relay.md.
 /// Validated here: calldata shape and identifiers (<see cref="CallArguments"/>; malformed → revert with a reason), who
-/// may call (client creation: an account with the admin role of <paramref name="authority"/>; opening a channel and
+/// may call (client creation and recovery: an account with the admin role of <paramref name="authority"/>; opening a channel and
 /// sending: the application contract), and every proof against a trusted header before anything is written. Relayer
 /// messages are permissionless: proofs, not the sender, make them valid. Value and delegation are refused.
 /// </summary>
@@ -36,6 +36,7 @@ public sealed partial class CrossChainContract(CryptoSuite suite, string chainId
     public static readonly uint CreateClient = AbiSignature.Selector("createClient(string,bytes)");
     public static readonly uint UpdateClient = AbiSignature.Selector("updateClient(string,bytes)");
     public static readonly uint SubmitMisbehaviour = AbiSignature.Selector("submitMisbehaviour(string,bytes)");
+    public static readonly uint RecoverClient = AbiSignature.Selector("recoverClient(string,bytes)");
     public static readonly uint ClientStateSelector = AbiSignature.Selector("clientState(string)");
     public static readonly uint ConsensusStateSelector = AbiSignature.Selector("consensusState(string,uint64)");
     public static readonly uint ChannelOpenInit = AbiSignature.Selector("channelOpenInit(string,address,bool,string)");
@@ -83,6 +84,7 @@ public sealed partial class CrossChainContract(CryptoSuite suite, string chainId
                 _ when selector == CreateClient => RunCreateClient(context, storage, args),
                 _ when selector == UpdateClient => RunUpdateClient(context, storage, args),
                 _ when selector == SubmitMisbehaviour => RunSubmitMisbehaviour(context, storage, args),
+                _ when selector == RecoverClient => RunRecoverClient(context, storage, args),
                 _ when selector == ChannelOpenInit => RunChannelOpenInit(context, storage, args),
                 _ when selector == ChannelOpenTry => RunChannelOpenTry(context, storage, args),
                 _ when selector == ChannelOpenAck => RunChannelOpenAck(context, storage, args),
@@ -107,9 +109,13 @@ public sealed partial class CrossChainContract(CryptoSuite suite, string chainId
     {
         if (selector == ConsensusStateSelector)
         {
-            return CallArguments.TryIdentifier(args, 0, out var client) && CallArguments.TryUInt64(args, 1, out var height)
-                ? Bytes(storage.Record(CrossChainLayout.ConsensusSlot(client, height), RelayConsensusState.Parser))
-                : Revert("malformed consensusState arguments");
+            if (!CallArguments.TryIdentifier(args, 0, out var client) || !CallArguments.TryUInt64(args, 1, out var height))
+            {
+                return Revert("malformed consensusState arguments");
+            }
+            return storage.Record(CrossChainLayout.ClientSlot(client), LightClientState.Parser) is { } state
+                ? Bytes(storage.Record(CrossChainLayout.ConsensusSlot(client, state.Generation, height), RelayConsensusState.Parser))
+                : Bytes(null);
         }
         if (!CallArguments.TryIdentifier(args, 0, out var id))
         {
@@ -142,7 +148,7 @@ public sealed partial class CrossChainContract(CryptoSuite suite, string chainId
             problem = $"client '{clientId}' is {status.ToString().ToLowerInvariant()}";
             return TrieProofResult.Invalid;
         }
-        if (storage.Record(CrossChainLayout.ConsensusSlot(clientId, proofHeight), RelayConsensusState.Parser) is not { } trusted)
+        if (storage.Record(CrossChainLayout.ConsensusSlot(clientId, client.Generation, proofHeight), RelayConsensusState.Parser) is not { } trusted)
         {
             problem = $"client '{clientId}' trusts no header at height {proofHeight}";
             return TrieProofResult.Invalid;

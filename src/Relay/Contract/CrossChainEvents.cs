@@ -13,6 +13,7 @@ public static class CrossChainEvents
     public static readonly Hash32 ClientCreated = AbiSignature.Hash("ClientCreated(string,string,uint64)");
     public static readonly Hash32 ClientUpdated = AbiSignature.Hash("ClientUpdated(string,uint64)");
     public static readonly Hash32 ClientFrozen = AbiSignature.Hash("ClientFrozen(string,uint64)");
+    public static readonly Hash32 ClientRecovered = AbiSignature.Hash("ClientRecovered(string,uint64,uint64)");
     public static readonly Hash32 ChannelOpenInit = AbiSignature.Hash("ChannelOpenInit(string,string,address,address,bool)");
     public static readonly Hash32 ChannelOpenTry = AbiSignature.Hash("ChannelOpenTry(string,string,address,address,bool)");
     public static readonly Hash32 ChannelOpenAck = AbiSignature.Hash("ChannelOpenAck(string,string)");
