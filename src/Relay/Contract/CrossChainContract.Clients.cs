@@ -140,8 +140,7 @@ public sealed partial class CrossChainContract
     /// <summary>Asks the authority (the governance contract) whether the caller holds the admin role, by a static call.</summary>
     private bool HoldsAdminRole(SystemCallContext context)
     {
-        var call = new AbiTuple().Address(context.Caller).String("admin").Encode();
-        byte[] input = [(byte)(HasRole >> 24), (byte)(HasRole >> 16), (byte)(HasRole >> 8), (byte)HasRole, .. call];
+        var input = Encode(HasRole, new AbiTuple().Address(context.Caller).String("admin"));
         if (!context.TryCall(authority, input, 50_000, isStatic: true, out var result))
         {
             throw new CallHalted();

@@ -23,9 +23,14 @@ public sealed partial class CrossChainContract
     private static readonly uint OnTimeoutPacket = AbiSignature.Selector("onTimeoutPacket(string,uint64,bytes)");
 
     public const int MaxPacketDataBytes = 64 * 1024;
-    public const int MaxAcknowledgementBytes = 64 * 1024;
 
-    /// <summary>Gas kept back from the receiving contract for the acknowledgement's storage and events.</summary>
+    /// <summary>What a receiving contract may return as its acknowledgement's result.</summary>
+    public const int MaxAcknowledgementBytes = 4 * 1024;
+
+    /// <summary>
+    /// Gas kept back from the receiving contract for the acknowledgement's storage and events: this fixed part plus the
+    /// log price of the packet and of the largest acknowledgement, so a large packet cannot leave too little to finish.
+    /// </summary>
     public const long ReceiveReserveGas = 120_000;
 
     private SystemCallResult RunSendPacket(SystemCallContext context, CallStorage storage, AbiReader args)
@@ -133,7 +138,8 @@ public sealed partial class CrossChainContract
     private static byte[] Deliver(SystemCallContext context, string channelId, RelayPacket packet)
     {
         var call = Encode(OnRecvPacket, new AbiTuple().String(channelId).UInt(packet.Sequence).Address(AddressOf(packet.Sender)).Bytes(packet.Data.Span));
-        if (context.GasLeft <= ReceiveReserveGas || !context.TryCall(AddressOf(packet.Receiver), call, context.GasLeft - ReceiveReserveGas, isStatic: false, out var result))
+        var reserve = ReceiveReserveGas + GasCosts.LogData * (packet.CalculateSize() + MaxAcknowledgementBytes);
+        if (context.GasLeft <= reserve || !context.TryCall(AddressOf(packet.Receiver), call, context.GasLeft - reserve, isStatic: false, out var result))
         {
             throw new CallHalted();
         }
@@ -147,9 +153,13 @@ public sealed partial class CrossChainContract
             return RelayAcknowledgement.Error(result.Status == EvmStatus.Reverted ? RevertReason(result.Output.Span) : result.Status.ToString());
         }
         var reader = new AbiReader(result.Output.Span);
-        return reader.TryBytes(0, out var returned) && returned.Length <= MaxAcknowledgementBytes
+        if (!reader.TryBytes(0, out var returned))
+        {
+            return RelayAcknowledgement.Error("the receiving contract did not return bytes");
+        }
+        return returned.Length <= MaxAcknowledgementBytes
             ? RelayAcknowledgement.Success(returned)
-            : RelayAcknowledgement.Error("the receiving contract did not return bytes");
+            : RelayAcknowledgement.Error($"the receiving contract returned more than {MaxAcknowledgementBytes} bytes");
     }
 
     private SystemCallResult RunAcknowledgePacket(SystemCallContext context, CallStorage storage, AbiReader args)
