@@ -26,14 +26,15 @@ interface ICrossChain {
     event AcknowledgePacket(string channelId, uint64 sequence, bool success);
     event TimeoutPacket(string channelId, uint64 sequence);
 
-    /// @notice Creates a light client from a LightClientCreate. The caller needs the admin role (see docs/relay.md).
+    /// @notice Creates a light client from a LightClientCreate. Only the governance contract calls it, executing a
+    /// committee decision (IGovernance.proposeCrossChainClient).
     function createClient(string calldata clientId, bytes calldata create) external;
     /// @notice Relayer: a LightClientUpdate (a committed header). A second committed header at a trusted height freezes the client.
     function updateClient(string calldata clientId, bytes calldata update) external;
     /// @notice Anyone: a LightClientMisbehaviour (two committed headers of one height); freezes the client.
     function submitMisbehaviour(string calldata clientId, bytes calldata misbehaviour) external;
-    /// @notice Restarts a frozen or expired client from a LightClientCreate of the same chain and suite (admin role);
-    /// headers trusted before are never used again.
+    /// @notice Restarts a frozen or expired client from a LightClientCreate of the same chain and suite; headers trusted
+    /// before are never used again. Only the governance contract calls it (threshold "client_recovery").
     function recoverClient(string calldata clientId, bytes calldata create) external;
     /// @notice The stored LightClientState (empty when there is no such client).
     function clientState(string calldata clientId) external view returns (bytes memory);

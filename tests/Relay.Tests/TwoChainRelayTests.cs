@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using ShanghaiChain.Governance;
 using ShanghaiChain.Relay.Channels;
 using ShanghaiChain.Relay.Contract;
 using ShanghaiChain.Relay.Tests.Support;
@@ -244,13 +245,23 @@ public sealed class TwoChainRelayTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Fact]
-    public void Client_creation_needs_the_admin_role()
+    public void Client_creation_is_a_committee_decision_and_a_refused_request_fails_the_proposal()
     {
         using var chains = new LinkedChains();
-        var create = LinkedChains.CrossChain("createClient(string,bytes)",
-            new AbiTuple().String("another").Bytes(chains.B.CreateClientOfThis(2).ToByteArray()));
-        AssertRefused(chains.A.Send(chains.A.Relayer, CrossChainLayout.Address, create), "admin role");
-        Assert.Equal(ReceiptStatus.Success, chains.A.Send(chains.A.Operator, CrossChainLayout.Address, create).Status);
+        var a = chains.A;
+        var create = chains.B.CreateClientOfThis(2).ToByteArray();
+        // Nobody calls the contract directly, not even the operator.
+        AssertRefused(a.Send(a.Operator, CrossChainLayout.Address, LinkedChains.CrossChain("createClient(string,bytes)",
+            new AbiTuple().String("another").Bytes(create))), "committee");
+        // Only members propose.
+        AssertRefused(a.Send(a.Relayer, GovernanceLayout.Address, GovernanceCalls.CrossChainClient(false, "another", create)), "only members propose");
+        // A request the cross-chain contract refuses (an existing id) fails the proposal with its reason, and changes nothing.
+        var before = CrossChainReader.Client(a.Store, LinkedChains.ClientOfB);
+        var failed = a.Decide(GovernanceCalls.CrossChainClient(false, LinkedChains.ClientOfB, create), GovernanceContract.ProposalFailedTopic);
+        Assert.Contains("exists", System.Text.Encoding.UTF8.GetString(failed.Logs.Single(l => GovernanceContract.ProposalFailedTopic.Matches(l.Topics[0].Span)).Data.Span));
+        Assert.Equal(before, CrossChainReader.Client(a.Store, LinkedChains.ClientOfB));
+        a.Decide(GovernanceCalls.CrossChainClient(false, "another", create), CrossChainEvents.ClientCreated);
+        Assert.Equal(2UL, CrossChainReader.Client(a.Store, "another")!.LatestHeight);
     }
 
     [Fact]
@@ -281,19 +292,18 @@ public sealed class TwoChainRelayTests(Xunit.Abstractions.ITestOutputHelper outp
         var packet = chains.SendFromA("after recovery", timeoutHeight: b.Height + 200);
         var commitment = CrossChainLayout.CommitmentSlot(chains.ChannelA, packet.Sequence);
         var (height, proof) = LinkedChains.Prove(a, b, LinkedChains.ClientOfA, commitment);
-        var recover = (ulong trusted) => LinkedChains.CrossChain("recoverClient(string,bytes)",
-            new AbiTuple().String(LinkedChains.ClientOfA).Bytes(a.CreateClientOfThis(trusted).ToByteArray()));
-        AssertRefused(b.Send(b.Operator, CrossChainLayout.Address, recover(height)), "active");
+        var recover = (ulong trusted) => GovernanceCalls.CrossChainClient(recover: true, LinkedChains.ClientOfA, a.CreateClientOfThis(trusted).ToByteArray());
+        b.Decide(recover(height), GovernanceContract.ProposalFailedTopic);
+        Assert.Equal(0UL, CrossChainReader.Client(b.Store, LinkedChains.ClientOfA)!.Generation);
 
         var evidence = new LightClientMisbehaviour { First = a.Update(height), Second = a.ConflictingUpdate(height) };
         b.Succeed(b.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("submitMisbehaviour(string,bytes)",
             new AbiTuple().String(LinkedChains.ClientOfA).Bytes(evidence.ToByteArray())));
-        AssertRefused(b.Send(b.Relayer, CrossChainLayout.Address, recover(height)), "admin role");
+        AssertRefused(b.Send(b.Relayer, GovernanceLayout.Address, recover(height)), "only members propose");
 
         // The committee takes A's canonical header from its own node: the client starts a new generation from it.
         a.AdvanceBy(1);
-        var recovered = b.Succeed(b.Operator, CrossChainLayout.Address, recover(a.Height - 1));
-        Assert.Contains(recovered.Logs, l => CrossChainEvents.ClientRecovered.Matches(l.Topics[0].Span));
+        b.Decide(recover(a.Height - 1), CrossChainEvents.ClientRecovered);
         var client = CrossChainReader.Client(b.Store, LinkedChains.ClientOfA)!;
         Assert.False(client.Frozen);
         Assert.Equal(1UL, client.Generation);

@@ -237,6 +237,8 @@ internal static class GovernanceCommands
             GovernanceAction.ActionOneofCase.SetParameter => $"set {action.SetParameter.Name} to {UInt256.ReadBigEndian(action.SetParameter.Value.Span)}",
             GovernanceAction.ActionOneofCase.SetCommitteeSeat => $"seat {action.SetCommitteeSeat.Member} with weight {action.SetCommitteeSeat.Weight}",
             GovernanceAction.ActionOneofCase.AddMember => $"add member '{action.AddMember.Name}'",
+            GovernanceAction.ActionOneofCase.CrossChainClient =>
+                $"{(action.CrossChainClient.Recover ? "recover" : "create")} cross-chain client '{action.CrossChainClient.ClientId}'",
             _ => "(no action)",
         };
         return force ? text + " (forced)" : text;

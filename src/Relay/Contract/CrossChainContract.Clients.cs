@@ -5,7 +5,10 @@ using ShanghaiChain.Vm.Evm.SystemContracts;
 
 namespace ShanghaiChain.Relay.Contract;
 
-/// <summary>Light clients: creation and recovery (admin role), updates and misbehaviour (anyone; the proofs decide).</summary>
+/// <summary>
+/// Light clients: creation and recovery (the committee's decisions: only the authority, the governance contract executing
+/// a passed proposal, may call them), updates and misbehaviour (anyone; the proofs decide).
+/// </summary>
 public sealed partial class CrossChainContract
 {
     private SystemCallResult RunCreateClient(SystemCallContext context, CallStorage storage, AbiReader args)
@@ -14,9 +17,9 @@ public sealed partial class CrossChainContract
         {
             return Revert("malformed createClient arguments");
         }
-        if (!HoldsAdminRole(context))
+        if (context.Caller != authority)
         {
-            return Revert($"{context.Caller} lacks the admin role: creating a client is the consortium's decision");
+            return Revert($"creating a client is the committee's decision: propose it to the governance contract ({authority})");
         }
         var slot = CrossChainLayout.ClientSlot(clientId);
         if (storage.Record(slot, LightClientState.Parser) is not null)
@@ -40,9 +43,9 @@ public sealed partial class CrossChainContract
         {
             return Revert("malformed recoverClient arguments");
         }
-        if (!HoldsAdminRole(context))
+        if (context.Caller != authority)
         {
-            return Revert($"{context.Caller} lacks the admin role: recovering a client is the consortium's decision");
+            return Revert($"recovering a client is the committee's decision: propose it to the governance contract ({authority})");
         }
         var slot = CrossChainLayout.ClientSlot(clientId);
         if (storage.Record(slot, LightClientState.Parser) is not { } old)
@@ -135,17 +138,5 @@ public sealed partial class CrossChainContract
         {
             throw new CallHalted();
         }
-    }
-
-    /// <summary>Asks the authority (the governance contract) whether the caller holds the admin role, by a static call.</summary>
-    private bool HoldsAdminRole(SystemCallContext context)
-    {
-        var input = Encode(HasRole, new AbiTuple().Address(context.Caller).String("admin"));
-        if (!context.TryCall(authority, input, 50_000, isStatic: true, out var result))
-        {
-            throw new CallHalted();
-        }
-        var output = result.Output.Span;
-        return result.Success && output.Length == 32 && output[31] == 1 && !output[..31].ContainsAnyExcept((byte)0);
     }
 }

@@ -15,13 +15,13 @@ namespace ShanghaiChain.Relay.Contract;
 /// (<c>.Clients.cs</c>), the channel handshake (<c>.Channels.cs</c>) and packets (<c>.Packets.cs</c>). ABI in
 /// contracts/src/ICrossChain.sol, storage in <see cref="CrossChainLayout"/>, rules in docs/relay.md.
 /// Validated here: calldata shape and identifiers (<see cref="CallArguments"/>; malformed → revert with a reason), who
-/// may call (client creation and recovery: an account with the admin role of <paramref name="authority"/>; opening a channel and
-/// sending: the application contract), and every proof against a trusted header before anything is written. Relayer
+/// may call (client creation and recovery: <paramref name="authority"/>, the governance contract executing a committee
+/// decision; opening a channel and sending: the application contract), and every proof against a trusted header before anything is written. Relayer
 /// messages are permissionless: proofs, not the sender, make them valid. Value and delegation are refused.
 /// </summary>
 /// <param name="suite">This chain's suite: commitments this chain writes are hashed with it.</param>
 /// <param name="chainId">This chain's id: a counterparty's channel end must name it.</param>
-/// <param name="authority">The contract answering <c>hasRole(address,string)</c> (the governance contract).</param>
+/// <param name="authority">The only caller that creates and recovers clients: the governance contract (0x…1002).</param>
 public sealed partial class CrossChainContract(CryptoSuite suite, string chainId, Address authority) : ISystemContract
 {
     /// <summary>Any call: decoding, dispatch and hashing outside storage.</summary>
@@ -49,7 +49,6 @@ public sealed partial class CrossChainContract(CryptoSuite suite, string chainId
     public static readonly uint AcknowledgePacket = AbiSignature.Selector("acknowledgePacket(bytes,bytes,uint64,bytes)");
     public static readonly uint TimeoutPacket = AbiSignature.Selector("timeoutPacket(bytes,uint64,bytes)");
 
-    private static readonly uint HasRole = AbiSignature.Selector("hasRole(address,string)");
 
     public string Name => "CrossChain";
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Governance;
 using ShanghaiChain.Relay.Contract;
 using ShanghaiChain.Tests;
 using ShanghaiChain.V1;
@@ -11,7 +12,7 @@ namespace ShanghaiChain.Relay.Tests.Support;
 
 /// <summary>
 /// Two chains of different suites linked as the relay links them, with this test playing the untrusted relayer: each
-/// chain keeps a light client of the other (created by its operator, the admin), a <c>CrossChainPing</c> contract on
+/// chain keeps a light client of the other (decided by its committee), a <c>CrossChainPing</c> contract on
 /// each, and a channel between the two opened by the four-step handshake, every step proven.
 /// </summary>
 internal sealed class LinkedChains : IDisposable
@@ -28,8 +29,9 @@ internal sealed class LinkedChains : IDisposable
         var code = PingCode();
         PingA = A.Deploy(code);
         PingB = B.Deploy(code);
-        A.Succeed(A.Operator, CrossChainLayout.Address, CrossChain("createClient(string,bytes)", new AbiTuple().String(ClientOfB).Bytes(B.CreateClientOfThis(1).ToByteArray())));
-        B.Succeed(B.Operator, CrossChainLayout.Address, CrossChain("createClient(string,bytes)", new AbiTuple().String(ClientOfA).Bytes(A.CreateClientOfThis(1).ToByteArray())));
+        // Each committee decides its client (one seated member: proposing passes and executes at once).
+        A.Decide(GovernanceCalls.CrossChainClient(recover: false, ClientOfB, B.CreateClientOfThis(1).ToByteArray()), CrossChainEvents.ClientCreated);
+        B.Decide(GovernanceCalls.CrossChainClient(recover: false, ClientOfA, A.CreateClientOfThis(1).ToByteArray()), CrossChainEvents.ClientCreated);
 
         A.Succeed(A.Operator, PingA, RelayTestChain.Call("open(string,address,bool)", new AbiTuple().String(ClientOfB).Address(PingB).Bool(ordered)));
         ChannelA = "channel-0";

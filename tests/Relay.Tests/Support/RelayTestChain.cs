@@ -17,8 +17,8 @@ using ShanghaiChain.Vm.Execution;
 namespace ShanghaiChain.Relay.Tests.Support;
 
 /// <summary>
-/// One chain of a relay test, built as the node builds it: a genesis with a consortium (the operator holds the admin
-/// role), the governance and cross-chain contracts registered, a real RocksDB store in a temp dir and the real block
+/// One chain of a relay test, built as the node builds it: a genesis with a consortium (the operator is the admin key of
+/// its one member, which holds the only committee seat), the governance and cross-chain contracts registered, a real RocksDB store in a temp dir and the real block
 /// executor. Each <see cref="Commit"/> executes one block and commits it with headers the chain's four validators sign
 /// as consensus does (consecutive rounds, each header carrying its parent's QC), so a light client elsewhere can follow it.
 /// </summary>
@@ -82,6 +82,22 @@ internal sealed class RelayTestChain : IDisposable
     {
         var receipt = Send(from, to, data);
         Assert.True(receipt.Status == ReceiptStatus.Success, $"{receipt.Error}: {receipt.ErrorMessage}");
+        return receipt;
+    }
+
+    /// <summary>
+    /// The operator proposes to the governance contract; its member holds the only seat, so the proposal passes and
+    /// executes in the same transaction. Returns the receipt, which must carry <paramref name="expected"/> (an event of
+    /// the executed action) when given.
+    /// </summary>
+    public Receipt Decide(byte[] proposal, Hash32? expected = null)
+    {
+        var receipt = Succeed(Operator, GovernanceLayout.Address, proposal);
+        if (expected is { } topic)
+        {
+            Assert.True(receipt.Logs.Any(l => topic.Matches(l.Topics[0].Span)),
+                "the proposal did not execute: " + string.Join("; ", receipt.Logs.Select(l => Convert.ToHexString(l.Data.Span))));
+        }
         return receipt;
     }
 
