@@ -33,7 +33,7 @@ contract CrossChainPing is ICrossChainApp {
     }
 
     function onChannelOpenTry(string calldata newChannel, address, bool, string calldata version) external onlyCrossChain returns (bool) {
-        if (keccak256(bytes(version)) != keccak256("ping-1")) {
+        if (keccak256(bytes(version)) != keccak256("ping-1") || bytes(channelId).length != 0) {
             return false;
         }
         channelId = newChannel;

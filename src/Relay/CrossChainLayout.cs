@@ -34,6 +34,10 @@ public static class CrossChainLayout
     /// <summary>Word, proven by the counterparty in the handshake: the channel end's commitment (<see cref="Channels.RelayCommitments.Channel"/>).</summary>
     public static UInt256 ChannelSlot(string channelId) => Keyed("channel", Str(channelId));
 
+    /// <summary>Word: 1 once a channel here answered the counterparty channel (through this client) in channelOpenTry, so a
+    /// replayed try cannot bind a second end to it.</summary>
+    public static UInt256 TrySlot(string clientId, string counterpartyChannel) => Keyed("try", [.. Str(clientId), .. Str(counterpartyChannel)]);
+
     /// <summary>Word: the packet commitment of (source channel, sequence), cleared when the packet is acknowledged or timed out.</summary>
     public static UInt256 CommitmentSlot(string channelId, ulong sequence) => Keyed("commitment", [.. Str(channelId), .. U64(sequence)]);
 

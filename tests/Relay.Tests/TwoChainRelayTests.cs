@@ -64,6 +64,13 @@ public sealed class TwoChainRelayTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Equal((chains.ChannelB, "hongkong"), (a.CounterpartyChannel, a.CounterpartyChainId));
         Assert.Equal((chains.ChannelA, "shanghai"), (b.CounterpartyChannel, b.CounterpartyChainId));
         Assert.True(chains.PingB.Matches(a.CounterpartyContract.Span));
+        // A replayed try (the same proof of A's INIT end, still valid at its height) cannot bind a second end.
+        var replay = chains.B.Send(chains.B.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain(
+            "channelOpenTry(string,string,address,address,bool,string,uint64,bytes)",
+            new AbiTuple().String(LinkedChains.ClientOfA).String(chains.ChannelA).Address(chains.PingB).Address(chains.PingA).Bool(false)
+                .String("ping-1").UInt(chains.TryProof.Height).Bytes(chains.TryProof.Proof.ToByteArray())));
+        AssertRefused(replay, "already has an end");
+        Assert.Equal(1UL, CrossChainReader.ChannelCount(chains.B.Store));
         // The receiving contract accepted the channel and knows it.
         Assert.True(new AbiReader(chains.B.View(chains.PingB, RelayTestChain.Call("channelId()", new AbiTuple()))).TryBytes(0, out var id));
         Assert.Equal(chains.ChannelB, System.Text.Encoding.UTF8.GetString(id));

@@ -60,6 +60,11 @@ public sealed partial class CrossChainContract
         {
             return Revert($"no client '{clientId}'");
         }
+        var answered = CrossChainLayout.TrySlot(clientId, counterpartyChannel);
+        if (!storage.Word(answered).IsZero)
+        {
+            return Revert($"channel '{counterpartyChannel}' of '{client.ChainId}' already has an end here");
+        }
         // A's end as A wrote it: INIT, naming this chain, no counterparty channel yet, the two contracts swapped.
         var expected = new RelayChannel
         {
@@ -88,6 +93,7 @@ public sealed partial class CrossChainContract
             Version = version,
         };
         var channelId = NewChannel(storage, channel);
+        storage.Set(answered, UInt256.One);
         // The application binds itself to the channel only by accepting it: a contract that does not answer true is never bound.
         var call = Encode(OnChannelOpenTry, new AbiTuple().String(channelId).Address(counterpartyContract).Bool(ordered).String(version));
         if (!context.TryCall(localContract, call, ChannelCallbackGas, isStatic: false, out var answer))

@@ -36,6 +36,7 @@ internal sealed class LinkedChains : IDisposable
         A.Succeed(A.Operator, PingA, RelayTestChain.Call("open(string,address,bool)", new AbiTuple().String(ClientOfB).Address(PingB).Bool(ordered)));
         ChannelA = "channel-0";
         var (height, proof) = Prove(A, B, ClientOfA, CrossChainLayout.ChannelSlot(ChannelA));
+        TryProof = (height, proof);
         B.Succeed(B.Relayer, CrossChainLayout.Address, CrossChain("channelOpenTry(string,string,address,address,bool,string,uint64,bytes)",
             new AbiTuple().String(ClientOfA).String(ChannelA).Address(PingB).Address(PingA).Bool(ordered).String("ping-1").UInt(height).Bytes(proof.ToByteArray())));
         ChannelB = "channel-0";
@@ -53,6 +54,9 @@ internal sealed class LinkedChains : IDisposable
     public Address PingB { get; }
     public string ChannelA { get; }
     public string ChannelB { get; }
+
+    /// <summary>The proof of A's INIT end that opened B's end (for replay tests).</summary>
+    public (ulong Height, RelaySlotProof Proof) TryProof { get; }
 
     public static byte[] CrossChain(string signature, AbiTuple arguments) => RelayTestChain.Call(signature, arguments);
 
