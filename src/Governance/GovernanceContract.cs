@@ -145,7 +145,7 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
         {
             return Revert($"{context.Caller} is not an admin key of any member: only members propose");
         }
-        if (GovernanceRules.Problem(registry, action, force, suite, height) is { } problem)
+        if (GovernanceRules.Problem(registry, action, force, suite, height, genesisParameters) is { } problem)
         {
             return Revert($"{GovernanceRules.KindOf(action)} refused: {problem}");
         }
@@ -234,7 +234,7 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
         if (GovernanceRules.Reaches(yes, total, threshold))
         {
             proposal.DecidedAtHeight = height;
-            if (GovernanceRules.Problem(registry, proposal.Action, proposal.Force, suite, height) is { } problem)
+            if (GovernanceRules.Problem(registry, proposal.Action, proposal.Force, suite, height, genesisParameters) is { } problem)
             {
                 proposal.Status = ProposalStatus.Failed;
                 proposal.Failure = problem;
@@ -287,6 +287,8 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
                 break;
             case GovernanceAction.ActionOneofCase.AddValidator:
             case GovernanceAction.ActionOneofCase.RemoveValidator:
+            case GovernanceAction.ActionOneofCase.SetParameter when proposal.Action.SetParameter.Name != "members_only":
+                // A parameter change schedules an epoch with the same validators (the event says how many sign it).
                 var pending = registry.PendingValidators;
                 Store(slots, GovernanceLayout.PendingEpochEndSlot, pending.LastHeightOfEpoch);
                 Emit(context, ValidatorSetChangeScheduledTopic, proposal.Id, new AbiTuple().UInt(pending.LastHeightOfEpoch).UInt((ulong)pending.Validators.Count));

@@ -68,9 +68,61 @@ public static class GovernanceRules
         return registry;
     }
 
-    /// <summary>The epoch length in force: the committee's value when it changed it, else genesis'.</summary>
+    /// <summary>The epoch length in force in the record's current epoch: the committee's value when it changed it, else genesis'.</summary>
     public static ulong EpochLength(GovernanceRegistry registry, ChainParameters genesisParameters) =>
-        registry.Parameters.FirstOrDefault(p => p.Name == "epoch_length") is { } p ? UInt256.ReadBigEndian(p.Value.Span).U0 : genesisParameters.EpochLength;
+        Overlay(genesisParameters, registry.Parameters).EpochLength;
+
+    /// <summary>
+    /// The chain parameters that govern the block at <paramref name="height"/>: genesis' with the committee's changes of
+    /// that block's epoch (the scheduled epoch's once <paramref name="height"/> is past the current one's last block).
+    /// </summary>
+    public static ChainParameters ParametersAt(GovernanceRegistry registry, ChainParameters genesisParameters, ulong height) =>
+        Overlay(genesisParameters, registry.PendingValidators is { } pending && height > pending.LastHeightOfEpoch ? pending.Parameters : registry.Parameters);
+
+    /// <summary><paramref name="genesisParameters"/> with the committee's values (names as in genesis.json) in their place.</summary>
+    public static ChainParameters Overlay(ChainParameters genesisParameters, IEnumerable<GovernanceParameter> changed)
+    {
+        var result = genesisParameters;
+        foreach (var p in changed)
+        {
+            var value = UInt256.ReadBigEndian(p.Value.Span);
+            var small = (int)Math.Min(value.U0, int.MaxValue);
+            result = p.Name switch
+            {
+                "block_gas_limit" => result with { BlockGasLimit = value.U0 },
+                "max_block_bytes" => result with { MaxBlockBytes = small },
+                "max_block_txs" => result with { MaxBlockTxs = small },
+                "max_tx_bytes" => result with { MaxTxBytes = small },
+                "epoch_length" => result with { EpochLength = value.U0 },
+                "tx_max_lifetime_blocks" => result with { TxMaxLifetimeBlocks = value.U0 },
+                "empty_block_interval_ms" => result with { EmptyBlockIntervalMs = small },
+                _ => result,
+            };
+        }
+        return result;
+    }
+
+    /// <summary>A proposal's action in words, as the CLI and the audit trail show it.</summary>
+    public static string Describe(GovernanceAction action, bool force)
+    {
+        static string Short(ByteString key) => Hex.Encode(key.Span)[..Math.Min(16, key.Length * 2)] + "…";
+        var text = action.ActionCase switch
+        {
+            GovernanceAction.ActionOneofCase.AddValidator => $"add validator {Short(action.AddValidator.PublicKey)} with power {action.AddValidator.Power}",
+            GovernanceAction.ActionOneofCase.RemoveValidator => $"remove validator {Short(action.RemoveValidator.PublicKey)}",
+            GovernanceAction.ActionOneofCase.AdmitNode => $"admit node '{action.AdmitNode.Name}' {Short(action.AdmitNode.PublicKey)}",
+            GovernanceAction.ActionOneofCase.RevokeNode => $"revoke node {Short(action.RevokeNode.PublicKey)}",
+            GovernanceAction.ActionOneofCase.GrantRole => $"grant {action.GrantRole.Role} to {new Address(action.GrantRole.Account.Span)}",
+            GovernanceAction.ActionOneofCase.RevokeRole => $"revoke {action.RevokeRole.Role} from {new Address(action.RevokeRole.Account.Span)}",
+            GovernanceAction.ActionOneofCase.SetParameter => $"set {action.SetParameter.Name} to {UInt256.ReadBigEndian(action.SetParameter.Value.Span)}",
+            GovernanceAction.ActionOneofCase.SetCommitteeSeat => $"seat {action.SetCommitteeSeat.Member} with weight {action.SetCommitteeSeat.Weight}",
+            GovernanceAction.ActionOneofCase.AddMember => $"add member '{action.AddMember.Name}'",
+            GovernanceAction.ActionOneofCase.CrossChainClient =>
+                $"{(action.CrossChainClient.Recover ? "recover" : "create")} cross-chain client '{action.CrossChainClient.ClientId}'",
+            _ => "(no action)",
+        };
+        return force ? text + " (forced)" : text;
+    }
 
     /// <summary>The kind of a proposal, as events and the CLI name it.</summary>
     public static string KindOf(GovernanceAction action) => action.ActionCase switch
@@ -139,6 +191,8 @@ public static class GovernanceRules
         {
             registry.Validators.Clear();
             registry.Validators.AddRange(pending.Validators);
+            registry.Parameters.Clear();
+            registry.Parameters.AddRange(pending.Parameters);
             registry.PendingValidators = null;
             registry.Epoch++;
             registry.EpochStartHeight = pending.LastHeightOfEpoch;
@@ -167,7 +221,12 @@ public static class GovernanceRules
     /// Null when <paramref name="action"/> can take effect on <paramref name="registry"/> at <paramref name="height"/>;
     /// otherwise why not. The same check runs when the proposal is made and when it passes.
     /// </summary>
-    public static string? Problem(GovernanceRegistry registry, GovernanceAction action, bool force, CryptoSuite suite, ulong height)
+    /// <param name="genesisParameters">
+    /// The chain's genesis parameters, to check a parameter change against the others; null where no parameter change is
+    /// asked for (the evidence recorder's removal proposals).
+    /// </param>
+    public static string? Problem(GovernanceRegistry registry, GovernanceAction action, bool force, CryptoSuite suite, ulong height,
+        ChainParameters? genesisParameters = null)
     {
         switch (action.ActionCase)
         {
@@ -216,8 +275,21 @@ public static class GovernanceRules
                 var value = UInt256.ReadBigEndian(p.Value.Span);
                 if (!value.IsUInt64 || value.U0 > int.MaxValue && p.Name is "max_block_bytes" or "max_block_txs" or "max_tx_bytes" or "empty_block_interval_ms") return $"{p.Name} {value} is too large";
                 if (value.U0 < minimum) return $"{p.Name} must be at least {minimum}";
-                if (p.Name == "members_only" && value.U0 > 1) return "members_only is 0 (open) or 1 (members only)";
-                return null;
+                if (p.Name == "members_only")
+                {
+                    // The transaction policy is a rule execution reads from the record: it applies from the next transaction.
+                    return value.U0 > 1 ? "members_only is 0 (open) or 1 (members only)" : null;
+                }
+                // Every other parameter governs blocks, so it takes effect with an epoch of its own: one scheduled change
+                // at a time, as for validators.
+                if (registry.PendingValidators is { } pending && height <= pending.LastHeightOfEpoch)
+                {
+                    return $"a change is already scheduled for the end of the epoch at height {pending.LastHeightOfEpoch}";
+                }
+                // The parameters must make sense together (max_block_bytes at least max_tx_bytes, and so on).
+                return genesisParameters is not null && Overlay(genesisParameters, [.. registry.Parameters, new GovernanceParameter { Name = p.Name, Value = p.Value }]).Problems.FirstOrDefault() is { } conflict
+                    ? conflict
+                    : null;
             }
             case GovernanceAction.ActionOneofCase.SetCommitteeSeat:
             {
@@ -260,7 +332,7 @@ public static class GovernanceRules
     {
         if (registry.PendingValidators is { } pending && height <= pending.LastHeightOfEpoch)
         {
-            return $"a validator change is already scheduled for the end of the epoch at height {pending.LastHeightOfEpoch}";
+            return $"a change is already scheduled for the end of the epoch at height {pending.LastHeightOfEpoch}";
         }
         var current = ValidatorsAt(registry, height);
         if (precondition(current) is { } problem)
@@ -280,8 +352,8 @@ public static class GovernanceRules
 
     /// <summary>
     /// Applies a passed proposal (already checked by <see cref="Problem"/>) to <paramref name="registry"/> at
-    /// <paramref name="height"/>. A validator change is scheduled for the end of the epoch after next boundary, as the
-    /// consensus engine computes it: the last height is <c>(height / epochLength + 2) * epochLength − 1</c>.
+    /// <paramref name="height"/>. A validator change, and a change of any parameter but the transaction policy, is
+    /// scheduled as the next epoch (<see cref="ScheduleEpoch"/>).
     /// </summary>
     public static void Apply(GovernanceRegistry registry, GovernanceProposal proposal, ulong height, ulong epochLength)
     {
@@ -295,16 +367,7 @@ public static class GovernanceRules
                 List<GovernanceValidator> next = action.ActionCase == GovernanceAction.ActionOneofCase.AddValidator
                     ? [.. current, new GovernanceValidator { PublicKey = action.AddValidator.PublicKey, Power = action.AddValidator.Power, Member = action.AddValidator.Member }]
                     : [.. current.Where(v => v.PublicKey != action.RemoveValidator.PublicKey)];
-                var length = Math.Max(1, epochLength);
-                var pending = new PendingValidatorSet
-                {
-                    LastHeightOfEpoch = (height / length + 2) * length - 1,
-                    DecidedAtHeight = height,
-                    ProposalId = proposal.Id,
-                    Force = proposal.Force,
-                };
-                pending.Validators.AddRange(next);
-                registry.PendingValidators = pending;
+                registry.PendingValidators = ScheduleEpoch(proposal, height, epochLength, next, registry.Parameters);
                 break;
             }
             case GovernanceAction.ActionOneofCase.AdmitNode:
@@ -327,8 +390,9 @@ public static class GovernanceRules
                     registry.MembersOnly = UInt256.ReadBigEndian(p.Value.Span).U0 == 1;
                     break;
                 }
-                RemoveAll(registry.Parameters, x => x.Name == p.Name);
-                registry.Parameters.Add(new GovernanceParameter { Name = p.Name, Value = p.Value });
+                List<GovernanceParameter> next = [.. registry.Parameters.Where(x => x.Name != p.Name), new GovernanceParameter { Name = p.Name, Value = p.Value }];
+                next.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+                registry.PendingValidators = ScheduleEpoch(proposal, height, epochLength, ValidatorsAt(registry, height), next);
                 break;
             }
             case GovernanceAction.ActionOneofCase.SetCommitteeSeat:
@@ -350,6 +414,26 @@ public static class GovernanceRules
             }
         }
         Normalise(registry);
+    }
+
+    /// <summary>
+    /// The next epoch, with its validators and parameters, beginning after the last block of the epoch after the next
+    /// boundary: <c>(height / epochLength + 2) * epochLength − 1</c>, as the consensus engine computes it.
+    /// </summary>
+    private static PendingValidatorSet ScheduleEpoch(GovernanceProposal proposal, ulong height, ulong epochLength,
+        IEnumerable<GovernanceValidator> validators, IEnumerable<GovernanceParameter> parameters)
+    {
+        var length = Math.Max(1, epochLength);
+        var pending = new PendingValidatorSet
+        {
+            LastHeightOfEpoch = (height / length + 2) * length - 1,
+            DecidedAtHeight = height,
+            ProposalId = proposal.Id,
+            Force = proposal.Force,
+        };
+        pending.Validators.AddRange(validators.Select(v => v.Clone()));
+        pending.Parameters.AddRange(parameters.Select(p => p.Clone()));
+        return pending;
     }
 
     /// <summary>The permission flags of every account the registry names (roles and members' admin keys).</summary>

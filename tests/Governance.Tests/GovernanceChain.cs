@@ -74,11 +74,20 @@ internal sealed class GovernanceChain : IDisposable
         contracts.Register(GovernanceLayout.Address, new GovernanceContract(Suite, Genesis.Parameters));
         Store = ChainStore.OpenInMemory(Genesis, genesisCode: SystemContractGenesis.CodeOf(contracts), genesisStorage: GovernanceGenesis.Storage(Genesis));
         Permissions = new GovernancePermissions();
-        Executor = new BlockExecutor(Genesis.Parameters, Suite, contracts, Permissions) { EvidenceHandler = new GovernanceEvidenceRecorder(Suite) };
+        Schedule = new Chain.Blocks.ValidatorSchedule(Genesis, Store);
+        // Wired as the node wires it (NodeHost): GASLIMIT is the limit of the block's epoch.
+        Executor = new BlockExecutor(Genesis.Parameters, Suite, contracts, Permissions)
+        {
+            EvidenceHandler = new GovernanceEvidenceRecorder(Suite),
+            BlockGasLimitAt = height => Schedule.ParametersAt(height).BlockGasLimit,
+        };
         Transactions = new TransactionValidator(ChainId, Suite, Genesis.Parameters);
     }
 
     public GovernancePermissions Permissions { get; }
+
+    /// <summary>Epochs and their parameters, from the record at the head (as block validity and the builder read them).</summary>
+    public Chain.Blocks.ValidatorSchedule Schedule { get; }
 
     public ulong Height => Store.HeadHeight;
 

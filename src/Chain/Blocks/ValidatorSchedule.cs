@@ -8,9 +8,11 @@ namespace ShanghaiChain.Chain.Blocks;
 
 /// <summary>
 /// One epoch: its number, the validators that sign its blocks, the block its genesis certificate names (the last block
-/// of the previous epoch, or the chain's genesis), and its last height once a change is scheduled.
+/// of the previous epoch, or the chain's genesis), its last height once a change is scheduled, and the chain parameters
+/// that govern its blocks (genesis' with the committee's changes: block limits, transaction limits, epoch length, the
+/// empty-block interval).
 /// </summary>
-public sealed record EpochInfo(ulong Epoch, ValidatorSet Validators, Hash32 GenesisHash, ulong GenesisHeight, ulong LastHeight)
+public sealed record EpochInfo(ulong Epoch, ValidatorSet Validators, Hash32 GenesisHash, ulong GenesisHeight, ulong LastHeight, ChainParameters Parameters)
 {
     /// <summary>No change scheduled: the epoch has no last height yet.</summary>
     public const ulong Open = ulong.MaxValue;
@@ -28,7 +30,7 @@ public sealed class ValidatorSchedule(GenesisFile genesis, IChainReader store)
 {
     private sealed record Snapshot(ulong Height, EpochInfo Current, EpochInfo? Next, bool Force, ulong DecidedAt);
 
-    private readonly EpochInfo _genesisEpoch = new(ChainEpochs.First, genesis.ToValidatorSet(), store.GenesisHash, 0, EpochInfo.Open);
+    private readonly EpochInfo _genesisEpoch = new(ChainEpochs.First, genesis.ToValidatorSet(), store.GenesisHash, 0, EpochInfo.Open, genesis.Parameters);
     private volatile Snapshot? _snapshot;
 
     /// <summary>The epoch the block after the committed head belongs to (suffix blocks aside).</summary>
@@ -65,6 +67,12 @@ public sealed class ValidatorSchedule(GenesisFile genesis, IChainReader store)
         return height > snapshot.Current.GenesisHeight ? snapshot.Current : null;
     }
 
+    /// <summary>
+    /// The parameters that govern the block at <paramref name="height"/>: its epoch's when that is the current or the
+    /// scheduled one (every block the node builds, validates or executes), else the current epoch's (reads of history).
+    /// </summary>
+    public ChainParameters ParametersAt(ulong height) => (At(height) ?? Current).Parameters;
+
     /// <summary>The hash of the set that signs the height after <paramref name="height"/> in <paramref name="epoch"/>: the next set's from the epoch's last height on.</summary>
     public Hash32 NextSetHashAfter(EpochInfo epoch, ulong height) =>
         height >= epoch.LastHeight && Next is { } next && next.Epoch == epoch.Epoch + 1
@@ -91,21 +99,23 @@ public sealed class ValidatorSchedule(GenesisFile genesis, IChainReader store)
         }
         var suite = genesis.Suite;
         var start = registry.EpochStartHeight;
-        var current = new EpochInfo(registry.Epoch, GovernanceRules.ToValidatorSet(registry.Validators, suite), HashAt(start), start, EpochInfo.Open);
+        var current = new EpochInfo(registry.Epoch, GovernanceRules.ToValidatorSet(registry.Validators, suite), HashAt(start), start, EpochInfo.Open,
+            GovernanceRules.Overlay(genesis.Parameters, registry.Parameters));
         if (registry.PendingValidators is not { } pending)
         {
             return new Snapshot(head, current, null, false, 0);
         }
         var last = pending.LastHeightOfEpoch;
         var nextSet = GovernanceRules.ToValidatorSet(pending.Validators, suite);
+        var nextParameters = GovernanceRules.Overlay(genesis.Parameters, pending.Parameters);
         if (head >= last)
         {
-            // The record makes the scheduled set current lazily (at the next governance transaction): the epoch has
+            // The record makes the scheduled epoch current lazily (at the next governance transaction): the epoch has
             // begun once its predecessor's last block is committed.
-            return new Snapshot(head, new EpochInfo(registry.Epoch + 1, nextSet, HashAt(last), last, EpochInfo.Open), null, false, 0);
+            return new Snapshot(head, new EpochInfo(registry.Epoch + 1, nextSet, HashAt(last), last, EpochInfo.Open, nextParameters), null, false, 0);
         }
         // The next epoch's genesis block (the current epoch's last) is not committed yet: its hash is unknown until then.
-        return new Snapshot(head, current with { LastHeight = last }, new EpochInfo(registry.Epoch + 1, nextSet, default, last, EpochInfo.Open),
+        return new Snapshot(head, current with { LastHeight = last }, new EpochInfo(registry.Epoch + 1, nextSet, default, last, EpochInfo.Open, nextParameters),
             pending.Force, pending.DecidedAtHeight);
     }
 

@@ -19,10 +19,13 @@ namespace ShanghaiChain.Chain.Building;
 /// reaped to the branch being extended. The built block is accepted into the pipeline (pending, in flight, executed
 /// ahead) before the engine is told.
 /// </summary>
+/// <remarks>
+/// The limits (transactions, bytes and gas per block, bytes and gas per transaction) and the empty-block interval are
+/// those of the block's epoch (<see cref="ValidatorSchedule.ParametersAt"/>): the committee may change them.
+/// </remarks>
 public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, PendingBlocks pending, ExecutionPipeline execution, ChainHead head,
-    IChainReader store, TimeProvider time, ILogger<BlockBuilder> logger, EvidencePool? evidence = null)
+    IChainReader store, TimeProvider time, ILogger<BlockBuilder> logger, ValidatorSchedule schedule, EvidencePool? evidence = null)
 {
-    private readonly ChainParameters _parameters = genesis.Parameters;
 
     /// <summary>
     /// The block the engine asked for, or null when it could not be built in time (the parent's results did not arrive)
@@ -30,13 +33,14 @@ public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, Pend
     /// </summary>
     public async Task<PendingBlock?> BuildAsync(BuildBlock build, Func<bool> stillWanted)
     {
-        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(_parameters.EmptyBlockIntervalMs + 1_000), time);
+        var limits = schedule.ParametersAt(build.Height);
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(limits.EmptyBlockIntervalMs + 1_000), time);
         try
         {
             var parent = await execution.ResultsOfAsync(build.ParentHash, giveUp.Token).ConfigureAwait(false);
             if (!build.EpochSuffix && !PendingChainHasTransactions(build.ParentHash) && pool.ReadyCount == 0)
             {
-                await WaitForTransactionsAsync(parent, giveUp.Token).ConfigureAwait(false);
+                await WaitForTransactionsAsync(parent, limits.EmptyBlockIntervalMs, giveUp.Token).ConfigureAwait(false);
             }
             if (!stillWanted())
             {
@@ -44,7 +48,8 @@ public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, Pend
             }
             var transactions = build.EpochSuffix
                 ? []
-                : FitToBranch(pool.ReapForBlock(_parameters.MaxBlockTxs, _parameters.MaxBlockBytes, _parameters.BlockGasLimit, build.Height), build.ParentHash);
+                : FitToBranch(pool.ReapForBlock(new BlockLimits(limits.MaxBlockTxs, limits.MaxBlockBytes, limits.BlockGasLimit, limits.MaxTxBytes), build.Height),
+                    build.ParentHash);
             logger.LogDebug("building height {Height} in round {Round} with {Count} transactions ({Ready} ready of {Pool} in the mempool)",
                 build.Height, build.Round, transactions.Count, pool.ReadyCount, pool.Count);
             // Evidence the governance record has not taken yet (a suffix block carries none).
@@ -78,15 +83,15 @@ public sealed class BlockBuilder(GenesisFile genesis, TransactionPool pool, Pend
     /// Nothing to commit and nothing waiting: propose when a transaction arrives, or an empty block when the interval
     /// since the parent has passed, whichever comes first.
     /// </summary>
-    private async Task WaitForTransactionsAsync(ChainTip parent, CancellationToken giveUp)
+    private async Task WaitForTransactionsAsync(ChainTip parent, int emptyBlockIntervalMs, CancellationToken giveUp)
     {
         var nowMs = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
-        var dueMs = parent.TimestampMs + (ulong)_parameters.EmptyBlockIntervalMs;
+        var dueMs = parent.TimestampMs + (ulong)emptyBlockIntervalMs;
         if (dueMs <= nowMs)
         {
             return;
         }
-        using var interval = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(dueMs - nowMs, (ulong)_parameters.EmptyBlockIntervalMs)), time);
+        using var interval = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(dueMs - nowMs, (ulong)emptyBlockIntervalMs)), time);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(giveUp, interval.Token);
         try
         {

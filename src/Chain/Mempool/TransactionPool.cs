@@ -18,6 +18,22 @@ namespace ShanghaiChain.Chain.Mempool;
 public sealed class TransactionPool(TransactionValidator validator, ChainParameters parameters, IStateReader state,
     IBlockReader blocks, Func<IReadOnlyList<Hash32>, bool[]> committedAmong, int maxTxs, long maxBytes)
 {
+    /// <summary>
+    /// The chain parameters in force at the committed head, when the committee may change them (a governed chain):
+    /// admission then checks max_tx_bytes, block_gas_limit and tx_max_lifetime_blocks against them. Without it, the
+    /// genesis <c>parameters</c> hold for ever.
+    /// </summary>
+    public Func<ChainParameters>? ParametersInForce { get; init; }
+
+    /// <summary>
+    /// Told of every transaction the roles rule refuses at admission, with the reason (the audit trail). Called from
+    /// admission's parallel checks: it must be thread-safe and must not block.
+    /// </summary>
+    public Action<VerifiedTransaction, string>? PermissionRefused { get; init; }
+
+    /// <summary>The stateless checks with the limits in force.</summary>
+    private TransactionValidator Rules => ParametersInForce is { } inForce ? validator.With(inForce()) : validator;
+
     private sealed class Entry(VerifiedTransaction tx)
     {
         public VerifiedTransaction Tx { get; } = tx;
@@ -144,7 +160,7 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
         }
         // A suite that verifies signatures faster in groups (SM2 in AVX-512 lanes) checks a large batch's new
         // transactions together first; the rest is as for one transaction.
-        var batched = validator.Suite.PreferredBatch > 1 && encoded.Count > 16 ? ValidateBatch(ids, encoded, committed, pending) : null;
+        var batched = validator.Suite.PreferredBatch > 1 && encoded.Count > 16 ? ValidateBatch(ids, encoded, i => committed[i] || pending[i] is not null, Rules) : null;
         void Check(int i)
         {
             if (committed[i])
@@ -157,6 +173,7 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
                 Permissions.Refusal(state, tx.Sender, tx.To is null) is { } refusal)
             {
                 validations[i] = new TxValidation(null, TxRejectReason.PermissionDenied, refusal);
+                PermissionRefused?.Invoke(tx, refusal);
             }
         }
         if (encoded.Count > 16)
@@ -218,18 +235,18 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
     /// their signatures verified in groups (<see cref="Core.Crypto.CryptoSuite.VerifyBatch"/>, the same verdicts as one by
     /// one); null entries are left to <see cref="ValidateOnce"/>.
     /// </summary>
-    private TxValidation?[] ValidateBatch(Hash32[] ids, IReadOnlyList<byte[]> encoded, bool[] committed, TxValidation?[] pending)
+    private TxValidation?[] ValidateBatch(Hash32[] ids, IReadOnlyList<byte[]> encoded, Func<int, bool> skip, TransactionValidator rules)
     {
         var results = new TxValidation?[encoded.Count];
         var signed = new SignedTransaction?[encoded.Count];
         Parallel.For(0, encoded.Count, i =>
         {
-            if (committed[i] || pending[i] is not null || _recentlyVerified.TryGet(ids[i], out _))
+            if (skip(i) || _recentlyVerified.TryGet(ids[i], out _))
             {
                 return;
             }
             Interlocked.Increment(ref _signatureChecks);
-            var decoded = validator.Validate(encoded[i], checkSignature: false);
+            var decoded = rules.Validate(encoded[i], checkSignature: false);
             results[i] = decoded;
             if (decoded.Transaction is not null)
             {
@@ -273,17 +290,41 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
     }
 
     /// <summary>
+    /// <see cref="ValidateOnce"/> for many transactions (a block's): in parallel, and, with a suite that verifies
+    /// signatures faster in groups (SM2 in AVX-512 lanes), the new ones' signatures checked together.
+    /// </summary>
+    public TxValidation[] ValidateOnceAll(Hash32[] ids, IReadOnlyList<byte[]> encoded, TransactionValidator? rules = null)
+    {
+        var checks = rules ?? Rules;
+        var batched = validator.Suite.PreferredBatch > 1 && encoded.Count > 16 ? ValidateBatch(ids, encoded, _ => false, checks) : null;
+        var results = new TxValidation[encoded.Count];
+        if (encoded.Count > 32)
+        {
+            Parallel.For(0, encoded.Count, i => results[i] = batched?[i] ?? ValidateOnce(ids[i], encoded[i], checks));
+        }
+        else
+        {
+            for (var i = 0; i < encoded.Count; i++)
+            {
+                results[i] = batched?[i] ?? ValidateOnce(ids[i], encoded[i], checks);
+            }
+        }
+        return results;
+    }
+
+    /// <summary>
     /// The stateless checks of a transaction with this id and these bytes: remembered from an earlier check if there
     /// was one (here or in a proposal), else run now and remembered. Only passing results are remembered.
     /// </summary>
-    public TxValidation ValidateOnce(Hash32 id, byte[] encoded)
+    /// <param name="rules">The checks to run: by default those in force at the head; a block's validator passes its epoch's.</param>
+    public TxValidation ValidateOnce(Hash32 id, byte[] encoded, TransactionValidator? rules = null)
     {
         if (_recentlyVerified.TryGet(id, out var seen))
         {
             return new TxValidation(seen, TxRejectReason.None, "");
         }
         Interlocked.Increment(ref _signatureChecks);
-        var validation = validator.Validate(encoded);
+        var validation = (rules ?? Rules).Validate(encoded);
         if (validation.Transaction is { } tx)
         {
             _recentlyVerified.Add(tx);
@@ -301,10 +342,11 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
         {
             return new AdmissionResult(tx.Id, TxRejectReason.Expired, $"expired at height {tx.ExpiresAtHeight}, head is {head}");
         }
-        if (tx.ExpiresAtHeight > head + parameters.TxMaxLifetimeBlocks)
+        var lifetime = (ParametersInForce?.Invoke() ?? parameters).TxMaxLifetimeBlocks;
+        if (tx.ExpiresAtHeight > head + lifetime)
         {
             return new AdmissionResult(tx.Id, TxRejectReason.Expired,
-                $"expires_at_height {tx.ExpiresAtHeight} is more than {parameters.TxMaxLifetimeBlocks} blocks after head {head}");
+                $"expires_at_height {tx.ExpiresAtHeight} is more than {lifetime} blocks after head {head}");
         }
         if (_byId.Count >= maxTxs || _bytes + tx.Size > maxBytes)
         {
@@ -352,7 +394,7 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
     /// Takes the oldest transactions not yet in flight, within the block's bounds, and marks them in flight so
     /// the next proposal does not repeat them. They stay in the pool until committed or released.
     /// </summary>
-    public List<VerifiedTransaction> ReapForBlock(int maxTxs, int maxBytes, ulong maxGas, ulong height)
+    public List<VerifiedTransaction> ReapForBlock(BlockLimits limits, ulong height)
     {
         var taken = new List<VerifiedTransaction>();
         lock (_lock)
@@ -360,7 +402,7 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
             long bytes = 0;
             ulong gas = 0;
             HashSet<Address>? held = null;
-            for (var node = _arrival.First; node is not null && taken.Count < maxTxs; node = node.Next)
+            for (var node = _arrival.First; node is not null && taken.Count < limits.MaxTxs; node = node.Next)
             {
                 var entry = node.Value;
                 if (entry.InFlight)
@@ -369,12 +411,15 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
                 }
                 // Expired by the height of this block: leave it (and everything after it from its sender) out, so it
                 // does not fail in the block and take the sender's later transactions with it. The expiry sweep drops it.
-                if (entry.Tx.ExpiresAtHeight < height || (held is not null && held.Contains(entry.Tx.Sender)))
+                // The same for a transaction over this block's per-transaction limits (admitted before the committee
+                // lowered them): it waits for its expiry instead of stopping every block behind it.
+                if (entry.Tx.ExpiresAtHeight < height || entry.Tx.Size > limits.MaxTxBytes || entry.Tx.GasLimit > limits.MaxGas ||
+                    (held is not null && held.Contains(entry.Tx.Sender)))
                 {
                     (held ??= []).Add(entry.Tx.Sender);
                     continue;
                 }
-                if (bytes + entry.Tx.Size > maxBytes || gas + entry.Tx.GasLimit > maxGas)
+                if (bytes + entry.Tx.Size > limits.MaxBytes || gas + entry.Tx.GasLimit > limits.MaxGas)
                 {
                     break;
                 }
@@ -393,6 +438,20 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
     }
 
     /// <summary>The pool's verified copy of a transaction, so a proposal carrying it needs no second signature check.</summary>
+    /// <summary>Up to <paramref name="limit"/> waiting transactions in arrival order (in flight in a pending block or not), and how many wait in all.</summary>
+    public (List<VerifiedTransaction> Transactions, int Total) List(int limit)
+    {
+        lock (_lock)
+        {
+            var listed = new List<VerifiedTransaction>(Math.Min(limit, _arrival.Count));
+            for (var node = _arrival.First; node is not null && listed.Count < limit; node = node.Next)
+            {
+                listed.Add(node.Value.Tx);
+            }
+            return (listed, _byId.Count);
+        }
+    }
+
     public bool TryGet(Hash32 id, out VerifiedTransaction tx)
     {
         lock (_lock)

@@ -50,7 +50,7 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
                 catch (Exception ex) when (ex is BlockSourceException or InvalidDataException)
                 {
                     source.Failed(ex);
-                    logger.LogDebug("catch-up from {Source} failed: {Reason}", source.Name, ex.Message);
+                    logger.LogInformation("catch-up from {Source} failed: {Reason}", source.Name, ex.Message);
                 }
             }
             if (!progressed)

@@ -44,7 +44,6 @@ public sealed class BlockValidator(
     public const ulong MaxClockDriftMs = 10_000;
 
     private readonly CryptoSuite _suite = genesis.Suite;
-    private readonly ChainParameters _parameters = genesis.Parameters;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(ulong Epoch, Hash32 Set), EpochVerifier> _certificates = new();
 
     /// <summary>The certificate checker of an epoch (cached: building one decodes every validator key).</summary>
@@ -165,7 +164,9 @@ public sealed class BlockValidator(
         {
             return null;
         }
-        if (txBytes.Count > _parameters.MaxBlockTxs)
+        // The limits of the block's epoch (the committee may change them; the epoch is known: its sets matched).
+        var limits = schedule.ParametersAt(header.Height);
+        if (txBytes.Count > limits.MaxBlockTxs)
         {
             reason = $"{txBytes.Count} transactions exceed max_block_txs";
             return null;
@@ -175,7 +176,7 @@ public sealed class BlockValidator(
         {
             bytes += tx.Length;
         }
-        if (bytes > _parameters.MaxBlockBytes)
+        if (bytes > limits.MaxBlockBytes)
         {
             reason = $"{bytes} bytes of transactions exceed max_block_bytes";
             return null;
@@ -194,7 +195,7 @@ public sealed class BlockValidator(
             return null;
         }
 
-        var verified = CheckTransactions(txBytes, out var failures, out var failure);
+        var verified = CheckTransactions(txBytes, transactions.With(limits), out var failures, out var failure);
         if (failures > 0)
         {
             reason = $"{failures} invalid transaction(s): {failure}";
@@ -207,13 +208,20 @@ public sealed class BlockValidator(
         {
             ids[i] = verified[i].Id;
             gas += verified[i].GasLimit;
+            // Checked here as well as in CheckTransactions: a copy verified earlier (the mempool's, or its record of
+            // recent checks) may have passed under another epoch's limits.
+            if (verified[i].Size > limits.MaxTxBytes || verified[i].GasLimit > limits.BlockGasLimit)
+            {
+                reason = $"transaction {ids[i]} exceeds max_tx_bytes or block_gas_limit of epoch {header.Epoch}";
+                return null;
+            }
             if (!seen.Add(ids[i]))
             {
                 reason = $"transaction {ids[i]} appears twice";
                 return null;
             }
         }
-        if (gas > _parameters.BlockGasLimit)
+        if (gas > limits.BlockGasLimit)
         {
             reason = "transactions' gas limits exceed block_gas_limit";
             return null;
@@ -276,44 +284,56 @@ public sealed class BlockValidator(
 
     /// <summary>
     /// Every transaction decodes and is validly signed: the mempool's verified copy is reused, else the pool's record of
-    /// recent checks, so each transaction has its signature checked once per node. Large payloads are checked in parallel.
+    /// recent checks, so each transaction has its signature checked once per node; the rest are checked together
+    /// (in parallel, and in signature batches where the suite prefers them: <see cref="TransactionPool.ValidateOnceAll"/>).
     /// </summary>
-    private VerifiedTransaction[] CheckTransactions(IReadOnlyList<ByteString> txBytes, out int failures, out string failure)
+    private VerifiedTransaction[] CheckTransactions(IReadOnlyList<ByteString> txBytes, TransactionValidator rules, out int failures, out string failure)
     {
         var verified = new VerifiedTransaction[txBytes.Count];
-        var failed = 0;
-        var lastFailure = "";
-        void Check(int i)
-        {
-            var encoded = txBytes[i];
-            var id = _suite.Hash(encoded.Span);
-            if (pool.TryGet(id, out var inPool))
-            {
-                verified[i] = inPool;
-                return;
-            }
-            var result = pool.ValidateOnce(id, encoded.ToByteArray());
-            if (result.Transaction is null)
-            {
-                Interlocked.Increment(ref failed);
-                lastFailure = result.Message;
-                return;
-            }
-            verified[i] = result.Transaction;
-        }
+        var allIds = new Hash32[txBytes.Count];
         if (txBytes.Count > 32)
         {
-            Parallel.For(0, txBytes.Count, Check);
+            Parallel.For(0, txBytes.Count, i => allIds[i] = _suite.Hash(txBytes[i].Span));
         }
         else
         {
             for (var i = 0; i < txBytes.Count; i++)
             {
-                Check(i);
+                allIds[i] = _suite.Hash(txBytes[i].Span);
             }
         }
-        failures = failed;
-        failure = lastFailure;
+        var unknown = new List<int>();
+        var ids = new List<Hash32>();
+        for (var i = 0; i < txBytes.Count; i++)
+        {
+            var id = allIds[i];
+            if (pool.TryGet(id, out var inPool))
+            {
+                verified[i] = inPool;
+                continue;
+            }
+            unknown.Add(i);
+            ids.Add(id);
+        }
+        failures = 0;
+        failure = "";
+        if (unknown.Count == 0)
+        {
+            return verified;
+        }
+        var results = pool.ValidateOnceAll([.. ids], unknown.ConvertAll(i => txBytes[i].ToByteArray()), rules);
+        for (var k = 0; k < results.Length; k++)
+        {
+            if (results[k].Transaction is { } tx)
+            {
+                verified[unknown[k]] = tx;
+            }
+            else
+            {
+                failures++;
+                failure = results[k].Message;
+            }
+        }
         return verified;
     }
 
@@ -356,7 +376,7 @@ public sealed class BlockValidator(
         {
             throw new InvalidDataException($"block {block.Height} from {source}: {setProblem}");
         }
-        var verified = CheckTransactions(committed.Block.Transactions, out var failures, out _);
+        var verified = CheckTransactions(committed.Block.Transactions, transactions.With(epoch.Parameters), out var failures, out _);
         if (failures > 0)
         {
             throw new InvalidDataException($"block {block.Height} from {source} holds {failures} invalid transaction(s)");
@@ -399,9 +419,10 @@ public sealed class BlockValidator(
     {
         var block = new SealedBlock(certified, _suite);
         var decoded = new VerifiedTransaction[certified.Transactions.Count];
+        var rules = transactions.With(schedule.ParametersAt(block.Height));
         for (var i = 0; i < decoded.Length; i++)
         {
-            decoded[i] = transactions.Validate(certified.Transactions[i].ToByteArray(), checkSignature: false).Transaction
+            decoded[i] = rules.Validate(certified.Transactions[i].ToByteArray(), checkSignature: false).Transaction
                 ?? throw new InvalidDataException($"committed block {block.Hash} holds an undecodable transaction");
         }
         return new PendingBlock(block, decoded);

@@ -15,4 +15,7 @@ public static class SigningDomain
     public static ReadOnlySpan<byte> Proposal => "shanghaichain.v1.proposal\0"u8;
 
     public static ReadOnlySpan<byte> PeerHandshake => "shanghaichain.v1.peer\0"u8;
+
+    /// <summary>A signed API request: who asks (the regulator's API; docs/api.md, "Signed requests").</summary>
+    public static ReadOnlySpan<byte> ApiRequest => "shanghaichain.v1.api\0"u8;
 }

@@ -11,6 +11,12 @@ public sealed record ChainParameters
     /// <summary>Most transactions one block may carry.</summary>
     public int MaxBlockTxs { get; init; } = 10_000;
 
+    /// <summary>
+    /// The largest <see cref="MaxBlockBytes"/> genesis or the committee may set: the peer transport's frame limit is
+    /// derived from it, so that raising the parameter on a running chain never needs a restart.
+    /// </summary>
+    public const int MaxBlockBytesCeiling = 32 * 1024 * 1024;
+
     /// <summary>Largest total transaction bytes in one block.</summary>
     public int MaxBlockBytes { get; init; } = 8 * 1024 * 1024;
 
@@ -73,6 +79,7 @@ public sealed record ChainParameters
             if (MaxTxBytes is < 128 or > 16 * 1024 * 1024) yield return "max_tx_bytes must be between 128 bytes and 16 MiB";
             if (MaxBlockTxs < 1) yield return "max_block_txs must be at least 1";
             if (MaxBlockBytes < MaxTxBytes) yield return "max_block_bytes must be at least max_tx_bytes";
+            if (MaxBlockBytes > MaxBlockBytesCeiling) yield return "max_block_bytes must be at most 32 MiB";
             if (IntrinsicGas == 0) yield return "intrinsic_gas must be positive";
             if (BlockGasLimit < IntrinsicGas) yield return "block_gas_limit must be at least intrinsic_gas";
             if (!Primitives.UInt256.TryParse(MinGasPrice, out _)) yield return "min_gas_price must be a non-negative decimal integer";

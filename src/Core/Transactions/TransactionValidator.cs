@@ -26,6 +26,15 @@ public sealed class TransactionValidator(string chainId, CryptoSuite suite, Chai
 
     public CryptoSuite Suite => suite;
 
+    /// <summary>The limits this validator checks against.</summary>
+    public ChainParameters Parameters => parameters;
+
+    /// <summary>
+    /// This validator with the limits of <paramref name="inForce"/> (the committee may change max_tx_bytes and
+    /// block_gas_limit on a governed chain); itself when they are the same.
+    /// </summary>
+    public TransactionValidator With(ChainParameters inForce) => inForce.Equals(parameters) ? this : new(chainId, suite, inForce);
+
     public TxValidation Validate(byte[] encoded, bool checkSignature = true)
     {
         if (encoded.Length > parameters.MaxTxBytes)

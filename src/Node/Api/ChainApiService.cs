@@ -80,7 +80,7 @@ public sealed class ChainApiService(
             StateRoot = tip.StateRoot.ToByteString(),
             Syncing = sync.Syncing,
             IntrinsicGas = genesis.Parameters.IntrinsicGas,
-            TxMaxLifetimeBlocks = genesis.Parameters.TxMaxLifetimeBlocks,
+            TxMaxLifetimeBlocks = schedule.Current.Parameters.TxMaxLifetimeBlocks,
         };
         if (validatorKey is not null)
         {

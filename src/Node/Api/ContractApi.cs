@@ -219,7 +219,7 @@ public sealed class ContractApi(IChainReader store, BlockExecutor executor, Chai
         {
             throw ApiErrors.InvalidArgument($"data is {request.Data.Length} bytes; at most {MaxCallData}");
         }
-        var blockGasLimit = executor.Parameters.BlockGasLimit;
+        var blockGasLimit = executor.BlockGasLimitOf(head.Height + 1);
         if (request.GasLimit > blockGasLimit)
         {
             throw ApiErrors.InvalidArgument($"gas_limit {request.GasLimit} exceeds the block gas limit {blockGasLimit}");

@@ -69,6 +69,15 @@ public sealed class GovernanceApiService(IChainReader store) : GovernanceService
     private Core.Ports.IStateView OpenView() =>
         store.OpenStateView(null) ?? throw new RpcException(new Status(StatusCode.Unavailable, "the state at the head is not readable yet"));
 
-    private static GovernanceRegistry RegistryOf(Core.Ports.IStateView view) =>
-        GovernanceReader.Registry(view) ?? throw ApiErrors.NotFound("this chain's genesis names no consortium: it has no governance");
+    /// <summary>
+    /// The record as the next block sees it: the contract makes a scheduled epoch current lazily (at its next
+    /// transaction), so once the head has reached that epoch's start the API shows its validators and parameters in
+    /// force, as consensus and block validity already use them.
+    /// </summary>
+    private static GovernanceRegistry RegistryOf(Core.Ports.IStateView view)
+    {
+        var registry = GovernanceReader.Registry(view) ?? throw ApiErrors.NotFound("this chain's genesis names no consortium: it has no governance");
+        GovernanceRules.Advance(registry, view.Height + 1);
+        return registry;
+    }
 }

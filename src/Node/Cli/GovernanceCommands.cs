@@ -67,7 +67,7 @@ internal static class GovernanceCommands
             Console.WriteLine($"{response.Proposals.Count} of {response.Total} proposal(s) at height {response.Height}");
             foreach (var p in response.Proposals)
             {
-                Console.WriteLine($"  {p.Id,4}  {GovernanceReader.StatusName(p.Status),-8}  {Describe(p.Action, p.Force)}  by {p.ProposerMember}, " +
+                Console.WriteLine($"  {p.Id,4}  {GovernanceReader.StatusName(p.Status),-8}  {GovernanceRules.Describe(p.Action, p.Force)}  by {p.ProposerMember}, " +
                     $"{p.Votes.Count} vote(s), expires at {p.ExpiresAtHeight}");
             }
             return 0;
@@ -214,7 +214,7 @@ internal static class GovernanceCommands
     private static void PrintProposal(GetProposalResponse response)
     {
         var p = response.Proposal;
-        Console.WriteLine($"proposal {p.Id}: {Describe(p.Action, p.Force)}");
+        Console.WriteLine($"proposal {p.Id}: {GovernanceRules.Describe(p.Action, p.Force)}");
         Console.WriteLine($"  status:    {GovernanceReader.StatusName(p.Status)}{(p.DecidedAtHeight > 0 ? $" at height {p.DecidedAtHeight}" : "")}{(p.Failure.Length > 0 ? $" ({p.Failure})" : "")}");
         Console.WriteLine($"  proposed:  by {p.ProposerMember} ({new Address(p.Proposer.Span)}) at height {p.CreatedAtHeight}, open until {p.ExpiresAtHeight}");
         Console.WriteLine($"  weight:    yes {response.YesWeight}, no {response.NoWeight} of {response.TotalWeight}; needs {F(response.Threshold)} of the weight");
@@ -223,28 +223,6 @@ internal static class GovernanceCommands
             Console.WriteLine($"  vote:      {v.Member} {(v.Approve ? "yes" : "no")} (weight {v.Weight}) at height {v.Height}");
         }
     }
-
-    private static string Describe(GovernanceAction action, bool force)
-    {
-        var text = action.ActionCase switch
-        {
-            GovernanceAction.ActionOneofCase.AddValidator => $"add validator {Short(action.AddValidator.PublicKey)} with power {action.AddValidator.Power}",
-            GovernanceAction.ActionOneofCase.RemoveValidator => $"remove validator {Short(action.RemoveValidator.PublicKey)}",
-            GovernanceAction.ActionOneofCase.AdmitNode => $"admit node '{action.AdmitNode.Name}' {Short(action.AdmitNode.PublicKey)}",
-            GovernanceAction.ActionOneofCase.RevokeNode => $"revoke node {Short(action.RevokeNode.PublicKey)}",
-            GovernanceAction.ActionOneofCase.GrantRole => $"grant {action.GrantRole.Role} to {new Address(action.GrantRole.Account.Span)}",
-            GovernanceAction.ActionOneofCase.RevokeRole => $"revoke {action.RevokeRole.Role} from {new Address(action.RevokeRole.Account.Span)}",
-            GovernanceAction.ActionOneofCase.SetParameter => $"set {action.SetParameter.Name} to {UInt256.ReadBigEndian(action.SetParameter.Value.Span)}",
-            GovernanceAction.ActionOneofCase.SetCommitteeSeat => $"seat {action.SetCommitteeSeat.Member} with weight {action.SetCommitteeSeat.Weight}",
-            GovernanceAction.ActionOneofCase.AddMember => $"add member '{action.AddMember.Name}'",
-            GovernanceAction.ActionOneofCase.CrossChainClient =>
-                $"{(action.CrossChainClient.Recover ? "recover" : "create")} cross-chain client '{action.CrossChainClient.ClientId}'",
-            _ => "(no action)",
-        };
-        return force ? text + " (forced)" : text;
-    }
-
-    private static string Short(Google.Protobuf.ByteString key) => Hex.Encode(key.Span)[..16] + "…";
 
     private static string F(GovernanceFraction f) => $"{f.Numerator}/{f.Denominator}";
 

@@ -37,6 +37,7 @@ public static class ShanghaiChainCli
         root.Add(GovernanceCommands.CreateGov());
         root.Add(GovernanceCommands.CreateNodes());
         root.Add(GovernanceCommands.CreateRoles());
+        root.Add(AuditCommands.Create());
         root.Add(ClientCommands.CreatePeers());
         root.Add(EvmCommands.Create());
         root.Add(ContractCommands.Create());

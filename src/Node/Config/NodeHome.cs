@@ -23,6 +23,9 @@ public sealed class NodeHome(string root)
 
     public string ChainDbDir => Path.Combine(DataDir, "chain");
 
+    /// <summary>The regulators' audit trail on a governed chain (docs/governance.md).</summary>
+    public string AuditDbDir => Path.Combine(DataDir, "audit");
+
     /// <summary>The validator's consensus safety record (docs/storage.md).</summary>
     public string SafetyRecordFile => Path.Combine(DataDir, "safety_record.pb");
 

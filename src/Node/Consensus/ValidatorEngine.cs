@@ -117,7 +117,8 @@ public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity valid
             mode = StartMode.Recovery;
             logger.LogWarning("no safety record in this home (empty or restored data dir): following the chain without signing for a quarantine period before voting again");
         }
-        var parameters = genesis.Parameters;
+        // The epoch's parameters: the committee may have changed the epoch length and the empty-block interval.
+        var parameters = epoch.Parameters;
         var config = new ConsensusConfig
         {
             ChainId = genesis.ChainId,
@@ -126,8 +127,7 @@ public sealed class ValidatorEngine(GenesisFile genesis, ValidatorIdentity valid
             Epoch = epoch.Epoch,
             GenesisHash = epoch.GenesisHash,
             GenesisHeight = epoch.GenesisHeight,
-            EpochLength = Governance.GovernanceReader.Registry(store) is { } registry
-                ? Governance.GovernanceRules.EpochLength(registry, genesis.Parameters) : genesis.Parameters.EpochLength,
+            EpochLength = parameters.EpochLength,
             SelfIndex = selfIndex,
             PrivateKey = validator.Key.ExportPrivateKey(),
             // An idle leader waits up to the empty-block interval for transactions: the round timeout must outlast that wait.

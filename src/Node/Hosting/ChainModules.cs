@@ -27,6 +27,9 @@ public sealed record ChainModules(SystemContractRegistry SystemContracts, IReadO
         return new ChainModules(contracts, GovernanceGenesis.Storage(genesis), new GovernancePermissions(), new GovernanceEvidenceRecorder(genesis.Suite));
     }
 
+    /// <summary>Whether the committee governs this chain (its validators and parameters may change while it runs).</summary>
+    public bool Governed => Permissions is not null;
+
     /// <summary>The code every system contract's account holds at genesis.</summary>
     public IReadOnlyList<KeyValuePair<Address, byte[]>> GenesisCode => SystemContractGenesis.CodeOf(SystemContracts);
 }

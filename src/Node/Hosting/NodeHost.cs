@@ -61,6 +61,20 @@ public static class NodeHost
         var modules = ChainModules.For(genesis);
         var store = ChainStore.Open(home.ChainDbDir, genesis, stateCheck, (ulong)config.ProofWindowBlocks, modules.GenesisCode, modules.GenesisStorage);
         CheckSafetyRecordChain(home, store);
+        // The regulators' audit trail, beside the chain's database (a governed chain only: nothing to audit elsewhere).
+        AuditLog? auditLog = null;
+        if (modules.Governed)
+        {
+            try
+            {
+                auditLog = AuditLog.Open(home.AuditDbDir);
+            }
+            catch
+            {
+                store.Dispose();
+                throw;
+            }
+        }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -117,14 +131,26 @@ public static class NodeHost
         }
         var transactionValidator = new TransactionValidator(genesis.ChainId, suite, genesis.Parameters);
         services.AddSingleton(transactionValidator);
+        // Which validators sign, and which chain parameters govern, each height (the committee may change both).
+        var schedule = new ValidatorSchedule(genesis, store);
+        services.AddSingleton(schedule);
+        if (auditLog is not null)
+        {
+            services.AddSingleton(auditLog);
+            services.AddSingleton<AuditTrailService>();
+            services.AddHostedService(sp => sp.GetRequiredService<AuditTrailService>());
+        }
         services.AddSingleton(sp => new TransactionPool(
             transactionValidator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes)
         {
             Permissions = modules.Permissions,
+            ParametersInForce = modules.Governed ? () => schedule.Current.Parameters : null,
+            PermissionRefused = sp.GetService<AuditTrailService>() is { } trail ? trail.Refused : null,
         });
         services.AddSingleton(new BlockExecutor(genesis.Parameters, genesis.Suite, modules.SystemContracts, modules.Permissions)
         {
             EvidenceHandler = modules.EvidenceHandler,
+            BlockGasLimitAt = modules.Governed ? height => schedule.ParametersAt(height).BlockGasLimit : null,
         });
         services.AddSingleton(new EvidencePool(suite));
         services.AddSingleton<ChainFeed>();
@@ -132,7 +158,6 @@ public static class NodeHost
         // The block pipeline: the execution pipeline is the single writer to the store, in every mode.
         services.AddSingleton<ExecutionPipeline>();
         services.AddSingleton<IExecutedResults>(sp => sp.GetRequiredService<ExecutionPipeline>());
-        services.AddSingleton<ValidatorSchedule>();
         services.AddSingleton<BlockValidator>();
         services.AddSingleton<BlockSync>();
         services.AddSingleton<PeerScores>();
@@ -152,6 +177,8 @@ public static class NodeHost
             services.AddSingleton<IBlockSources>(new NoBlockSources());
         }
         services.AddSingleton<ContractApi>();
+        services.AddSingleton(sp => new DashboardState(genesis, store, sp.GetRequiredService<ChainHead>(), sp.GetRequiredService<TransactionPool>(),
+            sp.GetRequiredService<SyncState>(), schedule, TimeProvider.System, sp.GetService<PeerNetwork>()));
         services.AddHostedService<CommitLogService>();
         if (validatorKey is not null)
         {
@@ -184,8 +211,9 @@ public static class NodeHost
         }).AddServiceOptions<PeerServiceImpl>(o =>
         {
             o.Interceptors.Add<PeerAuthInterceptor>();
-            // One peer frame holds at most a proposal of a full block; anything larger is refused before it is parsed.
-            o.MaxReceiveMessageSize = genesis.Parameters.MaxBlockBytes + (1 << 20);
+            // One peer frame holds at most a proposal of a full block; anything larger is refused before it is parsed. On a
+            // governed chain the committee may raise max_block_bytes up to its ceiling while the node runs.
+            o.MaxReceiveMessageSize = (genesis.Consortium is null ? genesis.Parameters.MaxBlockBytes : ChainParameters.MaxBlockBytesCeiling) + (1 << 20);
         });
         services.AddGrpcReflection();
         // The chain's check answers for the server ("") and by name for the application service, as gRPC health clients
@@ -205,6 +233,7 @@ public static class NodeHost
         {
             execution.Dispose();
             store.Dispose();
+            auditLog?.Dispose();
         });
         var metrics = app.Services.GetRequiredService<NodeMetrics>();
         var head = app.Services.GetRequiredService<ChainHead>();
@@ -238,11 +267,16 @@ public static class NodeHost
             Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
             var port = System.Net.IPEndPoint.Parse(config.MetricsListen).Port;
             app.MapMetrics("/metrics").RequireHost($"*:{port}");
+            DashboardEndpoints.Map(app, $"*:{port}");
         }
         // Each port serves its own services only: the app API never answers on the peer port, and the reverse.
         var apiHost = $"*:{config.ApiEndPoint.Port}";
         app.MapGrpcService<ChainApiService>().RequireHost(apiHost);
         app.MapGrpcService<GovernanceApiService>().RequireHost(apiHost);
+        if (app.Services.GetService<AuditLog>() is not null)
+        {
+            app.MapGrpcService<AuditApiService>().RequireHost(apiHost);
+        }
         app.MapGrpcReflectionService().RequireHost(apiHost);
         app.MapGrpcHealthChecksService().RequireHost(apiHost);
         if (nodeKey is not null && config.P2pListen.Length > 0)

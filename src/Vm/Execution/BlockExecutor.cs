@@ -45,6 +45,15 @@ public sealed class BlockExecutor
 
     public ChainParameters Parameters => _parameters;
 
+    /// <summary>
+    /// The block gas limit of the block at a height (GASLIMIT) when the committee may change it (a governed chain: the
+    /// limit of the block's epoch); null where the genesis limit holds for ever.
+    /// </summary>
+    public Func<ulong, ulong>? BlockGasLimitAt { get; init; }
+
+    /// <summary>The block gas limit of the block at <paramref name="height"/>.</summary>
+    public ulong BlockGasLimitOf(ulong height) => BlockGasLimitAt?.Invoke(height) ?? _parameters.BlockGasLimit;
+
     /// <summary>Records a block's evidence (the governance module); null on a chain without one, where it is only carried.</summary>
     public IBlockEvidenceHandler? EvidenceHandler { get; init; }
 
@@ -124,7 +133,8 @@ public sealed class BlockExecutor
 
     /// <summary>
     /// A block of this chain as execution sees it: the proposer as COINBASE, seconds as TIMESTAMP, the block hash as
-    /// PREVRANDAO, and the gas limit, base fee and EVM chain id of the genesis parameters.
+    /// PREVRANDAO, the gas limit of its epoch (<see cref="BlockGasLimitAt"/>), and the base fee and EVM chain id of the
+    /// genesis parameters.
     /// </summary>
     /// <param name="blockHashes">Hashes of committed blocks for BLOCKHASH; without it, BLOCKHASH reads zero.</param>
     public BlockContext ContextFor(ulong height, Hash32 hash, ulong timestampMs, Address proposer, IBlockHashProvider? blockHashes = null) => new()
@@ -133,7 +143,7 @@ public sealed class BlockExecutor
         Hash = hash,
         Timestamp = timestampMs / 1000,
         Coinbase = proposer,
-        GasLimit = (long)Math.Min(_parameters.BlockGasLimit, long.MaxValue),
+        GasLimit = (long)Math.Min(BlockGasLimitOf(height), long.MaxValue),
         BaseFee = _parameters.BaseFee,
         PrevRandao = UInt256.ReadBigEndian(hash.ToArray()),
         ChainId = new UInt256(_parameters.EvmChainId),

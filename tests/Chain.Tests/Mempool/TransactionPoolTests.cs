@@ -58,7 +58,7 @@ public sealed class TransactionPoolTests
     {
         var results = _pool.Admit([Transfer(Alice, 0), Transfer(Bob, 0), Transfer(Alice, 1)]);
         Assert.All(results, r => Assert.True(r.Accepted, r.Message));
-        var block = _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11);
+        var block = _pool.ReapForBlock(new BlockLimits(10, 1_000_000, ulong.MaxValue, int.MaxValue), 11);
         Assert.Equal([Alice.Address, Bob.Address, Alice.Address], block.Select(t => t.Sender));
         Assert.Equal([0UL, 0UL, 1UL], block.Select(t => t.Nonce));
     }
@@ -157,11 +157,11 @@ public sealed class TransactionPoolTests
     public void In_flight_transactions_are_not_reaped_twice_and_come_back_when_released()
     {
         _pool.Admit([Transfer(Alice, 0), Transfer(Alice, 1)]);
-        Assert.Single(_pool.ReapForBlock(1, 1_000_000, ulong.MaxValue, 11));
-        Assert.Equal(1UL, Assert.Single(_pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11)).Nonce);
-        Assert.Empty(_pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11));
+        Assert.Single(_pool.ReapForBlock(new BlockLimits(1, 1_000_000, ulong.MaxValue, int.MaxValue), 11));
+        Assert.Equal(1UL, Assert.Single(_pool.ReapForBlock(new BlockLimits(10, 1_000_000, ulong.MaxValue, int.MaxValue), 11)).Nonce);
+        Assert.Empty(_pool.ReapForBlock(new BlockLimits(10, 1_000_000, ulong.MaxValue, int.MaxValue), 11));
         _pool.ReleaseInFlight();
-        Assert.Equal(2, _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11).Count);
+        Assert.Equal(2, _pool.ReapForBlock(new BlockLimits(10, 1_000_000, ulong.MaxValue, int.MaxValue), 11).Count);
     }
 
     [Fact]
@@ -169,13 +169,13 @@ public sealed class TransactionPoolTests
     {
         var txs = new[] { Transfer(Alice, 0), Transfer(Alice, 1), Transfer(Alice, 2) };
         _pool.Admit(txs);
-        var first = _pool.ReapForBlock(1, 1_000_000, ulong.MaxValue, 11);
+        var first = _pool.ReapForBlock(new BlockLimits(1, 1_000_000, ulong.MaxValue, int.MaxValue), 11);
         _chain.Accounts[Alice.Address] = new AccountState(1, new UInt256(990), Hash32.Zero);
         _chain.HeadHeight = 11;
         _pool.OnBlockCommitted(first, 11);
         Assert.Equal(2, _pool.Count);
         Assert.True(_pool.Admit(Transfer(Alice, 3)).Accepted);
-        Assert.Equal([1UL, 2UL, 3UL], _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11).Select(t => t.Nonce));
+        Assert.Equal([1UL, 2UL, 3UL], _pool.ReapForBlock(new BlockLimits(10, 1_000_000, ulong.MaxValue, int.MaxValue), 11).Select(t => t.Nonce));
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public sealed class TransactionPoolTests
         var foreign = Verified(Transfer(Alice, 0, value: 99));
         _chain.Accounts[Alice.Address] = new AccountState(1, new UInt256(901), Hash32.Zero);
         _pool.OnBlockCommitted([foreign], 11);
-        Assert.Equal([1UL], _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 11).Select(t => t.Nonce));
+        Assert.Equal([1UL], _pool.ReapForBlock(new BlockLimits(10, 1_000_000, ulong.MaxValue, int.MaxValue), 11).Select(t => t.Nonce));
     }
 
     [Fact]
@@ -208,14 +208,14 @@ public sealed class TransactionPoolTests
         _pool.OnBlockCommitted([failed], 11);
         var again = _pool.Admit(Transfer(Alice, 1, value: 11));
         Assert.True(again.Accepted, again.Message);
-        Assert.Equal([0UL, 1UL], _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 12).Select(t => t.Nonce));
+        Assert.Equal([0UL, 1UL], _pool.ReapForBlock(new BlockLimits(10, 1_000_000, ulong.MaxValue, int.MaxValue), 12).Select(t => t.Nonce));
     }
 
     [Fact]
     public void Reaping_leaves_out_expired_transactions_and_what_follows_them_from_the_same_sender()
     {
         _pool.Admit([Transfer(Alice, 0, expires: 11), Transfer(Alice, 1, expires: 50), Transfer(Bob, 0, expires: 50)]);
-        var block = _pool.ReapForBlock(10, 1_000_000, ulong.MaxValue, 12);
+        var block = _pool.ReapForBlock(new BlockLimits(10, 1_000_000, ulong.MaxValue, int.MaxValue), 12);
         Assert.Equal([Bob.Address], block.Select(t => t.Sender));
     }
 
@@ -253,5 +253,33 @@ public sealed class TransactionPoolTests
         }
         Assert.Equal(40 - 8 - 1, results.Count(r => r.Accepted));
         Assert.All(results.Where((_, i) => i % 5 == 0), r => Assert.Equal(TxRejectReason.BadSignature, r.Reason));
+    }
+
+    [Fact]
+    public void A_blocks_transactions_are_verified_together_with_the_verdict_of_one_by_one_and_only_once()
+    {
+        // What block validity and block sync ask of the pool for the transactions it does not hold.
+        var suite = CryptoSuite.Sm2Sm3;
+        var keys = Enumerable.Range(0, 48).Select(_ => KeyFile.Generate(suite)).ToList();
+        var validator = new TransactionValidator(ChainId, suite, Parameters);
+        var pool = new TransactionPool(validator, Parameters, _chain, _chain, ids => [.. ids.Select(_chain.Committed.Contains)], 1_000, 1 << 20);
+        var block = keys.Select(k => TransactionSigner.Sign(TransactionSigner.Transfer(ChainId, 0, Carol, new UInt256(1), 21_000, 50), k)).ToList();
+        for (var i = 3; i < block.Count; i += 7)
+        {
+            block[i][^5] ^= 0x01;
+        }
+        block[11] = [0x0a, 0x03, 0x01];
+        var ids = block.Select(b => suite.Hash(b)).ToArray();
+        var results = pool.ValidateOnceAll(ids, block);
+        for (var i = 0; i < block.Count; i++)
+        {
+            Assert.Equal(validator.Validate(block[i]).Reason, results[i].Reason);
+        }
+        Assert.Equal(48 - 7 - 1, results.Count(r => r.IsValid));
+        // A second look (the same block from sync after its proposal) checks no signature again, and keeps the verdicts.
+        var checks = pool.SignatureChecks;
+        var again = pool.ValidateOnceAll(ids, block);
+        Assert.Equal(results.Select(r => r.Reason), again.Select(r => r.Reason));
+        Assert.Equal(checks + 8, pool.SignatureChecks);
     }
 }

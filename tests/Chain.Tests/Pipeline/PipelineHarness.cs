@@ -65,7 +65,7 @@ internal sealed class PipelineHarness : IDisposable
         Execution = new ExecutionPipeline(Store, Head, new BlockExecutor(Genesis.Parameters, Suite), Pending, Pool, Feed, Metrics, Suite, Time,
             NullLogger<ExecutionPipeline>.Instance);
         Validator = new BlockValidator(Genesis, Pool, Transactions, Store, Pending, Execution, Time, new ValidatorSchedule(Genesis, Store));
-        Builder = new BlockBuilder(Genesis, Pool, Pending, Execution, Head, Store, Time, NullLogger<BlockBuilder>.Instance);
+        Builder = new BlockBuilder(Genesis, Pool, Pending, Execution, Head, Store, Time, NullLogger<BlockBuilder>.Instance, new ValidatorSchedule(Genesis, Store));
         Sync = new SyncState(Head);
         BlockSync = new BlockSync(Genesis, Validator, Execution, Head, Sync, new SourceList(_sources), Time, NullLogger<BlockSync>.Instance);
         _certificates = new EpochVerifier(ChainId, Suite, Genesis.ToValidatorSet(), ChainEpochs.First, Genesis.ComputeHash(), 0);

@@ -54,6 +54,41 @@ public sealed class NodeRegistryTests
         Assert.Empty((await validatorClient.Chain.ListPeersAsync(new ListPeersRequest())).Peers);
     }
 
+    [Fact]
+    public async Task A_revoked_node_is_disconnected_and_refused_by_every_validator_of_a_four_validator_network()
+    {
+        await using var net = new TestNetwork(validators: 4, spareNodes: 1, emptyBlockIntervalMs: 100);
+        var spareKey = Hex.Encode(KeyFile.Load(net.Homes[4].NodeKeyFile).PublicKey);
+        await net.StartAllValidatorsAsync();
+        await net.StartAsync(4);
+        await net.WaitForHeightAsync([0, 1, 2, 3, 4], 3, TimeSpan.FromSeconds(90));
+        for (var v = 0; v < 4; v++)
+        {
+            using var client = new ApiClient(net.UrlOf(v));
+            var index = v;
+            await WaitForAsync(async () => (await client.Chain.ListPeersAsync(new ListPeersRequest())).Peers.Any(p => p.NodeKey == spareKey),
+                $"validator {index} to list the organisation's node as a peer", net[v]!);
+        }
+
+        var revoke = await NodeBinary.RunAsync("nodes", "revoke", "--public-key", net.Homes[4].NodeKeyFile, "--key", net.OperatorKeyFile, "--node", net.UrlOf(1));
+        Assert.True(revoke.ExitCode == 0, revoke.Stdout + revoke.Stderr);
+        var revokedAt = ulong.Parse(System.Text.RegularExpressions.Regex.Match(revoke.Stdout, @"block:\s+(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // Every validator drops it from its peers and refuses it when it dials again, while the chain goes on.
+        await net.WaitForHeightAsync([0, 1, 2, 3], revokedAt + 10, TimeSpan.FromSeconds(90));
+        for (var v = 0; v < 4; v++)
+        {
+            using var client = new ApiClient(net.UrlOf(v));
+            var index = v;
+            await WaitForAsync(async () => (await client.Chain.ListPeersAsync(new ListPeersRequest())).Peers.All(p => p.NodeKey != spareKey),
+                $"validator {index} to drop the revoked node", net[v]!);
+            await WaitForLogAsync(net[v]!, $"node key {spareKey} is not admitted");
+        }
+        var stopped = await net.HeightOfAsync(4);
+        Assert.True(stopped <= revokedAt + 2, $"the revoked node reached {stopped}, the decision committed at {revokedAt}");
+        await net.WaitForHeightAsync([0], revokedAt + 20, TimeSpan.FromSeconds(90));
+        Assert.Equal(stopped, await net.HeightOfAsync(4));
+    }
+
     private static int CountOf(string text, string part)
     {
         var count = 0;
