@@ -43,8 +43,8 @@ fs.mkdirSync(buildDir, { recursive: true });
 for (const [file, contracts] of Object.entries(output.contracts)) {
   if (!(file in sources)) continue;
   for (const [name, artifact] of Object.entries(contracts)) {
-    // Interfaces have no code: only the system contracts' (IGmCrypto, IGovernance) are written, for their ABI.
-    if (artifact.evm.bytecode.object.length === 0 && !['IGmCrypto', 'IGovernance'].includes(name)) continue;
+    // Interfaces have no code: only the system contracts' (IGmCrypto, IGovernance, ICrossChain) are written, for their ABI.
+    if (artifact.evm.bytecode.object.length === 0 && !['IGmCrypto', 'IGovernance', 'ICrossChain'].includes(name)) continue;
     const out = {
       contract: name,
       source: `contracts/src/${file}`,

@@ -22,6 +22,10 @@ interface IGovernance {
     /// @notice Admits a node identity key to the peer network.
     function proposeAdmitNode(bytes calldata publicKey, string calldata name, string calldata member) external returns (uint64 id);
     function proposeRevokeNode(bytes calldata publicKey) external returns (uint64 id);
+    /// @notice Creates (`recover` false, threshold "committee") or recovers (threshold "client_recovery") a light
+    /// client in the cross-chain contract at 0x…1003 from a serialized LightClientCreate (docs/relay.md). Executed as
+    /// this contract's call of createClient / recoverClient; a refusal there fails the proposal with its reason.
+    function proposeCrossChainClient(bool recover, string calldata clientId, bytes calldata create) external returns (uint64 id);
     /// @notice Roles: "admin", "member", "deployer", "regulator".
     function proposeGrantRole(address account, string calldata role) external returns (uint64 id);
     function proposeRevokeRole(address account, string calldata role) external returns (uint64 id);

@@ -47,6 +47,10 @@ public static class GovernanceCalls
         return Prefix(GovernanceContract.ProposeAddMember, output);
     }
 
+    /// <summary>Proposes creating (or, with <paramref name="recover"/>, recovering) a cross-chain light client from a serialized LightClientCreate.</summary>
+    public static byte[] CrossChainClient(bool recover, string clientId, ReadOnlySpan<byte> create) =>
+        Call(GovernanceContract.ProposeCrossChainClient, new AbiTuple().Bool(recover).String(clientId).Bytes(create));
+
     public static byte[] Vote(ulong id, bool approve) => Call(GovernanceContract.Vote, new AbiTuple().UInt(id).Bool(approve));
 
     public static byte[] HasRole(Address account, string role) => Call(GovernanceContract.HasRole, new AbiTuple().Address(account).String(role));

@@ -35,6 +35,7 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
     public static readonly uint ProposeSetParameter = AbiSignature.Selector("proposeSetParameter(string,uint256)");
     public static readonly uint ProposeSetCommitteeSeat = AbiSignature.Selector("proposeSetCommitteeSeat(string,uint64)");
     public static readonly uint ProposeAddMember = AbiSignature.Selector("proposeAddMember(string,bytes[])");
+    public static readonly uint ProposeCrossChainClient = AbiSignature.Selector("proposeCrossChainClient(bool,string,bytes)");
     public static readonly uint Vote = AbiSignature.Selector("vote(uint64,bool)");
     public static readonly uint HasRole = AbiSignature.Selector("hasRole(address,string)");
     public static readonly uint PermissionsOfSelector = AbiSignature.Selector("permissionsOf(address)");
@@ -252,6 +253,11 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
 
     private void Execute(SystemCallContext context, CallSlots slots, GovernanceRegistry registry, GovernanceProposal proposal)
     {
+        if (proposal.Action.ActionCase == GovernanceAction.ActionOneofCase.CrossChainClient)
+        {
+            ExecuteCrossChainClient(context, proposal);
+            return;
+        }
         var height = context.Block.Number;
         var before = GovernanceRules.PermissionsOf(registry, suite);
         var membersOnly = registry.MembersOnly;
@@ -291,6 +297,37 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
         Emit(context, ProposalExecutedTopic, proposal.Id, new AbiTuple().String(GovernanceRules.KindOf(proposal.Action)));
     }
 
+    /// <summary>
+    /// Creates or recovers a light client by calling the cross-chain contract, which accepts only this contract as the
+    /// caller. A refusal there (undone there) fails the proposal with the contract's reason; the vote itself stands.
+    /// </summary>
+    private static void ExecuteCrossChainClient(SystemCallContext context, GovernanceProposal proposal)
+    {
+        var c = proposal.Action.CrossChainClient;
+        var selector = AbiSignature.Selector(c.Recover ? "recoverClient(string,bytes)" : "createClient(string,bytes)");
+        byte[] input = [(byte)(selector >> 24), (byte)(selector >> 16), (byte)(selector >> 8), (byte)selector,
+            .. new AbiTuple().String(c.ClientId).Bytes(c.Create.Span).Encode()];
+        if (!context.TryCall(GovernanceLayout.CrossChainAddress, input, context.GasLeft, isStatic: false, out var result))
+        {
+            throw new OutOfGasException();
+        }
+        if (result.Status == EvmStatus.OutOfGas)
+        {
+            // Too little gas is the sender's shortfall, not the proposal's fault: the vote fails and can be sent again.
+            context.TryUseGas(long.MaxValue);
+            throw new OutOfGasException();
+        }
+        if (!result.Success)
+        {
+            proposal.Status = ProposalStatus.Failed;
+            proposal.Failure = Vm.Execution.RevertReason.Decode(result.Output.Span);
+            Emit(context, ProposalFailedTopic, proposal.Id, new AbiTuple().String(proposal.Failure));
+            return;
+        }
+        proposal.Status = ProposalStatus.Executed;
+        Emit(context, ProposalExecutedTopic, proposal.Id, new AbiTuple().String(GovernanceRules.KindOf(proposal.Action)));
+    }
+
     /// <summary>The epoch length in force: the committee's value when it changed it, else genesis'.</summary>
     public ulong EpochLength(GovernanceRegistry registry) => GovernanceRules.EpochLength(registry, genesisParameters);
 
@@ -318,6 +355,16 @@ public sealed class GovernanceContract(CryptoSuite suite, ChainParameters genesi
             if (args.TryBytes(0, out var key) && TryString(args, 1, out var name) && TryString(args, 2, out var member))
             {
                 action = new GovernanceAction { AdmitNode = new AdmitNodeAction { PublicKey = ByteString.CopyFrom(key), Name = name, Member = member } };
+            }
+        }
+        else if (selector == ProposeCrossChainClient)
+        {
+            if (TryBool(args, 0, out var recover) && TryString(args, 1, out var clientId) && args.TryBytes(2, out var create))
+            {
+                action = new GovernanceAction
+                {
+                    CrossChainClient = new CrossChainClientAction { Recover = recover, ClientId = clientId, Create = ByteString.CopyFrom(create) },
+                };
             }
         }
         else if (selector == ProposeRevokeNode)

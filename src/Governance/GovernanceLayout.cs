@@ -30,6 +30,12 @@ public static class GovernanceLayout
     /// <summary>0x0000000000000000000000000000000000001002.</summary>
     public static readonly Address Address = SystemContractRegistry.AddressOf(0x02);
 
+    /// <summary>
+    /// 0x…1003, the cross-chain contract (src/Relay, which governance may not reference): a passed cross-chain client
+    /// proposal is executed as a call into it.
+    /// </summary>
+    public static readonly Address CrossChainAddress = SystemContractRegistry.AddressOf(0x03);
+
     /// <summary>The <c>GovernanceRegistry</c> blob.</summary>
     public static readonly UInt256 RegistrySlot = Named("registry");
 

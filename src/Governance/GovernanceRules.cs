@@ -117,6 +117,8 @@ public static class GovernanceRules
             GovernanceAction.ActionOneofCase.SetParameter => $"set {action.SetParameter.Name} to {UInt256.ReadBigEndian(action.SetParameter.Value.Span)}",
             GovernanceAction.ActionOneofCase.SetCommitteeSeat => $"seat {action.SetCommitteeSeat.Member} with weight {action.SetCommitteeSeat.Weight}",
             GovernanceAction.ActionOneofCase.AddMember => $"add member '{action.AddMember.Name}'",
+            GovernanceAction.ActionOneofCase.CrossChainClient =>
+                $"{(action.CrossChainClient.Recover ? "recover" : "create")} cross-chain client '{action.CrossChainClient.ClientId}'",
             _ => "(no action)",
         };
         return force ? text + " (forced)" : text;
@@ -134,6 +136,7 @@ public static class GovernanceRules
         GovernanceAction.ActionOneofCase.SetParameter => "set_parameter",
         GovernanceAction.ActionOneofCase.SetCommitteeSeat => "set_committee_seat",
         GovernanceAction.ActionOneofCase.AddMember => "add_member",
+        GovernanceAction.ActionOneofCase.CrossChainClient => action.CrossChainClient.Recover ? "recover_client" : "create_client",
         _ => "none",
     };
 
@@ -147,6 +150,7 @@ public static class GovernanceRules
             GovernanceAction.ActionOneofCase.AdmitNode or GovernanceAction.ActionOneofCase.RevokeNode => t.Nodes,
             GovernanceAction.ActionOneofCase.GrantRole or GovernanceAction.ActionOneofCase.RevokeRole => t.Roles,
             GovernanceAction.ActionOneofCase.SetParameter => t.Parameters,
+            GovernanceAction.ActionOneofCase.CrossChainClient when action.CrossChainClient.Recover => t.ClientRecovery,
             _ => t.Committee,
         };
     }
@@ -307,6 +311,15 @@ public static class GovernanceRules
                     if (!suite.IsValidPublicKey(key.Span)) return $"an admin key is not a valid {suite.Name} public key";
                     if (registry.Members.Any(x => x.AdminKeys.Contains(key)) || m.AdminKeys.Count(k => k == key) > 1) return "an admin key is already listed";
                 }
+                return null;
+            }
+            case GovernanceAction.ActionOneofCase.CrossChainClient:
+            {
+                // The cross-chain contract validates the request itself when the proposal executes; here only its shape.
+                var c = action.CrossChainClient;
+                if (c.ClientId.Length is 0 or > 64 || c.ClientId.Any(ch => !(ch is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '.')))
+                    return $"client id '{c.ClientId}' must be 1-64 characters of [a-z0-9.-]";
+                if (c.Create.Length is 0 or > 64 * 1024) return "the client's creation record must be 1 byte to 64 KiB";
                 return null;
             }
             default:

@@ -180,7 +180,7 @@ public sealed class GovernanceAbiTests
             GovernanceContract.ProposeAddValidator, GovernanceContract.ProposeRemoveValidator, GovernanceContract.ProposeAdmitNode,
             GovernanceContract.ProposeRevokeNode, GovernanceContract.ProposeGrantRole, GovernanceContract.ProposeRevokeRole,
             GovernanceContract.ProposeSetParameter, GovernanceContract.ProposeSetCommitteeSeat, GovernanceContract.ProposeAddMember,
-            GovernanceContract.Vote, GovernanceContract.HasRole, GovernanceContract.PermissionsOfSelector, GovernanceContract.IsAdmittedNode,
+            GovernanceContract.ProposeCrossChainClient, GovernanceContract.Vote, GovernanceContract.HasRole, GovernanceContract.PermissionsOfSelector, GovernanceContract.IsAdmittedNode,
             GovernanceContract.ProposalCount, GovernanceContract.ProposalSelector, GovernanceContract.RegistrySelector,
         ];
         Assert.Equal(dispatched.Order(), abi.Functions.Select(f => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(f.Selector)).Order());

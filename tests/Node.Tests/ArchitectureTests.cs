@@ -13,6 +13,7 @@ public sealed class ArchitectureTests
         ["Consensus"] = ["Core"],
         ["Vm"] = ["Core"],
         ["Storage"] = ["Core"],
+        // Light clients, channels, packets and the cross-chain system contract.
         ["Relay"] = ["Core", "Vm"],
         // The block pipeline: mempool, building, validity, execution, commit, catch-up.
         ["Chain"] = ["Core", "Consensus", "Storage", "Vm", "Governance"],

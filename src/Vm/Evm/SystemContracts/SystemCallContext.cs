@@ -111,6 +111,27 @@ public sealed class SystemCallContext
         return true;
     }
 
+    /// <summary>
+    /// Calls another contract from this one (msg.sender is <see cref="Address"/>), as CALL or STATICCALL would with no
+    /// value: the account access is charged at CALL's cold/warm price, the callee gets at most all but one 64th of the
+    /// gas left (EIP-150) capped by <paramref name="gas"/>, and what it leaves is given back. A static context makes the
+    /// call static. The callee's failure is its result, not this call's: state it changed is already undone.
+    /// </summary>
+    public bool TryCall(in Address target, ReadOnlyMemory<byte> input, long gas, bool isStatic, out CallResult result)
+    {
+        result = default;
+        if (!TryUseGas(_vm.Substate.WarmAccount(target) ? GasCosts.ColdAccountAccess : GasCosts.WarmStorageRead))
+        {
+            return false;
+        }
+        var allowed = Math.Min(Math.Max(gas, 0), GasLeft - GasLeft / 64);
+        GasLeft -= allowed;
+        var kind = isStatic || IsStatic ? CallKind.StaticCall : CallKind.Call;
+        result = _vm.ExecuteCall(new Message(kind, Address, target, target, UInt256.Zero, input, allowed, isStatic || IsStatic, Depth + 1));
+        GasLeft += result.GasLeft;
+        return true;
+    }
+
     /// <summary>Emits a log from <see cref="Address"/> at LOGn's price (at most four topics).</summary>
     public bool TryEmitLog(Hash32[] topics, byte[] data)
     {

@@ -1,14 +1,13 @@
 using System.Text;
 using ShanghaiChain.Core.Primitives;
-using ShanghaiChain.Vm.Abi;
 
-namespace ShanghaiChain.Governance;
+namespace ShanghaiChain.Vm.Abi;
 
 /// <summary>
-/// Builds one ABI-encoded tuple of the few types the governance contract returns and logs (uint, bool, address,
+/// Builds one ABI-encoded tuple of the few types system contracts return, log and call with (uint, bool, address,
 /// string, bytes): static values in the head, dynamic ones as offsets into the tail.
 /// </summary>
-internal sealed class AbiTuple
+public sealed class AbiTuple
 {
     private readonly List<(UInt256 Word, byte[]? Tail)> _items = [];
 
