@@ -64,11 +64,23 @@ public static class NodeHost
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
+        if (config.LogFormat == "json")
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+            // One JSON object per line (timestamp, level, category, message, the message's named values) for log shippers.
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
         builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(config.LogLevel, ignoreCase: true));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
@@ -175,7 +187,8 @@ public static class NodeHost
         services.AddSingleton(sp => new ChainApiService(
             store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<ChainHead>(),
             suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey,
-            sp.GetRequiredService<ContractApi>(), sp.GetRequiredService<ValidatorSchedule>(), sp.GetService<PeerNetwork>()));
+            sp.GetRequiredService<ContractApi>(), sp.GetRequiredService<ValidatorSchedule>(), sp.GetService<PeerNetwork>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
@@ -188,6 +201,12 @@ public static class NodeHost
             o.MaxReceiveMessageSize = genesis.Parameters.MaxBlockBytes + (1 << 20);
         });
         services.AddGrpcReflection();
+        // Reflection lists what the app port serves: not the peer service, which is mapped on the peer port only (by
+        // default the reflection service lists every service of the process). Registered after AddGrpcReflection, so it
+        // replaces the default.
+        services.AddSingleton(new Grpc.Reflection.ReflectionServiceImpl(
+            V1.ChainService.Descriptor, V1.GovernanceService.Descriptor, Grpc.Health.V1.Health.Descriptor,
+            Grpc.Reflection.V1Alpha.ServerReflection.Descriptor, Grpc.Reflection.V1.ServerReflection.Descriptor));
         // The chain's check answers for the server ("") and by name for the application service, as gRPC health clients
         // and Kubernetes probes ask either way.
         services.AddGrpcHealthChecks(o =>
@@ -209,10 +228,14 @@ public static class NodeHost
         var metrics = app.Services.GetRequiredService<NodeMetrics>();
         var head = app.Services.GetRequiredService<ChainHead>();
         metrics.ObserveHeight(() => (long)head.Height);
+        metrics.ObserveHeadTime(() => head.Tip.TimestampMs / 1000.0);
         if (app.Services.GetService<ConsensusDriver>() is { } driver)
         {
-            var network = app.Services.GetRequiredService<PeerNetwork>();
-            metrics.ObserveConsensus(() => (long)driver.Round, () => network.ConnectedPeers);
+            metrics.ObserveConsensus(() => (long)driver.Round);
+        }
+        if (app.Services.GetService<PeerNetwork>() is { } peers)
+        {
+            metrics.ObservePeers(() => peers.ConnectedPeers);
         }
         var pool = app.Services.GetRequiredService<TransactionPool>();
         metrics.ObserveMempool(() => pool.Count, () => pool.Bytes, () => pool.SignatureChecks);
@@ -238,6 +261,7 @@ public static class NodeHost
             Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
             var port = System.Net.IPEndPoint.Parse(config.MetricsListen).Port;
             app.MapMetrics("/metrics").RequireHost($"*:{port}");
+            ProbeEndpoints.Map(app, $"*:{port}");
         }
         // Each port serves its own services only: the app API never answers on the peer port, and the reverse.
         var apiHost = $"*:{config.ApiEndPoint.Port}";
