@@ -66,7 +66,7 @@ public sealed class NodeMetrics : IDisposable
 
     /// <summary>The head block's timestamp, so an alert can compare it with the scrape time (time() - this = the head's age).</summary>
     public void ObserveHeadTime(Func<double> unixSeconds) =>
-        _meter.CreateObservableGauge("consensus.head_timestamp", unixSeconds, unit: "s",
+        _meter.CreateObservableGauge("consensus.head_timestamp_seconds", unixSeconds, unit: "s",
             description: "Timestamp of the last committed block, in seconds since the Unix epoch");
 
     public void EvidenceFound() => Interlocked.Increment(ref _evidence);

@@ -204,9 +204,13 @@ public static class NodeHost
         // Reflection lists what the app port serves: not the peer service, which is mapped on the peer port only (by
         // default the reflection service lists every service of the process). Registered after AddGrpcReflection, so it
         // replaces the default.
-        services.AddSingleton(new Grpc.Reflection.ReflectionServiceImpl(
+        Google.Protobuf.Reflection.ServiceDescriptor[] appServices =
+        [
             V1.ChainService.Descriptor, V1.GovernanceService.Descriptor, Grpc.Health.V1.Health.Descriptor,
-            Grpc.Reflection.V1Alpha.ServerReflection.Descriptor, Grpc.Reflection.V1.ServerReflection.Descriptor));
+            Grpc.Reflection.V1Alpha.ServerReflection.Descriptor, Grpc.Reflection.V1.ServerReflection.Descriptor,
+        ];
+        services.AddSingleton(new Grpc.Reflection.ReflectionServiceImpl(appServices));
+        services.AddSingleton(new Grpc.Reflection.ReflectionV1ServiceImpl(appServices));
         // The chain's check answers for the server ("") and by name for the application service, as gRPC health clients
         // and Kubernetes probes ask either way.
         services.AddGrpcHealthChecks(o =>
