@@ -25,7 +25,7 @@ public sealed class ShutdownStreamsInterceptor(IHostApplicationLifetime lifetime
     {
         // Unary calls can wait too (WaitForReceipt): they end the same way when the node stops.
         TResponse? response = default;
-        await RunAsync(context, async c => response = await continuation(request, c).ConfigureAwait(false)).ConfigureAwait(false);
+        await RunAsync(context, async c => response = await continuation(request, c).ConfigureAwait(false), answers: true).ConfigureAwait(false);
         return response!;
     }
 
@@ -37,7 +37,7 @@ public sealed class ShutdownStreamsInterceptor(IHostApplicationLifetime lifetime
         ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
         TResponse? response = default;
-        await RunAsync(context, async c => response = await continuation(requestStream, c).ConfigureAwait(false)).ConfigureAwait(false);
+        await RunAsync(context, async c => response = await continuation(requestStream, c).ConfigureAwait(false), answers: true).ConfigureAwait(false);
         return response!;
     }
 
@@ -45,7 +45,9 @@ public sealed class ShutdownStreamsInterceptor(IHostApplicationLifetime lifetime
         IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
         RunAsync(context, c => continuation(requestStream, responseStream, c));
 
-    private async Task RunAsync(ServerCallContext context, Func<ServerCallContext, Task> handler)
+    /// <param name="answers">The call ends with one response (unary, client streaming): one the handler produced is
+    /// sent even while the node stops. A stream that ends during a stop ended because of it.</param>
+    private async Task RunAsync(ServerCallContext context, Func<ServerCallContext, Task> handler, bool answers = false)
     {
         using var stoppable = new StoppableCallContext(context, lifetime.ApplicationStopping);
         // A handler that ignores its token is reset after the grace period, so a stopping node never waits for it.
@@ -67,7 +69,7 @@ public sealed class ShutdownStreamsInterceptor(IHostApplicationLifetime lifetime
         {
             throw Stopping();
         }
-        if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        if (!answers && lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
             // The handler ended because the node is stopping (it saw its token and returned): say so, not "OK".
             throw Stopping();
