@@ -129,11 +129,43 @@ public static class ShanghaiChainCli
         _ => null,
     };
 
+    /// <summary>
+    /// The cause of a failed connection in the operator's terms (the gRPC client only says "Error connecting to
+    /// subchannel"): nothing listening, TLS where the API speaks plaintext, or a server that is not the gRPC API.
+    /// </summary>
+    private static string? Transport(Exception? error)
+    {
+        for (var cause = error; cause is not null; cause = cause.InnerException)
+        {
+            switch (cause)
+            {
+                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }:
+                    return "connection refused: no node listens there (is it running? --node takes its API address, default http://127.0.0.1:26657)";
+                case System.Security.Authentication.AuthenticationException:
+                    return "the TLS handshake failed: a node's API speaks plaintext gRPC, use an http:// URL (the peer port's TLS is for peers only)";
+                // Kestrel's HTTP/1.1-only endpoint either refuses the HTTP/2 preface (HTTP_1_1_REQUIRED) or never completes
+                // the HTTP/2 handshake, depending on timing.
+                case HttpRequestException http when http.Message.Contains("HTTP/1.1", StringComparison.OrdinalIgnoreCase) ||
+                                                    http.Message.Contains("HTTP/2 handshake", StringComparison.OrdinalIgnoreCase) ||
+                                                    http.InnerException?.Message.Contains("HTTP_1_1_REQUIRED", StringComparison.Ordinal) == true:
+                    return NotTheApi;
+                case IOException io when io.Message.Contains("HTTP/2", StringComparison.OrdinalIgnoreCase) || io.Message.Contains("handshake", StringComparison.OrdinalIgnoreCase):
+                    return NotTheApi;
+            }
+        }
+        return null;
+    }
+
+    private const string NotTheApi =
+        "the server there is not a node's gRPC API (the metrics or the peer port?); --node takes the API address, default http://127.0.0.1:26657";
+
     private static string DescribeRpc(RpcException rpc)
     {
-        if (rpc.StatusCode == StatusCode.Unavailable)
+        // A call that never reached a node (the client reports it as UNAVAILABLE or INTERNAL, without our reason trailer).
+        if (rpc.StatusCode is StatusCode.Unavailable or StatusCode.Internal && rpc.Trailers.GetValue(ApiErrors.ReasonTrailer) is null &&
+            (rpc.StatusCode == StatusCode.Unavailable || Transport(rpc.Status.DebugException) is not null))
         {
-            return $"cannot reach the node: {rpc.Status.Detail}";
+            return $"cannot reach the node: {Transport(rpc.Status.DebugException) ?? rpc.Status.Detail}";
         }
         var reason = rpc.Trailers.GetValue(ApiErrors.ReasonTrailer);
         return reason is null ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : $"{reason}: {rpc.Status.Detail}";

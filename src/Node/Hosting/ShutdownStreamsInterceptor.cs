@@ -60,14 +60,16 @@ public sealed class ShutdownStreamsInterceptor(IHostApplicationLifetime lifetime
         {
             await handler(stoppable).ConfigureAwait(false);
         }
+        catch (Exception ex) when (lifetime.ApplicationStopping.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // Checked first: while the server stops, the connection's own token may be cancelled too, and the client is
+            // still there to be told why.
+            throw Stopping();
+        }
         catch (Exception ex) when (context.CancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
         {
             // The client cancelled or disconnected: there is nobody to answer, and nothing to log.
             throw new RpcException(new Status(StatusCode.Cancelled, "the client cancelled the call"));
-        }
-        catch (Exception ex) when (lifetime.ApplicationStopping.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
-        {
-            throw Stopping();
         }
         if (!answers && lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {

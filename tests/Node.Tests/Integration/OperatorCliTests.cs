@@ -133,6 +133,16 @@ public sealed class OperatorCliTests
         Assert.Contains("stalled:      no", status.Stdout, StringComparison.Ordinal);
         Assert.Contains("syncing:      no", status.Stdout, StringComparison.Ordinal);
 
+        // --node at the wrong place says so in the operator's terms, not the transport's.
+        var tls = await NodeBinary.RunAsync("status", "--node", $"https://127.0.0.1:{chain.Port}");
+        Assert.Equal((1, "error: cannot reach the node: the TLS handshake failed: a node's API speaks plaintext gRPC, use an http:// URL (the peer port's TLS is for peers only)"),
+            (tls.ExitCode, tls.Stderr.TrimEnd('\n')));
+        var metricsPort = await NodeBinary.RunAsync("status", "--node", $"http://127.0.0.1:{chain.MetricsPort}");
+        Assert.Equal((1, "error: cannot reach the node: the server there is not a node's gRPC API (the metrics or the peer port?); --node takes the API address, default http://127.0.0.1:26657"),
+            (metricsPort.ExitCode, metricsPort.Stderr.TrimEnd('\n')));
+        var peerPort = await NodeBinary.RunAsync("status", "--node", $"http://127.0.0.1:{chain.P2pPort}");
+        Assert.Equal(metricsPort, peerPort);
+
         using var http = new HttpClient();
         var health = await http.GetAsync(new Uri($"http://127.0.0.1:{chain.MetricsPort}/health"));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -159,7 +169,8 @@ public sealed class OperatorCliTests
             {
             }
         });
-        Assert.Equal((StatusCode.Unavailable, Hosting.ShutdownStreamsInterceptor.StoppingReason), (ended.StatusCode, ended.Trailers.GetValue(ApiErrors.ReasonTrailer)));
+        Assert.True((ended.StatusCode, ended.Trailers.GetValue(ApiErrors.ReasonTrailer)) == (StatusCode.Unavailable, Hosting.ShutdownStreamsInterceptor.StoppingReason),
+            $"the stream ended with {ended.Status}:\n{node.Log}");
 
         // A clean stop: its last line, and not one warning or error in the whole log.
         Assert.Matches(@"node 'node' stopped cleanly at height \d+", node.Log);
