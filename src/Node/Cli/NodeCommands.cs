@@ -115,7 +115,9 @@ internal static class NodeCommands
             Description = "At startup compare the flat state with the state trie: sampled (first 256 accounts) or full",
             DefaultValueFactory = _ => "sampled",
         }.AcceptOnlyFromAmong("sampled", "full");
-        var command = new Command("start", "Run the node in the foreground until Ctrl-C") { home, checkState };
+        var passphrase = Passphrases.FileOption();
+        var looseKeys = new Option<bool>("--allow-loose-key-permissions") { Description = "Start even if a key file is readable by others than its owner" };
+        var command = new Command("start", "Run the node in the foreground until Ctrl-C") { home, checkState, passphrase, looseKeys };
         flags.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
@@ -123,11 +125,37 @@ internal static class NodeCommands
             var config = NodeConfig.LoadEffective(nodeHome.ConfigFile, null, flags.Overrides(parse)).Config;
             // Every port is checked before the store is opened or anything starts.
             PortCheck.EnsureFree(PortCheck.Endpoints(config, peerPort: true));
+            var notes = CheckKeyFiles(nodeHome, parse.GetValue(looseKeys));
             var check = parse.GetValue(checkState) == "full" ? StateCheck.Full : StateCheck.Sampled;
-            await RunNodeAsync(nodeHome, config, cancel, check).ConfigureAwait(false);
+            await RunNodeAsync(nodeHome, config, cancel, check, Passphrases.For(parse, passphrase), notes).ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The node's signing keys before they are loaded: a file others may read is refused unless allowed (its key may
+    /// already have leaked); a key in the clear is started with, and the start says so.
+    /// </summary>
+    private static List<string> CheckKeyFiles(NodeHome home, bool allowLoose)
+    {
+        var notes = new List<string>();
+        foreach (var path in new[] { home.ValidatorKeyFile, home.NodeKeyFile }.Where(File.Exists))
+        {
+            if (KeyFile.LoosePermissions(path) is { } loose)
+            {
+                if (!allowLoose)
+                {
+                    throw new CliException($"key file {path} is readable by others ({loose}): chmod 600 it, or pass --allow-loose-key-permissions");
+                }
+                notes.Add($"note: key file {path} is readable by others ({loose})");
+            }
+            if (!KeyFile.IsEncrypted(path))
+            {
+                notes.Add($"note: key file {path} is stored in the clear ('shanghaichain keys encrypt' encrypts it)");
+            }
+        }
+        return notes;
     }
 
     public static NodeHome RequireInitialised(string root)
@@ -225,9 +253,10 @@ internal static class NodeCommands
         return command;
     }
 
-    private static async Task RunNodeAsync(NodeHome home, NodeConfig config, CancellationToken cancel, StateCheck stateCheck = StateCheck.Sampled)
+    private static async Task RunNodeAsync(NodeHome home, NodeConfig config, CancellationToken cancel, StateCheck stateCheck,
+        Func<string, string> passphrase, IReadOnlyList<string> notes)
     {
-        var app = NodeHost.Build(home, config, stateCheck);
+        var app = NodeHost.Build(home, config, stateCheck, passphrase);
         await using (app.ConfigureAwait(false))
         {
             try
@@ -240,7 +269,7 @@ internal static class NodeCommands
                 // Kestrel's message names the endpoint that failed (API, peer or metrics port).
                 throw new CliException($"cannot start: {ex.Message.Split('\n')[0].Trim()}");
             }
-            StartupReport.Print(app, home, config);
+            StartupReport.Print(app, home, config, notes);
             await app.WaitForShutdownAsync(cancel).ConfigureAwait(false);
             // A background service that failed (block production, sync) stopped the host: that is a failure, not a clean stop.
             var failed = app.Services.GetServices<IHostedService>().OfType<BackgroundService>()

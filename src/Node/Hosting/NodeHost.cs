@@ -32,17 +32,18 @@ internal sealed class NoBlockSources : IBlockSources
 /// <summary>Composes a node from its home directory: store, mempool, pipeline, producer and the app API.</summary>
 public static class NodeHost
 {
-    public static WebApplication Build(NodeHome home, NodeConfig config, StateCheck stateCheck = StateCheck.Sampled)
+    /// <param name="passphrase">Asked for the passphrase of an encrypted key file (given its path); null refuses encrypted keys.</param>
+    public static WebApplication Build(NodeHome home, NodeConfig config, StateCheck stateCheck = StateCheck.Sampled, Func<string, string>? passphrase = null)
     {
         var genesis = GenesisFile.Load(home.GenesisFile);
         var suite = genesis.Suite;
-        var validatorKey = File.Exists(home.ValidatorKeyFile) ? KeyFile.Load(home.ValidatorKeyFile) : null;
+        var validatorKey = File.Exists(home.ValidatorKeyFile) ? KeyFile.Load(home.ValidatorKeyFile, passphrase) : null;
         if (validatorKey is not null && validatorKey.Suite != suite)
         {
             throw new ConfigException($"the validator key is {validatorKey.Suite.Name} but the chain uses {suite.Name}");
         }
         var nodeKey = config.P2pListen.Length > 0 || config.PeerUrls.Count > 0
-            ? (File.Exists(home.NodeKeyFile) ? KeyFile.Load(home.NodeKeyFile) : throw new ConfigException($"the peer network needs a node key: {home.NodeKeyFile} is missing"))
+            ? (File.Exists(home.NodeKeyFile) ? KeyFile.Load(home.NodeKeyFile, passphrase) : throw new ConfigException($"the peer network needs a node key: {home.NodeKeyFile} is missing"))
             : null;
         if (validatorKey is not null && nodeKey is null)
         {

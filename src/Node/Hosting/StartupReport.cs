@@ -11,7 +11,7 @@ namespace ShanghaiChain.Node.Hosting;
 /// </summary>
 public static class StartupReport
 {
-    public static void Print(WebApplication app, NodeHome home, NodeConfig config)
+    public static void Print(WebApplication app, NodeHome home, NodeConfig config, IReadOnlyList<string> notes)
     {
         var genesis = app.Services.GetRequiredService<GenesisFile>();
         var head = app.Services.GetRequiredService<ChainHead>();
@@ -30,6 +30,7 @@ public static class StartupReport
             $"  genesis:  {home.GenesisFile}",
             $"  data:     {home.DataDir}",
             $"  logs:     standard output, level {config.LogLevel}, format {config.LogFormat}",
+            .. notes.Select(n => "  " + n),
         ];
         Write(app, config, lines);
     }

@@ -140,9 +140,9 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<NodeProcess> StartAsync(string home, int port, IDictionary<string, string>? environment = null)
+    public static async Task<NodeProcess> StartAsync(string home, int port, IDictionary<string, string>? environment = null, params string[] extraArgs)
     {
-        var info = NodeBinary.StartInfo(["start", "--home", home, "--api-listen", $"127.0.0.1:{port}"]);
+        var info = NodeBinary.StartInfo(["start", "--home", home, "--api-listen", $"127.0.0.1:{port}", .. extraArgs]);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
