@@ -57,11 +57,17 @@ public sealed class NodeMetrics : IDisposable
     public void ObserveSyncing(Func<long> syncing) =>
         _meter.CreateObservableGauge("sync.syncing", syncing, description: "1 while the node is catching up, else 0");
 
-    public void ObserveConsensus(Func<long> round, Func<long> peers)
-    {
+    public void ObserveConsensus(Func<long> round) =>
         _meter.CreateObservableGauge("consensus.round", round, description: "Current consensus round");
+
+    /// <summary>Peers of any node on the peer network (validators and followers alike).</summary>
+    public void ObservePeers(Func<long> peers) =>
         _meter.CreateObservableGauge("p2p.peers", peers, description: "Peers with a live link");
-    }
+
+    /// <summary>The head block's timestamp, so an alert can compare it with the scrape time (time() - this = the head's age).</summary>
+    public void ObserveHeadTime(Func<double> unixSeconds) =>
+        _meter.CreateObservableGauge("consensus.head_timestamp_seconds", unixSeconds, unit: "s",
+            description: "Timestamp of the last committed block, in seconds since the Unix epoch");
 
     public void EvidenceFound() => Interlocked.Increment(ref _evidence);
 

@@ -6,8 +6,8 @@ using ShanghaiChain.Core.Primitives;
 namespace ShanghaiChain.Core.Keys;
 
 /// <summary>
-/// A private key with its suite, as stored on disk (JSON, owner-only permissions): validator keys,
-/// node identity keys and account keys all use this format.
+/// A private key with its suite, as stored on disk (JSON, owner-only permissions), in the clear or encrypted under a
+/// passphrase (<see cref="KeyEncryption"/>): validator keys, node identity keys and account keys all use this format.
 /// </summary>
 public sealed class KeyFile
 {
@@ -69,9 +69,45 @@ public sealed class KeyFile
         return signer.Sign(domain, message);
     }
 
-    public void Save(string path)
+    public void Save(string path) =>
+        Write(path, stream => JsonSerializer.Serialize(stream, new Stored(Suite.Name, Address.ToString(), Hex.Encode(PublicKey), Hex.Encode(_privateKey)), JsonOptions));
+
+    /// <summary>Writes the key encrypted under <paramref name="passphrase"/> (<see cref="KeyEncryption"/>).</summary>
+    public void SaveEncrypted(string path, string passphrase)
     {
-        var stored = new Stored(Suite.Name, Address.ToString(), Hex.Encode(PublicKey), Hex.Encode(_privateKey));
+        var sealedKey = KeyEncryption.Seal(Suite, Address, PublicKey, _privateKey, passphrase);
+        Write(path, stream => JsonSerializer.Serialize(stream, sealedKey, KeyEncryption.JsonOptions));
+    }
+
+    /// <summary>True when the file holds an encrypted key (it has an "encryption" section).</summary>
+    public static bool IsEncrypted(string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("encryption", out _);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>"mode 0644" when others than the owner may read or write the file (Unix); null when it is owner-only.</summary>
+    public static string? LoosePermissions(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+        var mode = File.GetUnixFileMode(path);
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+                                    UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        return (mode & others) == 0 ? null : $"mode {System.Convert.ToString((int)mode, 8).PadLeft(4, '0')}";
+    }
+
+    private static void Write(string path, Action<Stream> serialize)
+    {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temp = path + ".tmp";
@@ -83,14 +119,17 @@ public sealed class KeyFile
         }
         using (var stream = new FileStream(temp, options))
         {
-            JsonSerializer.Serialize(stream, stored, JsonOptions);
+            serialize(stream);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>Loads and checks a key file: the stored public key and address must match the private key.</summary>
-    public static KeyFile Load(string path)
+    /// <summary>
+    /// Loads and checks a key file: the stored public key and address must match the private key. An encrypted file asks
+    /// <paramref name="passphrase"/> for its passphrase (called once, only for an encrypted file); without one it is refused.
+    /// </summary>
+    public static KeyFile Load(string path, Func<string, string>? passphrase = null)
     {
         if (!File.Exists(path))
         {
@@ -99,7 +138,22 @@ public sealed class KeyFile
         Stored? stored;
         try
         {
-            stored = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), JsonOptions);
+            var text = File.ReadAllText(path);
+            if (IsEncrypted(path))
+            {
+                var sealedKey = JsonSerializer.Deserialize<KeyEncryption.Sealed>(text, KeyEncryption.JsonOptions)
+                    ?? throw new KeyFileException($"key file {path} is not valid");
+                if (passphrase is null)
+                {
+                    throw new KeyFileException($"key file {path} is encrypted: give its passphrase (--passphrase-file, or SHC_KEY_PASSPHRASE)");
+                }
+                var secret = KeyEncryption.Open(sealedKey, passphrase(path), path);
+                stored = new Stored(sealedKey.CryptoSuite, sealedKey.Address, sealedKey.PublicKey, Hex.Encode(secret));
+            }
+            else
+            {
+                stored = JsonSerializer.Deserialize<Stored>(text, JsonOptions);
+            }
         }
         catch (JsonException ex)
         {

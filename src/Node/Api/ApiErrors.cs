@@ -11,6 +11,9 @@ public static class ApiErrors
 {
     public const string ReasonTrailer = "shc-reason";
 
+    /// <summary>Hex revert data of a failed EstimateGas (a custom error's selector and arguments, or Error(string)).</summary>
+    public const string RevertDataTrailer = "shc-revert-data";
+
     public static RpcException Create(StatusCode code, string reason, string message) =>
         new(new Status(code, message), new Metadata { { ReasonTrailer, reason } });
 

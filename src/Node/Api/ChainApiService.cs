@@ -21,7 +21,7 @@ namespace ShanghaiChain.Node.Api;
 /// The application API. Request fields are validated here (lengths, ranges) and answered with typed
 /// errors; transaction contents are validated by the mempool's admission.
 /// </summary>
-public sealed class ChainApiService(
+public sealed partial class ChainApiService(
     IChainReader store,
     TransactionPool pool,
     ChainFeed feed,
@@ -34,29 +34,9 @@ public sealed class ChainApiService(
     KeyFile? validatorKey,
     ContractApi contracts,
     ValidatorSchedule schedule,
-    Peers.PeerNetwork? network = null) : ChainService.ChainServiceBase
+    Peers.PeerNetwork? network = null,
+    TimeProvider? time = null) : ChainService.ChainServiceBase
 {
-    public override Task<ListPeersResponse> ListPeers(ListPeersRequest request, ServerCallContext context)
-    {
-        var response = new ListPeersResponse();
-        foreach (var peer in network?.Snapshot() ?? [])
-        {
-            response.Peers.Add(new PeerInfo
-            {
-                NodeKey = peer.Identity,
-                ValidatorAddress = peer.ValidatorAddress is { } v ? v.ToByteString() : ByteString.Empty,
-                Outbound = peer.Outbound,
-                Url = peer.Url ?? "",
-                ConnectedSinceMs = (ulong)peer.Since.ToUnixTimeMilliseconds(),
-                HeadHeight = peer.HeadHeight,
-                FramesReceived = (ulong)peer.FramesReceived,
-                FramesSent = (ulong)peer.FramesSent,
-                Score = peer.Score,
-            });
-        }
-        return Task.FromResult(response);
-    }
-
     private const int MaxBatch = 10_000;
     private const int MaxProofSlots = 256;
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
@@ -64,30 +44,6 @@ public sealed class ChainApiService(
     private static readonly string Version =
         typeof(ChainApiService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
-    {
-        var tip = head.Tip;
-        var response = new GetStatusResponse
-        {
-            ChainId = store.ChainId,
-            CryptoSuite = suite.Name,
-            HeadHeight = tip.Height,
-            HeadHash = tip.Hash.ToByteString(),
-            HeadTimestampMs = tip.TimestampMs,
-            GenesisHash = store.GenesisHash.ToByteString(),
-            NodeVersion = Version,
-            MempoolSize = (uint)pool.Count,
-            StateRoot = tip.StateRoot.ToByteString(),
-            Syncing = sync.Syncing,
-            IntrinsicGas = genesis.Parameters.IntrinsicGas,
-            TxMaxLifetimeBlocks = schedule.Current.Parameters.TxMaxLifetimeBlocks,
-        };
-        if (validatorKey is not null)
-        {
-            response.ValidatorAddress = validatorKey.Address.ToByteString();
-        }
-        return Task.FromResult(response);
-    }
 
     public override Task<SubmitTransactionResponse> SubmitTransaction(SubmitTransactionRequest request, ServerCallContext context)
     {

@@ -85,8 +85,16 @@ public sealed class ContractApi(IChainReader store, BlockExecutor executor, Chai
         }
         if (gasLimit is not { } limit)
         {
-            throw ApiErrors.Create(StatusCode.FailedPrecondition, "EXECUTION_FAILED",
-                $"the call fails even with gas limit {args.GasLimit}: {outcome.ErrorMessage}");
+            // Only running out of gas depends on the limit; a revert or another failure happens with any limit. The revert
+            // data goes back in a trailer, so a client holding the ABI can decode a custom error.
+            var error = ApiErrors.Create(StatusCode.FailedPrecondition, "EXECUTION_FAILED", outcome.Error == V1.ExecutionError.OutOfGas
+                ? $"the call runs out of gas even with gas limit {args.GasLimit}: {outcome.ErrorMessage}"
+                : outcome.ErrorMessage);
+            if (outcome.Output.Length > 0)
+            {
+                error.Trailers.Add(ApiErrors.RevertDataTrailer, Core.Primitives.Hex.Encode(outcome.Output));
+            }
+            throw error;
         }
         return new EstimateGasResponse { GasLimit = limit, GasUsed = outcome.GasUsed, Height = view.Height };
     }

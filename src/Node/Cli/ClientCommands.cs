@@ -28,6 +28,10 @@ internal static class ClientCommands
             Console.WriteLine($"head hash:    {Hex.Encode(status.HeadHash.Span)}");
             Console.WriteLine($"state root:   {Hex.Encode(status.StateRoot.Span)}");
             Console.WriteLine($"head time:    {DateTimeOffset.FromUnixTimeMilliseconds((long)status.HeadTimestampMs):u}");
+            Console.WriteLine($"head age:     {(status.HeadHeight == 0 ? "no block yet" : FormatAge(status.HeadAgeMs))}");
+            Console.WriteLine($"stalled:      {(status.Stalled ? $"YES: no block for {FormatAge(status.HeadAgeMs)} (see the node's log)" : "no")}");
+            Console.WriteLine($"syncing:      {(status.Syncing ? $"yes, peers at {status.BestPeerHeight}" : "no")}");
+            Console.WriteLine($"peers:        {status.Peers}");
             Console.WriteLine($"genesis hash: {Hex.Encode(status.GenesisHash.Span)}");
             Console.WriteLine($"mempool:      {status.MempoolSize}");
             if (!status.ValidatorAddress.IsEmpty)
@@ -42,7 +46,7 @@ internal static class ClientCommands
 
     public static Command CreateTx()
     {
-        var tx = new Command("tx", "Sign and submit transactions");
+        var tx = new Command("tx", "Sign and submit transactions; show committed ones and their receipts");
         var node = CommonOptions.Node();
         var to = new Option<string>("--to") { Description = "Recipient address (20-byte hex)", Required = true };
         var amount = new Option<string>("--amount") { Description = "Value to transfer, a decimal integer of base units", Required = true };
@@ -103,6 +107,7 @@ internal static class ClientCommands
             return receipt.Status == ReceiptStatus.Success ? 0 : ShanghaiChainCli.Failure;
         });
         tx.Add(transfer);
+        TxReadCommands.AddTo(tx);
         return tx;
     }
 
@@ -172,10 +177,12 @@ internal static class ClientCommands
             var response = await new ChainService.ChainServiceClient(channel).ListValidatorsAsync(new ListValidatorsRequest(), cancellationToken: cancel);
             Console.WriteLine($"epoch {response.Epoch} at height {response.Height}: {response.Validators.Count} validator(s), " +
                 $"total power {response.TotalPower}, quorum {response.QuorumPower}");
+            var table = CliOutput.Table("index", "name", "address", "power");
             foreach (var v in response.Validators)
             {
-                Console.WriteLine($"  {v.Index,3}  {Hex.EncodePrefixed(v.Address.Span)}  power {v.VotingPower,-6} {v.Name}");
+                table.Row(v.Index.ToString(CultureInfo.InvariantCulture), v.Name, Hex.EncodePrefixed(v.Address.Span), v.VotingPower.ToString(CultureInfo.InvariantCulture));
             }
+            CliOutput.Write(table);
             return 0;
         });
         return command;
@@ -190,13 +197,20 @@ internal static class ClientCommands
             using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
             var response = await new ChainService.ChainServiceClient(channel).ListPeersAsync(new ListPeersRequest(), cancellationToken: cancel);
             Console.WriteLine($"{response.Peers.Count} peer(s)");
+            if (response.Peers.Count == 0)
+            {
+                return 0;
+            }
+            var table = CliOutput.Table("node key", "validator", "dir", "head", "connected since", "frames in", "frames out", "score");
             foreach (var p in response.Peers)
             {
-                var validator = p.ValidatorAddress.IsEmpty ? "(no validator)" : Hex.EncodePrefixed(p.ValidatorAddress.Span);
+                var validator = p.ValidatorAddress.IsEmpty ? "(none)" : Hex.EncodePrefixed(p.ValidatorAddress.Span);
                 var since = DateTimeOffset.FromUnixTimeMilliseconds((long)p.ConnectedSinceMs).UtcDateTime;
-                Console.WriteLine($"  {p.NodeKey[..16]}  {validator}  {(p.Outbound ? "out" : "in "),-3}  head {p.HeadHeight,-8} since {since:u}  " +
-                    $"frames in {p.FramesReceived} out {p.FramesSent}  score {p.Score}");
+                table.Row(p.NodeKey[..Math.Min(16, p.NodeKey.Length)], validator, p.Outbound ? "out" : "in", p.HeadHeight.ToString(CultureInfo.InvariantCulture),
+                    since.ToString("u", CultureInfo.InvariantCulture), p.FramesReceived.ToString(CultureInfo.InvariantCulture),
+                    p.FramesSent.ToString(CultureInfo.InvariantCulture), p.Score.ToString(CultureInfo.InvariantCulture));
             }
+            CliOutput.Write(table);
             return 0;
         });
         return command;
@@ -250,6 +264,10 @@ internal static class ClientCommands
         state.Add(proof);
         return state;
     }
+
+    private static string FormatAge(ulong ms) => ms < 60_000
+        ? (ms / 1000.0).ToString("0.0 's'", CultureInfo.InvariantCulture)
+        : TimeSpan.FromMilliseconds(ms).ToString(ms < 3_600_000 ? @"m\m\ s\s" : @"d\.hh\:mm\:ss", CultureInfo.InvariantCulture);
 
     /// <summary>Reads nonce and balance from an account leaf rlp([nonce, balance, storage_root, code_hash]).</summary>
     private static bool TryDecodeAccountLeaf(ReadOnlySpan<byte> leaf, out ulong nonce, out UInt256 balance)

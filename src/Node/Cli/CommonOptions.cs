@@ -28,11 +28,6 @@ internal static class CommonOptions
         DefaultValueFactory = _ => CryptoSuite.Ed25519Sha256Name,
     }.AcceptOnlyFromAmong([.. CryptoSuite.Names]);
 
-    public static Option<string?> ApiListen() => new("--api-listen")
-    {
-        Description = "host:port for the application gRPC API (overrides node.toml and SHC_API_LISTEN)",
-    };
-
     private static string ParseUrl(string value, System.CommandLine.Parsing.ArgumentResult result)
     {
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))

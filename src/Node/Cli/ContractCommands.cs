@@ -61,6 +61,11 @@ internal static class ContractCommands
             {
                 throw new CliUsageException("--args needs --abi to know the constructor's parameter types");
             }
+            if (argsJson is null && abi?.Constructor is { Inputs.Count: > 0 } constructor)
+            {
+                throw new CliUsageException($"the constructor takes {constructor.Inputs.Count} argument(s) " +
+                    $"({string.Join(", ", constructor.Inputs.Select(i => $"{i.Type} {i.Name}".Trim()))}): pass them with --args as a JSON array");
+            }
             var constructorArgs = abi is null ? [] : Encode(abi.Constructor?.Inputs ?? [], argsJson, "constructor");
             var receipt = await SendAsync(parse, options, null, [.. code, .. constructorArgs], abi, cancel);
             if (receipt.Status == ReceiptStatus.Success)
@@ -166,14 +171,25 @@ internal static class ContractCommands
         var gasLimit = parse.GetValue(options.GasLimit);
         if (gasLimit is null)
         {
-            var estimate = await client.EstimateGasAsync(new CallRequest
+            EstimateGasResponse estimate;
+            try
             {
-                From = signer.Address.ToByteString(),
-                To = toBytes,
-                Data = ByteString.CopyFrom(data),
-                Value = value,
-                GasPrice = price.IsZero ? ByteString.Empty : ByteString.CopyFrom(price.ToBigEndian()),
-            }, cancellationToken: cancel);
+                estimate = await client.EstimateGasAsync(new CallRequest
+                {
+                    From = signer.Address.ToByteString(),
+                    To = toBytes,
+                    Data = ByteString.CopyFrom(data),
+                    Value = value,
+                    GasPrice = price.IsZero ? ByteString.Empty : ByteString.CopyFrom(price.ToBigEndian()),
+                }, cancellationToken: cancel);
+            }
+            catch (Grpc.Core.RpcException ex) when (ex.Trailers.GetValue(Api.ApiErrors.ReasonTrailer) == "EXECUTION_FAILED")
+            {
+                // The transaction would fail: say why as `call` does (a custom error decoded from the ABI), and send nothing.
+                var revert = Hex.TryDecode(ex.Trailers.GetValue(Api.ApiErrors.RevertDataTrailer) ?? "", out var bytes) ? bytes : [];
+                var hint = to is null && abi is null ? " (a constructor that takes arguments needs --abi and --args)" : "";
+                throw new CliException($"the transaction would fail, so it was not sent: {Describe(abi, ex.Status.Detail, revert)}{hint}");
+            }
             gasLimit = estimate.GasLimit + estimate.GasLimit / 4;
         }
         var nonce = (await client.GetAccountAsync(new GetAccountRequest { Address = signer.Address.ToByteString() },
@@ -281,11 +297,16 @@ internal static class ContractCommands
         }
     }
 
+    /// <summary>Validated here: the file exists (a one-line error, not the runtime's "Could not find file").</summary>
+    private static string ReadFile(string path, string option) =>
+        File.Exists(path) ? File.ReadAllText(path) : throw new CliException($"{option} {path}: no such file");
+
     private static ContractAbi LoadAbi(string path)
     {
+        var text = ReadFile(path, "--abi");
         try
         {
-            return ContractAbi.Parse(File.ReadAllText(path));
+            return ContractAbi.Parse(text);
         }
         catch (AbiException ex)
         {
@@ -295,7 +316,7 @@ internal static class ContractCommands
 
     private static byte[] ReadBytecode(string path)
     {
-        var text = new string([.. File.ReadAllText(path).Where(c => !char.IsWhiteSpace(c))]);
+        var text = new string([.. ReadFile(path, "--bin").Where(c => !char.IsWhiteSpace(c))]);
         if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
         {
             text = text[2..];

@@ -27,29 +27,41 @@ internal static class NodeCommands
         var home = CommonOptions.Home();
         var chainId = new Option<string>("--chain-id") { Description = "Chain id, [a-z0-9-_.] up to 64 characters", DefaultValueFactory = _ => DefaultChainId };
         var crypto = CommonOptions.Crypto();
-        var apiListen = CommonOptions.ApiListen();
+        var flags = new NodeFlags(ports: true, logging: false);
         var command = new Command("init", "Create a node home: one validator, a funded operator account, keys, genesis and node.toml")
         {
-            home, chainId, crypto, apiListen,
+            home, chainId, crypto,
         };
+        flags.AddTo(command);
         command.SetAction(parse =>
         {
             var target = new NodeHome(parse.GetValue(home)!);
+            // The flags are written into the new node.toml (validated first, so a bad one leaves nothing behind).
             var config = new NodeConfig();
-            if (parse.GetValue(apiListen) is { } listen)
+            foreach (var (setting, value, flag) in flags.Overrides(parse))
             {
-                config = config.With("api", "listen", listen);
+                try
+                {
+                    config = config.With(setting[..setting.IndexOf('.', StringComparison.Ordinal)], setting[(setting.IndexOf('.', StringComparison.Ordinal) + 1)..], value);
+                }
+                catch (ConfigException ex)
+                {
+                    throw new ConfigException($"{flag}: {ex.Message}");
+                }
             }
             Initialise(target, parse.GetValue(chainId)!, CryptoSuite.FromName(parse.GetValue(crypto)!), config);
             Console.WriteLine($"initialised {target.Root}");
             Console.WriteLine($"  chain id:     {parse.GetValue(chainId)}");
             Console.WriteLine($"  crypto suite: {parse.GetValue(crypto)}");
             Console.WriteLine($"  operator key: {target.OperatorKeyFile} ({KeyFile.Load(target.OperatorKeyFile).Address})");
+            Console.WriteLine($"  ports:        api {config.ApiListen}, peers {Off(config.P2pListen)}, metrics {Off(config.MetricsListen)}");
             Console.WriteLine($"start it with: shanghaichain start --home {target.Root}");
             return 0;
         });
         return command;
     }
+
+    private static string Off(string endpoint) => endpoint.Length == 0 ? "off" : endpoint;
 
     public static void Initialise(NodeHome home, string chainId, CryptoSuite suite, NodeConfig config)
     {
@@ -97,27 +109,90 @@ internal static class NodeCommands
     public static Command CreateStart()
     {
         var home = CommonOptions.Home();
-        var apiListen = CommonOptions.ApiListen();
-        var logLevel = new Option<string?>("--log-level") { Description = "Trace, Debug, Information, Warning, Error" };
+        var flags = new NodeFlags(ports: true, logging: true);
         var checkState = new Option<string>("--check-state")
         {
             Description = "At startup compare the flat state with the state trie: sampled (first 256 accounts) or full",
             DefaultValueFactory = _ => "sampled",
         }.AcceptOnlyFromAmong("sampled", "full");
-        var command = new Command("start", "Run the node in the foreground until Ctrl-C") { home, apiListen, logLevel, checkState };
+        var passphrase = Passphrases.FileOption();
+        var looseKeys = new Option<bool>("--allow-loose-key-permissions") { Description = "Start even if a key file is readable by others than its owner" };
+        var command = new Command("start", "Run the node in the foreground until Ctrl-C") { home, checkState, passphrase, looseKeys };
+        flags.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
-            var nodeHome = new NodeHome(parse.GetValue(home)!);
-            if (!nodeHome.IsInitialised)
-            {
-                throw new CliException($"{nodeHome.Root} is not an initialised node home (run 'shanghaichain init --home {nodeHome.Root}' first)");
-            }
-            var config = LoadConfig(nodeHome, parse.GetValue(apiListen), parse.GetValue(logLevel));
+            var nodeHome = RequireInitialised(parse.GetValue(home)!);
+            var config = NodeConfig.LoadEffective(nodeHome.ConfigFile, null, flags.Overrides(parse)).Config;
+            // Every port is checked before the store is opened or anything starts.
+            PortCheck.EnsureFree(PortCheck.Endpoints(config, peerPort: true));
+            var notes = CheckKeyFiles(nodeHome, parse.GetValue(looseKeys));
             var check = parse.GetValue(checkState) == "full" ? StateCheck.Full : StateCheck.Sampled;
-            await RunNodeAsync(nodeHome, config, cancel, check).ConfigureAwait(false);
+            await RunNodeAsync(nodeHome, config, cancel, check, Passphrases.For(parse, passphrase), notes).ConfigureAwait(false);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The node's signing keys before they are loaded: a file others may read is refused unless allowed (its key may
+    /// already have leaked); a key in the clear is started with, and the start says so.
+    /// </summary>
+    private static List<string> CheckKeyFiles(NodeHome home, bool allowLoose)
+    {
+        var notes = new List<string>();
+        foreach (var path in new[] { home.ValidatorKeyFile, home.NodeKeyFile }.Where(File.Exists))
+        {
+            if (KeyFile.LoosePermissions(path) is { } loose)
+            {
+                if (!allowLoose)
+                {
+                    throw new CliException($"key file {path} is readable by others ({loose}): chmod 600 it, or pass --allow-loose-key-permissions");
+                }
+                notes.Add($"note: key file {path} is readable by others ({loose})");
+            }
+            if (!KeyFile.IsEncrypted(path))
+            {
+                notes.Add($"note: key file {path} is stored in the clear ('shanghaichain keys encrypt' encrypts it)");
+            }
+        }
+        return notes;
+    }
+
+    public static NodeHome RequireInitialised(string root)
+    {
+        var nodeHome = new NodeHome(root);
+        return nodeHome.IsInitialised
+            ? nodeHome
+            : throw new CliException($"{nodeHome.Root} is not an initialised node home (run 'shanghaichain init --home {nodeHome.Root}' first)");
+    }
+
+    /// <summary>`config show`: the effective configuration of a home, with the source of each value.</summary>
+    public static Command CreateConfig()
+    {
+        var config = new Command("config", "Inspect a node's configuration");
+        var home = CommonOptions.Home();
+        var flags = new NodeFlags(ports: true, logging: true);
+        var show = new Command("show", "Print the configuration 'start' would run with (same flags), and where each value comes from: default, file, env or flag")
+        {
+            home,
+        };
+        flags.AddTo(show);
+        show.SetAction(parse =>
+        {
+            var nodeHome = RequireInitialised(parse.GetValue(home)!);
+            var effective = NodeConfig.LoadEffective(nodeHome.ConfigFile, null, flags.Overrides(parse));
+            Console.WriteLine($"home: {nodeHome.Root}");
+            Console.WriteLine($"file: {nodeHome.ConfigFile}");
+            var table = CliOutput.Table("setting", "value", "source", "environment variable");
+            foreach (var setting in effective.Settings)
+            {
+                table.Row(setting.Key, setting.Value.Length == 0 ? "(empty)" : setting.Value, setting.Source, setting.EnvironmentVariable);
+            }
+            CliOutput.Write(table);
+            return 0;
+        });
+        config.Add(show);
+        return config;
     }
 
     public static Command CreateDevnet()
@@ -144,6 +219,16 @@ internal static class NodeCommands
             var homes = Directory.Exists(root)
                 ? [.. Directory.EnumerateDirectories(root, "node*").Select(d => new NodeHome(d)).Where(h => h.IsInitialised).OrderBy(h => h.Root, StringComparer.Ordinal)]
                 : new List<NodeHome>();
+            if (homes.Count > 0)
+            {
+                // Flags that shape a new devnet cannot change an existing one: say so rather than ignore them silently.
+                var ignored = new Option[] { basePort, validators, crypto }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (ignored.Count > 0)
+                {
+                    Console.Error.WriteLine($"note: {string.Join(", ", ignored)} ignored: {root} already holds a devnet of {homes.Count} node(s), which keeps " +
+                        "its own ports, validators and crypto suite (see node*/config/node.toml); remove the directory to create a new one");
+                }
+            }
             if (homes.Count == 0)
             {
                 var count = parse.GetValue(validators);
@@ -168,23 +253,10 @@ internal static class NodeCommands
         return command;
     }
 
-    private static NodeConfig LoadConfig(NodeHome home, string? apiListen, string? logLevel)
+    private static async Task RunNodeAsync(NodeHome home, NodeConfig config, CancellationToken cancel, StateCheck stateCheck,
+        Func<string, string> passphrase, IReadOnlyList<string> notes)
     {
-        var config = NodeConfig.Load(home.ConfigFile);
-        if (apiListen is not null)
-        {
-            config = config.With("api", "listen", apiListen);
-        }
-        if (logLevel is not null)
-        {
-            config = config.With("node", "log_level", logLevel);
-        }
-        return config;
-    }
-
-    private static async Task RunNodeAsync(NodeHome home, NodeConfig config, CancellationToken cancel, StateCheck stateCheck = StateCheck.Sampled)
-    {
-        var app = NodeHost.Build(home, config, stateCheck);
+        var app = NodeHost.Build(home, config, stateCheck, passphrase: passphrase);
         await using (app.ConfigureAwait(false))
         {
             try
@@ -197,7 +269,7 @@ internal static class NodeCommands
                 // Kestrel's message names the endpoint that failed (API, peer or metrics port).
                 throw new CliException($"cannot start: {ex.Message.Split('\n')[0].Trim()}");
             }
-            Console.WriteLine($"node '{config.Moniker}' serving the API on {config.ApiListen} (home {home.Root}); Ctrl-C stops it");
+            StartupReport.Print(app, home, config, notes);
             await app.WaitForShutdownAsync(cancel).ConfigureAwait(false);
             // A background service that failed (block production, sync) stopped the host: that is a failure, not a clean stop.
             var failed = app.Services.GetServices<IHostedService>().OfType<BackgroundService>()
@@ -206,6 +278,7 @@ internal static class NodeCommands
             {
                 throw new CliException($"the node stopped after a fatal error: {error.Message}");
             }
+            StartupReport.PrintStopped(app, config);
         }
     }
 }

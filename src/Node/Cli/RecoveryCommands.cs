@@ -129,7 +129,7 @@ internal static class RecoveryCommands
     private static Command CreateInspect()
     {
         var home = CommonOptions.Home();
-        var apiListen = CommonOptions.ApiListen();
+        var apiListen = new Option<string?>("--api-listen") { Description = "host:port for the read-only API (overrides node.toml's api.listen)" };
         var command = new Command("inspect", "Serve the read-only query API over a stopped node's data dir until Ctrl-C (submissions are refused)") { home, apiListen };
         command.SetAction(async (parse, cancel) =>
         {

@@ -42,13 +42,19 @@ public sealed record NodeConfig
 
     public string LogLevel { get; init; } = "Information";
 
+    /// <summary>plain (one line per event, for people) or json (one JSON object per line, for log shippers).</summary>
+    public string LogFormat { get; init; } = "plain";
+
     private static readonly string[] LogLevels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"];
+
+    public static readonly string[] LogFormats = ["plain", "json"];
 
     /// <summary>Each setting: TOML section, key, how to apply a string value.</summary>
     private static readonly (string Section, string Key, Func<NodeConfig, string, NodeConfig> Apply, Func<NodeConfig, object> Read)[] Settings =
     [
         ("node", "moniker", (c, v) => c with { Moniker = NonEmpty(v, "node.moniker") }, c => c.Moniker),
         ("node", "log_level", (c, v) => c with { LogLevel = OneOf(v, "node.log_level", LogLevels) }, c => c.LogLevel),
+        ("node", "log_format", (c, v) => c with { LogFormat = OneOf(v, "node.log_format", LogFormats) }, c => c.LogFormat),
         ("api", "listen", (c, v) => c with { ApiListen = Endpoint(v, "api.listen") }, c => c.ApiListen),
         ("p2p", "listen", (c, v) => c with { P2pListen = v.Length == 0 ? "" : Endpoint(v, "p2p.listen") }, c => c.P2pListen),
         ("p2p", "peers", (c, v) => c with { P2pPeers = PeerList(v) }, c => c.P2pPeers),
@@ -59,7 +65,60 @@ public sealed record NodeConfig
         ("api", "subscriber_buffer_blocks", (c, v) => c with { SubscriberBufferBlocks = (int)Range(v, "api.subscriber_buffer_blocks", 1, 1_000_000) }, c => (long)c.SubscriberBufferBlocks),
     ];
 
-    public static NodeConfig Load(string path, IDictionary<string, string?>? environment = null)
+    public static NodeConfig Load(string path, IDictionary<string, string?>? environment = null) =>
+        LoadEffective(path, environment, []).Config;
+
+    /// <summary>
+    /// The configuration a node started with these flags would run with, and where each value came from: the defaults,
+    /// then node.toml, then SHC_* variables, then the flags (each a setting "section.key" and the flag's name). A bad
+    /// value names its source: the file and key, the variable, or the flag.
+    /// </summary>
+    public static EffectiveConfig LoadEffective(string path, IDictionary<string, string?>? environment,
+        IEnumerable<(string Setting, string Value, string Flag)> flags)
+    {
+        var sources = Settings.ToDictionary(s => $"{s.Section}.{s.Key}", _ => "default");
+        var config = LoadFile(path, sources);
+        foreach (var setting in Settings)
+        {
+            var name = EnvironmentName(setting.Section, setting.Key);
+            var value = environment is null ? Environment.GetEnvironmentVariable(name) : environment.TryGetValue(name, out var v) ? v : null;
+            // Set counts, even to the empty string (SHC_METRICS_LISTEN= disables metrics); unset leaves the file's value.
+            if (value is not null)
+            {
+                config = Apply(setting, config, value, name);
+                sources[$"{setting.Section}.{setting.Key}"] = "env " + name;
+            }
+        }
+        foreach (var (key, value, flag) in flags)
+        {
+            var setting = Settings.FirstOrDefault(s => $"{s.Section}.{s.Key}" == key);
+            if (setting.Apply is null)
+            {
+                throw new ConfigException($"unknown setting {key}");
+            }
+            config = Apply(setting, config, value, flag);
+            sources[key] = "flag " + flag;
+        }
+        return new EffectiveConfig(config, [.. Settings.Select(s => new EffectiveSetting(
+            $"{s.Section}.{s.Key}", Convert.ToString(s.Read(config), CultureInfo.InvariantCulture) ?? "", sources[$"{s.Section}.{s.Key}"], EnvironmentName(s.Section, s.Key)))]);
+    }
+
+    private static string EnvironmentName(string section, string key) => $"SHC_{section}_{key}".ToUpperInvariant();
+
+    private static NodeConfig Apply((string Section, string Key, Func<NodeConfig, string, NodeConfig> Apply, Func<NodeConfig, object> Read) setting,
+        NodeConfig config, string value, string source)
+    {
+        try
+        {
+            return setting.Apply(config, value);
+        }
+        catch (ConfigException ex)
+        {
+            throw new ConfigException($"{source}: {ex.Message}");
+        }
+    }
+
+    private static NodeConfig LoadFile(string path, Dictionary<string, string> sources)
     {
         if (!File.Exists(path))
         {
@@ -85,19 +144,22 @@ public sealed record NodeConfig
         {
             if (sectionValue is not TomlTable section || !Settings.Any(s => s.Section == sectionName))
             {
-                throw new ConfigException($"{path}: unknown section [{sectionName}]");
+                throw new ConfigException($"{path}: unknown section [{sectionName}]" +
+                    NearestMatch.Hint(sectionName, Settings.Select(s => s.Section).Distinct()));
             }
             foreach (var (key, value) in section)
             {
                 var setting = Settings.FirstOrDefault(s => s.Section == sectionName && s.Key == key);
                 if (setting.Apply is null)
                 {
-                    throw new ConfigException($"{path}: unknown key {sectionName}.{key}");
+                    throw new ConfigException($"{path}: unknown key {sectionName}.{key}" +
+                        NearestMatch.Hint($"{sectionName}.{key}", Settings.Select(s => $"{s.Section}.{s.Key}")));
                 }
-                config = setting.Apply(config, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+                config = Apply(setting, config, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "", path);
+                sources[$"{sectionName}.{key}"] = "file";
             }
         }
-        return config.WithEnvironment(environment);
+        return config;
     }
 
     /// <summary>Applies SHC_SECTION_KEY variables (e.g. SHC_API_LISTEN, SHC_MEMPOOL_MAX_TXS).</summary>
@@ -106,7 +168,7 @@ public sealed record NodeConfig
         var config = this;
         foreach (var setting in Settings)
         {
-            var name = $"SHC_{setting.Section}_{setting.Key}".ToUpperInvariant();
+            var name = EnvironmentName(setting.Section, setting.Key);
             var value = environment is null ? Environment.GetEnvironmentVariable(name) : environment.TryGetValue(name, out var v) ? v : null;
             // Set counts, even to the empty string (SHC_METRICS_LISTEN= disables metrics); unset leaves the file's value.
             if (value is not null)
@@ -197,6 +259,12 @@ public sealed record NodeConfig
             ? value
             : throw new ConfigException($"{name} must be host:port with a numeric IP (e.g. 127.0.0.1:26657), got '{value}'");
 }
+
+/// <summary>One setting's effective value and where it came from: default, file, "env NAME" or "flag --name".</summary>
+public sealed record EffectiveSetting(string Key, string Value, string Source, string EnvironmentVariable);
+
+/// <summary>A configuration with the source of each value (what `config show` prints).</summary>
+public sealed record EffectiveConfig(NodeConfig Config, IReadOnlyList<EffectiveSetting> Settings);
 
 /// <summary>The node configuration is missing or invalid.</summary>
 public sealed class ConfigException(string message) : Exception(message);

@@ -35,17 +35,19 @@ public static class NodeHost
     /// `inspect`: no validator key, no peers, no follower, so nothing ever commits; the app API refuses every method but
     /// its reads (<see cref="ReadOnlyApiInterceptor"/>).
     /// </param>
-    public static WebApplication Build(NodeHome home, NodeConfig config, StateCheck stateCheck = StateCheck.Sampled, bool readOnly = false)
+    /// <param name="passphrase">Asked for the passphrase of an encrypted key file (given its path); null refuses encrypted keys.</param>
+    public static WebApplication Build(NodeHome home, NodeConfig config, StateCheck stateCheck = StateCheck.Sampled, bool readOnly = false,
+        Func<string, string>? passphrase = null)
     {
         var genesis = GenesisFile.Load(home.GenesisFile);
         var suite = genesis.Suite;
-        var validatorKey = !readOnly && File.Exists(home.ValidatorKeyFile) ? KeyFile.Load(home.ValidatorKeyFile) : null;
+        var validatorKey = !readOnly && File.Exists(home.ValidatorKeyFile) ? KeyFile.Load(home.ValidatorKeyFile, passphrase) : null;
         if (validatorKey is not null && validatorKey.Suite != suite)
         {
             throw new ConfigException($"the validator key is {validatorKey.Suite.Name} but the chain uses {suite.Name}");
         }
         var nodeKey = !readOnly && (config.P2pListen.Length > 0 || config.PeerUrls.Count > 0)
-            ? (File.Exists(home.NodeKeyFile) ? KeyFile.Load(home.NodeKeyFile) : throw new ConfigException($"the peer network needs a node key: {home.NodeKeyFile} is missing"))
+            ? (File.Exists(home.NodeKeyFile) ? KeyFile.Load(home.NodeKeyFile, passphrase) : throw new ConfigException($"the peer network needs a node key: {home.NodeKeyFile} is missing"))
             : null;
         if (validatorKey is not null && nodeKey is null)
         {
@@ -88,11 +90,23 @@ public static class NodeHost
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
+        if (config.LogFormat == "json")
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+            // One JSON object per line (timestamp, level, category, message, the message's named values) for log shippers.
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
         builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(config.LogLevel, ignoreCase: true));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
@@ -207,7 +221,8 @@ public static class NodeHost
         services.AddSingleton(sp => new ChainApiService(
             store, sp.GetRequiredService<TransactionPool>(), sp.GetRequiredService<ChainFeed>(), sp.GetRequiredService<ChainHead>(),
             suite, config, genesis, sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<SyncState>(), validatorKey,
-            sp.GetRequiredService<ContractApi>(), sp.GetRequiredService<ValidatorSchedule>(), sp.GetService<PeerNetwork>()));
+            sp.GetRequiredService<ContractApi>(), sp.GetRequiredService<ValidatorSchedule>(), sp.GetService<PeerNetwork>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
@@ -225,6 +240,16 @@ public static class NodeHost
             o.MaxReceiveMessageSize = ChainModules.MaxBlockFrameBytes(genesis);
         });
         services.AddGrpcReflection();
+        // Reflection lists what the app port serves: not the peer service, which is mapped on the peer port only (by
+        // default the reflection service lists every service of the process). Registered after AddGrpcReflection, so it
+        // replaces the default.
+        Google.Protobuf.Reflection.ServiceDescriptor[] appServices =
+        [
+            V1.ChainService.Descriptor, V1.GovernanceService.Descriptor, Grpc.Health.V1.Health.Descriptor,
+            Grpc.Reflection.V1Alpha.ServerReflection.Descriptor, Grpc.Reflection.V1.ServerReflection.Descriptor,
+        ];
+        services.AddSingleton(new Grpc.Reflection.ReflectionServiceImpl(appServices));
+        services.AddSingleton(new Grpc.Reflection.ReflectionV1ServiceImpl(appServices));
         // The chain's check answers for the server ("") and by name for the application service, as gRPC health clients
         // and Kubernetes probes ask either way.
         services.AddGrpcHealthChecks(o =>
@@ -247,10 +272,14 @@ public static class NodeHost
         var metrics = app.Services.GetRequiredService<NodeMetrics>();
         var head = app.Services.GetRequiredService<ChainHead>();
         metrics.ObserveHeight(() => (long)head.Height);
+        metrics.ObserveHeadTime(() => head.Tip.TimestampMs / 1000.0);
         if (app.Services.GetService<ConsensusDriver>() is { } driver)
         {
-            var network = app.Services.GetRequiredService<PeerNetwork>();
-            metrics.ObserveConsensus(() => (long)driver.Round, () => network.ConnectedPeers);
+            metrics.ObserveConsensus(() => (long)driver.Round);
+        }
+        if (app.Services.GetService<PeerNetwork>() is { } peers)
+        {
+            metrics.ObservePeers(() => peers.ConnectedPeers);
         }
         var pool = app.Services.GetRequiredService<TransactionPool>();
         metrics.ObserveMempool(() => pool.Count, () => pool.Bytes, () => pool.SignatureChecks);
@@ -277,6 +306,7 @@ public static class NodeHost
             var port = System.Net.IPEndPoint.Parse(config.MetricsListen).Port;
             app.MapMetrics("/metrics").RequireHost($"*:{port}");
             DashboardEndpoints.Map(app, $"*:{port}");
+            ProbeEndpoints.Map(app, $"*:{port}");
         }
         // Each port serves its own services only: the app API never answers on the peer port, and the reverse.
         var apiHost = $"*:{config.ApiEndPoint.Port}";

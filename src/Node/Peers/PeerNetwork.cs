@@ -55,9 +55,9 @@ public sealed class PeerNetwork(
     public IReadOnlyList<PeerSnapshot> Snapshot() =>
         [.. _links.Keys
             .GroupBy(l => l.Identity)
-            .Select(g => g.OrderBy(l => l.Since).First())
-            .Select(l => new PeerSnapshot(l.Identity, l.ValidatorAddress, l.Outbound, l.Url?.ToString(), l.Since, l.PeerHeadHeight,
-                Interlocked.Read(ref l.FramesReceived), Interlocked.Read(ref l.FramesSent), scores.ScoreOf(l.Identity)))
+            .Select(g => (Link: g.OrderBy(l => l.Since).First(), Head: g.Max(l => l.PeerHeadHeight)))
+            .Select(p => new PeerSnapshot(p.Link.Identity, p.Link.ValidatorAddress, p.Link.Outbound, p.Link.Url?.ToString(), p.Link.Since, p.Head,
+                Interlocked.Read(ref p.Link.FramesReceived), Interlocked.Read(ref p.Link.FramesSent), scores.ScoreOf(p.Link.Identity)))
             .OrderBy(p => p.Identity, StringComparer.Ordinal)];
 
     /// <summary>Number of distinct peers with at least one live link.</summary>
@@ -134,7 +134,17 @@ public sealed class PeerNetwork(
                 var link = new PeerLink(identity, outbound: true, url, time.GetUtcNow());
                 wasConnected = true;
                 backoff.Reset();
-                await RunLinkAsync(link, call.RequestStream, call.ResponseStream, stop).ConfigureAwait(false);
+                using var linkDone = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                var heads = RefreshHeadAsync(link, client, linkDone.Token);
+                try
+                {
+                    await RunLinkAsync(link, call.RequestStream, call.ResponseStream, stop).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await linkDone.CancelAsync().ConfigureAwait(false);
+                    await heads.ConfigureAwait(false);
+                }
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -153,6 +163,31 @@ public sealed class PeerNetwork(
             catch (OperationCanceledException)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>How often the head of a peer this node dialled is asked for (its Hello only tells the head at connection time).</summary>
+    public static readonly TimeSpan HeadRefreshInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>Keeps the link's record of the peer's head current while the link lives, for `peers` and the API.</summary>
+    private async Task RefreshHeadAsync(PeerLink link, PeerClient client, CancellationToken cancel)
+    {
+        while (!cancel.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(HeadRefreshInterval, time, cancel).ConfigureAwait(false);
+                link.PeerHeadHeight = (await client.GetStatusAsync(cancel).ConfigureAwait(false)).HeadHeight;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (PeerFailures.IsPeerFailure(ex))
+            {
+                // The link's own loop notices a dead connection; a missed refresh only leaves the last head shown.
+                logger.LogDebug("head of peer {Identity} not refreshed: {Reason}", Short(link.Identity), ex.Message);
             }
         }
     }

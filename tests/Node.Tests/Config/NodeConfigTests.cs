@@ -57,4 +57,36 @@ public sealed class NodeConfigTests : IDisposable
         new NodeConfig().Save(_path);
         Assert.Throws<ConfigException>(() => NodeConfig.Load(_path, new Dictionary<string, string?> { ["SHC_MEMPOOL_MAX_BYTES"] = "lots" }));
     }
+    [Fact]
+    public void Effective_config_takes_flags_over_environment_over_file_over_defaults_and_names_each_source()
+    {
+        File.WriteAllText(_path, "[api]\nlisten = \"127.0.0.1:30001\"\n[mempool]\nmax_txs = 10\n");
+        var effective = NodeConfig.LoadEffective(_path,
+            new Dictionary<string, string?> { ["SHC_MEMPOOL_MAX_TXS"] = "20", ["SHC_API_LISTEN"] = "127.0.0.1:30002" },
+            [("api.listen", "127.0.0.1:30003", "--api-listen")]);
+
+        Assert.Equal("127.0.0.1:30003", effective.Config.ApiListen);
+        Assert.Equal(20, effective.Config.MempoolMaxTxs);
+        var sources = effective.Settings.ToDictionary(s => s.Key, s => s.Source);
+        Assert.Equal("flag --api-listen", sources["api.listen"]);
+        Assert.Equal("env SHC_MEMPOOL_MAX_TXS", sources["mempool.max_txs"]);
+        Assert.Equal("default", sources["node.moniker"]);
+        Assert.Equal(effective.Settings.Count, effective.Settings.Select(s => s.Key).Distinct().Count());
+        Assert.All(effective.Settings, s => Assert.StartsWith("SHC_", s.EnvironmentVariable, StringComparison.Ordinal));
+        // The file alone: its values say "file".
+        Assert.Equal("file", NodeConfig.LoadEffective(_path, new Dictionary<string, string?>(), []).Settings.Single(s => s.Key == "mempool.max_txs").Source);
+    }
+
+    [Theory]
+    [InlineData("stauts", "status")]
+    [InlineData("validatros", "validators")]
+    [InlineData("val", "validators")]
+    [InlineData("--api-listn", "--api-listen")]
+    [InlineData("mempool.max_tx", "mempool.max_txs")]
+    [InlineData("xyzzy", null)]
+    public void Nearest_match_suggests_only_a_plausible_typo(string typed, string? expected)
+    {
+        string[] known = ["status", "start", "validators", "peers", "--api-listen", "--p2p-listen", "mempool.max_txs", "mempool.max_bytes"];
+        Assert.Equal(expected, NearestMatch.Find(typed, known));
+    }
 }

@@ -225,8 +225,19 @@ public sealed class ApiTests(ApiNodeFixture fixture) : IClassFixture<ApiNodeFixt
         await reflection.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
         await reflection.RequestStream.CompleteAsync();
         Assert.True(await reflection.ResponseStream.MoveNext(CancellationToken.None));
-        var services = reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name);
+        var services = reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
         Assert.Contains("shanghaichain.v1.ChainService", services);
+        // The peer service is served on the peer port only; the app port's reflection does not list it (it did, and
+        // answered `unimplemented` when called there).
+        Assert.DoesNotContain("shanghaichain.v1.PeerService", services);
+
+        using var reflectionV1 = new Grpc.Reflection.V1.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        await reflectionV1.RequestStream.WriteAsync(new Grpc.Reflection.V1.ServerReflectionRequest { ListServices = "" });
+        await reflectionV1.RequestStream.CompleteAsync();
+        Assert.True(await reflectionV1.ResponseStream.MoveNext(CancellationToken.None));
+        var servicesV1 = reflectionV1.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Equal(services.Order(StringComparer.Ordinal), servicesV1.Order(StringComparer.Ordinal));
+        Assert.Contains("shanghaichain.v1.GovernanceService", servicesV1);
     }
 
     [Fact]

@@ -93,6 +93,20 @@ public sealed partial class ContractCliTests : IDisposable
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("20-byte hex address", bad.Stderr, StringComparison.Ordinal);
 
+        // Without --gas-limit the failure shows in gas estimation: decoded as `call` decodes it, and nothing is sent.
+        var nonceBefore = await NodeBinary.RunAsync("account", "show", owner, "--node", node.Url);
+        var estimated = await NodeBinary.RunAsync("contract", "call", "--address", token, "--abi", abi, "--function", "transfer",
+            "--args", $"[\"{bob}\", \"2000000\"]", "--send", "--key", key, "--node", node.Url);
+        Assert.Equal((1, $"error: the transaction would fail, so it was not sent: execution reverted: ERC20InsufficientBalance[\"{owner}\",\"999750\",\"2000000\"]"),
+            (estimated.ExitCode, estimated.Stderr.TrimEnd('\n')));
+        Assert.Equal(nonceBefore.Stdout.Split('\n')[2], (await NodeBinary.RunAsync("account", "show", owner, "--node", node.Url)).Stdout.Split('\n')[2]);
+        // A constructor that needs arguments, deployed without them, is refused before anything is sent.
+        var noArgs = await NodeBinary.RunAsync("contract", "deploy", "--bin", bin, "--abi", abi, "--key", key, "--node", node.Url);
+        Assert.Equal(2, noArgs.ExitCode);
+        Assert.Matches(@"^error: the constructor takes 1 argument\(s\) \(uint256 \w+\): pass them with --args as a JSON array\n$", noArgs.Stderr);
+        var missing = await NodeBinary.RunAsync("contract", "deploy", "--bin", "/nonexistent.bin", "--key", key, "--node", node.Url);
+        Assert.Equal((1, "error: --bin /nonexistent.bin: no such file"), (missing.ExitCode, missing.Stderr.TrimEnd('\n')));
+
         // Killed and restarted: the store passes its startup checks (contract storage included) and serves the same state.
         await node.KillAsync();
         await using var restarted = await chain.StartAsync();

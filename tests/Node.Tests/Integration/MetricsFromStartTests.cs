@@ -35,6 +35,37 @@ public sealed class MetricsFromStartTests
         Assert.True(blocks >= 10, $"blocks committed: {blocks}");
         // Both count every block since start; a block may commit between reading the two within one scrape.
         Assert.True(histogramCount + 1 >= blocks && histogramCount <= blocks + 1, $"histogram count {histogramCount}, blocks {blocks}");
+
+        // The same late scrape as Prometheus checks it, and every metric of ours carries its help text (docs/metrics.md).
+        var scrape = await http.GetStringAsync($"http://127.0.0.1:{chain.MetricsPort}/metrics", deadline.Token);
+        await PromtoolCheckAsync(scrape);
+        var names = scrape.Split('\n').Where(l => l.StartsWith("# TYPE shanghaichain_", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToList();
+        Assert.True(names.Count >= 12, string.Join(", ", names));
+        foreach (var name in names)
+        {
+            Assert.Contains(scrape.Split('\n'), l => l.StartsWith($"# HELP {name} ", StringComparison.Ordinal) && l.Length > $"# HELP {name} ".Length + 5);
+        }
+        // The head's timestamp is exported, so an alert can tell a stalled chain (time() minus it).
+        var headTime = Value(scrape, "shanghaichain_node_consensus_head_timestamp_seconds");
+        Assert.InRange((long)headTime, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 5);
+    }
+
+    private static async Task PromtoolCheckAsync(string metrics)
+    {
+        var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists);
+        Assert.True(promtool is not null, "promtool is not installed: apt-get install prometheus (the Node.Tests build does it when run as root, tools/ensure-promtool.sh)");
+        var info = new System.Diagnostics.ProcessStartInfo(promtool!, "check metrics")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var check = System.Diagnostics.Process.Start(info)!;
+        await check.StandardInput.WriteAsync(metrics);
+        check.StandardInput.Close();
+        var errors = await check.StandardError.ReadToEndAsync() + await check.StandardOutput.ReadToEndAsync();
+        await check.WaitForExitAsync();
+        Assert.True(check.ExitCode == 0, "promtool check metrics: " + errors);
     }
 
     [Fact]

@@ -76,9 +76,18 @@ internal static class NodeBinary
     }
 
     /// <summary>Runs a CLI command to completion and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunInAsync(null, null, args);
+
+    /// <summary>Runs a CLI command in a working directory, with extra environment variables.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunInAsync(string? workingDirectory, IDictionary<string, string>? environment,
+        params string[] args)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        var info = StartInfo(args, workingDirectory);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        using var process = Process.Start(info)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -131,9 +140,9 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<NodeProcess> StartAsync(string home, int port, IDictionary<string, string>? environment = null)
+    public static async Task<NodeProcess> StartAsync(string home, int port, IDictionary<string, string>? environment = null, params string[] extraArgs)
     {
-        var info = NodeBinary.StartInfo(["start", "--home", home, "--api-listen", $"127.0.0.1:{port}"]);
+        var info = NodeBinary.StartInfo(["start", "--home", home, "--api-listen", $"127.0.0.1:{port}", .. extraArgs]);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
