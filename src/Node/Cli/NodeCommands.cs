@@ -199,6 +199,11 @@ internal static class NodeCommands
             }
             Console.WriteLine($"node '{config.Moniker}' serving the API on {config.ApiListen} (home {home.Root}); Ctrl-C stops it");
             await app.WaitForShutdownAsync(cancel).ConfigureAwait(false);
+            // A service stopped the node on purpose (a full disk): its reason, already logged, is the exit message.
+            if (app.Services.GetRequiredService<NodeStopper>().Reason is { } reason)
+            {
+                throw new CliException(reason);
+            }
             // A background service that failed (block production, sync) stopped the host: that is a failure, not a clean stop.
             var failed = app.Services.GetServices<IHostedService>().OfType<BackgroundService>()
                 .Select(s => s.ExecuteTask).FirstOrDefault(t => t is { IsFaulted: true });

@@ -72,6 +72,9 @@ public static class NodeHost
         builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(config.LogLevel, ignoreCase: true));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        // Its error line fires for a client that reset its request while it was being read; the node's own failures in
+        // a handler are logged by CallFailureInterceptor.
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(config.ApiEndPoint, listen => listen.Protocols = HttpProtocols.Http2);
@@ -110,6 +113,7 @@ public static class NodeHost
         // The committed head, read once here; from now on only the pipeline's committer moves it.
         services.AddSingleton(new ChainHead(ChainTip.Load(store, suite)));
         services.AddSingleton<SyncState>();
+        services.AddSingleton<NodeStopper>();
         services.AddSingleton(new PeerAdmission(genesis));
         if (nodeKey is not null)
         {
@@ -180,6 +184,7 @@ public static class NodeHost
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
             o.MaxSendMessageSize = 64 * 1024 * 1024;
+            o.Interceptors.Add<CallFailureInterceptor>();
             o.Interceptors.Add<ShutdownStreamsInterceptor>();
         }).AddServiceOptions<PeerServiceImpl>(o =>
         {
