@@ -114,6 +114,8 @@ public static class NodeHost
         services.AddSingleton(new ChainHead(ChainTip.Load(store, suite)));
         services.AddSingleton<SyncState>();
         services.AddSingleton<NodeStopper>();
+        // One instance for every call: it counts the subscriptions each client holds open.
+        services.AddSingleton<SubscriptionLimiter>();
         services.AddSingleton(new PeerAdmission(genesis));
         if (nodeKey is not null)
         {
@@ -122,7 +124,7 @@ public static class NodeHost
         var transactionValidator = new TransactionValidator(genesis.ChainId, suite, genesis.Parameters);
         services.AddSingleton(transactionValidator);
         services.AddSingleton(sp => new TransactionPool(
-            transactionValidator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes)
+            transactionValidator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes, config.MempoolMaxTxsPerSender)
         {
             Permissions = modules.Permissions,
         });
@@ -186,6 +188,10 @@ public static class NodeHost
             o.MaxSendMessageSize = 64 * 1024 * 1024;
             o.Interceptors.Add<CallFailureInterceptor>();
             o.Interceptors.Add<ShutdownStreamsInterceptor>();
+        }).AddServiceOptions<ChainApiService>(o =>
+        {
+            // The chain service's server streams are its subscriptions (SubscribeBlocks, SubscribeEvents).
+            o.Interceptors.Add<SubscriptionLimiter>();
         }).AddServiceOptions<PeerServiceImpl>(o =>
         {
             o.Interceptors.Add<PeerAuthInterceptor>();
