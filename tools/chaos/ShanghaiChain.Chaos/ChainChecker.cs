@@ -18,6 +18,7 @@ internal sealed record CheckResult(
     int Equivocations,
     int Bans,
     int UnhandledExceptions,
+    int UnhealthyReports,
     IReadOnlyList<string> Violations);
 
 /// <summary>
@@ -113,7 +114,7 @@ internal sealed partial class ChainChecker(ChaosCluster cluster, LoadClient load
         }
 
         var (bans, unhandled) = ScanLogs(violations);
-        return new CheckResult(height, transactions, forks, lost, duplicated, nonceReuses, equivocations, bans, unhandled, violations);
+        return new CheckResult(height, transactions, forks, lost, duplicated, nonceReuses, equivocations, bans, unhandled, UnhealthyReports, violations);
     }
 
     /// <summary>
@@ -148,6 +149,12 @@ internal sealed partial class ChainChecker(ChaosCluster cluster, LoadClient load
                     unhandled++;
                     violations.Add($"node {node.Index}: {line}");
                 }
+                else if (line.Contains("HealthCheckService", StringComparison.Ordinal))
+                {
+                    // A health report, not an error: a node on a halted chain (no quorum during a split or an f+1 kill)
+                    // truthfully reports Unhealthy. Counted as a figure.
+                    UnhealthyReports++;
+                }
                 else if (SevereLine().IsMatch(line) && !(inDiskFault && line.Contains("disk full", StringComparison.OrdinalIgnoreCase)))
                 {
                     unhandled++;
@@ -157,6 +164,9 @@ internal sealed partial class ChainChecker(ChaosCluster cluster, LoadClient load
         }
         return (bans, unhandled);
     }
+
+    /// <summary>Health reports of Unhealthy or Degraded in all logs (a figure, not a violation).</summary>
+    public int UnhealthyReports { get; private set; }
 
     [GeneratedRegex(@"^\d\d:\d\d:\d\d\.\d{3} (crit|fail): ")]
     private static partial Regex SevereLine();

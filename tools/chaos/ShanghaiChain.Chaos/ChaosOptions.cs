@@ -19,8 +19,11 @@ internal sealed record ChaosOptions
     /// <summary>The size of the tmpfs under one validator's data dir; 0 runs without the full-disk fault.</summary>
     public int TmpfsMegabytes { get; init; } = 384;
 
-    /// <summary>How long after a heal every validator must have committed new blocks.</summary>
+    /// <summary>How long after a heal a quorum of validators must have committed new blocks.</summary>
     public TimeSpan RecoveryBound { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long after a heal every validator must have caught up (a wiped one resyncs the whole chain).</summary>
+    public TimeSpan CatchUpBound { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How long a node may keep running once its disk is full before that counts as a violation.</summary>
     public TimeSpan DiskFullStopBound { get; init; } = TimeSpan.FromSeconds(60);

@@ -8,7 +8,12 @@ using ShanghaiChain.V1;
 namespace ShanghaiChain.Chaos;
 
 /// <summary>What happened when one fault was injected and healed.</summary>
-internal sealed record FaultOutcome(PlannedFault Fault, double RecoverySeconds, string Note, IReadOnlyList<string> Violations);
+/// <param name="RecoverySeconds">From the heal until a quorum of validators committed two new blocks (infinite: not within the bound).</param>
+/// <param name="CatchUpSeconds">From the heal until every validator reached that height (a wiped node resyncs the whole chain).</param>
+internal sealed record FaultOutcome(PlannedFault Fault, double RecoverySeconds, double CatchUpSeconds, string Note, IReadOnlyList<string> Violations);
+
+/// <summary>How long the chain took to move on after a heal, and every validator to catch up; null where a bound passed.</summary>
+internal sealed record Recovery(double? ResumeSeconds, double? CatchUpSeconds);
 
 /// <summary>
 /// Injects one planned fault into the running cluster, holds it, heals it, and measures the recovery: the time from the
@@ -128,13 +133,19 @@ internal sealed class FaultInjector(ChaosCluster cluster, LoadClient load, Chaos
                 throw new ArgumentOutOfRangeException(nameof(fault), fault.Kind, "unknown fault");
         }
         var recovery = await MeasureRecoveryAsync().ConfigureAwait(false);
-        if (recovery is null)
+        if (recovery.ResumeSeconds is null)
         {
-            violations.Add($"{fault}: the chain did not resume on every validator within {options.RecoveryBound.TotalSeconds:F0} s of the heal");
+            violations.Add($"{fault}: the chain did not commit on a quorum within {options.RecoveryBound.TotalSeconds:F0} s of the heal");
         }
-        log($"  healed; recovered in {(recovery is { } r ? $"{r:F1} s" : "(not within the bound)")}{(note.Length > 0 ? $"; {note}" : "")}");
-        return new FaultOutcome(fault, recovery ?? double.PositiveInfinity, note, violations);
+        else if (recovery.CatchUpSeconds is null)
+        {
+            violations.Add($"{fault}: not every validator caught up within {options.CatchUpBound.TotalSeconds:F0} s of the heal");
+        }
+        log($"  healed; chain resumed in {Seconds(recovery.ResumeSeconds)}, all caught up in {Seconds(recovery.CatchUpSeconds)}{(note.Length > 0 ? $"; {note}" : "")}");
+        return new FaultOutcome(fault, recovery.ResumeSeconds ?? double.PositiveInfinity, recovery.CatchUpSeconds ?? double.PositiveInfinity, note, violations);
     }
+
+    private static string Seconds(double? seconds) => seconds is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s:F1} s") : "(not within the bound)";
 
     /// <summary>
     /// Fills the node's tmpfs until writes fail, expects the node to stop with a clear error within a bound (the
@@ -197,22 +208,31 @@ internal sealed class FaultInjector(ChaosCluster cluster, LoadClient load, Chaos
         return note;
     }
 
-    /// <summary>Seconds from now until every validator is two blocks past the highest head seen now; null past the bound.</summary>
-    public async Task<double?> MeasureRecoveryAsync()
+    /// <summary>
+    /// From now: the seconds until a quorum (2f+1) of validators is two blocks past the highest head seen now (the
+    /// chain moved on), and until every validator is (everyone caught up). Each null when its bound passed first.
+    /// </summary>
+    public async Task<Recovery> MeasureRecoveryAsync()
     {
         var clock = Stopwatch.StartNew();
         var heights = await HeightsAsync().ConfigureAwait(false);
         var target = heights.Max() + 2;
-        while (clock.Elapsed < options.RecoveryBound)
+        var quorum = cluster.Nodes.Count - cluster.F;
+        double? resumed = null;
+        while (clock.Elapsed < (resumed is null ? options.RecoveryBound : options.CatchUpBound))
         {
             heights = await HeightsAsync().ConfigureAwait(false);
+            if (resumed is null && heights.Count(h => h >= target) >= quorum)
+            {
+                resumed = clock.Elapsed.TotalSeconds;
+            }
             if (heights.All(h => h >= target))
             {
-                return clock.Elapsed.TotalSeconds;
+                return new Recovery(resumed ?? clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds);
             }
             await Task.Delay(100).ConfigureAwait(false);
         }
-        return null;
+        return new Recovery(resumed, null);
     }
 
     private async Task<ulong[]> HeightsAsync() =>

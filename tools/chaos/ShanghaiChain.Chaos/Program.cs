@@ -23,4 +23,8 @@ Console.CancelKeyPress += (_, e) =>
 var report = await ChaosRun.RunAsync(options, line => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {line}"), interrupt.Token);
 Console.WriteLine();
 Console.WriteLine(report.Summary());
+if (Directory.Exists(report.WorkDir))
+{
+    await File.WriteAllTextAsync(Path.Combine(report.WorkDir, "report.txt"), report.Summary());
+}
 return report.Passed ? 0 : 1;
