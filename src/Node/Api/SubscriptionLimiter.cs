@@ -18,9 +18,6 @@ public sealed class SubscriptionLimiter(NodeConfig config) : Interceptor
 
     private readonly ConcurrentDictionary<string, int> _open = new();
 
-    /// <summary>Subscriptions open now, over all clients (for tests and metrics).</summary>
-    public int Open => _open.Values.Sum();
-
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
         ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {

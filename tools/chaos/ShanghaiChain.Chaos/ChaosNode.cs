@@ -24,6 +24,7 @@ internal sealed partial class ChaosNode : IAsyncDisposable
     private Process? _process;
     private volatile bool _serving;
     private volatile string? _lastLine;
+    private bool _closed;
 
     public ChaosNode(int index, NodeHome home, string apiUrl, string nodeDll, string? networkNamespace, string logFile)
     {
@@ -139,7 +140,11 @@ internal sealed partial class ChaosNode : IAsyncDisposable
     {
         lock (_logLock)
         {
-            _log.WriteLine(line);
+            // The last lines of a killed process may arrive after the run has closed the log.
+            if (!_closed)
+            {
+                _log.WriteLine(line);
+            }
         }
     }
 
@@ -241,6 +246,7 @@ internal sealed partial class ChaosNode : IAsyncDisposable
         _process?.Dispose();
         lock (_logLock)
         {
+            _closed = true;
             _log.Dispose();
         }
     }
