@@ -16,7 +16,7 @@ namespace ShanghaiChain.Chain.Mempool;
 /// block is a prefix of the arrival queue.
 /// </summary>
 public sealed class TransactionPool(TransactionValidator validator, ChainParameters parameters, IStateReader state,
-    IBlockReader blocks, Func<IReadOnlyList<Hash32>, bool[]> committedAmong, int maxTxs, long maxBytes)
+    IBlockReader blocks, Func<IReadOnlyList<Hash32>, bool[]> committedAmong, int maxTxs, long maxBytes, int maxTxsPerSender = int.MaxValue)
 {
     /// <summary>
     /// The chain parameters in force at the committed head, when the committee may change them (a governed chain):
@@ -374,6 +374,12 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
         if (tx.Nonce > queue.NextNonce)
         {
             return new AdmissionResult(tx.Id, TxRejectReason.NonceGap, $"nonce {tx.Nonce} skips ahead; next is {queue.NextNonce}");
+        }
+        if (queue.Pending.Count >= maxTxsPerSender)
+        {
+            // One sender's share of the pool is bounded, so a single busy or hostile account cannot fill it for everyone.
+            return new AdmissionResult(tx.Id, TxRejectReason.SenderLimitReached,
+                $"the sender already has {queue.Pending.Count} pending transactions, its limit (mempool.max_txs_per_sender); retry once some commit");
         }
         if (!UInt256.TryAdd(queue.PendingCost, tx.MaxCost!.Value, out var cost) || cost > account.Balance)
         {

@@ -32,6 +32,8 @@ public enum TxRejectReason
     Unsupported,
     /// <summary>The sender lacks the role this transaction needs (members-only chain, contract creation without the deployer role).</summary>
     PermissionDenied,
+    /// <summary>The sender already has as many pending transactions as one sender may (mempool.max_txs_per_sender).</summary>
+    SenderLimitReached,
 }
 
 public static class TxRejectReasonNames

@@ -22,6 +22,9 @@ public static class ApiErrors
 
     public static RpcException InvalidArgument(string message) => Create(StatusCode.InvalidArgument, "INVALID_ARGUMENT", message);
 
+    /// <summary>A per-client bound of the API (docs/resource-limits.md) was reached.</summary>
+    public static RpcException Exhausted(string reason, string message) => Create(StatusCode.ResourceExhausted, reason, message);
+
     public static RpcException NotFound(string message) => Create(StatusCode.NotFound, "NOT_FOUND", message);
 
     public static StatusCode CodeOf(TxRejectReason reason) => reason switch
@@ -29,7 +32,7 @@ public static class ApiErrors
         TxRejectReason.Malformed or TxRejectReason.Oversized or TxRejectReason.BadSignature or TxRejectReason.WrongChainId
             or TxRejectReason.InvalidField => StatusCode.InvalidArgument,
         TxRejectReason.Duplicate => StatusCode.AlreadyExists,
-        TxRejectReason.MempoolFull => StatusCode.ResourceExhausted,
+        TxRejectReason.MempoolFull or TxRejectReason.SenderLimitReached => StatusCode.ResourceExhausted,
         TxRejectReason.Unsupported => StatusCode.Unimplemented,
         TxRejectReason.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.FailedPrecondition,

@@ -271,6 +271,11 @@ internal static class NodeCommands
             }
             StartupReport.Print(app, home, config, notes);
             await app.WaitForShutdownAsync(cancel).ConfigureAwait(false);
+            // A service stopped the node on purpose (a full disk): its reason, already logged, is the exit message.
+            if (app.Services.GetRequiredService<NodeStopper>().Reason is { } reason)
+            {
+                throw new CliException(reason);
+            }
             // A background service that failed (block production, sync) stopped the host: that is a failure, not a clean stop.
             var failed = app.Services.GetServices<IHostedService>().OfType<BackgroundService>()
                 .Select(s => s.ExecuteTask).FirstOrDefault(t => t is { IsFaulted: true });

@@ -37,6 +37,12 @@ public sealed record NodeConfig
 
     public long MempoolMaxBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>Pending transactions one sender may hold in the mempool (its share of <see cref="MempoolMaxTxs"/>).</summary>
+    public int MempoolMaxTxsPerSender { get; init; } = 20_000;
+
+    /// <summary>Open block and event subscriptions one client address may hold at once.</summary>
+    public int MaxSubscriptionsPerClient { get; init; } = 64;
+
     /// <summary>Blocks a SubscribeBlocks stream may lag before it is ended with an explicit error.</summary>
     public int SubscriberBufferBlocks { get; init; } = 1_024;
 
@@ -62,6 +68,8 @@ public sealed record NodeConfig
         ("state", "proof_window_blocks", (c, v) => c with { ProofWindowBlocks = (int)Range(v, "state.proof_window_blocks", 0, 10_000) }, c => (long)c.ProofWindowBlocks),
         ("mempool", "max_txs", (c, v) => c with { MempoolMaxTxs = (int)Range(v, "mempool.max_txs", 1, 10_000_000) }, c => (long)c.MempoolMaxTxs),
         ("mempool", "max_bytes", (c, v) => c with { MempoolMaxBytes = Range(v, "mempool.max_bytes", 1024, 64L * 1024 * 1024 * 1024) }, c => c.MempoolMaxBytes),
+        ("mempool", "max_txs_per_sender", (c, v) => c with { MempoolMaxTxsPerSender = (int)Range(v, "mempool.max_txs_per_sender", 1, 10_000_000) }, c => (long)c.MempoolMaxTxsPerSender),
+        ("api", "max_subscriptions_per_client", (c, v) => c with { MaxSubscriptionsPerClient = (int)Range(v, "api.max_subscriptions_per_client", 1, 100_000) }, c => (long)c.MaxSubscriptionsPerClient),
         ("api", "subscriber_buffer_blocks", (c, v) => c with { SubscriberBufferBlocks = (int)Range(v, "api.subscriber_buffer_blocks", 1, 1_000_000) }, c => (long)c.SubscriberBufferBlocks),
     ];
 

@@ -5,7 +5,9 @@ using ShanghaiChain.Chain.Sync;
 using ShanghaiChain.Chain.Observability;
 using ShanghaiChain.Consensus;
 using ShanghaiChain.Chain.Blocks;
+using ShanghaiChain.Node.Config;
 using ShanghaiChain.Node.Peers;
+using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Consensus;
@@ -19,7 +21,7 @@ namespace ShanghaiChain.Node.Consensus;
 /// first catches up by block sync (docs/consensus.md, "Node integration").
 /// </summary>
 public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engines, PeerNetwork network, ExecutionPipeline execution, BlockFetcher fetcher,
-    BlockBuilder builder, BlockSync sync, EvidencePool evidencePool, NodeMetrics metrics, ILogger<ConsensusDriver> logger) : BackgroundService
+    BlockBuilder builder, BlockSync sync, EvidencePool evidencePool, NodeMetrics metrics, NodeStopper stopper, ILogger<ConsensusDriver> logger) : BackgroundService
 {
     private ConsensusCore _engine = null!;
     private ITimer? _timer;
@@ -68,6 +70,11 @@ public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engine
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping.
+        }
+        catch (Exception ex) when (DiskSpace.IsFull(ex))
+        {
+            // Nothing more is written (no vote leaves without its safety record): a clean shutdown, one clear line.
+            stopper.StopOnFullDisk(ex);
         }
         finally
         {
@@ -223,7 +230,12 @@ public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engine
         }
         _ = execution.CommitAsync(blocks).ContinueWith(t =>
         {
-            if (t.IsFaulted)
+            if (t.IsFaulted && DiskSpace.IsFull(t.Exception))
+            {
+                // The loop stops the node with the disk-full message when it sees the failure.
+                inbox.Wake();
+            }
+            else if (t.IsFaulted)
             {
                 logger.LogCritical(t.Exception!.InnerException, "committing a block failed; stopping the node");
                 // Wake the loop so it sees the failure and stops.

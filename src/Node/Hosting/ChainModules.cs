@@ -48,7 +48,7 @@ public sealed record ChainModules(SystemContractRegistry SystemContracts, IReadO
     /// <summary>The mempool with this chain's admission rules (roles, the parameters in force), as every composition builds it.</summary>
     public TransactionPool CreatePool(GenesisFile genesis, TransactionValidator validator, IChainReader store, ValidatorSchedule schedule,
         NodeConfig config, Action<VerifiedTransaction, string>? permissionRefused = null) =>
-        new(validator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes)
+        new(validator, genesis.Parameters, store, store, store.ContainsTransactions, config.MempoolMaxTxs, config.MempoolMaxBytes, config.MempoolMaxTxsPerSender)
         {
             Permissions = Permissions,
             ParametersInForce = Governed ? () => schedule.Current.Parameters : null,

@@ -110,6 +110,9 @@ public static class NodeHost
         builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(config.LogLevel, ignoreCase: true));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        // Its error line fires for a client that reset its request while it was being read; the node's own failures in
+        // a handler are logged by CallFailureInterceptor.
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Critical);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(config.ApiEndPoint, listen => listen.Protocols = HttpProtocols.Http2);
@@ -148,6 +151,9 @@ public static class NodeHost
         // The committed head, read once here; from now on only the pipeline's committer moves it.
         services.AddSingleton(new ChainHead(ChainTip.Load(store, suite)));
         services.AddSingleton<SyncState>();
+        services.AddSingleton<NodeStopper>();
+        // One instance for every call: it counts the subscriptions each client holds open.
+        services.AddSingleton<SubscriptionLimiter>();
         services.AddSingleton(new PeerAdmission(genesis));
         if (nodeKey is not null)
         {
@@ -227,11 +233,16 @@ public static class NodeHost
         {
             o.MaxReceiveMessageSize = 32 * 1024 * 1024;
             o.MaxSendMessageSize = 64 * 1024 * 1024;
+            o.Interceptors.Add<CallFailureInterceptor>();
             o.Interceptors.Add<ShutdownStreamsInterceptor>();
             if (readOnly)
             {
                 o.Interceptors.Add<ReadOnlyApiInterceptor>();
             }
+        }).AddServiceOptions<ChainApiService>(o =>
+        {
+            // The chain service's server streams are its subscriptions (SubscribeBlocks, SubscribeEvents).
+            o.Interceptors.Add<SubscriptionLimiter>();
         }).AddServiceOptions<PeerServiceImpl>(o =>
         {
             o.Interceptors.Add<PeerAuthInterceptor>();
@@ -247,6 +258,7 @@ public static class NodeHost
         [
             V1.ChainService.Descriptor, V1.GovernanceService.Descriptor, Grpc.Health.V1.Health.Descriptor,
             Grpc.Reflection.V1Alpha.ServerReflection.Descriptor, Grpc.Reflection.V1.ServerReflection.Descriptor,
+            .. auditLog is null ? Array.Empty<Google.Protobuf.Reflection.ServiceDescriptor>() : [V1.AuditService.Descriptor],
         ];
         services.AddSingleton(new Grpc.Reflection.ReflectionServiceImpl(appServices));
         services.AddSingleton(new Grpc.Reflection.ReflectionV1ServiceImpl(appServices));

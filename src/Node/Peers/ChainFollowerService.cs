@@ -6,9 +6,10 @@ namespace ShanghaiChain.Node.Peers;
 
 /// <summary>
 /// Runs block sync on a node without a validator key: it follows the chain from its peers for as long as it runs. A
-/// block that fails to commit (this node's execution diverges, the store fails) ends the service, and with it the host.
+/// block that fails to commit (this node's execution diverges, the store fails) ends the service, and with it the host;
+/// a full disk stops the host cleanly with one clear line (<see cref="NodeStopper"/>).
 /// </summary>
-public sealed class ChainFollowerService(BlockSync sync, IHostApplicationLifetime lifetime) : BackgroundService
+public sealed class ChainFollowerService(BlockSync sync, IHostApplicationLifetime lifetime, NodeStopper stopper) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,6 +21,13 @@ public sealed class ChainFollowerService(BlockSync sync, IHostApplicationLifetim
         {
             return;
         }
-        await sync.FollowAsync(stoppingToken).ConfigureAwait(false);
+        try
+        {
+            await sync.FollowAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Storage.DiskSpace.IsFull(ex))
+        {
+            stopper.StopOnFullDisk(ex);
+        }
     }
 }

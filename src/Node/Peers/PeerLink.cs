@@ -34,6 +34,9 @@ public sealed class PeerLink
 
     public ulong PeerHeadHeight { get; internal set; }
 
+    /// <summary>The bound on frames this link delivers per second (read by its receive loop only).</summary>
+    public PeerRateLimit ReceiveRate { get; } = new();
+
     public long FramesReceived;
     public long FramesSent;
 

@@ -48,6 +48,9 @@ public sealed class PeerNetwork(
     ValidatorIdentity? validator = null,
     IPeerMessageHandler? handler = null) : BackgroundService
 {
+    /// <summary>Inbound links one admitted node may hold at once (the peers themselves are bounded by admission).</summary>
+    public const int MaxInboundLinksPerPeer = 2;
+
     private readonly ConcurrentDictionary<PeerLink, byte> _links = new();
     private readonly ConcurrentDictionary<PeerCall, string> _calls = new();
     private readonly byte[] _genesisHash = genesis.ComputeHash().ToArray();
@@ -234,6 +237,20 @@ public sealed class PeerNetwork(
     public async Task ServeAsync(string identity, IAsyncStreamReader<PeerMessage> incoming, IServerStreamWriter<PeerMessage> outgoing, CancellationToken cancel)
     {
         var link = new PeerLink(identity, outbound: false, null, time.GetUtcNow());
+        // At most MaxInboundLinksPerPeer inbound links per admitted node: a new one replaces the oldest, so a peer that
+        // reconnects before its dead link timed out is served at once, and no peer can pile links (each with its outbox).
+        foreach (var stale in _links.Keys.Where(l => !l.Outbound && l.Identity == identity).OrderByDescending(l => l.Since).Skip(MaxInboundLinksPerPeer - 1))
+        {
+            logger.LogInformation("peer {Identity} opened another link; closing its oldest", Short(identity));
+            try
+            {
+                stale.Cancellation?.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That link ended meanwhile.
+            }
+        }
         await RunLinkAsync(link, outgoing, incoming, cancel).ConfigureAwait(false);
     }
 
@@ -307,6 +324,11 @@ public sealed class PeerNetwork(
                 return;
             }
             Interlocked.Increment(ref link.FramesReceived);
+            // Over the link's frame rate: wait before reading on, which backs the sender off (PeerRateLimit).
+            if (link.ReceiveRate.Take(time.GetUtcNow()) is { Ticks: > 0 } wait && !await WaitOrStopAsync(wait, cancel).ConfigureAwait(false))
+            {
+                return;
+            }
             var message = reader.Current;
             PeerVerdict verdict;
             string reason;
@@ -334,6 +356,19 @@ public sealed class PeerNetwork(
                 Punish(link, verdict, reason);
                 return;
             }
+        }
+    }
+
+    private async Task<bool> WaitOrStopAsync(TimeSpan wait, CancellationToken cancel)
+    {
+        try
+        {
+            await Task.Delay(wait, time, cancel).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

@@ -43,9 +43,9 @@ public sealed class TransactionPoolTests
         _pool = Create(maxTxs: 100, maxBytes: 1_000_000);
     }
 
-    private TransactionPool Create(int maxTxs, long maxBytes) =>
+    private TransactionPool Create(int maxTxs, long maxBytes, int maxTxsPerSender = int.MaxValue) =>
         new(new TransactionValidator(ChainId, CryptoSuite.Ed25519Sha256, Parameters), Parameters, _chain, _chain,
-            ids => [.. ids.Select(_chain.Committed.Contains)], maxTxs, maxBytes);
+            ids => [.. ids.Select(_chain.Committed.Contains)], maxTxs, maxBytes, maxTxsPerSender);
 
     private static byte[] Transfer(KeyFile from, ulong nonce, ulong value = 10, ulong expires = 50) =>
         TransactionSigner.Sign(TransactionSigner.Transfer(ChainId, nonce, Carol, new UInt256(value), 21_000, expires), from);
@@ -151,6 +151,30 @@ public sealed class TransactionPoolTests
         var byBytes = Create(maxTxs: 100, maxBytes: tx.Length + 10);
         Assert.True(byBytes.Admit(tx).Accepted);
         Assert.Equal(TxRejectReason.MempoolFull, byBytes.Admit(Transfer(Bob, 0)).Reason);
+    }
+
+    [Fact]
+    public void One_sender_holds_at_most_its_share_of_the_pool_and_gets_room_again_as_its_transactions_commit()
+    {
+        var pool = Create(maxTxs: 100, maxBytes: 1_000_000, maxTxsPerSender: 3);
+        for (ulong nonce = 0; nonce < 3; nonce++)
+        {
+            Assert.True(pool.Admit(Transfer(Alice, nonce, value: 1)).Accepted);
+        }
+        var refused = pool.Admit(Transfer(Alice, 3, value: 1));
+        Assert.Equal(TxRejectReason.SenderLimitReached, refused.Reason);
+        Assert.Equal("SENDER_LIMIT_REACHED", refused.Reason.ToWireName());
+        // Another sender is not held back by Alice's share.
+        Assert.True(pool.Admit(Transfer(Bob, 0)).Accepted);
+
+        // Two of Alice's commit: two more fit.
+        var block = pool.ReapForBlock(new BlockLimits(2, 1_000_000, 1_000_000, int.MaxValue), 11);
+        _chain.Accounts[Alice.Address] = new AccountState(2, new UInt256(998), Hash32.Zero);
+        _chain.HeadHeight = 11;
+        pool.OnBlockCommitted(block.Where(t => t.Sender == Alice.Address).ToList(), 11);
+        Assert.True(pool.Admit(Transfer(Alice, 3, value: 1)).Accepted);
+        Assert.True(pool.Admit(Transfer(Alice, 4, value: 1)).Accepted);
+        Assert.Equal(TxRejectReason.SenderLimitReached, pool.Admit(Transfer(Alice, 5, value: 1)).Reason);
     }
 
     [Fact]

@@ -57,16 +57,16 @@ internal sealed class TestNetwork : IAsyncDisposable
 
     public string UrlOf(int node) => $"http://{ConfigOf(node).ApiListen}";
 
-    public async Task StartAsync(int node)
+    public async Task StartAsync(int node, IDictionary<string, string>? environment = null)
     {
         if (_processes[node] is { HasExited: false })
         {
             throw new InvalidOperationException($"node {node} is running");
         }
-        _processes[node] = await NodeProcess.StartAsync(Homes[node].Root, ConfigOf(node).ApiEndPoint.Port);
+        _processes[node] = await NodeProcess.StartAsync(Homes[node].Root, ConfigOf(node).ApiEndPoint.Port, environment);
     }
 
-    public async Task StartAllValidatorsAsync() => await Task.WhenAll(Enumerable.Range(0, Validators).Select(StartAsync));
+    public async Task StartAllValidatorsAsync() => await Task.WhenAll(Enumerable.Range(0, Validators).Select(node => StartAsync(node)));
 
     /// <summary>Stops a node gracefully (SIGTERM) and waits until it has exited.</summary>
     public async Task StopAsync(int node)
