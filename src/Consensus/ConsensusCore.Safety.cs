@@ -24,6 +24,7 @@ public sealed partial class ConsensusCore
             // Quarantine over: never sign at or below the highest certified round seen, nor in the round after it.
             _recovering = false;
             _record.MinSigningRound = Math.Max(_record.MinSigningRound, _highestCertifiedRoundSeen + 2);
+            _record.QuarantinePending = false;
             _recordDirty = true;
         }
         return round >= _record.MinSigningRound;

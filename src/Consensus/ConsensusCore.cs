@@ -58,7 +58,14 @@ public sealed partial class ConsensusCore
         _record = mode == StartMode.Genesis || savedRecord is null || savedRecord.Epoch != config.Epoch
             ? new SafetyRecord { Epoch = config.Epoch }
             : savedRecord.Clone();
-        _recovering = mode == StartMode.Recovery || (mode == StartMode.Restart && (savedRecord is null || savedRecord.Epoch > config.Epoch));
+        // A record saved during a quarantine (its own old signature seen, say) does not end it: the validator recovers again.
+        _recovering = mode == StartMode.Recovery ||
+            (mode == StartMode.Restart && (savedRecord is null || savedRecord.Epoch > config.Epoch || (savedRecord.Epoch == config.Epoch && savedRecord.QuarantinePending)));
+        if (_recovering && config.IsValidator)
+        {
+            // Every record this engine saves before its quarantine ends says so.
+            _record.QuarantinePending = true;
+        }
 
         var root = new BlockNode
         {

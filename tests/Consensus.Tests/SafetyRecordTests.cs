@@ -69,6 +69,37 @@ public class SafetyRecordTests
     }
 
     [Fact]
+    public void A_record_saved_during_the_quarantine_does_not_end_it_for_the_next_engine()
+    {
+        // Before its data dir was wiped, validator 2 voted in round 1; the vote is still on the network.
+        var proposal = _harness.FirstProposal();
+        var before = _harness.Engine(2);
+        before.Handle(new Started(0));
+        var voted = before.Handle(Receive(proposal)).OfType<SaveSafetyRecord>().Single();
+        var oldVote = before.Handle(new SafetyRecordSaved(6, voted.Sequence)).OfType<BroadcastMessage>().Single(b => b.Message.Vote is not null).Message;
+
+        // Recovering, it sees that vote: its record now covers the round (a save) and says the quarantine is still on.
+        var recovering = _harness.Engine(2, record: null, StartMode.Recovery);
+        recovering.Handle(new Started(10));
+        var saved = recovering.Handle(new MessageReceived(11, 2, oldVote)).OfType<SaveSafetyRecord>().Single();
+        Assert.True(saved.Record.QuarantinePending);
+        Assert.True(saved.Record.MinSigningRound > 1);
+
+        // A new engine on that record (the node restarted its engine for a catch-up, or the process restarted) is
+        // still in quarantine: it signs nothing, not even a timeout.
+        var next = _harness.Engine(2, saved.Record, StartMode.Restart);
+        next.Handle(new Started(20));
+        Assert.True(next.IsRecovering);
+        var timeouts = next.Handle(new TimerFired(100_000, next.Round));
+        Assert.Empty(timeouts.OfType<SaveSafetyRecord>());
+        Assert.DoesNotContain(timeouts.OfType<BroadcastMessage>(), b => b.Message.Timeout is not null || b.Message.Vote is not null);
+
+        // A record without the flag (the ordinary restart) is trusted as before.
+        var ordinary = _harness.Engine(2, voted.Record, StartMode.Restart);
+        Assert.False(ordinary.IsRecovering);
+    }
+
+    [Fact]
     public void A_timed_out_round_gets_one_timeout_which_is_resent_unchanged()
     {
         var engine = _harness.Engine(0);
