@@ -47,10 +47,17 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
                 {
                     progressed |= await PullAsync(source, follow: false, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is BlockSourceException or InvalidDataException)
+                catch (BlockSourceException ex)
                 {
+                    // Unreachable or behind: normal while peers start or restart; the next source is tried.
                     source.Failed(ex);
-                    logger.LogInformation("catch-up from {Source} failed: {Reason}", source.Name, ex.Message);
+                    logger.LogDebug("catch-up from {Source} failed: {Reason}", source.Name, ex.Message);
+                }
+                catch (InvalidDataException ex)
+                {
+                    // A block this node refuses: worth seeing when a validator stops committing.
+                    source.Failed(ex);
+                    logger.LogInformation("catch-up from {Source} refused a block: {Reason}", source.Name, ex.Message);
                 }
             }
             if (!progressed)

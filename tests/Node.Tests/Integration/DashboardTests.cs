@@ -26,6 +26,8 @@ public sealed class DashboardTests
         using var client = new ApiClient(node.Url);
         using var browser = StartBrowser();
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30)) { PollingInterval = TimeSpan.FromMilliseconds(100) };
+        // The page re-renders its tables on every block: an element read while it is replaced is read again.
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
 
         browser.Navigate().GoToUrl($"http://127.0.0.1:{chain.MetricsPort}/dashboard");
         Assert.Equal("ShanghaiChain node", browser.Title);
@@ -40,13 +42,11 @@ public sealed class DashboardTests
         var receipt = (await client.Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 30_000 })).Receipt;
         wait.Until(d => Height(d) >= receipt.BlockHeight);
         Assert.True(Height(browser) > first);
-        wait.Until(d => d.FindElements(By.CssSelector("#blocks tbody tr")).Any(row =>
-            row.FindElements(By.TagName("td")) is { Count: > 3 } cells && cells[0].Text == receipt.BlockHeight.ToString() && cells[3].Text == "1"));
-        var validators = browser.FindElements(By.CssSelector("#validators tbody tr"));
-        var validatorCells = Assert.Single(validators).FindElements(By.TagName("td"));
-        Assert.Equal(Core.Keys.KeyFile.Load(chain.Home.ValidatorKeyFile).Address.ToString(), validatorCells[1].Text);
-        Assert.Matches(@"^(\d+)/\1$", validatorCells[3].Text);
-        Assert.Contains("1 member(s)", browser.FindElement(By.Id("governance-summary")).Text, StringComparison.Ordinal);
+        wait.Until(d => Table(d, "blocks").Any(cells => cells[0] == receipt.BlockHeight.ToString() && cells[3] == "1"));
+        var validatorCells = Assert.Single(wait.Until(d => Table(d, "validators") is { Count: 1 } rows ? rows : null)!);
+        Assert.Equal(Core.Keys.KeyFile.Load(chain.Home.ValidatorKeyFile).Address.ToString(), validatorCells[1]);
+        Assert.Matches(@"^(\d+)/\1$", validatorCells[3]);
+        wait.Until(d => d.FindElement(By.Id("governance-summary")).Text.Contains("1 member(s)", StringComparison.Ordinal));
 
         var txId = Hex.Encode(id.Span);
         Search(browser, wait, txId);
@@ -62,6 +62,12 @@ public sealed class DashboardTests
         Search(browser, wait, "99999999");
         Assert.Equal("nothing found for 99999999", browser.FindElement(By.Id("search-result")).Text);
     }
+
+    /// <summary>A table's cells as text, read in one script (the page replaces its rows on every block).</summary>
+    private static List<string[]> Table(IWebDriver browser, string id) =>
+        [.. ((IReadOnlyCollection<object>)((IJavaScriptExecutor)browser).ExecuteScript(
+            $"return [...document.querySelectorAll('#{id} tbody tr')].map(r => [...r.cells].map(c => c.textContent))")!)
+            .Select(row => ((IReadOnlyCollection<object>)row).Select(c => (string)c).ToArray())];
 
     private static ulong Height(IWebDriver browser) =>
         ulong.TryParse(browser.FindElement(By.Id("height")).Text, out var height) ? height : 0;
