@@ -49,7 +49,6 @@ public sealed partial class CrossChainContract(CryptoSuite suite, string chainId
     public static readonly uint AcknowledgePacket = AbiSignature.Selector("acknowledgePacket(bytes,bytes,uint64,bytes)");
     public static readonly uint TimeoutPacket = AbiSignature.Selector("timeoutPacket(bytes,uint64,bytes)");
 
-
     public string Name => "CrossChain";
 
     public bool AllowsDelegation => false;
