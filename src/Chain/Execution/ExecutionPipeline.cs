@@ -233,6 +233,8 @@ public sealed class ExecutionPipeline : IExecutedResults, IDisposable
             {
                 children.Add(block);
             }
+            // A parent that is pending but lost its results in a reset is executed again; this block follows it.
+            SpeculateWithAncestors(block.ParentHash);
             return;
         }
         var state = new LayeredState(_store, [.. ancestors.Select(a => a.Layer)]);
@@ -267,6 +269,35 @@ public sealed class ExecutionPipeline : IExecutedResults, IDisposable
         return chain;
     }
 
+    /// <summary>
+    /// Executes the pending block <paramref name="hash"/> and its pending ancestors that have no results, oldest first,
+    /// when they link to the committed head. A reset between two engines drops every speculative result, but a block
+    /// accepted just before it (the next epoch's first proposal, say) stays pending and is certified and extended: its
+    /// results must come back when they are asked for. Does nothing for a block not pending, or on a branch that does not
+    /// reach the head (its missing ancestor may still arrive; it is executed then).
+    /// </summary>
+    private void SpeculateWithAncestors(Hash32 hash)
+    {
+        var tip = _committer.Tip;
+        var missing = new List<PendingBlock>();
+        for (var cursor = hash; cursor != tip.Hash && !_results.ContainsKey(cursor);)
+        {
+            if (!_pending.TryGet(cursor, out var block) || block.Height <= tip.Height || missing.Count >= MaxRespeculated)
+            {
+                return;
+            }
+            missing.Add(block);
+            cursor = block.ParentHash;
+        }
+        for (var i = missing.Count - 1; i >= 0; i--)
+        {
+            SpeculateOne(missing[i]);
+        }
+    }
+
+    // Pending blocks above the head are bounded by the engine's window; this bounds one walk regardless.
+    private const int MaxRespeculated = 256;
+
     /// <summary>Computes a pending block's state root if needed and completes whoever waits for its results.</summary>
     private void ProvideRoot(Hash32 hash)
     {
@@ -281,8 +312,10 @@ public sealed class ExecutionPipeline : IExecutedResults, IDisposable
         }
         if (!_results.TryGetValue(hash, out var speculated))
         {
-            // Not executed yet: the root is computed as soon as it is.
+            // Not executed yet: the root is computed as soon as it is. A pending block whose results a reset dropped
+            // is executed again now (else a leader extending it would wait for ever).
             _rootsWanted.Add(hash);
+            SpeculateWithAncestors(hash);
             return;
         }
         if (speculated.StateRoot is null)

@@ -136,4 +136,30 @@ public sealed class ExecutionPipelineTests : IDisposable
         Assert.Equal(results.StateRoot, _node.Head.Tip.StateRoot);
         Assert.Equal(2UL, _node.Store.GetAccount(PipelineHarness.Alice.Address).Nonce);
     }
+
+    [Fact]
+    public async Task A_pending_block_whose_results_a_reset_dropped_is_executed_again_when_a_leader_extends_it()
+    {
+        // The next epoch's first proposal arrives and is executed ahead; then the node starts its new engine, which
+        // drops every speculative result. The block is still pending, certified by the others, and the next leader
+        // builds on it: its results must come back (before, the builder waited for them until it gave up, in every round).
+        var tip = _node.Head.Tip;
+        var first = _node.HandBuilt(tip, [PipelineHarness.Transfer(PipelineHarness.Alice, 0)]);
+        _node.Execution.Accept(first);
+        var before = await _node.Execution.ResultsOfAsync(first.Hash, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await _node.Execution.ResetAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var after = await _node.Execution.ResultsOfAsync(first.Hash, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(before.StateRoot, after.StateRoot);
+
+        // And a child of it arriving after the reset is executed on top of it.
+        using var twin = new PipelineHarness();
+        await twin.Execution.CommitAsync([(first, twin.Certify(first))]).WaitAsync(TimeSpan.FromSeconds(30));
+        var second = _node.HandBuilt(twin.Head.Tip, [PipelineHarness.Transfer(PipelineHarness.Alice, 1)], round: 2);
+        await _node.Execution.ResetAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        _node.Execution.Accept(second);
+        var child = await _node.Execution.ResultsOfAsync(second.Hash, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await _node.Execution.CommitAsync([(first, _node.Certify(first)), (second, _node.Certify(second, 2))]).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(child.StateRoot, _node.Head.Tip.StateRoot);
+    }
 }
