@@ -20,7 +20,9 @@ public sealed class ArchitectureTests
         ["Conformance"] = ["Core", "Vm"],
         // The committee's system contract, the roles rule and the governance read side.
         ["Governance"] = ["Core", "Vm"],
-        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay", "Chain", "Conformance", "Governance"],
+        // The client library for applications and the CLI; it holds the application API's gRPC contract.
+        ["Client"] = ["Core", "Vm"],
+        ["Node"] = ["Core", "Consensus", "Vm", "Storage", "Relay", "Chain", "Conformance", "Governance", "Client"],
     };
 
     public static IEnumerable<object[]> ProductionProjects() =>

@@ -34,6 +34,19 @@ public sealed class TransactionPool(TransactionValidator validator, ChainParamet
     /// <summary>The stateless checks with the limits in force.</summary>
     private TransactionValidator Rules => ParametersInForce is { } inForce ? validator.With(inForce()) : validator;
 
+    /// <summary>
+    /// The nonce admission expects next from <paramref name="sender"/>, whose committed nonce is
+    /// <paramref name="committedNonce"/>: past the transactions waiting here in sequence (the committed nonce when
+    /// none wait, or when the queue still counts from an older committed nonce).
+    /// </summary>
+    public ulong NextNonce(Address sender, ulong committedNonce)
+    {
+        lock (_lock)
+        {
+            return _senders.TryGetValue(sender, out var queue) && queue.BaseNonce == committedNonce ? queue.NextNonce : committedNonce;
+        }
+    }
+
     private sealed class Entry(VerifiedTransaction tx)
     {
         public VerifiedTransaction Tx { get; } = tx;

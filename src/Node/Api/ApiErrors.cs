@@ -1,4 +1,5 @@
 using Grpc.Core;
+using ShanghaiChain.Client;
 using ShanghaiChain.Core.Transactions;
 
 namespace ShanghaiChain.Node.Api;
@@ -9,10 +10,11 @@ namespace ShanghaiChain.Node.Api;
 /// </summary>
 public static class ApiErrors
 {
-    public const string ReasonTrailer = "shc-reason";
+    /// <summary>The trailer names are the client library's (<see cref="ApiTrailers"/>): one definition for both sides.</summary>
+    public const string ReasonTrailer = ApiTrailers.ReasonTrailer;
 
-    /// <summary>Hex revert data of a failed EstimateGas (a custom error's selector and arguments, or Error(string)).</summary>
-    public const string RevertDataTrailer = "shc-revert-data";
+    /// <inheritdoc cref="ApiTrailers.RevertDataTrailer"/>
+    public const string RevertDataTrailer = ApiTrailers.RevertDataTrailer;
 
     public static RpcException Create(StatusCode code, string reason, string message) =>
         new(new Status(code, message), new Metadata { { ReasonTrailer, reason } });

@@ -197,6 +197,7 @@ public sealed partial class ChainApiService(
             Balance = ByteString.CopyFrom(account.Balance.ToBigEndian()),
             BalanceDecimal = account.Balance.ToString(),
             Height = height,
+            PendingNonce = pool.NextNonce(address, account.Nonce),
         });
     }
 

@@ -1,15 +1,14 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Text;
 using Grpc.Core;
+using ShanghaiChain.Client;
 using ShanghaiChain.Core.Crypto;
-using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
 
 namespace ShanghaiChain.Node.Api;
 
 /// <summary>
-/// Requests signed by an account (docs/api.md, "Signed requests"): three metadata entries name the account's public key,
+/// The node's check of requests signed by an account (docs/api.md, "Signed requests"; made by the client library's
+/// <see cref="SignedRequest"/>): three metadata entries name the account's public key,
 /// the time of the request, and a signature over the chain id, the gRPC method and that time. The signature proves who
 /// asks, not what: the methods that need it are reads. Validated here: each entry present and well-formed, the key a
 /// valid key of the chain's suite, the time within <see cref="MaxSkew"/> of the node's clock, the signature. Whether
@@ -17,24 +16,12 @@ namespace ShanghaiChain.Node.Api;
 /// </summary>
 public static class SignedRequests
 {
-    public const string KeyHeader = "shc-auth-key";
-    public const string TimeHeader = "shc-auth-time-ms";
-    public const string SignatureHeader = "shc-auth-signature";
+    private const string KeyHeader = SignedRequest.KeyHeader;
+    private const string TimeHeader = SignedRequest.TimeHeader;
+    private const string SignatureHeader = SignedRequest.SignatureHeader;
 
     /// <summary>How far a request's time may be from the node's clock, either way.</summary>
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(2);
-
-    /// <summary>The three entries signing a call of <paramref name="method"/> (e.g. "/shanghaichain.v1.AuditService/ListAuditEvents") now.</summary>
-    public static Metadata Sign(KeyFile key, string chainId, string method, DateTimeOffset now)
-    {
-        var timeMs = (ulong)now.ToUnixTimeMilliseconds();
-        return new Metadata
-        {
-            { KeyHeader, Hex.Encode(key.PublicKey) },
-            { TimeHeader, timeMs.ToString(CultureInfo.InvariantCulture) },
-            { SignatureHeader, Hex.Encode(key.Sign(SigningDomain.ApiRequest, SignBytes(chainId, method, timeMs))) },
-        };
-    }
 
     /// <summary>The account that signed this call.</summary>
     /// <exception cref="RpcException">UNAUTHENTICATED, saying what is missing or wrong.</exception>
@@ -62,7 +49,7 @@ public static class SignedRequests
             throw Unauthenticated($"the request was signed for {timeMs}, {skew / 1000:F0} s from this node's clock (at most {MaxSkew.TotalSeconds:F0} s)");
         }
         if (!Hex.TryDecode(signatureText, out var signature) ||
-            !suite.Verify(publicKey, SigningDomain.ApiRequest, SignBytes(chainId, context.Method, timeMs), signature))
+            !suite.Verify(publicKey, SigningDomain.ApiRequest, SignedRequest.SignBytes(chainId, context.Method, timeMs), signature))
         {
             throw Unauthenticated($"{SignatureHeader} does not verify for this chain, method and time");
         }
@@ -70,15 +57,4 @@ public static class SignedRequests
     }
 
     private static RpcException Unauthenticated(string message) => ApiErrors.Create(StatusCode.Unauthenticated, "UNAUTHENTICATED", message);
-
-    private static byte[] SignBytes(string chainId, string method, ulong timeMs)
-    {
-        var chain = Encoding.UTF8.GetBytes(chainId);
-        var name = Encoding.UTF8.GetBytes(method);
-        var bytes = new byte[chain.Length + 1 + name.Length + 1 + 8];
-        chain.CopyTo(bytes, 0);
-        name.CopyTo(bytes, chain.Length + 1);
-        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(bytes.Length - 8), timeMs);
-        return bytes;
-    }
 }

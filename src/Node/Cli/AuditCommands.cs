@@ -1,9 +1,6 @@
 using System.CommandLine;
-using Grpc.Core;
-using Grpc.Net.Client;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
-using ShanghaiChain.Node.Api;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Cli;
@@ -38,10 +35,10 @@ internal static class AuditCommands
                     ? kind
                     : throw new CliUsageException($"--kind '{name}' is not one of {string.Join(", ", KindNames.Keys)}"));
             }
-            var (client, headers, channel) = await ConnectAsync(parse.GetValue(node)!, parse.GetValue(key)!, "ListAuditEvents", cancel);
-            using (channel)
+            var regulator = KeyFile.Load(parse.GetValue(key)!);
+            using (var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel))
             {
-                var response = await client.ListAuditEventsAsync(request, headers, cancellationToken: cancel);
+                var response = await client.Audit.ListAuditEventsAsync(request, client.AuditHeaders(regulator, "ListAuditEvents"), cancellationToken: cancel);
                 Console.WriteLine($"{response.Events.Count} event(s); the trail holds {response.FirstSequence}..{response.LastSequence}, blocks up to {response.AuditedHeight}");
                 foreach (var e in response.Events)
                 {
@@ -62,10 +59,11 @@ internal static class AuditCommands
         var mempool = new Command("mempool", "The transactions waiting in the node's mempool, in arrival order") { poolNode, poolKey, poolLimit };
         mempool.SetAction(async (parse, cancel) =>
         {
-            var (client, headers, channel) = await ConnectAsync(parse.GetValue(poolNode)!, parse.GetValue(poolKey)!, "ListPendingTransactions", cancel);
-            using (channel)
+            var regulator = KeyFile.Load(parse.GetValue(poolKey)!);
+            using (var client = await CliClient.ConnectAsync(parse.GetValue(poolNode)!, cancel))
             {
-                var response = await client.ListPendingTransactionsAsync(new ListPendingTransactionsRequest { Limit = parse.GetValue(poolLimit) }, headers, cancellationToken: cancel);
+                var response = await client.Audit.ListPendingTransactionsAsync(new ListPendingTransactionsRequest { Limit = parse.GetValue(poolLimit) },
+                    client.AuditHeaders(regulator, "ListPendingTransactions"), cancellationToken: cancel);
                 Console.WriteLine($"{response.Transactions.Count} of {response.Total} waiting transaction(s)");
                 foreach (var tx in response.Transactions)
                 {
@@ -84,23 +82,4 @@ internal static class AuditCommands
     /// <summary>"AUDIT_KIND_PROPOSAL_CREATED" as "proposal_created".</summary>
     private static string NameOf(AuditKind kind) =>
         System.Text.RegularExpressions.Regex.Replace(kind.ToString(), "(?<!^)([A-Z])", "_$1").ToLowerInvariant();
-
-    private static async Task<(AuditService.AuditServiceClient Client, Metadata Headers, GrpcChannel Channel)> ConnectAsync(string url, string keyFile,
-        string method, CancellationToken cancel)
-    {
-        var key = KeyFile.Load(keyFile);
-        var channel = GrpcChannel.ForAddress(url);
-        try
-        {
-            // The signature binds the chain: ask the node which one it serves.
-            var status = await new ChainService.ChainServiceClient(channel).GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
-            var headers = SignedRequests.Sign(key, status.ChainId, $"/{AuditService.Descriptor.FullName}/{method}", DateTimeOffset.UtcNow);
-            return (new AuditService.AuditServiceClient(channel), headers, channel);
-        }
-        catch
-        {
-            channel.Dispose();
-            throw;
-        }
-    }
 }

@@ -1,12 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Google.Protobuf;
-using Grpc.Net.Client;
-using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Client;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
-using ShanghaiChain.Core.Transactions;
-using ShanghaiChain.Core.Trie;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Cli;
@@ -20,8 +16,8 @@ internal static class ClientCommands
         var command = new Command("status", "Show the node's chain, head and mempool") { node };
         command.SetAction(async (parse, cancel) =>
         {
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            var status = await new ChainService.ChainServiceClient(channel).GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            var status = await client.GetStatusAsync(cancel);
             Console.WriteLine($"chain id:     {status.ChainId}");
             Console.WriteLine($"crypto suite: {status.CryptoSuite}");
             Console.WriteLine($"head height:  {status.HeadHeight}");
@@ -80,29 +76,20 @@ internal static class ClientCommands
                 throw new CliUsageException("--expires-in must be at least 1");
             }
             var signer = KeyFile.Load(parse.GetValue(key)!);
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            var client = new ChainService.ChainServiceClient(channel);
-            var status = await client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
-            if (status.CryptoSuite != signer.Suite.Name)
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            var id = await CliClient.Account(client, signer).SendAsync(recipient, value, ReadOnlyMemory<byte>.Empty, new TransactionOptions
             {
-                throw new CliException($"the key is {signer.Suite.Name} but chain '{status.ChainId}' uses {status.CryptoSuite}");
-            }
-            var sequence = parse.GetValue(nonce) ?? (await client.GetAccountAsync(
-                new GetAccountRequest { Address = signer.Address.ToByteString() }, cancellationToken: cancel)).Nonce;
-            var body = TransactionSigner.Transfer(status.ChainId, sequence, recipient, value,
-                parse.GetValue(gasLimit) ?? status.IntrinsicGas, status.HeadHeight + parse.GetValue(expiresIn), price);
-            var submitted = await client.SubmitTransactionAsync(
-                new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(TransactionSigner.Sign(body, signer)) }, cancellationToken: cancel);
-            Console.WriteLine($"tx id:    {Hex.Encode(submitted.TxId.Span)}");
+                Nonce = parse.GetValue(nonce),
+                GasLimit = parse.GetValue(gasLimit),
+                GasPrice = price,
+                ExpiresIn = parse.GetValue(expiresIn),
+            }, cancel);
+            Console.WriteLine($"tx id:    {id}");
             if (parse.GetValue(noWait))
             {
                 return 0;
             }
-            var receipt = (await client.WaitForReceiptAsync(new WaitForReceiptRequest
-            {
-                TxId = submitted.TxId,
-                TimeoutMs = (uint)Math.Min(uint.MaxValue, parse.GetValue(timeout) * 1000UL),
-            }, cancellationToken: cancel)).Receipt;
+            var receipt = await client.WaitForReceiptAsync(id, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancel);
             PrintReceipt(receipt);
             return receipt.Status == ReceiptStatus.Success ? 0 : ShanghaiChainCli.Failure;
         });
@@ -123,13 +110,16 @@ internal static class ClientCommands
             {
                 throw new CliUsageException($"'{parse.GetValue(address)}' is not a 20-byte hex address");
             }
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            var response = await new ChainService.ChainServiceClient(channel).GetAccountAsync(
-                new GetAccountRequest { Address = parsed.ToByteString() }, cancellationToken: cancel);
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            var account = await client.GetAccountAsync(parsed, cancel);
             Console.WriteLine($"address: {parsed}");
-            Console.WriteLine($"balance: {response.BalanceDecimal}");
-            Console.WriteLine($"nonce:   {response.Nonce}");
-            Console.WriteLine($"height:  {response.Height}");
+            Console.WriteLine($"balance: {account.Balance}");
+            Console.WriteLine($"nonce:   {account.Nonce}");
+            Console.WriteLine($"height:  {account.Height}");
+            if (account.PendingNonce != account.Nonce)
+            {
+                Console.WriteLine($"pending: {account.PendingNonce - account.Nonce} transaction(s) in the node's mempool; next nonce {account.PendingNonce}");
+            }
             return 0;
         });
         account.Add(show);
@@ -144,9 +134,8 @@ internal static class ClientCommands
         var show = new Command("show", "Show a committed block") { height, node };
         show.SetAction(async (parse, cancel) =>
         {
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            var response = await new ChainService.ChainServiceClient(channel).GetBlockAsync(
-                new GetBlockRequest { Height = parse.GetValue(height) }, cancellationToken: cancel);
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            var response = await client.GetBlockAsync(parse.GetValue(height), cancel);
             var header = response.Header;
             Console.WriteLine($"height:       {header.Height}");
             Console.WriteLine($"hash:         {Hex.Encode(response.BlockHash.Span)}");
@@ -173,8 +162,8 @@ internal static class ClientCommands
         var command = new Command("validators", "List the validator set in force at the head") { node };
         command.SetAction(async (parse, cancel) =>
         {
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            var response = await new ChainService.ChainServiceClient(channel).ListValidatorsAsync(new ListValidatorsRequest(), cancellationToken: cancel);
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            var response = await client.Chain.ListValidatorsAsync(new ListValidatorsRequest(), cancellationToken: cancel);
             Console.WriteLine($"epoch {response.Epoch} at height {response.Height}: {response.Validators.Count} validator(s), " +
                 $"total power {response.TotalPower}, quorum {response.QuorumPower}");
             var table = CliOutput.Table("index", "name", "address", "power");
@@ -194,8 +183,8 @@ internal static class ClientCommands
         var command = new Command("peers", "List the peers the node has live links to") { node };
         command.SetAction(async (parse, cancel) =>
         {
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            var response = await new ChainService.ChainServiceClient(channel).ListPeersAsync(new ListPeersRequest(), cancellationToken: cancel);
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            var response = await client.Chain.ListPeersAsync(new ListPeersRequest(), cancellationToken: cancel);
             Console.WriteLine($"{response.Peers.Count} peer(s)");
             if (response.Peers.Count == 0)
             {
@@ -229,37 +218,28 @@ internal static class ClientCommands
             {
                 throw new CliUsageException($"'{parse.GetValue(address)}' is not a 20-byte hex address");
             }
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            var client = new ChainService.ChainServiceClient(channel);
-            var status = await client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
-            var response = await client.GetProofAsync(
-                new GetProofRequest { Address = parsed.ToByteString(), Height = parse.GetValue(height) }, cancellationToken: cancel);
-            if (!Hash32.TryRead(response.StateRoot.Span, out var root))
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            // The client library checks the proof itself, with nothing but the root: what a light client or auditor
+            // does. Everything printed below the root comes from the verified leaf, not from the node's other fields.
+            VerifiedAccount verified;
+            try
             {
-                throw new CliException($"the node sent a state root of {response.StateRoot.Length} bytes");
+                verified = await client.GetVerifiedAccountAsync(parsed, parse.GetValue(height), cancel: cancel);
             }
-            var nodes = response.AccountProof.Select(n => n.ToByteArray()).ToArray();
-            // The CLI checks the proof itself, with nothing but the root: what a light client or auditor does.
-            // Everything printed below the root comes from the verified leaf, not from the node's other fields.
-            var result = status.CryptoSuite == CryptoSuite.Sm2Sm3Name
-                ? TrieProof.Verify<Sm3Hasher>(root, parsed.ToArray(), nodes, TrieKeyMode.Secure, out var value)
-                : TrieProof.Verify<Sha256Hasher>(root, parsed.ToArray(), nodes, TrieKeyMode.Secure, out value);
-            ulong nonce = 0;
-            var balance = UInt256.Zero;
-            var consistent = result switch
+            catch (ProofException ex)
             {
-                TrieProofResult.Present => TryDecodeAccountLeaf(value, out nonce, out balance),
-                TrieProofResult.Absent => true,
-                _ => false,
-            };
-            Console.WriteLine($"height:     {response.Height}");
-            Console.WriteLine($"state root: {root}");
+                Console.WriteLine($"account:    {parsed}");
+                Console.WriteLine($"verified:   FAILED: {ex.Message}");
+                return ShanghaiChainCli.Failure;
+            }
+            Console.WriteLine($"height:     {verified.Height}");
+            Console.WriteLine($"state root: {verified.StateRoot}");
             Console.WriteLine($"account:    {parsed}");
-            Console.WriteLine($"nonce:      {nonce}");
-            Console.WriteLine($"balance:    {balance}");
-            Console.WriteLine($"proof:      {nodes.Length} node(s), {nodes.Sum(n => n.Length)} bytes");
-            Console.WriteLine($"verified:   {(consistent ? result.ToString().ToLowerInvariant() : "FAILED")}");
-            return consistent ? 0 : ShanghaiChainCli.Failure;
+            Console.WriteLine($"nonce:      {verified.Nonce}");
+            Console.WriteLine($"balance:    {verified.Balance}");
+            Console.WriteLine($"proof:      {verified.ProofNodes} node(s), {verified.ProofBytes} bytes");
+            Console.WriteLine($"verified:   {(verified.Exists ? "present" : "absent")}");
+            return 0;
         });
         state.Add(proof);
         return state;
@@ -268,15 +248,6 @@ internal static class ClientCommands
     private static string FormatAge(ulong ms) => ms < 60_000
         ? (ms / 1000.0).ToString("0.0 's'", CultureInfo.InvariantCulture)
         : TimeSpan.FromMilliseconds(ms).ToString(ms < 3_600_000 ? @"m\m\ s\s" : @"d\.hh\:mm\:ss", CultureInfo.InvariantCulture);
-
-    /// <summary>Reads nonce and balance from an account leaf rlp([nonce, balance, storage_root, code_hash]).</summary>
-    private static bool TryDecodeAccountLeaf(ReadOnlySpan<byte> leaf, out ulong nonce, out UInt256 balance)
-    {
-        nonce = 0;
-        balance = UInt256.Zero;
-        var reader = new Core.Rlp.RlpReader(leaf);
-        return reader.TryReadList(out var fields) && fields.TryReadUInt64(out nonce) && fields.TryReadUInt256(out balance);
-    }
 
     private static void PrintReceipt(Receipt receipt)
     {

@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Google.Protobuf;
-using Grpc.Net.Client;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
-using ShanghaiChain.Core.Transactions;
+using ShanghaiChain.Client;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Abi;
 
@@ -123,24 +121,29 @@ internal static class ContractCommands
             {
                 caller = KeyFile.Load(keyPath).Address;
             }
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(options.Node)!);
-            var client = new ChainService.ChainServiceClient(channel);
-            var response = await client.CallAsync(new CallRequest
+            using var client = await CliClient.ConnectAsync(parse.GetValue(options.Node)!, cancel);
+            ContractCallResult result;
+            try
             {
-                From = caller.ToByteString(),
-                To = contract.ToByteString(),
-                Data = ByteString.CopyFrom(data),
-                Value = Amount(parse.GetValue(options.Value)!, "--value"),
-                Height = parse.GetValue(height),
-            }, cancellationToken: cancel);
-            Console.WriteLine($"height:   {response.Height.ToString(CultureInfo.InvariantCulture)}");
-            Console.WriteLine($"gas used: {response.GasUsed.ToString(CultureInfo.InvariantCulture)}");
-            if (!response.Success)
+                result = await client.Contract(contract, abi).CallAsync(target, data, new CallOptions
+                {
+                    From = caller,
+                    Value = Amount(parse.GetValue(options.Value)!, "--value"),
+                    Height = parse.GetValue(height),
+                }, cancel);
+            }
+            catch (ExecutionRevertedException ex)
             {
-                Console.WriteLine($"error:    {response.Error}: {Describe(abi, response.ErrorMessage, response.Output.Span)}");
+                Console.WriteLine($"error:    {ex.Message}");
                 return ShanghaiChainCli.Failure;
             }
-            PrintOutputs(target, response.Output.Span);
+            catch (AbiException ex)
+            {
+                throw new CliException($"the call returned bytes that do not decode as {target.Name}'s outputs: {ex.Message}");
+            }
+            Console.WriteLine($"height:   {result.Height.ToString(CultureInfo.InvariantCulture)}");
+            Console.WriteLine($"gas used: {result.GasUsed.ToString(CultureInfo.InvariantCulture)}");
+            PrintOutputs(target, result.Outputs);
             return 0;
         });
         return call;
@@ -160,88 +163,38 @@ internal static class ContractCommands
         }
         var value = Amount(parse.GetValue(options.Value)!, "--value");
         var signer = KeyFile.Load(keyPath);
-        using var channel = GrpcChannel.ForAddress(parse.GetValue(options.Node)!);
-        var client = new ChainService.ChainServiceClient(channel);
-        var status = await client.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel);
-        if (status.CryptoSuite != signer.Suite.Name)
+        using var client = await CliClient.ConnectAsync(parse.GetValue(options.Node)!, cancel);
+        var account = CliClient.Account(client, signer);
+        Hash32 id;
+        try
         {
-            throw new CliException($"the key is {signer.Suite.Name} but chain '{status.ChainId}' uses {status.CryptoSuite}");
-        }
-        var toBytes = to is { } address ? address.ToByteString() : ByteString.Empty;
-        var gasLimit = parse.GetValue(options.GasLimit);
-        if (gasLimit is null)
-        {
-            EstimateGasResponse estimate;
-            try
+            id = await account.SendAsync(to, value, data, new TransactionOptions
             {
-                estimate = await client.EstimateGasAsync(new CallRequest
-                {
-                    From = signer.Address.ToByteString(),
-                    To = toBytes,
-                    Data = ByteString.CopyFrom(data),
-                    Value = value,
-                    GasPrice = price.IsZero ? ByteString.Empty : ByteString.CopyFrom(price.ToBigEndian()),
-                }, cancellationToken: cancel);
-            }
-            catch (Grpc.Core.RpcException ex) when (ex.Trailers.GetValue(Api.ApiErrors.ReasonTrailer) == "EXECUTION_FAILED")
-            {
-                // The transaction would fail: say why as `call` does (a custom error decoded from the ABI), and send nothing.
-                var revert = Hex.TryDecode(ex.Trailers.GetValue(Api.ApiErrors.RevertDataTrailer) ?? "", out var bytes) ? bytes : [];
-                var hint = to is null && abi is null ? " (a constructor that takes arguments needs --abi and --args)" : "";
-                throw new CliException($"the transaction would fail, so it was not sent: {Describe(abi, ex.Status.Detail, revert)}{hint}");
-            }
-            gasLimit = estimate.GasLimit + estimate.GasLimit / 4;
+                GasLimit = parse.GetValue(options.GasLimit),
+                GasPrice = price,
+                ExpiresIn = parse.GetValue(options.ExpiresIn),
+            }, cancel);
         }
-        var nonce = (await client.GetAccountAsync(new GetAccountRequest { Address = signer.Address.ToByteString() },
-            cancellationToken: cancel)).Nonce;
-        var body = new TransactionBody
+        catch (ExecutionRevertedException ex)
         {
-            ChainId = status.ChainId,
-            Nonce = nonce,
-            GasLimit = gasLimit.Value,
-            GasPrice = price.IsZero ? ByteString.Empty : ByteString.CopyFrom(price.ToBigEndian()),
-            To = toBytes,
-            Value = value,
-            Data = ByteString.CopyFrom(data),
-            ExpiresAtHeight = status.HeadHeight + parse.GetValue(options.ExpiresIn),
-        };
-        var submitted = await client.SubmitTransactionAsync(
-            new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(TransactionSigner.Sign(body, signer)) }, cancellationToken: cancel);
-        Console.WriteLine($"tx id:    {Hex.Encode(submitted.TxId.Span)}");
-        var receipt = (await client.WaitForReceiptAsync(new WaitForReceiptRequest
-        {
-            TxId = submitted.TxId,
-            TimeoutMs = (uint)Math.Min(uint.MaxValue, parse.GetValue(options.Timeout) * 1000UL),
-        }, cancellationToken: cancel)).Receipt;
+            // The transaction would fail: say why as `call` does (a custom error decoded from the ABI), and send nothing.
+            var hint = to is null && abi is null ? " (a constructor that takes arguments needs --abi and --args)" : "";
+            throw new CliException($"the transaction would fail, so it was not sent: {ContractClient.Describe(abi, ex.Message, ex.RevertData)}{hint}");
+        }
+        Console.WriteLine($"tx id:    {id}");
+        var receipt = await client.WaitForReceiptAsync(id, TimeSpan.FromSeconds(parse.GetValue(options.Timeout)), cancel);
         Console.WriteLine($"status:   {(receipt.Status == ReceiptStatus.Success ? "success" : "failed")}");
         Console.WriteLine($"block:    {receipt.BlockHeight.ToString(CultureInfo.InvariantCulture)}");
         Console.WriteLine($"gas used: {receipt.GasUsed.ToString(CultureInfo.InvariantCulture)}");
         if (receipt.Status != ReceiptStatus.Success)
         {
-            Console.WriteLine($"error:    {receipt.Error}: {Describe(abi, receipt.ErrorMessage, receipt.Output.Span)}");
+            Console.WriteLine($"error:    {receipt.Error}: {ContractClient.Describe(abi, receipt.ErrorMessage, receipt.Output.Span)}");
         }
         foreach (var log in receipt.Logs)
         {
             PrintLog(abi, log);
         }
         return receipt;
-    }
-
-    /// <summary>The node's message, with a custom error named and decoded when the ABI declares it.</summary>
-    private static string Describe(ContractAbi? abi, string message, ReadOnlySpan<byte> output)
-    {
-        if (abi?.FindError(output) is not { } error)
-        {
-            return message;
-        }
-        try
-        {
-            return $"execution reverted: {error.Name}{AbiCodec.Decode(error.Inputs, output[4..]).ToJsonString()}";
-        }
-        catch (AbiException)
-        {
-            return message;
-        }
     }
 
     private static void PrintLog(ContractAbi? abi, Log log)
@@ -262,17 +215,8 @@ internal static class ContractCommands
         Console.WriteLine($"log:      {new Address(log.Address.Span)} topics [{string.Join(", ", topics.Select(t => Hex.Encode(t)))}] data {Hex.Encode(log.Data.Span)}");
     }
 
-    private static void PrintOutputs(AbiFunction function, ReadOnlySpan<byte> output)
+    private static void PrintOutputs(AbiFunction function, System.Text.Json.Nodes.JsonArray values)
     {
-        System.Text.Json.Nodes.JsonArray values;
-        try
-        {
-            values = AbiCodec.Decode(function.Outputs, output);
-        }
-        catch (AbiException ex)
-        {
-            throw new CliException($"the call returned {output.Length} bytes that do not decode as {function.Name}'s outputs: {ex.Message}");
-        }
         for (var i = 0; i < function.Outputs.Count; i++)
         {
             var name = function.Outputs[i].Name.Length > 0 ? function.Outputs[i].Name : $"output{i}";
@@ -332,8 +276,6 @@ internal static class ContractCommands
         }
     }
 
-    private static ByteString Amount(string text, string option) =>
-        UInt256.TryParse(text, out var value)
-            ? value.IsZero ? ByteString.Empty : ByteString.CopyFrom(value.ToBigEndian())
-            : throw new CliUsageException($"{option} '{text}' is not a non-negative decimal integer");
+    private static UInt256 Amount(string text, string option) =>
+        UInt256.TryParse(text, out var value) ? value : throw new CliUsageException($"{option} '{text}' is not a non-negative decimal integer");
 }

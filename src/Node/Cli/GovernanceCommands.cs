@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Grpc.Net.Client;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Governance;
@@ -49,8 +48,8 @@ internal static class GovernanceCommands
         var show = new Command("show", "Show a proposal, its votes and its status") { node, showId };
         show.SetAction(async (parse, cancel) =>
         {
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            PrintProposal(await new GovernanceService.GovernanceServiceClient(channel).GetProposalAsync(new GetProposalRequest { Id = parse.GetValue(showId) }, cancellationToken: cancel));
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            PrintProposal(await client.Governance.GetProposalAsync(new GetProposalRequest { Id = parse.GetValue(showId) }, cancellationToken: cancel));
             return 0;
         });
         gov.Add(show);
@@ -61,8 +60,8 @@ internal static class GovernanceCommands
         var list = new Command("list", "List proposals, newest first") { listNode, open, limit };
         list.SetAction(async (parse, cancel) =>
         {
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(listNode)!);
-            var response = await new GovernanceService.GovernanceServiceClient(channel).ListProposalsAsync(
+            using var client = await CliClient.ConnectAsync(parse.GetValue(listNode)!, cancel);
+            var response = await client.Governance.ListProposalsAsync(
                 new ListProposalsRequest { OpenOnly = parse.GetValue(open), Limit = parse.GetValue(limit) }, cancellationToken: cancel);
             Console.WriteLine($"{response.Proposals.Count} of {response.Total} proposal(s) at height {response.Height}");
             foreach (var p in response.Proposals)
@@ -203,8 +202,8 @@ internal static class GovernanceCommands
             var proposalId = receipt.Logs.Select(l => l.Topics.Count > 1 ? UInt256.ReadBigEndian(l.Topics[1].Span).U0 : 0).FirstOrDefault(x => x != 0);
             if (proposalId != 0)
             {
-                using var channel = GrpcChannel.ForAddress(parse.GetValue(options.Node)!);
-                PrintProposal(await new GovernanceService.GovernanceServiceClient(channel).GetProposalAsync(new GetProposalRequest { Id = proposalId }, cancellationToken: cancel));
+                using var client = await CliClient.ConnectAsync(parse.GetValue(options.Node)!, cancel);
+                PrintProposal(await client.Governance.GetProposalAsync(new GetProposalRequest { Id = proposalId }, cancellationToken: cancel));
             }
             return 0;
         });
@@ -228,8 +227,8 @@ internal static class GovernanceCommands
 
     private static async Task<GovernanceRegistry> RegistryAsync(string url, CancellationToken cancel)
     {
-        using var channel = GrpcChannel.ForAddress(url);
-        return (await new GovernanceService.GovernanceServiceClient(channel).GetRegistryAsync(new GetRegistryRequest(), cancellationToken: cancel)).Registry;
+        using var client = await CliClient.ConnectAsync(url, cancel);
+        return (await client.Governance.GetRegistryAsync(new GetRegistryRequest(), cancellationToken: cancel)).Registry;
     }
 
     /// <summary>A public key given as hex or as the path of a key file (whose public key is used).</summary>

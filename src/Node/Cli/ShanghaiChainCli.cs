@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Grpc.Core;
+using ShanghaiChain.Client;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Node.Api;
@@ -129,6 +130,10 @@ public static class ShanghaiChainCli
     {
         CliUsageException or CliException or ConfigException or PortInUseException or GenesisException or KeyFileException or StoreException => ex.Message,
         RpcException rpc => DescribeRpc(rpc),
+        // The client library's errors: its own checks, or the node's reason with the call's status underneath.
+        ShanghaiChainException { InnerException: RpcException rpc } => DescribeRpc(rpc),
+        ShanghaiChainException client => $"{client.Reason}: {client.Message}",
+        TimeoutException timeout => timeout.Message,
         IOException io => io.Message,
         UnauthorizedAccessException access => access.Message,
         OperationCanceledException => "cancelled",

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Google.Protobuf;
-using Grpc.Net.Client;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.V1;
 
@@ -24,8 +23,8 @@ internal static class TxReadCommands
         command.SetAction(async (parse, cancel) =>
         {
             var txId = ParseId(parse.GetValue(id)!);
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            var response = await new ChainService.ChainServiceClient(channel).GetTransactionAsync(
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            var response = await client.Chain.GetTransactionAsync(
                 new GetTransactionRequest { TxId = txId }, cancellationToken: cancel);
             var signed = SignedTransaction.Parser.ParseFrom(response.Transaction);
             var body = TransactionBody.Parser.ParseFrom(signed.Body);
@@ -54,8 +53,8 @@ internal static class TxReadCommands
         command.SetAction(async (parse, cancel) =>
         {
             var txId = ParseId(parse.GetValue(id)!);
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(node)!);
-            var receipt = (await new ChainService.ChainServiceClient(channel).GetReceiptAsync(
+            using var client = await CliClient.ConnectAsync(parse.GetValue(node)!, cancel);
+            var receipt = (await client.Chain.GetReceiptAsync(
                 new GetReceiptRequest { TxId = txId }, cancellationToken: cancel)).Receipt;
             var success = receipt.Status == ReceiptStatus.Success;
             Console.WriteLine($"tx id:    {Hex.Encode(receipt.TxId.Span)}");

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
+using ShanghaiChain.Client;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Keys;
-using ShanghaiChain.Node.Api;
 using ShanghaiChain.Tests;
 using ShanghaiChain.V1;
 
@@ -69,17 +69,17 @@ public sealed class AuditTrailTests : IDisposable
             var unsigned = await Assert.ThrowsAsync<RpcException>(() => client.ListAuditEventsAsync(new ListAuditEventsRequest()).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, unsigned.StatusCode);
             var method = $"/{AuditService.Descriptor.FullName}/ListAuditEvents";
-            var stale = SignedRequests.Sign(regulator, "test-chain", method, DateTimeOffset.UtcNow.AddMinutes(-10));
+            var stale = SignedRequest.Sign(regulator, "test-chain", method, DateTimeOffset.UtcNow.AddMinutes(-10));
             var old = await Assert.ThrowsAsync<RpcException>(() => client.ListAuditEventsAsync(new ListAuditEventsRequest(), stale).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, old.StatusCode);
             Assert.Contains("from this node's clock", old.Status.Detail, StringComparison.Ordinal);
-            var elsewhere = SignedRequests.Sign(regulator, "test-chain", $"/{AuditService.Descriptor.FullName}/ListPendingTransactions", DateTimeOffset.UtcNow);
+            var elsewhere = SignedRequest.Sign(regulator, "test-chain", $"/{AuditService.Descriptor.FullName}/ListPendingTransactions", DateTimeOffset.UtcNow);
             var misdirected = await Assert.ThrowsAsync<RpcException>(() => client.ListAuditEventsAsync(new ListAuditEventsRequest(), elsewhere).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, misdirected.StatusCode);
-            var otherChain = SignedRequests.Sign(regulator, "another-chain", method, DateTimeOffset.UtcNow);
+            var otherChain = SignedRequest.Sign(regulator, "another-chain", method, DateTimeOffset.UtcNow);
             Assert.Equal(StatusCode.Unauthenticated,
                 (await Assert.ThrowsAsync<RpcException>(() => client.ListAuditEventsAsync(new ListAuditEventsRequest(), otherChain).ResponseAsync)).StatusCode);
-            var signed = SignedRequests.Sign(regulator, "test-chain", method, DateTimeOffset.UtcNow);
+            var signed = SignedRequest.Sign(regulator, "test-chain", method, DateTimeOffset.UtcNow);
             var page = await client.ListAuditEventsAsync(new ListAuditEventsRequest { Limit = 2 }, signed);
             Assert.Equal([1UL, 2UL], page.Events.Select(e => e.Sequence));
             var last = page.LastSequence;
@@ -89,7 +89,7 @@ public sealed class AuditTrailTests : IDisposable
             node = await chain.StartAsync();
             using var again = GrpcChannel.ForAddress(node.Url);
             var all = await new AuditService.AuditServiceClient(again).ListAuditEventsAsync(new ListAuditEventsRequest(),
-                SignedRequests.Sign(regulator, "test-chain", method, DateTimeOffset.UtcNow));
+                SignedRequest.Sign(regulator, "test-chain", method, DateTimeOffset.UtcNow));
             Assert.Equal(last, all.LastSequence);
             Assert.Equal(Enumerable.Range(1, (int)last).Select(i => (ulong)i), all.Events.Select(e => e.Sequence));
             Assert.Single(all.Events, e => e.Kind == AuditKind.ProposalExecuted);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Tests;
@@ -21,17 +20,8 @@ public sealed partial class ContractCliTests : IDisposable
         var interop = Path.Combine(RepositoryPaths.Root, "tests", "interop");
         Assert.True(Directory.Exists(Path.Combine(interop, "node_modules", "solc")),
             "interop packages are not installed: run 'npm ci --prefix tests/interop' (building Node.Tests does)");
-        var info = new ProcessStartInfo("node", [Path.Combine(interop, "compile.mjs"), outDir])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token);
-        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        var (exitCode, output) = await ChildProcess.RunAsync("node", [Path.Combine(interop, "compile.mjs"), outDir], TimeSpan.FromSeconds(120));
+        Assert.True(exitCode == 0, output);
     }
 
     [GeneratedRegex("contract: (0x[0-9a-f]{40})")]

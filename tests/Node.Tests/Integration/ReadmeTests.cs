@@ -167,22 +167,8 @@ public sealed partial class ReadmeTests(ITestOutputHelper output)
     private static List<string> Blocks(string section) =>
         [.. Regex.Matches(section, "```sh\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value)];
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string workingDirectory, params string[] args)
-    {
-        var info = new ProcessStartInfo(program, args)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string program, string workingDirectory, params string[] args) =>
+        ChildProcess.RunAsync(program, args, TimeSpan.FromMinutes(8), workingDirectory);
 
     private static bool IsFree(int port)
     {
