@@ -75,7 +75,7 @@ internal sealed class RelayTestChain : IDisposable
     /// <summary>The time contracts see in the next block, in seconds.</summary>
     public ulong NextBlockSeconds => TimeMs(Height + 1) / 1000;
 
-    public Receipt Send(KeyFile from, Address? to, byte[] data, ulong gas = 8_000_000) => Commit([Sign(from, to, data, gas)])[0];
+    public Receipt Send(KeyFile from, Address? to, byte[] data, ulong gas = 8_000_000, UInt256 value = default) => Commit([Sign(from, to, data, gas, value)])[0];
 
     /// <summary>Sends and requires success, with the receipt's reason in the failure message.</summary>
     public Receipt Succeed(KeyFile from, Address? to, byte[] data)
@@ -214,7 +214,7 @@ internal sealed class RelayTestChain : IDisposable
         return [(byte)(selector >> 24), (byte)(selector >> 16), (byte)(selector >> 8), (byte)selector, .. arguments.Encode()];
     }
 
-    private VerifiedTransaction Sign(KeyFile from, Address? to, byte[] data, ulong gas)
+    private VerifiedTransaction Sign(KeyFile from, Address? to, byte[] data, ulong gas, UInt256 value)
     {
         var body = new TransactionBody
         {
@@ -223,6 +223,7 @@ internal sealed class RelayTestChain : IDisposable
             GasLimit = gas,
             To = to is { } t ? t.ToByteString() : ByteString.Empty,
             Data = ByteString.CopyFrom(data),
+            Value = value.IsZero ? ByteString.Empty : ByteString.CopyFrom(value.ToBigEndian()),
             ExpiresAtHeight = Height + 100,
         };
         var validation = _transactions.Validate(TransactionSigner.Sign(body, from));
