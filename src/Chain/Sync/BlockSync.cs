@@ -186,6 +186,12 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
                 progressed = true;
                 received++;
                 sync.ObserveCertifiedHeight(block.Height);
+                if (block.Height < status.HeadHeight)
+                {
+                    // A source delivering verified blocks towards the head it claimed keeps its claim alive (a follower's
+                    // stream of a long chain outlasts the claim's lifetime).
+                    sync.ObservePeerClaim(status.HeadHeight);
+                }
                 while (commits.Count > MaxCommitsInFlight || (commits.TryPeek(out var oldest) && oldest.IsCompleted))
                 {
                     await commits.Dequeue().ConfigureAwait(false);

@@ -66,7 +66,7 @@ public sealed class SyncStateTests : IDisposable
 
         await _node.BlockSync.CatchUpAsync(CancellationToken.None);
 
-        // Its three real blocks were taken; its claim was withdrawn when it served nothing more.
+        // Its three real blocks were taken (each renewing its claim); the claim was withdrawn when it served nothing more.
         Assert.Equal(3UL, _node.Head.Height);
         Assert.False(_node.Sync.Syncing);
         Assert.Equal(3UL, _node.Sync.BestPeerHeight);
