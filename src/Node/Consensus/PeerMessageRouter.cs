@@ -110,7 +110,9 @@ public sealed class PeerMessageRouter(ValidatorSchedule schedule, BlockValidator
         {
             // Pending blocks are pruned as the chain passes their height: one far above it would be held for ever. A node
             // this far behind catches up by block sync instead (the parent's certificate above asked for it if it verified).
-            NotHeld(link, proposal, $"height {block.Height} is more than {MaxProposalLead} above the head {head.Height}");
+            // Normal for a node that restarted behind its peers: not worth a warning.
+            logger.LogDebug("proposal of round {Round} from peer {Peer} not held: height {Height} is more than {Lead} above the head {Head}",
+                proposal.Round, link.Identity[..16], block.Height, MaxProposalLead, head.Height);
             return PeerVerdict.Accepted;
         }
         if (!execution.TryAccept(block, link.Identity, out var admission))
@@ -124,8 +126,8 @@ public sealed class PeerMessageRouter(ValidatorSchedule schedule, BlockValidator
     }
 
     /// <summary>
-    /// A proposal dropped by a bound: never scored (the sender may be an honest leader far ahead), logged at most every ten
-    /// seconds so that a flood does not fill the log instead.
+    /// A proposal dropped because its sender's share (or all peers') is full: never scored (a bound is not proof of
+    /// misbehaviour), logged at most every ten seconds so that a flood does not fill the log instead.
     /// </summary>
     private void NotHeld(PeerLink link, Proposal proposal, string why)
     {
