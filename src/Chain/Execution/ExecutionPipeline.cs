@@ -90,6 +90,30 @@ public sealed class ExecutionPipeline : IExecutedResults, IDisposable
     public void Accept(PendingBlock block)
     {
         _pending.Add(block);
+        Speculate(block);
+    }
+
+    /// <summary>
+    /// A peer's proposal whose payload passed validation, taken as <see cref="Accept"/> takes a block but only within the
+    /// peer's share and all peers' share of pending blocks (<see cref="PendingBlockLimits"/>); false, with the bound that
+    /// refused it, when it is not held (nor executed, nor are its transactions held back).
+    /// </summary>
+    public bool TryAccept(PendingBlock block, string source, out PendingAdmission admission)
+    {
+        admission = _pending.TryAddFromPeer(block, source);
+        if (admission is not (PendingAdmission.Added or PendingAdmission.AlreadyPending))
+        {
+            return false;
+        }
+        Speculate(block);
+        return true;
+    }
+
+    /// <summary>Whether a proposal from <paramref name="source"/> could be taken now: checked before its costly validation.</summary>
+    public bool HasRoomFor(string source) => _pending.HasRoomFor(source);
+
+    private void Speculate(PendingBlock block)
+    {
         _pool.MarkInFlight(block.Transactions.Select(t => t.Id));
         Enqueue(new SpeculateWork(block));
     }

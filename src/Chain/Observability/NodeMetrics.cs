@@ -57,6 +57,13 @@ public sealed class NodeMetrics : IDisposable
     public void ObserveSyncing(Func<long> syncing) =>
         _meter.CreateObservableGauge("sync.syncing", syncing, description: "1 while the node is catching up, else 0");
 
+    public void ObservePendingBlocks(Func<long> all, Func<long> fromPeers, Func<long> bytesFromPeers)
+    {
+        _meter.CreateObservableGauge("pipeline.pending_blocks", all, description: "Blocks held pending (validated, not committed yet)");
+        _meter.CreateObservableGauge("pipeline.pending_blocks_from_peers", fromPeers, description: "Pending blocks taken from peers' proposals (bounded per peer and in all)");
+        _meter.CreateObservableGauge("pipeline.pending_bytes_from_peers", bytesFromPeers, description: "Bytes of the pending blocks taken from peers' proposals");
+    }
+
     public void ObserveConsensus(Func<long> round) =>
         _meter.CreateObservableGauge("consensus.round", round, description: "Current consensus round");
 

@@ -153,7 +153,8 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
         {
             throw new BlockSourceException($"{source.Name} is on chain '{status.ChainId}' with another genesis");
         }
-        sync.ObservePeerHeight(status.HeadHeight);
+        // Unverified until blocks arrive: a claim expires unless repeated, and is withdrawn below if the source does not deliver.
+        sync.ObservePeerClaim(status.HeadHeight);
         if (!follow && status.HeadHeight <= head.Height + (whole ? 0UL : 1UL))
         {
             return false;
@@ -165,6 +166,7 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
         }
         var progressed = false;
         var commits = new Queue<Task>();
+        uint received = 0;
         try
         {
             await foreach (var committed in source.GetBlocksAsync(tip.Height + 1, follow || whole ? 0 : CatchUpBatch, follow, cancellationToken).ConfigureAwait(false))
@@ -182,7 +184,14 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
                 // The next block extends this one; its parent roots are checked when it commits.
                 tip = new ChainTip(block.Height, block.Hash, block.Block.Header.TimestampMs, committed.Certificate, default, default);
                 progressed = true;
-                sync.ObservePeerHeight(block.Height);
+                received++;
+                sync.ObserveCertifiedHeight(block.Height);
+                if (block.Height < status.HeadHeight)
+                {
+                    // A source delivering verified blocks towards the head it claimed keeps its claim alive (a follower's
+                    // stream of a long chain outlasts the claim's lifetime).
+                    sync.ObservePeerClaim(status.HeadHeight);
+                }
                 while (commits.Count > MaxCommitsInFlight || (commits.TryPeek(out var oldest) && oldest.IsCompleted))
                 {
                     await commits.Dequeue().ConfigureAwait(false);
@@ -202,6 +211,12 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
         while (commits.TryDequeue(out var commit))
         {
             await commit.ConfigureAwait(false);
+        }
+        if ((follow || received < CatchUpBatch) && head.Height + 1 < status.HeadHeight)
+        {
+            // The stream ended short of the head the source claimed (and not at the batch limit): the claim was not
+            // true, or no longer is; it no longer makes this node "syncing".
+            sync.WithdrawPeerClaim(status.HeadHeight);
         }
         return progressed;
     }

@@ -92,6 +92,22 @@ public sealed class BlockValidator(
     public bool VerifiesCertificate(QuorumCertificate? qc, ulong height) =>
         qc is not null && qc.Height == height && schedule.ByNumber(qc.Epoch) is { } epoch && CertificatesOf(epoch).VerifyQuorumCertificate(qc);
 
+    /// <summary>
+    /// Whether <paramref name="proposal"/> carries the signature of the validator it names, in its epoch: null when the
+    /// epoch is not one this node can check (not yet, or no longer). Says nothing of whether that validator leads the
+    /// round: the engine decides that.
+    /// </summary>
+    public bool? VerifiesProposalSignature(Proposal proposal)
+    {
+        if (schedule.ByNumber(proposal.Epoch) is not { } epoch)
+        {
+            return null;
+        }
+        var verifier = CertificatesOf(epoch);
+        return verifier.VerifyProposalSignature((int)Math.Min(proposal.ProposerIndex, int.MaxValue), proposal.Round,
+            _suite.Hash(proposal.Header.Span), proposal.Signature.Span);
+    }
+
     /// <summary>Whether gossiped evidence is a verified equivocation by a validator of the current or the scheduled epoch.</summary>
     public bool VerifyEvidence(EquivocationEvidence evidence) =>
         schedule.ByNumber(EvidencePool.EpochOf(evidence)) is { } epoch && EvidenceVerifier.Verify(CertificatesOf(epoch), evidence, out _);

@@ -295,6 +295,8 @@ public static class NodeHost
         }
         var pool = app.Services.GetRequiredService<TransactionPool>();
         metrics.ObserveMempool(() => pool.Count, () => pool.Bytes, () => pool.SignatureChecks);
+        var pending = app.Services.GetRequiredService<PendingBlocks>();
+        metrics.ObservePendingBlocks(() => pending.Count, () => pending.FromPeers, () => pending.BytesFromPeers);
         var sync = app.Services.GetRequiredService<SyncState>();
         metrics.ObserveSyncing(() => sync.Syncing ? 1 : 0);
         if (config.MetricsListen.Length > 0)

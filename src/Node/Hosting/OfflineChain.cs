@@ -47,7 +47,7 @@ public sealed class OfflineChain : IDisposable
         _execution = new ExecutionPipeline(store, Head, modules.CreateExecutor(genesis, schedule), pending, pool, new ChainFeed(), _metrics, suite, time,
             _loggers.CreateLogger<ExecutionPipeline>());
         var validator = new BlockValidator(genesis, pool, transactions, store, pending, _execution, time, schedule);
-        _sync = new BlockSync(genesis, validator, _execution, Head, new SyncState(Head), new NoBlockSources(), time, _loggers.CreateLogger<BlockSync>());
+        _sync = new BlockSync(genesis, validator, _execution, Head, new SyncState(Head, time), new NoBlockSources(), time, _loggers.CreateLogger<BlockSync>());
         _execution.Start();
     }
 

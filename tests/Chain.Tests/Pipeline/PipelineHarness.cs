@@ -66,7 +66,7 @@ internal sealed class PipelineHarness : IDisposable
             NullLogger<ExecutionPipeline>.Instance);
         Validator = new BlockValidator(Genesis, Pool, Transactions, Store, Pending, Execution, Time, new ValidatorSchedule(Genesis, Store));
         Builder = new BlockBuilder(Genesis, Pool, Pending, Execution, Head, Store, Time, NullLogger<BlockBuilder>.Instance, new ValidatorSchedule(Genesis, Store));
-        Sync = new SyncState(Head);
+        Sync = new SyncState(Head, Time);
         BlockSync = new BlockSync(Genesis, Validator, Execution, Head, Sync, new SourceList(_sources), Time, NullLogger<BlockSync>.Instance);
         _certificates = new EpochVerifier(ChainId, Suite, Genesis.ToValidatorSet(), ChainEpochs.First, Genesis.ComputeHash(), 0);
         Execution.Start();
@@ -169,10 +169,13 @@ internal sealed class StoreBlockSource(ChainStore store, string name = "store", 
     /// <summary>Applied to each block before it is sent (to make a source lie).</summary>
     public Func<CommittedBlock, CommittedBlock> Tamper { get; set; } = b => b;
 
+    /// <summary>The head this source reports, when not its store's (to make a source claim more than it has).</summary>
+    public ulong? ClaimedHead { get; set; }
+
     public string Name => name;
 
     public Task<BlockSourceStatus> GetStatusAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new BlockSourceStatus(chainId ?? store.ChainId, store.GenesisHash.ToArray(), store.HeadHeight, false));
+        Task.FromResult(new BlockSourceStatus(chainId ?? store.ChainId, store.GenesisHash.ToArray(), ClaimedHead ?? store.HeadHeight, false));
 
     public async IAsyncEnumerable<CommittedBlock> GetBlocksAsync(ulong fromHeight, uint maxBlocks, bool follow,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

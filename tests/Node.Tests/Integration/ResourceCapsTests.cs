@@ -173,6 +173,131 @@ public sealed class ResourceCapsTests
         }
     }
 
+    [Fact]
+    public async Task A_validator_flooding_signed_proposals_gets_only_its_share_of_pending_blocks_and_the_chain_commits_on()
+    {
+        // Validators 0, 1 and 2 run (a quorum of four, each of them needed); validator 3's keys are in hostile hands: its
+        // node key opens a link to validator 0, its validator key signs proposals that validate (real transactions, the
+        // right validator sets) on parents nobody has, at heights the node would hold until the chain passes them.
+        await using var net = new TestNetwork(validators: 4);
+        var metricsPort = NodeBinary.FreePort();
+        await net.StartAsync(0, new Dictionary<string, string> { ["SHC_METRICS_LISTEN"] = $"127.0.0.1:{metricsPort}" });
+        await net.StartAsync(1);
+        await net.StartAsync(2);
+        await net.WaitForHeightAsync([0, 1, 2], 2, Patience);
+        var genesis = GenesisFile.Load(net.Homes[0].GenesisFile);
+        using var identity = PeerCertificate.Create(KeyFile.Load(net.Homes[3].NodeKeyFile), genesis.ChainId);
+        var signer = KeyFile.Load(net.Homes[3].ValidatorKeyFile);
+        var set = genesis.ToValidatorSet();
+        var verifier = new ShanghaiChain.Consensus.EpochVerifier(genesis.ChainId, net.Suite, set, Chain.Blocks.ChainEpochs.First, genesis.ComputeHash(), 0);
+        var index = set.IndexOf(signer.Address);
+        var setHash = ByteString.CopyFrom(set.Hash(net.Suite).ToArray());
+        var transactions = Enumerable.Range(0, 500)
+            .Select(n => ByteString.CopyFrom(Core.Transactions.TransactionSigner.Sign(
+                Core.Transactions.TransactionSigner.Transfer(genesis.ChainId, (ulong)n, Sink, new UInt256(1), 21_000, 900), net.LoadKey)))
+            .ToList();
+        var txRoot = ByteString.CopyFrom(Core.Merkle.BinaryMerkleTree.ComputeRoot(net.Suite, [.. transactions.Select(t => net.Suite.Hash(t.Span))]).ToArray());
+        using var http = new HttpClient();
+        async Task<double> PendingFromPeersAsync() =>
+            MetricValue(await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics"), "shanghaichain_node_pipeline_pending_blocks_from_peers");
+
+        using var link = new RawLink(new Uri($"https://{net.ConfigOf(0).P2pListen}"), identity);
+        await link.SendHelloAsync();
+        var before = await net.HeightOfAsync(0);
+        var highest = 0.0;
+        const int Flood = 400;
+        for (var i = 0; i < Flood; i++)
+        {
+            var header = new BlockHeader
+            {
+                ChainId = genesis.ChainId,
+                Epoch = Chain.Blocks.ChainEpochs.First,
+                // 40 to 63 above the head: within the window of proposals a validator holds, pruned only as the chain gets there.
+                Height = before + 40 + (ulong)(i % 24),
+                Round = 1,
+                ParentHash = ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                Proposer = ByteString.CopyFrom(signer.Address.ToArray()),
+                TimestampMs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                TxRoot = txRoot,
+                StateRootOfParent = ByteString.CopyFrom(new byte[32]),
+                ReceiptsRootOfParent = ByteString.CopyFrom(new byte[32]),
+                ValidatorSetHash = setHash,
+                NextValidatorSetHash = setHash,
+            };
+            var bytes = header.ToByteString();
+            var proposal = new Proposal
+            {
+                Epoch = Chain.Blocks.ChainEpochs.First,
+                Round = 1,
+                ProposerIndex = (uint)index,
+                Header = bytes,
+                Signature = ByteString.CopyFrom(verifier.SignProposal(signer.ExportPrivateKey(), 1, net.Suite.Hash(bytes.Span))),
+            };
+            proposal.Transactions.AddRange(transactions);
+            await link.SendAsync(new PeerMessage { Consensus = new ConsensusMessage { Proposal = proposal } });
+            if (i % 20 == 0)
+            {
+                highest = Math.Max(highest, await PendingFromPeersAsync());
+            }
+        }
+        // The flood reached the node and hit the peer's share (the node says so, once per ten seconds).
+        var deadline = DateTime.UtcNow + Patience;
+        while (!net[0]!.Log.Contains("not held: the peer's share of pending blocks is full", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            highest = Math.Max(highest, await PendingFromPeersAsync());
+            await Task.Delay(NodeBinary.PollInterval);
+        }
+        Assert.Contains("not held: the peer's share of pending blocks is full", net[0]!.Log, StringComparison.Ordinal);
+        highest = Math.Max(highest, await PendingFromPeersAsync());
+        // The hostile peer's share, plus the honest leaders' one or two proposals each in flight.
+        Assert.InRange(highest, Chain.Blocks.PendingBlockLimits.Default.BlocksPerPeer / 2, Chain.Blocks.PendingBlockLimits.Default.BlocksPerPeer + 8);
+
+        // Honest proposals still go through: with validator 3 silent, every block needs validator 0's vote.
+        await net.WaitForHeightAsync([0, 1, 2], before + 64 + 5, Patience);
+        Assert.DoesNotContain("banned", net[0]!.Log, StringComparison.Ordinal);
+        // Past their heights, the hostile blocks are gone.
+        Assert.True(await PendingFromPeersAsync() <= 8, "the hostile blocks were not pruned");
+    }
+
+    [Fact]
+    public async Task A_stream_over_the_per_connection_cap_is_refused_while_the_open_ones_go_on_and_the_node_stays_healthy()
+    {
+        using var chain = new TestChain(Core.Crypto.CryptoSuite.Ed25519Sha256, fundedAccounts: 1);
+        await using var node = await chain.StartAsync();
+        var (connection, max) = await RawHttp2Connection.OpenAsync(new Uri(node.Url), Patience);
+        await using (connection)
+        {
+            Assert.Equal(1024u, max);
+            // 1,024 calls that stay open (each waits two minutes for a receipt that never comes), in one write.
+            const string Wait = "/shanghaichain.v1.ChainService/WaitForReceipt";
+            var request = new WaitForReceiptRequest { TxId = ByteString.CopyFrom(new byte[32]), TimeoutMs = 120_000 };
+            var open = Enumerable.Range(0, (int)max).Select(i => (uint)(2 * i + 1)).ToList();
+            await connection.SendUnaryCallsAsync(open, Wait, request);
+            // The server reads a connection's frames in order: the next stream is judged with all 1,024 active.
+            var over = open[^1] + 2;
+            await connection.SendHeadersOnlyAsync(over, Wait);
+            Assert.Equal(RawHttp2Connection.RefusedStream, await connection.WaitForResetAsync(over, Patience));
+            // Only that one: the 1,024 go on, and the connection stays up.
+            Assert.Equal([over], connection.Resets.Select(r => r.Stream));
+            Assert.DoesNotContain(connection.Answered, id => open.Contains(id));
+            Assert.False(connection.GoneAway);
+
+            // Healthy meanwhile: another client is served, and a transfer commits.
+            using var client = new ApiClient(node.Url);
+            var key = chain.Accounts[0];
+            var tx = await client.SignTransferAsync(key, Sink, 1, 0);
+            var id = (await client.Chain.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(tx) })).TxId;
+            var receipt = await client.Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 30_000 });
+            Assert.Equal(ReceiptStatus.Success, receipt.Receipt.Status);
+            Assert.False(connection.GoneAway);
+            Assert.Equal([over], connection.Resets.Select(r => r.Stream));
+        }
+    }
+
+    private static double MetricValue(string scrape, string name) =>
+        scrape.Split('\n').Where(l => l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).Single();
+
     /// <summary>Starts validator 0 of two with the given overrides; without the other it never commits.</summary>
     private static Task StartAloneAsync(TestNetwork net, Dictionary<string, string> environment) => net.StartAsync(0, environment);
 
@@ -211,6 +336,8 @@ public sealed class ResourceCapsTests
         }
 
         public Task SendHelloAsync() => _call.RequestStream.WriteAsync(new PeerMessage { Hello = new Hello { HeadHeight = 0 } });
+
+        public Task SendAsync(PeerMessage message) => _call.RequestStream.WriteAsync(message);
 
         /// <summary>True when a frame arrived within the timeout.</summary>
         public async Task<bool> ReceiveAsync(TimeSpan timeout)

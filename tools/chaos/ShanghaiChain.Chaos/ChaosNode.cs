@@ -86,11 +86,14 @@ internal sealed partial class ChaosNode : IAsyncDisposable
         ClockOffset = fakeTimeOffset;
         if (fakeTimeOffset is not null && fakeTimeLibrary is not null)
         {
-            // Only the wall clock moves: timers and timeouts run on the monotonic clock, as they would on a host
-            // whose NTP is off by a few seconds.
+            // The wall clock is off by the offset, as on a host whose NTP is off by a few seconds. The monotonic clock gets
+            // the same constant offset, which no interval notices. It must not be left alone
+            // (FAKETIME_DONT_FAKE_MONOTONIC=1): libfaketime 0.9.10 then moves the deadlines of timed waits on
+            // CLOCK_MONOTONIC condition variables, which .NET uses for every Monitor.Wait, ManualResetEventSlim.Wait and
+            // Task.Wait with a timeout, so that they return at once. Among them is System.CommandLine's wait for the
+            // command after SIGTERM: it ended the process with 143 in the middle of its shutdown (tools/chaos/README.md).
             info.Environment["LD_PRELOAD"] = fakeTimeLibrary;
             info.Environment["FAKETIME"] = fakeTimeOffset;
-            info.Environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1";
             info.Environment["FAKETIME_NO_CACHE"] = "1";
         }
         _serving = false;

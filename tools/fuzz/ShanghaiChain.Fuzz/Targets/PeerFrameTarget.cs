@@ -30,7 +30,7 @@ internal sealed class PeerFrameTarget : FuzzTarget
         var validator = FuzzChain.NewBlockValidator(pool, pending);
         using var execution = FuzzChain.NewIdlePipeline(pool, pending);
         var router = new PeerMessageRouter(FuzzChain.Schedule, validator, execution, pool, new Chain.Mempool.EvidencePool(FuzzChain.Suite), new ConsensusInbox(FuzzChain.Clock),
-            new SyncState(FuzzChain.Head), FuzzChain.Head, NullLogger<PeerMessageRouter>.Instance);
+            new SyncState(FuzzChain.Head, FuzzChain.Clock), FuzzChain.Head, NullLogger<PeerMessageRouter>.Instance);
         var link = new PeerLink("fuzz-peer-0123456789abcdef", outbound: false, url: null, FuzzChain.Clock.GetUtcNow())
         {
             ValidatorAddress = FuzzChain.ValidatorKeys[1].Address,
