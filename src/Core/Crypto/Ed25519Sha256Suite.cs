@@ -3,7 +3,10 @@ using NSec.Cryptography;
 
 namespace ShanghaiChain.Core.Crypto;
 
-/// <summary>Ed25519 signatures (RFC 8032, via libsodium) with SHA-256 hashes: the default suite.</summary>
+/// <summary>
+/// Ed25519 signatures (RFC 8032) with SHA-256 hashes: the default suite. Keys and signatures are made by libsodium (NSec);
+/// verification, single and batched, is this node's own under the ZIP-215 rule (<see cref="Ed25519Verifier"/>).
+/// </summary>
 internal sealed class Ed25519Sha256Suite : CryptoSuite
 {
     private static readonly SignatureAlgorithm Algorithm = SignatureAlgorithm.Ed25519;
@@ -66,9 +69,28 @@ internal sealed class Ed25519Sha256Suite : CryptoSuite
         }
     }
 
-    public override bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    /// <summary>
+    /// The ZIP-215 rule by this node's own verifier (<see cref="Ed25519Verifier"/>), not libsodium's: libsodium refuses
+    /// small-order keys and R and uses the cofactorless equation, which a batch cannot reproduce (docs/transaction-format.md).
+    /// </summary>
+    public override bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
+        Ed25519Verifier.Verify(publicKey, domain, message, signature);
+
+    /// <summary>A key that decodes as a point under ZIP-215 and is not of small order (see <see cref="Ed25519Verifier.IsValidPublicKey"/>).</summary>
+    public override bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) => Ed25519Verifier.IsValidPublicKey(publicKey);
+
+    public override bool AnyoneCanSignFor(ReadOnlySpan<byte> publicKey) => Ed25519Verifier.IsSmallOrderEncoding(publicKey);
+
+    /// <summary>Signatures are checked 64 at a time by one multi-scalar multiplication (<see cref="Ed25519BatchVerifier"/>).</summary>
+    public override int PreferredBatch => 64;
+
+    public override void VerifyBatch(ReadOnlySpan<SignatureCheck> items, ReadOnlySpan<byte> domain, Span<bool> results) =>
+        Ed25519BatchVerifier.Verify(items, domain, results);
+
+    /// <summary>libsodium's verification (through NSec): the reference the tests and the benchmark compare with, never a consensus decision.</summary>
+    internal static bool VerifyReference(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
-        if (signature.Length != SignatureLength || publicKey.Length != PublicKeyLength ||
+        if (signature.Length != 64 || publicKey.Length != 32 ||
             !PublicKey.TryImport(Algorithm, publicKey, KeyBlobFormat.RawPublicKey, out var key))
         {
             return false;
@@ -86,9 +108,6 @@ internal sealed class Ed25519Sha256Suite : CryptoSuite
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    public override bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) =>
-        publicKey.Length == PublicKeyLength && PublicKey.TryImport(Algorithm, publicKey, KeyBlobFormat.RawPublicKey, out _);
 
     private static Key ImportPrivate(ReadOnlySpan<byte> privateKey)
     {
