@@ -18,6 +18,7 @@ namespace ShanghaiChain.Core.Crypto;
 /// <see cref="SingleBelow"/>, whose items get the single verifier's <see cref="Ed25519Verifier.Check"/>: a batch never
 /// accepts what the single rule refuses (but with that negligible probability) and never refuses what it accepts.
 /// </remarks>
+[System.Runtime.CompilerServices.SkipLocalsInit]
 internal static class Ed25519BatchVerifier
 {
     /// <summary>The most signatures checked in one multi-scalar multiplication; longer inputs go in groups of this size.</summary>

@@ -6,14 +6,17 @@ namespace ShanghaiChain.Core.Crypto;
 /// <summary>
 /// An element of GF(2^255 − 19) in five 51-bit limbs, least significant first: the field of edwards25519, for this
 /// node's own Ed25519 verification. Nothing allocates and no <c>BigInteger</c> is used; products go through
-/// <see cref="UInt128"/> (the JIT emits one 64×64→128 multiplication each).
+/// <see cref="Math.BigMul(ulong, ulong, out ulong)"/> (one 64×64→128 multiplication each).
 /// </summary>
 /// <remarks>
 /// Limbs are kept loosely reduced: <see cref="Mul"/>, <see cref="Square"/> and <see cref="Sub"/> return limbs below
 /// 2^52; <see cref="Add"/> does not carry, so its limbs may reach 2^53 (or a little more for sums of sums). Multiplication
 /// accepts limbs below 2^54, which every caller in the point formulas respects (at most one addition deep).
+/// <see cref="Mul"/> and <see cref="Square"/> are kept out of line, with their 25 (15) limb products inlined into them:
+/// inlined into a point formula they would exhaust the JIT's inlining budget, leaving the limb products as calls.
 /// Verification handles only public data, so nothing here needs to be constant-time.
 /// </remarks>
+[SkipLocalsInit]
 internal readonly struct Ed25519Field
 {
     private const ulong Mask = (1UL << 51) - 1;
@@ -131,68 +134,121 @@ internal readonly struct Ed25519Field
     public static Ed25519Field Negate(in Ed25519Field a) => Sub(Zero, a);
 
     /// <summary>a·b mod p. Limbs of both below 2^54; the result's below 2^52.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static Ed25519Field Mul(in Ed25519Field a, in Ed25519Field b)
     {
         ulong a0 = a.L0, a1 = a.L1, a2 = a.L2, a3 = a.L3, a4 = a.L4;
         ulong b0 = b.L0, b1 = b.L1, b2 = b.L2, b3 = b.L3, b4 = b.L4;
         // 2^255 ≡ 19, so a limb product that lands at 2^(51·k) with k ≥ 5 comes back at k − 5 times 19.
         ulong b1x = b1 * 19, b2x = b2 * 19, b3x = b3 * 19, b4x = b4 * 19;
-        var c0 = Wide(a0, b0) + Wide(a1, b4x) + Wide(a2, b3x) + Wide(a3, b2x) + Wide(a4, b1x);
-        var c1 = Wide(a0, b1) + Wide(a1, b0) + Wide(a2, b4x) + Wide(a3, b3x) + Wide(a4, b2x);
-        var c2 = Wide(a0, b2) + Wide(a1, b1) + Wide(a2, b0) + Wide(a3, b4x) + Wide(a4, b3x);
-        var c3 = Wide(a0, b3) + Wide(a1, b2) + Wide(a2, b1) + Wide(a3, b0) + Wide(a4, b4x);
-        var c4 = Wide(a0, b4) + Wide(a1, b3) + Wide(a2, b2) + Wide(a3, b1) + Wide(a4, b0);
-        return Reduce(c0, c1, c2, c3, c4);
+        ulong l0 = 0, h0 = 0, p;
+        p = a0 * b0; l0 += p & Mask; h0 += (MulHigh(a0, b0) << 13) | (p >> 51);
+        p = a1 * b4x; l0 += p & Mask; h0 += (MulHigh(a1, b4x) << 13) | (p >> 51);
+        p = a2 * b3x; l0 += p & Mask; h0 += (MulHigh(a2, b3x) << 13) | (p >> 51);
+        p = a3 * b2x; l0 += p & Mask; h0 += (MulHigh(a3, b2x) << 13) | (p >> 51);
+        p = a4 * b1x; l0 += p & Mask; h0 += (MulHigh(a4, b1x) << 13) | (p >> 51);
+        ulong l1 = 0, h1 = 0;
+        p = a0 * b1; l1 += p & Mask; h1 += (MulHigh(a0, b1) << 13) | (p >> 51);
+        p = a1 * b0; l1 += p & Mask; h1 += (MulHigh(a1, b0) << 13) | (p >> 51);
+        p = a2 * b4x; l1 += p & Mask; h1 += (MulHigh(a2, b4x) << 13) | (p >> 51);
+        p = a3 * b3x; l1 += p & Mask; h1 += (MulHigh(a3, b3x) << 13) | (p >> 51);
+        p = a4 * b2x; l1 += p & Mask; h1 += (MulHigh(a4, b2x) << 13) | (p >> 51);
+        ulong l2 = 0, h2 = 0;
+        p = a0 * b2; l2 += p & Mask; h2 += (MulHigh(a0, b2) << 13) | (p >> 51);
+        p = a1 * b1; l2 += p & Mask; h2 += (MulHigh(a1, b1) << 13) | (p >> 51);
+        p = a2 * b0; l2 += p & Mask; h2 += (MulHigh(a2, b0) << 13) | (p >> 51);
+        p = a3 * b4x; l2 += p & Mask; h2 += (MulHigh(a3, b4x) << 13) | (p >> 51);
+        p = a4 * b3x; l2 += p & Mask; h2 += (MulHigh(a4, b3x) << 13) | (p >> 51);
+        ulong l3 = 0, h3 = 0;
+        p = a0 * b3; l3 += p & Mask; h3 += (MulHigh(a0, b3) << 13) | (p >> 51);
+        p = a1 * b2; l3 += p & Mask; h3 += (MulHigh(a1, b2) << 13) | (p >> 51);
+        p = a2 * b1; l3 += p & Mask; h3 += (MulHigh(a2, b1) << 13) | (p >> 51);
+        p = a3 * b0; l3 += p & Mask; h3 += (MulHigh(a3, b0) << 13) | (p >> 51);
+        p = a4 * b4x; l3 += p & Mask; h3 += (MulHigh(a4, b4x) << 13) | (p >> 51);
+        ulong l4 = 0, h4 = 0;
+        p = a0 * b4; l4 += p & Mask; h4 += (MulHigh(a0, b4) << 13) | (p >> 51);
+        p = a1 * b3; l4 += p & Mask; h4 += (MulHigh(a1, b3) << 13) | (p >> 51);
+        p = a2 * b2; l4 += p & Mask; h4 += (MulHigh(a2, b2) << 13) | (p >> 51);
+        p = a3 * b1; l4 += p & Mask; h4 += (MulHigh(a3, b1) << 13) | (p >> 51);
+        p = a4 * b0; l4 += p & Mask; h4 += (MulHigh(a4, b0) << 13) | (p >> 51);
+        return Reduce(l0, h0, l1, h1, l2, h2, l3, h3, l4, h4);
     }
 
     /// <summary>a² mod p, with 15 limb products instead of 25.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static Ed25519Field Square(in Ed25519Field a) => SquareInline(a);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Ed25519Field Square(in Ed25519Field a)
+    private static Ed25519Field SquareInline(in Ed25519Field a)
     {
         ulong a0 = a.L0, a1 = a.L1, a2 = a.L2, a3 = a.L3, a4 = a.L4;
-        ulong d0 = a0 * 2, d1 = a1 * 2, a3x = a3 * 19, a4x = a4 * 19;
-        var c0 = Wide(a0, a0) + Wide(d1, a4x) + Wide(a2 * 2, a3x);
-        var c1 = Wide(d0, a1) + Wide(a2 * 2, a4x) + Wide(a3, a3x);
-        var c2 = Wide(d0, a2) + Wide(a1, a1) + Wide(a3 * 2, a4x);
-        var c3 = Wide(d0, a3) + Wide(d1, a2) + Wide(a4, a4x);
-        var c4 = Wide(d0, a4) + Wide(d1, a3) + Wide(a2, a2);
-        return Reduce(c0, c1, c2, c3, c4);
+        ulong d0 = a0 * 2, d1 = a1 * 2, d2 = a2 * 2, d3 = a3 * 2, a3x = a3 * 19, a4x = a4 * 19;
+        ulong l0 = 0, h0 = 0, p;
+        p = a0 * a0; l0 += p & Mask; h0 += (MulHigh(a0, a0) << 13) | (p >> 51);
+        p = d1 * a4x; l0 += p & Mask; h0 += (MulHigh(d1, a4x) << 13) | (p >> 51);
+        p = d2 * a3x; l0 += p & Mask; h0 += (MulHigh(d2, a3x) << 13) | (p >> 51);
+        ulong l1 = 0, h1 = 0;
+        p = d0 * a1; l1 += p & Mask; h1 += (MulHigh(d0, a1) << 13) | (p >> 51);
+        p = d2 * a4x; l1 += p & Mask; h1 += (MulHigh(d2, a4x) << 13) | (p >> 51);
+        p = a3 * a3x; l1 += p & Mask; h1 += (MulHigh(a3, a3x) << 13) | (p >> 51);
+        ulong l2 = 0, h2 = 0;
+        p = d0 * a2; l2 += p & Mask; h2 += (MulHigh(d0, a2) << 13) | (p >> 51);
+        p = a1 * a1; l2 += p & Mask; h2 += (MulHigh(a1, a1) << 13) | (p >> 51);
+        p = d3 * a4x; l2 += p & Mask; h2 += (MulHigh(d3, a4x) << 13) | (p >> 51);
+        ulong l3 = 0, h3 = 0;
+        p = d0 * a3; l3 += p & Mask; h3 += (MulHigh(d0, a3) << 13) | (p >> 51);
+        p = d1 * a2; l3 += p & Mask; h3 += (MulHigh(d1, a2) << 13) | (p >> 51);
+        p = a4 * a4x; l3 += p & Mask; h3 += (MulHigh(a4, a4x) << 13) | (p >> 51);
+        ulong l4 = 0, h4 = 0;
+        p = d0 * a4; l4 += p & Mask; h4 += (MulHigh(d0, a4) << 13) | (p >> 51);
+        p = d1 * a3; l4 += p & Mask; h4 += (MulHigh(d1, a3) << 13) | (p >> 51);
+        p = a2 * a2; l4 += p & Mask; h4 += (MulHigh(a2, a2) << 13) | (p >> 51);
+        return Reduce(l0, h0, l1, h1, l2, h2, l3, h3, l4, h4);
     }
 
     /// <summary>a^(2^n) by n squarings.</summary>
     public static Ed25519Field SquareTimes(Ed25519Field a, int n)
     {
+        // The squaring inlined into the loop: the long chains of an inversion or square root run without calls.
         for (var i = 0; i < n; i++)
         {
-            a = Square(a);
+            a = SquareInline(a);
         }
         return a;
     }
 
+    /// <summary>The high 64 bits of a·b: one mulx with BMI2 (the low half is an ordinary imul), so that nothing goes through memory.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static UInt128 Wide(ulong a, ulong b) => (UInt128)a * b;
+    private static ulong MulHigh(ulong a, ulong b) =>
+        System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported ? System.Runtime.Intrinsics.X86.Bmi2.X64.MultiplyNoFlags(a, b) : Math.BigMul(a, b, out _);
 
-    /// <summary>Carries five 128-bit column sums (each below 2^117) into limbs below 2^52.</summary>
+    // Each column is kept as two sums, written out product by product (locals, no ref helpers, which would keep the
+    // sums in memory): l of the products' bits below 2^51 and h of their parts from 2^51 up, so that no addition can
+    // carry out of 64 bits and none needs a carry flag (for products below 2^112, at most five per column: h < 2^63).
+
+    /// <summary>Turns the split column sums into limbs below 2^52: column i's high part belongs to column i + 1, the top one (times 19) to column 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Ed25519Field Reduce(UInt128 c0, UInt128 c1, UInt128 c2, UInt128 c3, UInt128 c4)
+    private static Ed25519Field Reduce(ulong l0, ulong h0, ulong l1, ulong h1, ulong l2, ulong h2, ulong l3, ulong h3, ulong l4, ulong h4)
     {
-        c1 += c0 >> 51;
-        var r0 = (ulong)c0 & Mask;
-        c2 += c1 >> 51;
-        var r1 = (ulong)c1 & Mask;
-        c3 += c2 >> 51;
-        var r2 = (ulong)c2 & Mask;
-        c4 += c3 >> 51;
-        var r3 = (ulong)c3 & Mask;
-        var top = c4 >> 51; // below 2^66: folded back as 19·top, split so that no 64-bit product overflows
-        var r4 = (ulong)c4 & Mask;
-        var topLow = (ulong)top & Mask;
-        var topHigh = (ulong)(top >> 51);
-        r0 += topLow * 19;
-        r1 += topHigh * 19 + (r0 >> 51);
-        r0 &= Mask;
-        return new Ed25519Field(r0, r1, r2, r3, r4);
+        // h4·2^255 ≡ 19·h4, split in 51-bit halves so that the product cannot overflow.
+        var t0 = l0 + (h4 & Mask) * 19;
+        var t1 = l1 + h0 + (h4 >> 51) * 19;
+        var t2 = l2 + h1;
+        var t3 = l3 + h2;
+        var t4 = l4 + h3;
+        t1 += t0 >> 51;
+        t0 &= Mask;
+        t2 += t1 >> 51;
+        t1 &= Mask;
+        t3 += t2 >> 51;
+        t2 &= Mask;
+        t4 += t3 >> 51;
+        t3 &= Mask;
+        t0 += (t4 >> 51) * 19;
+        t4 &= Mask;
+        t1 += t0 >> 51;
+        t0 &= Mask;
+        return new Ed25519Field(t0, t1, t2, t3, t4);
     }
 
     /// <summary>a^(2^250 − 1) and a^11, the common prefix of inversion and of the square-root exponent.</summary>

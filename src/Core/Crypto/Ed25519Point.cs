@@ -8,6 +8,7 @@ namespace ShanghaiChain.Core.Crypto;
 /// x·y = T/Z (Hisil, Wong, Carter and Dawson, "Twisted Edwards curves revisited", 2008). The formulas are complete on
 /// this curve, so no addition has an exceptional case: the identity and the torsion points need no special handling.
 /// </summary>
+[SkipLocalsInit]
 internal readonly struct Ed25519Point
 {
     public readonly Fe X, Y, Z, T;
@@ -85,7 +86,6 @@ internal readonly struct Ed25519Point
     }
 
     /// <summary>2P (4M + 4S, the "dbl-2008-hwcd" formulas for a = −1, signs folded so that no negation is needed).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ed25519Point Double()
     {
         var a = Fe.Square(X);
@@ -100,7 +100,6 @@ internal readonly struct Ed25519Point
     }
 
     /// <summary>2P without T, for a doubling that another doubling follows (T is not read by <see cref="Double"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ed25519Point DoubleWithoutT()
     {
         var a = Fe.Square(X);
@@ -115,7 +114,6 @@ internal readonly struct Ed25519Point
     }
 
     /// <summary>P + Q for Q in cached form (8M, "add-2008-hwcd-3").</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ed25519Point Add(in Ed25519Cached q)
     {
         var a = Fe.Mul(Fe.Sub(Y, X), q.YMinusX);
@@ -126,7 +124,6 @@ internal readonly struct Ed25519Point
     }
 
     /// <summary>P − Q for Q in cached form.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ed25519Point Subtract(in Ed25519Cached q)
     {
         var a = Fe.Mul(Fe.Sub(Y, X), q.YPlusX);
@@ -137,7 +134,6 @@ internal readonly struct Ed25519Point
     }
 
     /// <summary>P + Q for Q affine in Niels form (7M).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ed25519Point Add(in Ed25519Niels q)
     {
         var a = Fe.Mul(Fe.Sub(Y, X), q.YMinusX);
@@ -148,7 +144,6 @@ internal readonly struct Ed25519Point
     }
 
     /// <summary>P − Q for Q affine in Niels form.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Ed25519Point Subtract(in Ed25519Niels q)
     {
         var a = Fe.Mul(Fe.Sub(Y, X), q.YPlusX);

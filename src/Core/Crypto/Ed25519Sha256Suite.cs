@@ -70,11 +70,16 @@ internal sealed class Ed25519Sha256Suite : CryptoSuite
     }
 
     /// <summary>
-    /// The ZIP-215 rule by this node's own verifier (<see cref="Ed25519Verifier"/>), not libsodium's: libsodium refuses
-    /// small-order keys and R and uses the cofactorless equation, which a batch cannot reproduce (docs/transaction-format.md).
+    /// The ZIP-215 rule (docs/transaction-format.md). libsodium answers first, as a fast acceptance only: whatever it
+    /// accepts, ZIP-215 accepts too, so its "yes" is final and its "no" goes to this node's verifier
+    /// (<see cref="Ed25519Verifier"/>), which decides. Why the implication holds: libsodium decodes A and R only from
+    /// canonical encodings of points not of small order, which ZIP-215 decodes to the same points; it requires s &lt; ℓ
+    /// (checked here as well, before it is asked); it hashes the same bytes R ‖ A ‖ M; and its equation [s]B = R + [k]A
+    /// implies the cofactored [8][s]B = [8]R + [8][k]A. The tests pin libsodium's verdicts on the edge cases.
     /// </summary>
     public override bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
-        Ed25519Verifier.Verify(publicKey, domain, message, signature);
+        signature.Length == SignatureLength && Ed25519Scalar.TryFromCanonicalBytes(signature[32..], out _) &&
+        (VerifyReference(publicKey, domain, message, signature) || Ed25519Verifier.Verify(publicKey, domain, message, signature));
 
     /// <summary>A key that decodes as a point under ZIP-215 and is not of small order (see <see cref="Ed25519Verifier.IsValidPublicKey"/>).</summary>
     public override bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) => Ed25519Verifier.IsValidPublicKey(publicKey);

@@ -13,13 +13,16 @@ namespace ShanghaiChain.Core.Crypto;
 /// <list type="bullet">
 /// <item>public key 32 bytes and signature 64 bytes, else refused;</item>
 /// <item>A (the key) and R (the signature's first half) decode as points by <see cref="Ed25519Point.TryDecode"/>:
-/// non-canonical y and a signed zero x accepted, small-order and mixed-order points accepted; else refused;</item>
+/// non-canonical y and a signed zero x accepted, mixed-order points accepted; else refused;</item>
+/// <item>one restriction beyond ZIP-215: A is not one of the 14 encodings of a small-order point (anyone can sign
+/// for such a key, s = 0 with a small-order R verifying any message). R of small order is accepted;</item>
 /// <item>s (the second half) is canonical, s &lt; ℓ, else refused;</item>
 /// <item>k = SHA-512(R bytes ‖ A bytes ‖ domain ‖ message) mod ℓ, hashing the bytes as received;</item>
 /// <item>accepted exactly when [8]([s]B − R − [k]A) is the identity (the cofactored equation).</item>
 /// </list>
 /// Nothing is allocated for messages up to 1 KiB (longer ones borrow a pooled buffer for the hash input).
 /// </remarks>
+[SkipLocalsInit]
 internal static class Ed25519Verifier
 {
     public const int PublicKeyLength = 32;
@@ -47,7 +50,8 @@ internal static class Ed25519Verifier
     /// <summary>
     /// The 14 encodings that decode to a point of small order (the eight torsion points, plus the non-canonical y + p for
     /// y = 0 and y = 1 and the set sign bit on x = 0). Under the cofactored rule anyone can sign for such a key (s = 0 and R
-    /// of small order verify for any message), so they are refused as keys, never as points inside a signature check.
+    /// of small order verify for any message), so they are refused as keys: by verification, single and batched alike,
+    /// and by <see cref="IsValidPublicKey"/>. A byte comparison, cheaper than any curve arithmetic.
     /// </summary>
     private static readonly byte[][] s_smallOrderEncodings = SmallOrderEncodings();
 
@@ -182,6 +186,7 @@ internal static class Ed25519Verifier
         k = default;
         if (publicKey.Length != PublicKeyLength || signature.Length != SignatureLength ||
             !Ed25519Scalar.TryFromCanonicalBytes(signature[32..], out s) ||
+            IsSmallOrderEncoding(publicKey) ||
             !Ed25519Point.TryDecode(publicKey, out key) ||
             !Ed25519Point.TryDecode(signature[..32], out r))
         {
