@@ -22,7 +22,7 @@ namespace ShanghaiChain.Core.Crypto;
 internal static class Ed25519BatchVerifier
 {
     /// <summary>The most signatures checked in one multi-scalar multiplication; longer inputs go in groups of this size.</summary>
-    public const int MaxGroup = 128;
+    public const int MaxGroup = 64;
 
     /// <summary>Groups smaller than this are checked one by one after a failure (a split would cost more).</summary>
     private const int SingleBelow = 4;
@@ -30,7 +30,7 @@ internal static class Ed25519BatchVerifier
     private const int Width = 5;
     private const int TableSize = 1 << (Width - 2);
 
-    /// <summary>Per-thread buffers sized for <see cref="MaxGroup"/> (about 400 KiB), so a batch allocates nothing.</summary>
+    /// <summary>Per-thread buffers sized for <see cref="MaxGroup"/> (about 210 KiB), so a batch allocates nothing.</summary>
     private sealed class Scratch
     {
         public readonly Ed25519Point[] Keys = new Ed25519Point[MaxGroup];
