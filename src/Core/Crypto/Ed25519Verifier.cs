@@ -187,7 +187,7 @@ internal static class Ed25519Verifier
         if (publicKey.Length != PublicKeyLength || signature.Length != SignatureLength ||
             !Ed25519Scalar.TryFromCanonicalBytes(signature[32..], out s) ||
             IsSmallOrderEncoding(publicKey) ||
-            !Ed25519Point.TryDecode(publicKey, out key) ||
+            !Ed25519KeyCache.TryDecode(publicKey, out key) ||
             !Ed25519Point.TryDecode(signature[..32], out r))
         {
             s = default;

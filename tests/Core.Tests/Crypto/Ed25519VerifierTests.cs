@@ -254,6 +254,30 @@ public class Ed25519VerifierTests
     }
 
     [Fact]
+    public void A_cached_key_decodes_to_the_same_point_and_a_bad_key_stays_refused()
+    {
+        var random = new Random(TestSeed.Run);
+        var encoding = new byte[32];
+        Span<byte> first = stackalloc byte[32];
+        Span<byte> again = stackalloc byte[32];
+        for (var i = 0; i < 200; i++)
+        {
+            random.NextBytes(encoding);
+            var decodes = Ed25519Point.TryDecode(encoding, out var direct);
+            for (var round = 0; round < 2; round++)
+            {
+                Assert.Equal(decodes, Ed25519KeyCache.TryDecode(encoding, out var cached));
+                if (decodes)
+                {
+                    direct.Encode(first);
+                    cached.Encode(again);
+                    Assert.True(first.SequenceEqual(again), Convert.ToHexString(encoding));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Field_arithmetic_matches_integers_modulo_p()
     {
         var p = (BigInteger.One << 255) - 19;
