@@ -68,6 +68,8 @@ internal readonly struct Ed25519Field
     }
 
     /// <summary>The same element with limbs below 2^51 and value below p.</summary>
+    internal Ed25519Field Reduced() => Canonical();
+
     private Ed25519Field Canonical()
     {
         var t = Carry(L0, L1, L2, L3, L4);

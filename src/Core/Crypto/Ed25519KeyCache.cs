@@ -25,12 +25,7 @@ internal static class Ed25519KeyCache
 
     public static bool TryDecode(ReadOnlySpan<byte> encoding, out Ed25519Point point)
     {
-        var key = new KeyBytes(
-            BinaryPrimitives.ReadUInt64LittleEndian(encoding),
-            BinaryPrimitives.ReadUInt64LittleEndian(encoding[8..]),
-            BinaryPrimitives.ReadUInt64LittleEndian(encoding[16..]),
-            BinaryPrimitives.ReadUInt64LittleEndian(encoding[24..]));
-        if (s_points.TryGetValue(key, out point))
+        if (TryGet(encoding, out point))
         {
             return true;
         }
@@ -38,14 +33,29 @@ internal static class Ed25519KeyCache
         {
             return false;
         }
+        Add(encoding, point);
+        return true;
+    }
+
+    /// <summary>The decoded point of a key seen before.</summary>
+    public static bool TryGet(ReadOnlySpan<byte> encoding, out Ed25519Point point) => s_points.TryGetValue(KeyOf(encoding), out point);
+
+    /// <summary>Remembers a key's point, which must be <see cref="Ed25519Point.TryDecode"/>'s for these bytes.</summary>
+    public static void Add(ReadOnlySpan<byte> encoding, in Ed25519Point point)
+    {
         if (Interlocked.Increment(ref s_count) > Capacity)
         {
             s_points.Clear();
             Interlocked.Exchange(ref s_count, 0);
         }
-        s_points.TryAdd(key, point);
-        return true;
+        s_points.TryAdd(KeyOf(encoding), point);
     }
+
+    private static KeyBytes KeyOf(ReadOnlySpan<byte> encoding) => new(
+        BinaryPrimitives.ReadUInt64LittleEndian(encoding),
+        BinaryPrimitives.ReadUInt64LittleEndian(encoding[8..]),
+        BinaryPrimitives.ReadUInt64LittleEndian(encoding[16..]),
+        BinaryPrimitives.ReadUInt64LittleEndian(encoding[24..]));
 
     /// <summary>Empties the cache (the benchmark measures decoding of keys never seen).</summary>
     internal static void Clear()

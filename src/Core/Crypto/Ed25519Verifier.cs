@@ -184,9 +184,7 @@ internal static class Ed25519Verifier
     {
         key = r = default;
         k = default;
-        if (publicKey.Length != PublicKeyLength || signature.Length != SignatureLength ||
-            !Ed25519Scalar.TryFromCanonicalBytes(signature[32..], out s) ||
-            IsSmallOrderEncoding(publicKey) ||
+        if (!PassesEncodingChecks(publicKey, signature, out s) ||
             !Ed25519KeyCache.TryDecode(publicKey, out key) ||
             !Ed25519Point.TryDecode(signature[..32], out r))
         {
@@ -197,9 +195,18 @@ internal static class Ed25519Verifier
         return true;
     }
 
+    /// <summary>The checks of <see cref="Prepare"/> before any decoding: lengths, s &lt; ℓ, A not of small order.</summary>
+    internal static bool PassesEncodingChecks(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> signature, out Ed25519Scalar s)
+    {
+        s = default;
+        return publicKey.Length == PublicKeyLength && signature.Length == SignatureLength &&
+            Ed25519Scalar.TryFromCanonicalBytes(signature[32..], out s) &&
+            !IsSmallOrderEncoding(publicKey);
+    }
+
     /// <summary>k = SHA-512(R ‖ A ‖ domain ‖ message) mod ℓ.</summary>
     [SkipLocalsInit]
-    private static Ed25519Scalar Challenge(ReadOnlySpan<byte> r, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message)
+    internal static Ed25519Scalar Challenge(ReadOnlySpan<byte> r, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message)
     {
         var length = 64 + domain.Length + message.Length;
         byte[]? rented = null;

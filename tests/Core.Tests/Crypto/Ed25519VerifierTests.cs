@@ -254,6 +254,42 @@ public class Ed25519VerifierTests
     }
 
     [Fact]
+    public void Eight_decodings_in_lanes_give_the_single_decodings_points_and_verdicts()
+    {
+        var seed = TestSeed.Run;
+        var random = new Random(seed);
+        var encodings = new byte[8 * 32];
+        var points = new Ed25519Point[8];
+        var decoded = new bool[8];
+        Span<byte> expected = stackalloc byte[32];
+        Span<byte> actual = stackalloc byte[32];
+        for (var round = 0; round < 100; round++)
+        {
+            random.NextBytes(encodings);
+            if (round % 4 == 0)
+            {
+                // Non-canonical y (y ≥ p) and small-order encodings among them.
+                encodings.AsSpan(0, 32).Fill(0xFF);
+                Convert.FromHexString("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff").CopyTo(encodings, 32);
+                Convert.FromHexString("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa").CopyTo(encodings, 64);
+            }
+            var count = 1 + round % 8;
+            Ed25519Point.TryDecodeEight(encodings.AsSpan(0, 32 * count), points, decoded);
+            for (var lane = 0; lane < count; lane++)
+            {
+                var single = Ed25519Point.TryDecode(encodings.AsSpan(32 * lane, 32), out var point);
+                Assert.True(single == decoded[lane], $"{TestSeed.Describe(seed)}: round {round}, lane {lane}");
+                if (single)
+                {
+                    point.Encode(expected);
+                    points[lane].Encode(actual);
+                    Assert.True(expected.SequenceEqual(actual), $"{TestSeed.Describe(seed)}: round {round}, lane {lane}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void A_cached_key_decodes_to_the_same_point_and_a_bad_key_stays_refused()
     {
         var random = new Random(TestSeed.Run);
