@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using ShanghaiChain.Benchmarks;
 
-// `state-disk N`, `storage-floor N`, `sm2-speed [S]`, `sm3-speed [S]` and `evm-run SCENARIO` are macro measurements; everything else goes to BenchmarkDotNet
+// `state-disk N`, `storage-floor N`, `sm2-speed [S]`, `ed25519-speed [S]`, `sm3-speed [S]` and `evm-run SCENARIO` are macro measurements; everything else goes to BenchmarkDotNet
 // (e.g. --filter '*Trie*').
 if (args is ["state-disk", .. var diskArgs])
 {
@@ -18,6 +18,10 @@ if (args is ["bn254-run", .. var bnArgs])
 if (args is ["sm2-speed", .. var sm2Args])
 {
     return Sm2Speed.Run(sm2Args);
+}
+if (args is ["ed25519-speed", .. var edArgs])
+{
+    return Ed25519Speed.Run(edArgs);
 }
 if (args is ["sm3-speed", .. var sm3Args])
 {

@@ -76,6 +76,14 @@ public abstract class CryptoSuite
     /// <summary>True when the bytes are a well-formed public key of this suite.</summary>
     public abstract bool IsValidPublicKey(ReadOnlySpan<byte> publicKey);
 
+    /// <summary>
+    /// True when anyone can make signatures that verify under this key without a private key: an Ed25519 key of small
+    /// order (the cofactored rule accepts s = 0 with a small-order R for any message). Such keys are refused as
+    /// transaction signers by <see cref="Transactions.TransactionValidator"/> and as registered keys by
+    /// <see cref="IsValidPublicKey"/>. A cheap check on the bytes; false for every SM2 key.
+    /// </summary>
+    public virtual bool AnyoneCanSignFor(ReadOnlySpan<byte> publicKey) => false;
+
     /// <summary>How many signatures <see cref="VerifyBatch"/> checks at once faster than one by one (1: no gain).</summary>
     public virtual int PreferredBatch => 1;
 

@@ -3,7 +3,10 @@ using NSec.Cryptography;
 
 namespace ShanghaiChain.Core.Crypto;
 
-/// <summary>Ed25519 signatures (RFC 8032, via libsodium) with SHA-256 hashes: the default suite.</summary>
+/// <summary>
+/// Ed25519 signatures (RFC 8032) with SHA-256 hashes: the default suite. Keys and signatures are made by libsodium (NSec);
+/// verification, single and batched, is this node's own under the ZIP-215 rule (<see cref="Ed25519Verifier"/>).
+/// </summary>
 internal sealed class Ed25519Sha256Suite : CryptoSuite
 {
     private static readonly SignatureAlgorithm Algorithm = SignatureAlgorithm.Ed25519;
@@ -66,9 +69,33 @@ internal sealed class Ed25519Sha256Suite : CryptoSuite
         }
     }
 
-    public override bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    /// <summary>
+    /// The ZIP-215 rule (docs/transaction-format.md). libsodium answers first, as a fast acceptance only: whatever it
+    /// accepts, ZIP-215 accepts too, so its "yes" is final and its "no" goes to this node's verifier
+    /// (<see cref="Ed25519Verifier"/>), which decides. Why the implication holds: libsodium decodes A and R only from
+    /// canonical encodings of points not of small order, which ZIP-215 decodes to the same points; it requires s &lt; ℓ
+    /// (checked here as well, before it is asked); it hashes the same bytes R ‖ A ‖ M; and its equation [s]B = R + [k]A
+    /// implies the cofactored [8][s]B = [8]R + [8][k]A. The tests pin libsodium's verdicts on the edge cases.
+    /// </summary>
+    public override bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
+        signature.Length == SignatureLength && Ed25519Scalar.TryFromCanonicalBytes(signature[32..], out _) &&
+        (VerifyReference(publicKey, domain, message, signature) || Ed25519Verifier.Verify(publicKey, domain, message, signature));
+
+    /// <summary>A key that decodes as a point under ZIP-215 and is not of small order (see <see cref="Ed25519Verifier.IsValidPublicKey"/>).</summary>
+    public override bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) => Ed25519Verifier.IsValidPublicKey(publicKey);
+
+    public override bool AnyoneCanSignFor(ReadOnlySpan<byte> publicKey) => Ed25519Verifier.IsSmallOrderEncoding(publicKey);
+
+    /// <summary>Signatures are checked 64 at a time by one multi-scalar multiplication (<see cref="Ed25519BatchVerifier"/>).</summary>
+    public override int PreferredBatch => 64;
+
+    public override void VerifyBatch(ReadOnlySpan<SignatureCheck> items, ReadOnlySpan<byte> domain, Span<bool> results) =>
+        Ed25519BatchVerifier.Verify(items, domain, results);
+
+    /// <summary>libsodium's verification (through NSec): the reference the tests and the benchmark compare with, never a consensus decision.</summary>
+    internal static bool VerifyReference(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
-        if (signature.Length != SignatureLength || publicKey.Length != PublicKeyLength ||
+        if (signature.Length != 64 || publicKey.Length != 32 ||
             !PublicKey.TryImport(Algorithm, publicKey, KeyBlobFormat.RawPublicKey, out var key))
         {
             return false;
@@ -86,9 +113,6 @@ internal sealed class Ed25519Sha256Suite : CryptoSuite
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    public override bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) =>
-        publicKey.Length == PublicKeyLength && PublicKey.TryImport(Algorithm, publicKey, KeyBlobFormat.RawPublicKey, out _);
 
     private static Key ImportPrivate(ReadOnlySpan<byte> privateKey)
     {

@@ -100,6 +100,12 @@ public sealed class TransactionValidator(string chainId, CryptoSuite suite, Chai
         {
             return TxValidation.Reject(TxRejectReason.BadSignature, $"public key or signature has the wrong length for {suite.Name}");
         }
+        // Checked with the stateless rules, not with the signature, so that batched verification (which skips the
+        // signature here) applies it too. libsodium, the verifier before ZIP-215, refused these keys as well.
+        if (suite.AnyoneCanSignFor(publicKey))
+        {
+            return TxValidation.Reject(TxRejectReason.BadSignature, "the public key is a point of small order, for which anyone can sign");
+        }
         if (checkSignature && !suite.Verify(publicKey, SigningDomain.Transaction, signed.Body.Span, signed.Signature.Span))
         {
             return TxValidation.Reject(TxRejectReason.BadSignature, "signature does not verify");

@@ -106,6 +106,29 @@ public sealed class TransactionValidatorTests
         Assert.Equal(TxRejectReason.BadSignature, _validator.Validate(signed.ToByteArray()).Reason);
     }
 
+    [Fact]
+    public void A_key_of_small_order_is_refused_with_and_without_the_signature_check()
+    {
+        // The identity point as key with s = 0 and R the identity satisfies the cofactored equation for any body: the
+        // "signature" anyone can make. Refused by the stateless rules too, which the batched path runs without the signature.
+        var identity = new byte[32];
+        identity[0] = 1;
+        var forged = new byte[64];
+        forged[0] = 1;
+        var signed = new SignedTransaction
+        {
+            Body = ByteString.CopyFrom(Transfer().ToByteArray()),
+            PublicKey = ByteString.CopyFrom(identity),
+            Signature = ByteString.CopyFrom(forged),
+        };
+        foreach (var checkSignature in new[] { true, false })
+        {
+            var result = _validator.Validate(signed.ToByteArray(), checkSignature);
+            Assert.Equal(TxRejectReason.BadSignature, result.Reason);
+            Assert.Contains("small order", result.Message);
+        }
+    }
+
     [Theory]
     [InlineData(19)]
     [InlineData(21)]
