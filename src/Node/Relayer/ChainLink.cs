@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Grpc.Core;
 using Grpc.Net.Client;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Transactions;
@@ -68,39 +67,47 @@ public sealed class ChainLink : IDisposable
     }
 
     /// <summary>
-    /// Sends one relayBatch transaction to the cross-chain contract and waits for its receipt. Whether each message took
-    /// effect is judged afterwards from the chain's state, not from this receipt (another relayer may have done it).
+    /// Submits relayBatch transactions (one per message list, with consecutive nonces, in one submission, so they are
+    /// executed in this order) and returns the ids of those the node took. Whether each message took effect is judged
+    /// later from the chain's state, not from the receipts (another relayer may have done it).
     /// </summary>
-    public async Task<Receipt> SendBatchAsync(IReadOnlyList<byte[]> messages, ulong gasLimit, CancellationToken cancel)
+    public async Task<IReadOnlyList<ByteString>> SubmitBatchesAsync(IReadOnlyList<(List<byte[]> Messages, ulong Gas)> transactions, CancellationToken cancel)
     {
-        var data = RelayMessages.Batch(messages);
-        ByteString txId = ByteString.Empty;
-        for (var attempt = 0; attempt < 2 && txId.IsEmpty; attempt++)
+        var ids = new List<ByteString>();
+        for (var attempt = 0; attempt < 2 && ids.Count == 0; attempt++)
         {
             await _submit.WaitAsync(cancel).ConfigureAwait(false);
             try
             {
                 var head = (await Chain.GetStatusAsync(new GetStatusRequest(), cancellationToken: cancel).ConfigureAwait(false)).HeadHeight;
                 _nextNonce ??= (await Chain.GetAccountAsync(new GetAccountRequest { Address = _key.Address.ToByteString() }, cancellationToken: cancel).ConfigureAwait(false)).Nonce;
-                var body = new TransactionBody
+                var request = new SubmitTransactionsRequest();
+                var nonce = _nextNonce.Value;
+                foreach (var (messages, gas) in transactions)
                 {
-                    ChainId = Id,
-                    Nonce = _nextNonce.Value,
-                    GasLimit = gasLimit,
-                    To = CrossChainLayout.Address.ToByteString(),
-                    Data = ByteString.CopyFrom(data),
-                    ExpiresAtHeight = head + MaxLifetime,
-                };
-                try
-                {
-                    txId = (await Chain.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(TransactionSigner.Sign(body, _key)) },
-                        cancellationToken: cancel).ConfigureAwait(false)).TxId;
-                    _nextNonce++;
+                    request.Transactions.Add(ByteString.CopyFrom(TransactionSigner.Sign(new TransactionBody
+                    {
+                        ChainId = Id,
+                        Nonce = nonce++,
+                        GasLimit = gas,
+                        To = CrossChainLayout.Address.ToByteString(),
+                        Data = ByteString.CopyFrom(RelayMessages.Batch(messages)),
+                        ExpiresAtHeight = head + MaxLifetime,
+                    }, _key)));
                 }
-                catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.AlreadyExists && attempt == 0)
+                var results = (await Chain.SubmitTransactionsAsync(request, cancellationToken: cancel).ConfigureAwait(false)).Results;
+                var accepted = results.TakeWhile(r => r.Reason.Length == 0).Count();
+                _nextNonce += (ulong)accepted;
+                ids.AddRange(results.Take(accepted).Select(r => r.TxId));
+                if (accepted < results.Count)
                 {
-                    // A nonce the node does not take (a transaction of ours expired, or another process used the key): read it again.
+                    // A nonce the node does not take (a transaction of ours expired, or another process used the key): read
+                    // it again; the messages not sent are sent next round.
                     _nextNonce = null;
+                    if (accepted == 0 && attempt == 1)
+                    {
+                        throw new InvalidOperationException($"chain '{Id}' refused the relayer's transaction: {results[0].Reason} {results[0].Message}");
+                    }
                 }
             }
             finally
@@ -108,17 +115,15 @@ public sealed class ChainLink : IDisposable
                 _submit.Release();
             }
         }
-        if (txId.IsEmpty)
-        {
-            throw new InvalidOperationException($"chain '{Id}' refused the relayer's transaction twice");
-        }
-        var receipt = await Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = txId, TimeoutMs = 60_000 }, cancellationToken: cancel).ConfigureAwait(false);
-        if (receipt.Receipt.Status != ReceiptStatus.Success)
-        {
-            // Out of gas or a refused batch: nothing of it stands; the nonce was used, the messages will be retried.
-            throw new InvalidOperationException($"chain '{Id}': the relay batch failed: {receipt.Receipt.Error} {receipt.Receipt.ErrorMessage}");
-        }
-        return receipt.Receipt;
+        return ids;
+    }
+
+    /// <summary>The receipts of submitted transactions, in order. A failed batch (out of gas) leaves nothing standing; its messages are retried.</summary>
+    public async Task<IReadOnlyList<Receipt>> WaitForReceiptsAsync(IReadOnlyList<ByteString> ids, CancellationToken cancel)
+    {
+        var receipts = await Task.WhenAll(ids.Select(id =>
+            Chain.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 60_000 }, cancellationToken: cancel).ResponseAsync)).ConfigureAwait(false);
+        return [.. receipts.Select(r => r.Receipt)];
     }
 
     public void Dispose()

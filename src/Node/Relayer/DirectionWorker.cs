@@ -9,6 +9,12 @@ using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Node.Relayer;
 
+/// <summary>Gas a relayer budgets for the client update of a batch (≈ 335,000 measured for four validators, docs/relay.md "Gas").</summary>
+public static class DirectionGas
+{
+    public const ulong Update = 800_000;
+}
+
 /// <summary>
 /// One direction of a path: proves facts of the source's state and delivers them to the destination, whose light client
 /// of the source is <paramref name="clientOnDestination"/>. Each round: drop the work a chain's state shows done (by
@@ -20,7 +26,6 @@ namespace ShanghaiChain.Node.Relayer;
 public sealed class DirectionWorker(ChainLink source, ChainLink destination, string clientOnDestination, RelayerConfig config,
     RelayerMetrics metrics, ILogger logger)
 {
-    private const ulong UpdateGas = 800_000;
     private readonly ConcurrentQueue<RelayItem> _incoming = new();
     private readonly List<RelayItem> _items = [];
     private readonly SemaphoreSlim _signal = new(0);
@@ -34,6 +39,11 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
     public long Relayed => Interlocked.Read(ref _relayed);
     public string LastError { get; private set; } = "";
 
+    private const int MaxSlotsPerProofCall = 256;
+
+    /// <summary>Rounds whose receipts may be awaited at once: the next round goes out while earlier batches commit.</summary>
+    private const int MaxInFlight = 4;
+    private readonly List<Task> _inFlight = [];
     private long _relayed;
 
     /// <summary>The direction back (destination → source), which carries the timeouts of packets this one could not deliver.</summary>
@@ -61,9 +71,18 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
                     await _signal.WaitAsync(TimeSpan.FromMilliseconds(config.PollIntervalMs * 10), cancel).ConfigureAwait(false);
                     continue;
                 }
+                _inFlight.RemoveAll(t => t.IsCompleted);
+                if (_inFlight.Count >= MaxInFlight)
+                {
+                    await Task.WhenAny(_inFlight).WaitAsync(cancel).ConfigureAwait(false);
+                    continue;
+                }
                 var progressed = await RoundAsync(cancel).ConfigureAwait(false);
-                LastError = "";
                 backoff.Reset();
+                if (progressed)
+                {
+                    LastError = "";
+                }
                 if (!progressed)
                 {
                     await _signal.WaitAsync(TimeSpan.FromMilliseconds(config.PollIntervalMs), cancel).ConfigureAwait(false);
@@ -94,6 +113,11 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
         {
             return true;
         }
+        var ready = _items.Where(i => !i.InFlight).ToList();
+        if (ready.Count == 0)
+        {
+            return false;
+        }
         var client = await destination.Relay.GetRelayClientAsync(new GetRelayClientRequest { ClientId = clientOnDestination }, cancellationToken: cancel).ConfigureAwait(false);
         if (client.Client is null || client.Status != "active")
         {
@@ -106,11 +130,11 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
 
         // The header to prove against: the client's latest when it already covers every event (no update needed),
         // else the source's newest header that has a commit proof.
-        var needed = _items.Max(i => i.NeededHeight);
+        var needed = ready.Max(i => i.NeededHeight);
         LightClientUpdate? update = null;
         ulong proofHeight;
         ulong headerTimeMs;
-        if (client.Client.LatestHeight > needed && !_items.Any(i => i.Kind == RelayKind.Timeout))
+        if (client.Client.LatestHeight > needed && !ready.Any(i => i.Kind == RelayKind.Timeout))
         {
             proofHeight = client.Client.LatestHeight;
             headerTimeMs = client.Client.LatestTimestampMs;
@@ -131,16 +155,19 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
             }
         }
 
-        var batch = _items.Where(i => i.NeededHeight < proofHeight && (i.Kind != RelayKind.Timeout || TimedOutAt(i.Packet!, proofHeight, headerTimeMs)))
+        var batch = ready.Where(i => i.NeededHeight < proofHeight && (i.Kind != RelayKind.Timeout || TimedOutAt(i.Packet!, proofHeight, headerTimeMs)))
             .Take(config.MaxBatch).ToList();
         if (batch.Count == 0)
         {
             return false;
         }
-        GetRelayProofsResponse proofs;
+        var proofs = new List<RelaySlotValue>(batch.Count);
         try
         {
-            proofs = await source.Relay.GetRelayProofsAsync(ProofsRequest(batch, proofHeight - 1), cancellationToken: cancel).ConfigureAwait(false);
+            foreach (var chunk in batch.Chunk(MaxSlotsPerProofCall))
+            {
+                proofs.AddRange((await source.Relay.GetRelayProofsAsync(ProofsRequest(chunk, proofHeight - 1), cancellationToken: cancel).ConfigureAwait(false)).Values);
+            }
         }
         catch (RpcException ex) when (update is null && ex.StatusCode == StatusCode.FailedPrecondition)
         {
@@ -148,15 +175,11 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
             _items.ForEach(i => i.RequireAbove(proofHeight));
             return false;
         }
-        var messages = new List<byte[]>(batch.Count + 1);
-        if (update is not null)
-        {
-            messages.Add(RelayMessages.UpdateClient(clientOnDestination, update));
-        }
+        var messages = new List<byte[]>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            var value = UInt256.ReadBigEndian(proofs.Values[i].Value.Span);
-            if (RelayItemState.Message(batch[i], clientOnDestination, proofHeight, value, proofs.Values[i].Proof) is { } message)
+            var value = UInt256.ReadBigEndian(proofs[i].Value.Span);
+            if (RelayItemState.Message(batch[i], clientOnDestination, proofHeight, value, proofs[i].Proof) is { } message)
             {
                 messages.Add(message);
             }
@@ -166,20 +189,95 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
             }
         }
         _items.RemoveAll(Settled);
-        if (messages.Count == (update is null ? 0 : 1))
+        if (messages.Count == 0)
         {
             return true;
         }
-        var gas = UpdateGas + config.GasPerMessage * (ulong)(messages.Count);
-        var receipt = await destination.SendBatchAsync(messages, gas, cancel).ConfigureAwait(false);
-        metrics.Batch(Source, Destination, messages.Count);
-        var failures = receipt.Logs.Count(l => l.Topics.Count > 0 && Relay.Contract.CrossChainEvents.RelayMessageFailed.Matches(l.Topics[0].Span));
-        if (failures > 0)
+        var transactions = Pack(update is null ? null : RelayMessages.UpdateClient(clientOnDestination, update), messages);
+        var ids = await destination.SubmitBatchesAsync(transactions, cancel).ConfigureAwait(false);
+        foreach (var item in batch)
         {
-            logger.LogInformation("relay {Source}->{Destination}: {Failures} of {Count} messages failed in block {Height}; their state is checked again next round",
-                Source, Destination, failures, messages.Count, receipt.BlockHeight);
+            item.InFlight = true;
         }
+        _inFlight.Add(AwaitBatchesAsync(ids, transactions, batch, cancel));
         return true;
+    }
+
+    /// <summary>Waits for a round's receipts (while later rounds go out), records them, and lets its items be judged again.</summary>
+    private async Task AwaitBatchesAsync(IReadOnlyList<ByteString> ids, List<(List<byte[]> Messages, ulong Gas)> transactions, List<RelayItem> batch,
+        CancellationToken cancel)
+    {
+        try
+        {
+            var receipts = await destination.WaitForReceiptsAsync(ids, cancel).ConfigureAwait(false);
+            var failures = 0;
+            foreach (var (receipt, (tx, _)) in receipts.Zip(transactions))
+            {
+                metrics.Batch(Source, Destination, tx.Count);
+                if (receipt.Status != ReceiptStatus.Success)
+                {
+                    LastError = $"a relay batch failed in block {receipt.BlockHeight}: {receipt.Error} {receipt.ErrorMessage}";
+                    logger.LogWarning("relay {Source}->{Destination}: {Error}", Source, Destination, LastError);
+                }
+                failures += receipt.Logs.Count(l => l.Topics.Count > 0 && Relay.Contract.CrossChainEvents.RelayMessageFailed.Matches(l.Topics[0].Span));
+            }
+            if (failures > 0)
+            {
+                logger.LogInformation("relay {Source}->{Destination}: {Failures} messages failed; their state is checked again next round",
+                    Source, Destination, failures);
+            }
+        }
+        catch (RpcException ex) when (!cancel.IsCancellationRequested)
+        {
+            LastError = $"{ex.StatusCode}: {ex.Status.Detail}";
+            metrics.Failure(Source, Destination);
+            logger.LogWarning("relay {Source}->{Destination}: waiting for receipts: {Error}", Source, Destination, LastError);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var item in batch)
+            {
+                item.InFlight = false;
+            }
+            _signal.Release();
+        }
+    }
+
+    /// <summary>
+    /// Splits one round's messages into relayBatch transactions within max_tx_bytes and max_tx_gas; the update goes first
+    /// in the first one. The transactions are sent with consecutive nonces, so the update runs before every message proven
+    /// at its height.
+    /// </summary>
+    private List<(List<byte[]> Messages, ulong Gas)> Pack(byte[]? update, List<byte[]> messages)
+    {
+        var transactions = new List<(List<byte[]> Messages, ulong Gas)>();
+        var current = new List<byte[]>();
+        long bytes = 0;
+        ulong gas = 0;
+        if (update is not null)
+        {
+            current.Add(update);
+            bytes = update.Length + 64;
+            gas = DirectionGas.Update;
+        }
+        foreach (var message in messages)
+        {
+            var size = message.Length + 64;
+            if (current.Count > 0 && (bytes + size > config.MaxTxBytes || gas + config.GasPerMessage > config.MaxTxGas ||
+                current.Count >= Relay.Contract.CrossChainContract.MaxBatchMessages))
+            {
+                transactions.Add((current, gas));
+                (current, bytes, gas) = ([], 0, 0);
+            }
+            current.Add(message);
+            bytes += size;
+            gas += config.GasPerMessage;
+        }
+        transactions.Add((current, gas));
+        return transactions;
     }
 
     private async Task<GetCommitProofResponse?> NewestCommitProofAsync(CancellationToken cancel)

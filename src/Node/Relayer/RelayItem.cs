@@ -55,6 +55,15 @@ public sealed class RelayItem(RelayKind kind, CursorTracker.Entry @event, ulong 
 
     public string Version { get; init; } = "";
 
+    private bool _inFlight;
+
+    /// <summary>Carried by a batch whose receipts are awaited: not sent again until they are in (set by the worker's receipt task).</summary>
+    public bool InFlight
+    {
+        get => Volatile.Read(ref _inFlight);
+        set => Volatile.Write(ref _inFlight, value);
+    }
+
     /// <summary>Set once a chain's state shows the work done (or handed over as a timeout): the item leaves its direction.</summary>
     public bool Settled { get; set; }
 

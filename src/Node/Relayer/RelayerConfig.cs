@@ -21,7 +21,7 @@ public sealed record RelayerPath(string A, string B, string ClientOnA, string Cl
 /// relay.toml (docs/relay.md, "The relayer"). Validated here, before anything starts: unknown keys and sections, types,
 /// ranges, identifiers, URLs, paths naming declared chains; each error names the file and the key.
 /// </summary>
-public sealed record RelayerConfig(string StateDir, string MetricsListen, int PollIntervalMs, int MaxBatch, ulong GasPerMessage,
+public sealed record RelayerConfig(string StateDir, string MetricsListen, int PollIntervalMs, int MaxBatch, ulong GasPerMessage, ulong MaxTxGas, int MaxTxBytes,
     IReadOnlyList<RelayerChain> Chains, IReadOnlyList<RelayerPath> Paths)
 {
     public static RelayerConfig Load(string path)
@@ -40,7 +40,7 @@ public sealed record RelayerConfig(string StateDir, string MetricsListen, int Po
             throw new RelayerConfigException($"{path} is not valid TOML: {ex.Message}");
         }
         var reader = new Reader(path);
-        reader.OnlyKeys(table, "", "state_dir", "metrics_listen", "poll_interval_ms", "max_batch", "gas_per_message", "chains", "paths");
+        reader.OnlyKeys(table, "", "state_dir", "metrics_listen", "poll_interval_ms", "max_batch", "gas_per_message", "max_tx_gas", "max_tx_bytes", "chains", "paths");
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var chains = reader.Tables(table, "chains").Select((t, i) =>
         {
@@ -101,13 +101,20 @@ public sealed record RelayerConfig(string StateDir, string MetricsListen, int Po
         {
             throw reader.Error($"metrics_listen must be host:port (or empty to disable), got '{metrics}'");
         }
-        return new RelayerConfig(
+        var config = new RelayerConfig(
             Path.GetFullPath(reader.String(table, "", "state_dir", "relayer-state"), baseDir),
             metrics,
             (int)reader.Integer(table, "", "poll_interval_ms", 50, 5, 60_000),
-            (int)reader.Integer(table, "", "max_batch", 100, 1, Relay.Contract.CrossChainContract.MaxBatchMessages - 1),
+            (int)reader.Integer(table, "", "max_batch", 1_000, 1, 100_000),
             (ulong)reader.Integer(table, "", "gas_per_message", 400_000, 50_000, 10_000_000),
+            (ulong)reader.Integer(table, "", "max_tx_gas", 40_000_000, 2_000_000, 1_000_000_000),
+            (int)reader.Integer(table, "", "max_tx_bytes", 100_000, 8_192, 64 << 20),
             chains, paths);
+        if (config.MaxTxGas < DirectionGas.Update + config.GasPerMessage)
+        {
+            throw reader.Error($"max_tx_gas ({config.MaxTxGas}) must cover a client update ({DirectionGas.Update}) and one message (gas_per_message {config.GasPerMessage})");
+        }
+        return config;
     }
 
     private sealed class Reader(string file)
