@@ -18,7 +18,8 @@ namespace ShanghaiChain.Node.Tests.Relayer;
 /// The relay end to end with real processes: two single-validator nodes (Shanghai on sm2-sm3, Hong Kong on
 /// ed25519-sha256), each chain's committee creating a light client of the other through `relay propose-client`, the
 /// CrossChainPing contract on each, and the real relayer process (`relay start`) opening the channel and carrying packets
-/// both ways with their acknowledgements. It is killed mid-flight and restarted, and then raced by a second relayer with
+/// both ways with their acknowledgements. It is killed mid-flight and restarted (timing out, from Hong Kong's proof of
+/// absence, a packet that expired while it was down), and then raced by a second relayer with
 /// its own keys and state: the applications' counters show every packet received once and acknowledged once.
 /// </summary>
 public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
@@ -97,9 +98,19 @@ public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper out
         output.WriteLine($"killed with {mid.Item1} received and {mid.Item2} acknowledged of 25");
         Assert.True(mid.Item2 < 25, "the relayer finished the burst before it was killed: nothing was in flight");
 
+        // While no relayer runs, a packet whose timeout height passes on Hong Kong: the restarted relayer proves its
+        // receipt absent there and times it out on Shanghai (the sender's callback counts it).
+        var hongkongHead = (await b.Api.GetStatusAsync(new GetStatusRequest())).HeadHeight;
+        await a.SendAsync(a.Chain.Operator, pingA, Call("send(bytes,uint64,uint64)", new AbiTuple().Bytes("too late"u8).UInt(hongkongHead + 3).UInt(0)));
+        while ((await b.Api.GetStatusAsync(new GetStatusRequest())).HeadHeight < hongkongHead + 4)
+        {
+            await Task.Delay(50);
+        }
+
         await using (var restarted = RelayerProcess.Start(config))
         {
             await WaitForCountsAsync(a, b, pingA, pingB, 25, 5, restarted);
+            await WaitForAsync(async () => await a.CounterAsync(pingA, "timedOut()") == 1, "the late packet to be timed out on Shanghai", restarted);
             Assert.Contains("following shanghai", restarted.Log, StringComparison.Ordinal);
             Assert.Contains("after ", restarted.Log, StringComparison.Ordinal);
 
@@ -120,6 +131,7 @@ public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal(15UL, await a.CounterAsync(pingA, "received()"));
         Assert.Equal(15UL, await b.CounterAsync(pingB, "acknowledged()"));
         Assert.Equal(0UL, await a.CounterAsync(pingA, "failedAcks()"));
+        Assert.Equal(1UL, await a.CounterAsync(pingA, "timedOut()"));
     }
 
     private string _metrics = "";
