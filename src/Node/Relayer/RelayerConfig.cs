@@ -96,7 +96,7 @@ public sealed record RelayerConfig(string StateDir, string MetricsListen, int Po
         {
             throw reader.Error($"client '{shared.Key.Item2}' on chain '{shared.Key.Item1}' is in two paths");
         }
-        var metrics = reader.String(table, "", "metrics_listen", "127.0.0.1:26670");
+        var metrics = reader.String(table, "", "metrics_listen", "127.0.0.1:26760");
         if (metrics.Length > 0 && !System.Net.IPEndPoint.TryParse(metrics, out _))
         {
             throw reader.Error($"metrics_listen must be host:port (or empty to disable), got '{metrics}'");

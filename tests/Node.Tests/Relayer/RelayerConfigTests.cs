@@ -41,7 +41,7 @@ public sealed class RelayerConfigTests : IDisposable
         var config = RelayerConfig.Load(Write(Valid));
         Assert.Equal(Path.Combine(_dir, "relayer-state"), config.StateDir);
         Assert.Equal(Path.Combine(_dir, "a.json"), config.Chains[0].KeyFile);
-        Assert.Equal((1UL, 1_000, "127.0.0.1:26670"), (config.Chains[1].StartHeight, config.MaxBatch, config.MetricsListen));
+        Assert.Equal((1UL, 1_000, "127.0.0.1:26760"), (config.Chains[1].StartHeight, config.MaxBatch, config.MetricsListen));
         Assert.Equal(new RelayerPath("shanghai", "hongkong", "hongkong-client", "shanghai-client"), Assert.Single(config.Paths));
     }
 
