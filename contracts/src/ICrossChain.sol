@@ -25,6 +25,8 @@ interface ICrossChain {
     event WriteAcknowledgement(string channelId, uint64 sequence, bytes packet, bytes acknowledgement);
     event AcknowledgePacket(string channelId, uint64 sequence, bool success);
     event TimeoutPacket(string channelId, uint64 sequence);
+    /// @notice A message of relayBatch that failed (its changes undone; the others stand): its index and revert data.
+    event RelayMessageFailed(uint64 index, bytes reason);
 
     /// @notice Creates a light client from a LightClientCreate. Only the governance contract calls it, executing a
     /// committee decision (IGovernance.proposeCrossChainClient).
@@ -66,6 +68,10 @@ interface ICrossChain {
     /// @notice Relayer: a RelaySlotProof that the destination has no receipt (ordered: its next receive sequence) at a
     /// height where the packet has timed out.
     function timeoutPacket(bytes calldata packet, uint64 proofHeight, bytes calldata proof) external;
+    /// @notice Relayer: 1 to 512 relayer messages (updateClient, submitMisbehaviour, recvPacket, acknowledgePacket,
+    /// timeoutPacket, channelOpenTry/Ack/Confirm; each the calldata of that function) run in order, each as a call of
+    /// this contract by itself. A failed message emits RelayMessageFailed and undoes only its own changes.
+    function relayBatch(bytes[] calldata messages) external returns (uint64 failed);
 }
 
 /// @title What an application contract implements to use channels

@@ -54,6 +54,9 @@ public static class CrossChainLayout
 
     public static UInt256 NextAckSlot(string channelId) => Keyed("next-ack", Str(channelId));
 
+    /// <summary>Whether <paramref name="id"/> is a valid client or channel id: 1 to 64 bytes of [a-z0-9.-].</summary>
+    public static bool IsIdentifier(string id) => Contract.CallArguments.IsIdentifier(Encoding.UTF8.GetBytes(id));
+
     /// <summary>The key bytes of a string: u16be(length) ‖ utf8.</summary>
     public static byte[] Str(string value)
     {

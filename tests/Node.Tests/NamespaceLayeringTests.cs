@@ -16,12 +16,13 @@ public sealed partial class NamespaceLayeringTests
         ["Node"] = new()
         {
             [""] = ["Cli"],
-            ["Cli"] = ["Api", "Config", "Hosting"],
+            ["Cli"] = ["Api", "Config", "Hosting", "Relayer"],
             ["Hosting"] = ["Api", "Config", "Consensus", "Observability", "Peers"],
             ["Observability"] = ["Config", "Peers"],
             ["Api"] = ["Config", "Peers"],
             ["Consensus"] = ["Config", "Peers"],
             ["Peers"] = ["Config"],
+            ["Relayer"] = ["Config"],
             ["Config"] = [],
         },
         ["Chain"] = new()

@@ -17,7 +17,7 @@ public sealed class CrossChainAbiTests
             CrossChainContract.RecoverClient, CrossChainContract.ClientStateSelector, CrossChainContract.ConsensusStateSelector,
             CrossChainContract.ChannelOpenInit, CrossChainContract.ChannelOpenTry, CrossChainContract.ChannelOpenAck,
             CrossChainContract.ChannelOpenConfirm, CrossChainContract.ChannelSelector, CrossChainContract.SendPacket,
-            CrossChainContract.RecvPacket, CrossChainContract.AcknowledgePacket, CrossChainContract.TimeoutPacket,
+            CrossChainContract.RecvPacket, CrossChainContract.AcknowledgePacket, CrossChainContract.TimeoutPacket, CrossChainContract.RelayBatch,
         ];
         Assert.Equal(dispatched.Order(), abi.Functions.Select(f => BinaryPrimitives.ReadUInt32BigEndian(f.Selector)).Order());
         Hash32[] logged =
@@ -25,7 +25,7 @@ public sealed class CrossChainAbiTests
             CrossChainEvents.ClientCreated, CrossChainEvents.ClientUpdated, CrossChainEvents.ClientFrozen, CrossChainEvents.ClientRecovered,
             CrossChainEvents.ChannelOpenInit, CrossChainEvents.ChannelOpenTry, CrossChainEvents.ChannelOpenAck, CrossChainEvents.ChannelOpenConfirm,
             CrossChainEvents.ChannelClosed, CrossChainEvents.SendPacket, CrossChainEvents.RecvPacket, CrossChainEvents.WriteAcknowledgement,
-            CrossChainEvents.AcknowledgePacket, CrossChainEvents.TimeoutPacket,
+            CrossChainEvents.AcknowledgePacket, CrossChainEvents.TimeoutPacket, CrossChainEvents.RelayMessageFailed,
         ];
         Assert.Equal(logged.Order(), abi.Events.Select(e => e.Topic).Order());
     }

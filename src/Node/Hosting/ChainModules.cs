@@ -6,6 +6,8 @@ using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Governance;
 using ShanghaiChain.Node.Config;
+using ShanghaiChain.Relay;
+using ShanghaiChain.Relay.Contract;
 using ShanghaiChain.Storage;
 using ShanghaiChain.Vm.Evm.SystemContracts;
 using ShanghaiChain.Vm.Execution;
@@ -14,8 +16,10 @@ namespace ShanghaiChain.Node.Hosting;
 
 /// <summary>
 /// The modules a chain's genesis asks for, registered with the VM (the design's rule: Vm never references them, the
-/// node plugs them in): the standard system contracts on every chain, and the governance contract with its genesis
-/// state and the roles rule on a chain whose genesis names a consortium.
+/// node plugs them in): the standard system contracts and the cross-chain contract (0x…1003, docs/relay.md) on every
+/// chain, and the governance contract with its genesis state and the roles rule on a chain whose genesis names a
+/// consortium. The cross-chain contract's authority is the governance address, so on a chain without a consortium it
+/// runs but no client can ever be created there.
 /// </summary>
 public sealed record ChainModules(SystemContractRegistry SystemContracts, IReadOnlyList<StorageChange> GenesisStorage,
     ITransactionPermissions? Permissions, IBlockEvidenceHandler? EvidenceHandler)
@@ -23,6 +27,7 @@ public sealed record ChainModules(SystemContractRegistry SystemContracts, IReadO
     public static ChainModules For(GenesisFile genesis)
     {
         var contracts = SystemContractRegistry.CreateStandard();
+        contracts.Register(CrossChainLayout.Address, new CrossChainContract(genesis.Suite, genesis.ChainId, GovernanceLayout.Address));
         if (genesis.Consortium is null)
         {
             return new ChainModules(contracts, [], null, null);

@@ -326,6 +326,7 @@ public static class NodeHost
         var apiHost = $"*:{config.ApiEndPoint.Port}";
         app.MapGrpcService<ChainApiService>().RequireHost(apiHost);
         app.MapGrpcService<GovernanceApiService>().RequireHost(apiHost);
+        app.MapGrpcService<RelayApiService>().RequireHost(apiHost);
         if (app.Services.GetService<AuditLog>() is not null)
         {
             app.MapGrpcService<AuditApiService>().RequireHost(apiHost);

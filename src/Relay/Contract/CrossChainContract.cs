@@ -12,7 +12,8 @@ namespace ShanghaiChain.Relay.Contract;
 
 /// <summary>
 /// The cross-chain system contract at <see cref="CrossChainLayout.Address"/> (0x…1003): light clients of other chains
-/// (<c>.Clients.cs</c>), the channel handshake (<c>.Channels.cs</c>) and packets (<c>.Packets.cs</c>). ABI in
+/// (<c>.Clients.cs</c>), the channel handshake (<c>.Channels.cs</c>), packets (<c>.Packets.cs</c>) and relayer batches
+/// (<c>.Batch.cs</c>). ABI in
 /// contracts/src/ICrossChain.sol, storage in <see cref="CrossChainLayout"/>, rules in docs/relay.md.
 /// Validated here: calldata shape and identifiers (<see cref="CallArguments"/>; malformed → revert with a reason), who
 /// may call (client creation and recovery: <paramref name="authority"/>, the governance contract executing a committee
@@ -91,6 +92,7 @@ public sealed partial class CrossChainContract(CryptoSuite suite, string chainId
                 _ when selector == RecvPacket => RunRecvPacket(context, storage, args),
                 _ when selector == AcknowledgePacket => RunAcknowledgePacket(context, storage, args),
                 _ when selector == TimeoutPacket => RunTimeoutPacket(context, storage, args),
+                _ when selector == RelayBatch => RunRelayBatch(context, args),
                 _ => Revert("unknown function"),
             };
         }

@@ -25,6 +25,9 @@ public static class CrossChainEvents
     public static readonly Hash32 AcknowledgePacket = AbiSignature.Hash("AcknowledgePacket(string,uint64,bool)");
     public static readonly Hash32 TimeoutPacket = AbiSignature.Hash("TimeoutPacket(string,uint64)");
 
+    /// <summary>A message of a relayBatch that failed (its changes undone): its index and its revert data.</summary>
+    public static readonly Hash32 RelayMessageFailed = AbiSignature.Hash("RelayMessageFailed(uint64,bytes)");
+
     internal static void Emit(SystemCallContext context, Hash32 topic, AbiTuple data)
     {
         if (!context.TryEmitLog([topic], data.Encode()))

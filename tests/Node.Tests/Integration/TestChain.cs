@@ -14,14 +14,14 @@ namespace ShanghaiChain.Node.Tests.Integration;
 /// <summary>A node home in a temp dir, initialised like `shanghaichain init`, with genesis tweaks for fast tests.</summary>
 internal sealed class TestChain : IDisposable
 {
-    public TestChain(CryptoSuite suite, int fundedAccounts = 0, int emptyBlockIntervalMs = 200)
+    public TestChain(CryptoSuite suite, int fundedAccounts = 0, int emptyBlockIntervalMs = 200, string chainId = "test-chain")
     {
         Root = Directory.CreateTempSubdirectory("shc-node-").FullName;
         Home = new NodeHome(Path.Combine(Root, "home"));
         Port = NodeBinary.FreePort();
         MetricsPort = NodeBinary.FreePort();
         P2pPort = NodeBinary.FreePort();
-        NodeCommands.Initialise(Home, "test-chain", suite, new NodeConfig
+        NodeCommands.Initialise(Home, chainId, suite, new NodeConfig
         {
             ApiListen = $"127.0.0.1:{Port}",
             MetricsListen = $"127.0.0.1:{MetricsPort}",

@@ -1,0 +1,222 @@
+using Google.Protobuf;
+using Grpc.Core;
+using ShanghaiChain.Chain.Blocks;
+using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Relay;
+using ShanghaiChain.Relay.Clients;
+using ShanghaiChain.Storage;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Node.Api;
+
+/// <summary>
+/// What a relayer reads from this node (relay_service.proto): commit proofs of committed headers, proofs of the
+/// cross-chain contract's slots, the create argument of a light client of this chain, and the contract's records.
+/// Validated here: heights (committed, within the proof window), identifiers (the contract's own rule), list sizes.
+/// Nothing served is trusted by a counterparty; its light client checks every header and proof.
+/// </summary>
+public sealed class RelayApiService(IChainReader store, CryptoSuite suite, ValidatorSchedule schedule) : RelayService.RelayServiceBase
+{
+    /// <summary>The longest chain of descendants a commit proof may carry (CommitProofVerifier's bound).</summary>
+    private const int MaxDescendants = 16;
+    private const int MaxSlots = 256;
+    private const int MaxSequences = 4096;
+    private const ulong DefaultTrustingPeriodSeconds = 86_400;
+
+    public override Task<GetCommitProofResponse> GetCommitProof(GetCommitProofRequest request, ServerCallContext context) =>
+        Task.FromResult(CommitProof(request.Height));
+
+    /// <summary>
+    /// The header at <paramref name="height"/>, then its committed descendants until one was proposed in the round after
+    /// its parent (steady state: the child alone), whose stored certificate completes the two-chain proof. An epoch's last
+    /// block is committed by suffix blocks this node does not keep, so its proof is refused (docs/relay.md).
+    /// </summary>
+    private GetCommitProofResponse CommitProof(ulong height)
+    {
+        var (bytes, header) = Header(height);
+        var certified = new CertifiedHeader { Header = bytes, Commit = new CommitProof() };
+        var previous = header;
+        for (var i = 1; i <= MaxDescendants; i++)
+        {
+            if (height + (ulong)i > store.HeadHeight)
+            {
+                throw NotReady(height);
+            }
+            var committed = store.GetCommittedBlock(height + (ulong)i)!;
+            var descendant = BlockHeader.Parser.ParseFrom(committed.Block.Header);
+            if (descendant.Epoch != header.Epoch)
+            {
+                throw ApiErrors.Create(StatusCode.FailedPrecondition, "EPOCH_END_NOT_SERVED",
+                    $"height {height} is the last block of epoch {header.Epoch}: its commit proof runs through suffix blocks, which this node does not keep yet; prove a later height");
+            }
+            certified.Commit.Descendants.Add(committed.Block.Header);
+            if (descendant.Round == previous.Round + 1)
+            {
+                certified.Commit.Certificate = committed.Certificate;
+                break;
+            }
+            previous = descendant;
+        }
+        if (certified.Commit.Certificate is null)
+        {
+            throw ApiErrors.Create(StatusCode.FailedPrecondition, "NO_COMMIT_PROOF",
+                $"no two consecutive rounds among the {MaxDescendants} blocks after height {height}; prove another height");
+        }
+        if (!header.NextValidatorSetHash.Equals(header.ValidatorSetHash) && height > 1)
+        {
+            certified.Parent = Header(height - 1).Bytes;
+        }
+        return new GetCommitProofResponse
+        {
+            Height = height,
+            HeaderHash = suite.Hash(bytes.Span).ToByteString(),
+            TimestampMs = header.TimestampMs,
+            Epoch = header.Epoch,
+            Certified = certified,
+            Validators = ValidatorsOf(header.Epoch),
+        };
+    }
+
+    public override Task<GetRelayProofsResponse> GetRelayProofs(GetRelayProofsRequest request, ServerCallContext context)
+    {
+        if (request.Slots.Count is 0 or > MaxSlots)
+        {
+            throw ApiErrors.InvalidArgument($"ask for 1 to {MaxSlots} slots, got {request.Slots.Count}");
+        }
+        var slots = request.Slots.Select(SlotOf).ToList();
+        var proof = store.GetAccountProof(CrossChainLayout.Address, request.Height == 0 ? null : request.Height, slots)
+            ?? throw ApiErrors.Create(StatusCode.FailedPrecondition, "HEIGHT_NOT_AVAILABLE",
+                $"height {request.Height} is outside the proof window: this node serves the last {store.ProofWindow} heights below its head {store.HeadHeight}");
+        var response = new GetRelayProofsResponse { Height = proof.Height, ProofHeight = proof.Height + 1, StateRoot = proof.StateRoot.ToByteString() };
+        for (var i = 0; i < slots.Count; i++)
+        {
+            var slotProof = new RelaySlotProof();
+            slotProof.AccountProof.AddRange(proof.Nodes.Select(ByteString.CopyFrom));
+            slotProof.StorageProof.AddRange(proof.Storage[i].Nodes.Select(ByteString.CopyFrom));
+            response.Values.Add(new RelaySlotValue
+            {
+                Key = request.Slots[i],
+                Value = ByteString.CopyFrom(proof.Storage[i].Value.ToBigEndian()),
+                Proof = slotProof,
+            });
+        }
+        return Task.FromResult(response);
+    }
+
+    public override Task<GetClientCreateResponse> GetClientCreate(GetClientCreateRequest request, ServerCallContext context)
+    {
+        var height = request.Height == 0 ? store.HeadHeight : request.Height;
+        var (bytes, header) = Header(height);
+        return Task.FromResult(new GetClientCreateResponse
+        {
+            Create = new LightClientCreate
+            {
+                ChainId = store.ChainId,
+                CryptoSuite = suite.Name,
+                TrustingPeriodSeconds = request.TrustingPeriodSeconds == 0 ? DefaultTrustingPeriodSeconds : request.TrustingPeriodSeconds,
+                TrustedHeader = bytes,
+                Validators = ValidatorsOf(header.Epoch),
+            },
+            Height = height,
+            HeaderHash = suite.Hash(bytes.Span).ToByteString(),
+        });
+    }
+
+    public override Task<GetRelayClientResponse> GetRelayClient(GetRelayClientRequest request, ServerCallContext context)
+    {
+        RequireIdentifier(request.ClientId, "client_id");
+        var client = CrossChainReader.Client(store, request.ClientId);
+        var nowSeconds = HeadTimeMs() / 1000;
+        return Task.FromResult(new GetRelayClientResponse
+        {
+            Client = client,
+            Status = client is null ? "" : LightClient.StatusAt(client, nowSeconds).ToString().ToLowerInvariant(),
+            Height = store.HeadHeight,
+        });
+    }
+
+    public override Task<GetRelayChannelResponse> GetRelayChannel(GetRelayChannelRequest request, ServerCallContext context)
+    {
+        RequireIdentifier(request.ChannelId, "channel_id");
+        var (send, receive, acknowledge) = CrossChainReader.Sequences(store, request.ChannelId);
+        return Task.FromResult(new GetRelayChannelResponse
+        {
+            Channel = CrossChainReader.Channel(store, request.ChannelId),
+            NextSend = send,
+            NextReceive = receive,
+            NextAcknowledge = acknowledge,
+            Height = store.HeadHeight,
+        });
+    }
+
+    public override Task<GetPacketStatesResponse> GetPacketStates(GetPacketStatesRequest request, ServerCallContext context)
+    {
+        RequireIdentifier(request.ChannelId, "channel_id");
+        if (request.Sequences.Count > MaxSequences)
+        {
+            throw ApiErrors.InvalidArgument($"at most {MaxSequences} sequences per call, got {request.Sequences.Count}");
+        }
+        // One state view, so every answer is of the same height.
+        using var view = store.OpenStateView(null)
+            ?? throw ApiErrors.Create(StatusCode.Unavailable, "HEIGHT_NOT_AVAILABLE", "the head state is not readable");
+        var ordered = CrossChainReader.Channel(view, request.ChannelId)?.Ordered ?? false;
+        var nextReceive = CrossChainReader.Sequences(view, request.ChannelId).Receive;
+        var response = new GetPacketStatesResponse { Height = store.HeadHeight };
+        foreach (var sequence in request.Sequences)
+        {
+            var ack = view.GetStorage(CrossChainLayout.Address, CrossChainLayout.AckSlot(request.ChannelId, sequence));
+            response.States.Add(new PacketState
+            {
+                Sequence = sequence,
+                Pending = !CrossChainReader.Commitment(view, request.ChannelId, sequence).IsZero,
+                Received = ordered ? sequence < nextReceive : CrossChainReader.Received(view, request.ChannelId, sequence),
+                AcknowledgementCommitment = ack.IsZero ? ByteString.Empty : ByteString.CopyFrom(ack.ToBigEndian()),
+            });
+        }
+        return Task.FromResult(response);
+    }
+
+    private (ByteString Bytes, BlockHeader Header) Header(ulong height)
+    {
+        if (height == 0)
+        {
+            throw ApiErrors.InvalidArgument("height 0 is the genesis state, not a header; headers start at 1");
+        }
+        var committed = store.GetCommittedBlock(height) ?? throw ApiErrors.NotFound($"no block at height {height} (head is {store.HeadHeight})");
+        return (committed.Block.Header, BlockHeader.Parser.ParseFrom(committed.Block.Header));
+    }
+
+    private RelayValidatorSet ValidatorsOf(ulong epoch) =>
+        CounterpartyValidators.ToRelay((schedule.ByNumber(epoch)
+            ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"the validator set of epoch {epoch} is not recorded")).Validators);
+
+    private ulong HeadTimeMs() =>
+        store.GetCommittedBlock(store.HeadHeight) is { } head ? BlockHeader.Parser.ParseFrom(head.Block.Header).TimestampMs : 0;
+
+    private static UInt256 SlotOf(RelaySlotKey key)
+    {
+        RequireIdentifier(key.Channel, "slot channel");
+        return key.Kind switch
+        {
+            RelaySlotKind.PacketCommitment => CrossChainLayout.CommitmentSlot(key.Channel, key.Sequence),
+            RelaySlotKind.Receipt => CrossChainLayout.ReceiptSlot(key.Channel, key.Sequence),
+            RelaySlotKind.Acknowledgement => CrossChainLayout.AckSlot(key.Channel, key.Sequence),
+            RelaySlotKind.Channel => CrossChainLayout.ChannelSlot(key.Channel),
+            RelaySlotKind.NextReceive => CrossChainLayout.NextReceiveSlot(key.Channel),
+            _ => throw ApiErrors.InvalidArgument($"slot kind {key.Kind} is not a cross-chain slot"),
+        };
+    }
+
+    private static void RequireIdentifier(string id, string field)
+    {
+        if (!CrossChainLayout.IsIdentifier(id))
+        {
+            throw ApiErrors.InvalidArgument($"{field} must be 1 to 64 characters of [a-z0-9.-], got '{id}'");
+        }
+    }
+
+    private static RpcException NotReady(ulong height) =>
+        ApiErrors.Create(StatusCode.FailedPrecondition, "COMMIT_PROOF_NOT_READY",
+            $"height {height} has no committed descendant that certifies it yet; retry after the next blocks commit");
+}
