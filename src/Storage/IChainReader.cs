@@ -17,6 +17,12 @@ public interface IChainReader : IBlockReader, IStateReader
     /// <summary>The durable state root after the head block.</summary>
     Hash32 StateRoot { get; }
 
+    /// <summary>
+    /// The lowest height whose block the store holds with its transactions: 0 for a store that started at genesis, the
+    /// snapshot's height for one restored from a snapshot (below it, blocks and state are pruned).
+    /// </summary>
+    ulong BaseHeight { get; }
+
     /// <summary>How many heights below the head proofs and views are served for.</summary>
     ulong ProofWindow { get; }
 
