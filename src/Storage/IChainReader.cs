@@ -37,6 +37,15 @@ public interface IChainReader : IBlockReader, IStateReader
     /// <summary>An account (and slots) with proofs at the head or a height within the window; null when out of it.</summary>
     AccountProof? GetAccountProof(Address address, ulong? height, IReadOnlyList<UInt256>? slots = null);
 
+    /// <summary>
+    /// Writes the state after <paramref name="height"/> (the head, or within the window) as snapshot chunks; see
+    /// <see cref="ChainStore.ExportSnapshot"/>.
+    /// </summary>
+    SnapshotExport ExportSnapshot(ulong height, int chunkBytes, Action<byte[]> onChunk, CancellationToken cancellationToken = default);
+
+    /// <summary>The manifest of an export (blocks h and h+1, receipts, ancestors); see <see cref="ChainStore.BuildManifest"/>.</summary>
+    V1.SnapshotManifest BuildManifest(ulong height, ulong epochStart, SnapshotExport export);
+
     /// <summary>A consistent view of the state at the head (null) or a height within the window; null when out of it.</summary>
     IStateView? OpenStateView(ulong? height);
 }

@@ -42,6 +42,7 @@ public static class ShanghaiChainCli
         root.Add(EvmCommands.Create());
         root.Add(ContractCommands.Create());
         root.Add(BlocksCommands.Create());
+        root.Add(SnapshotCommands.Create());
         foreach (var recovery in RecoveryCommands.Create())
         {
             root.Add(recovery);

@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using ShanghaiChain.Core.Genesis;
+using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.Storage;
+using ShanghaiChain.V1;
+
+namespace ShanghaiChain.Chain.Snapshots;
+
+/// <summary>A snapshot a source offers: its height, state root and chunk count.</summary>
+public sealed record SnapshotOfferInfo(ulong Height, Hash32 StateRoot, int ChunkCount);
+
+/// <summary>
+/// Somewhere snapshots come from (a peer, in the node). Nothing it sends is trusted: <see cref="StateSync"/> checks the
+/// manifest and its certificate, every chunk's hash and the rebuilt root.
+/// </summary>
+public interface ISnapshotSource
+{
+    /// <summary>How the source is named in logs and errors.</summary>
+    string Name { get; }
+
+    Task<IReadOnlyList<SnapshotOfferInfo>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>The serialized manifest of the snapshot at <paramref name="height"/>.</summary>
+    Task<byte[]> GetManifestAsync(ulong height, CancellationToken cancellationToken);
+
+    Task<byte[]> GetChunkAsync(ulong height, int index, CancellationToken cancellationToken);
+
+    /// <summary>Told when the source failed or sent something invalid (a peer's connection is then dropped).</summary>
+    void Failed(Exception error);
+}
+
+/// <summary>Where a state sync is: the snapshot's height, chunks restored of all, bytes downloaded.</summary>
+public sealed record StateSyncProgress(ulong Height, int ChunksDone, int ChunkCount, long Bytes);
+
+/// <summary>What a state sync restored.</summary>
+public sealed record StateSyncResult(ulong Height, Hash32 StateRoot, int Chunks, long Bytes, long Accounts, long Slots, TimeSpan Elapsed);
+
+/// <summary>
+/// Restores a new node's store from a snapshot its peers offer (docs/operations.md, "State sync"): asks every source
+/// what it offers, takes the newest snapshot, fetches its manifest from a source that offers it and checks it
+/// (<see cref="SnapshotManifests.Check"/>, <see cref="SnapshotTrust.Verify"/>, the offered root), then downloads the
+/// chunks from all the sources that offer it, several at a time, checks each against the manifest's hash before it is
+/// used (a source that sends a wrong one is dropped for this sync and told, and the chunk is fetched from another) and
+/// restores them in order through <see cref="SnapshotRestore"/>, whose completion checks the certified root. A snapshot
+/// that fails is deleted and the next one tried; null when no source offers a usable one (the node then syncs blocks
+/// from genesis).
+/// </summary>
+public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<string> log)
+{
+    /// <summary>Chunks fetched ahead of the one being restored.</summary>
+    public const int Window = 6;
+
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
+
+    public async Task<StateSyncResult?> RunAsync(IReadOnlyList<ISnapshotSource> sources, string directory, IProgress<StateSyncProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var live = new List<ISnapshotSource>(sources);
+        var offers = await Task.WhenAll(sources.Select(s => AskAsync(s, cancellationToken))).ConfigureAwait(false);
+        var candidates = offers.SelectMany(o => o.Offers.Select(offer => (o.Source, offer)))
+            .GroupBy(o => (o.offer.Height, o.offer.StateRoot))
+            .OrderByDescending(g => g.Key.Height)
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            log("no peer offers a snapshot");
+            return null;
+        }
+        foreach (var candidate in candidates)
+        {
+            var offering = candidate.Select(c => c.Source).Where(live.Contains).ToList();
+            if (offering.Count == 0)
+            {
+                continue;
+            }
+            log($"trying the snapshot of height {candidate.Key.Height} (state root {candidate.Key.StateRoot}), offered by {offering.Count} peer(s)");
+            var result = await RestoreAsync(candidate.Key.Height, candidate.Key.StateRoot, offering, live, directory, progress, cancellationToken).ConfigureAwait(false);
+            if (result is not null)
+            {
+                return result;
+            }
+        }
+        log("no offered snapshot could be restored");
+        return null;
+    }
+
+    private static async Task<(ISnapshotSource Source, IReadOnlyList<SnapshotOfferInfo> Offers)> AskAsync(ISnapshotSource source, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(AskTimeout);
+        try
+        {
+            return (source, await source.ListAsync(timeout.Token).ConfigureAwait(false));
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A peer that does not answer (or runs a node without snapshots) offers nothing.
+            return (source, []);
+        }
+    }
+
+    private async Task<StateSyncResult?> RestoreAsync(ulong height, Hash32 offeredRoot, List<ISnapshotSource> offering, List<ISnapshotSource> live,
+        string directory, IProgress<StateSyncProgress>? progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        VerifiedManifest? manifest = null;
+        ISnapshotSource? manifestSource = null;
+        foreach (var source in offering.ToList())
+        {
+            try
+            {
+                var bytes = await source.GetManifestAsync(height, cancellationToken).ConfigureAwait(false);
+                var checkedManifest = SnapshotManifests.Check(genesis, SnapshotManifest.Parser.ParseFrom(bytes));
+                if (checkedManifest.StateRoot != offeredRoot || checkedManifest.Height != height)
+                {
+                    throw new SnapshotException($"its manifest is of height {checkedManifest.Height} and root {checkedManifest.StateRoot}, not the offered ones");
+                }
+                SnapshotTrust.Verify(genesis, checkedManifest, trustedHash);
+                (manifest, manifestSource) = (checkedManifest, source);
+                break;
+            }
+            catch (Exception ex) when (ex is SnapshotException or InvalidProtocolBufferException || !cancellationToken.IsCancellationRequested)
+            {
+                Drop(source, live, offering, $"its manifest of the snapshot at {height} was refused: {ex.Message}", ex);
+            }
+        }
+        if (manifest is null)
+        {
+            return null;
+        }
+        DeleteDirectory(directory);
+        var pool = new List<ISnapshotSource>(offering);
+        try
+        {
+            using var restore = SnapshotRestore.Begin(directory, genesis, manifest);
+            var downloaded = await DownloadAsync(manifest, restore, pool, live, progress, cancellationToken).ConfigureAwait(false);
+            var root = restore.Complete();
+            return new StateSyncResult(height, root, restore.ChunkCount, downloaded, restore.Accounts, restore.Slots, clock.Elapsed);
+        }
+        catch (SnapshotException ex)
+        {
+            // Chunk hashes come from the manifest's server (only the root is certified): a manifest whose chunks do not
+            // rebuild the root, or do not decode, is that server's fault.
+            Drop(manifestSource!, live, offering, $"the snapshot at {height} it served does not restore: {ex.Message}", ex);
+            DeleteDirectory(directory);
+            return null;
+        }
+        catch
+        {
+            DeleteDirectory(directory);
+            throw;
+        }
+    }
+
+    private async Task<long> DownloadAsync(VerifiedManifest manifest, SnapshotRestore restore, List<ISnapshotSource> pool, List<ISnapshotSource> live,
+        IProgress<StateSyncProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var count = manifest.ChunkHashes.Count;
+        var inFlight = new Dictionary<int, Task<byte[]>>();
+        var next = 0;
+        long bytes = 0;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                for (; next < count && next < i + Window; next++)
+                {
+                    inFlight[next] = FetchAsync(manifest, next, pool, live, stop.Token);
+                }
+                var chunk = await inFlight[i].ConfigureAwait(false);
+                inFlight.Remove(i);
+                restore.Add(chunk);
+                bytes += chunk.Length;
+                progress?.Report(new StateSyncProgress(manifest.Height, i + 1, count, bytes));
+            }
+            return bytes;
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            foreach (var task in inFlight.Values)
+            {
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or SnapshotException)
+                {
+                    // Abandoned with the sync.
+                }
+            }
+        }
+    }
+
+    private int _turn;
+
+    private async Task<byte[]> FetchAsync(VerifiedManifest manifest, int index, List<ISnapshotSource> pool, List<ISnapshotSource> live, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ISnapshotSource source;
+            lock (pool)
+            {
+                if (pool.Count == 0)
+                {
+                    throw new SnapshotException($"no peer offering the snapshot at {manifest.Height} is left to fetch chunk {index} from");
+                }
+                source = pool[(int)((uint)Interlocked.Increment(ref _turn) % (uint)pool.Count)];
+            }
+            try
+            {
+                var chunk = await source.GetChunkAsync(manifest.Height, index, cancellationToken).ConfigureAwait(false);
+                if (chunk.Length <= SnapshotChunks.MaxBytes && genesis.Suite.Hash(chunk) == manifest.ChunkHashes[index])
+                {
+                    return chunk;
+                }
+                Drop(source, live, pool, $"it sent chunk {index} of the snapshot at {manifest.Height} with a hash the manifest does not list",
+                    new SnapshotException($"chunk {index} does not have the manifest's hash"));
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                Drop(source, live, pool, $"fetching chunk {index} failed: {ex.Message}", ex);
+            }
+        }
+    }
+
+    private void Drop(ISnapshotSource source, List<ISnapshotSource> live, List<ISnapshotSource> pool, string why, Exception error)
+    {
+        lock (pool)
+        {
+            if (!pool.Remove(source))
+            {
+                return;
+            }
+        }
+        lock (live)
+        {
+            live.Remove(source);
+        }
+        log($"dropped {source.Name} for this state sync: {why}");
+        source.Failed(error);
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
