@@ -40,11 +40,11 @@ public sealed record StateSyncResult(ulong Height, Hash32 StateRoot, int Chunks,
 /// Restores a new node's store from a snapshot its peers offer (docs/operations.md, "State sync"): asks every source
 /// what it offers, takes the newest snapshot, fetches its manifest from a source that offers it and checks it
 /// (<see cref="SnapshotManifests.Check"/>, <see cref="SnapshotTrust.Verify"/>, the offered root), then downloads the
-/// chunks from all the sources that offer it, several at a time, checks each against the manifest's hash before it is
-/// used (a source that sends a wrong one is dropped for this sync and told, and the chunk is fetched from another) and
-/// restores them in order through <see cref="SnapshotRestore"/>, whose completion checks the certified root. A snapshot
-/// that fails is deleted and the next one tried; null when no source offers a usable one (the node then syncs blocks
-/// from genesis).
+/// chunks from all the sources that served the same manifest, several at a time, checks each against the manifest's
+/// hash before it is used (a source that sends a wrong one is dropped for this sync and told, and the chunk is fetched
+/// from another) and restores them in order through <see cref="SnapshotRestore"/>, whose completion checks the certified
+/// root (a manifest whose chunks do not rebuild it gets its sources dropped). A snapshot that fails is deleted and the
+/// next one tried; null when no source offers a usable one (the node then syncs blocks from genesis).
 /// </summary>
 public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<string> log)
 {
@@ -103,54 +103,63 @@ public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<s
     private async Task<StateSyncResult?> RestoreAsync(ulong height, Hash32 offeredRoot, List<ISnapshotSource> offering, List<ISnapshotSource> live,
         string directory, IProgress<StateSyncProgress>? progress, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        VerifiedManifest? manifest = null;
-        ISnapshotSource? manifestSource = null;
-        foreach (var source in offering.ToList())
+        // Every offering source's manifest, grouped by its bytes: chunks are fetched only from sources that vouch for the
+        // manifest in use, so a chunk that misses its hash is the fault of the source that sent it, never of another's
+        // manifest. The largest group is tried first.
+        var groups = new Dictionary<Hash32, (VerifiedManifest Manifest, List<ISnapshotSource> Sources)>();
+        foreach (var source in offering)
         {
             try
             {
                 var bytes = await source.GetManifestAsync(height, cancellationToken).ConfigureAwait(false);
+                var key = genesis.Suite.Hash(bytes);
+                if (groups.TryGetValue(key, out var group))
+                {
+                    group.Sources.Add(source);
+                    continue;
+                }
                 var checkedManifest = SnapshotManifests.Check(genesis, SnapshotManifest.Parser.ParseFrom(bytes));
                 if (checkedManifest.StateRoot != offeredRoot || checkedManifest.Height != height)
                 {
                     throw new SnapshotException($"its manifest is of height {checkedManifest.Height} and root {checkedManifest.StateRoot}, not the offered ones");
                 }
                 SnapshotTrust.Verify(genesis, checkedManifest, trustedHash);
-                (manifest, manifestSource) = (checkedManifest, source);
-                break;
+                groups[key] = (checkedManifest, [source]);
             }
             catch (Exception ex) when (ex is SnapshotException or InvalidProtocolBufferException || !cancellationToken.IsCancellationRequested)
             {
-                Drop(source, live, offering, $"its manifest of the snapshot at {height} was refused: {ex.Message}", ex);
+                Drop(source, live, [], $"its manifest of the snapshot at {height} was refused: {ex.Message}", ex);
             }
         }
-        if (manifest is null)
+        foreach (var (manifest, sources) in groups.Values.OrderByDescending(g => g.Sources.Count))
         {
-            return null;
-        }
-        DeleteDirectory(directory);
-        var pool = new List<ISnapshotSource>(offering);
-        try
-        {
-            using var restore = SnapshotRestore.Begin(directory, genesis, manifest);
-            var downloaded = await DownloadAsync(manifest, restore, pool, live, progress, cancellationToken).ConfigureAwait(false);
-            var root = restore.Complete();
-            return new StateSyncResult(height, root, restore.ChunkCount, downloaded, restore.Accounts, restore.Slots, clock.Elapsed);
-        }
-        catch (SnapshotException ex)
-        {
-            // Chunk hashes come from the manifest's server (only the root is certified): a manifest whose chunks do not
-            // rebuild the root, or do not decode, is that server's fault.
-            Drop(manifestSource!, live, offering, $"the snapshot at {height} it served does not restore: {ex.Message}", ex);
+            var clock = Stopwatch.StartNew();
             DeleteDirectory(directory);
-            return null;
+            var pool = new List<ISnapshotSource>(sources);
+            try
+            {
+                using var restore = SnapshotRestore.Begin(directory, genesis, manifest);
+                var downloaded = await DownloadAsync(manifest, restore, pool, live, progress, cancellationToken).ConfigureAwait(false);
+                var root = restore.Complete();
+                return new StateSyncResult(height, root, restore.ChunkCount, downloaded, restore.Accounts, restore.Slots, clock.Elapsed);
+            }
+            catch (SnapshotException ex)
+            {
+                // Only the root is certified: a manifest whose chunks do not decode or do not rebuild it is the fault of
+                // every source that served that manifest.
+                DeleteDirectory(directory);
+                foreach (var source in sources)
+                {
+                    Drop(source, live, [], $"the snapshot at {height} it served does not restore: {ex.Message}", ex);
+                }
+            }
+            catch
+            {
+                DeleteDirectory(directory);
+                throw;
+            }
         }
-        catch
-        {
-            DeleteDirectory(directory);
-            throw;
-        }
+        return null;
     }
 
     private async Task<long> DownloadAsync(VerifiedManifest manifest, SnapshotRestore restore, List<ISnapshotSource> pool, List<ISnapshotSource> live,
@@ -230,14 +239,14 @@ public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<s
     {
         lock (pool)
         {
-            if (!pool.Remove(source))
-            {
-                return;
-            }
+            pool.Remove(source);
         }
         lock (live)
         {
-            live.Remove(source);
+            if (!live.Remove(source))
+            {
+                return;
+            }
         }
         log($"dropped {source.Name} for this state sync: {why}");
         source.Failed(error);
