@@ -7,6 +7,9 @@ using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Chain.Snapshots;
 
+/// <summary>No source serves the snapshot any more (they replaced it, or went away): not a fault of anyone's.</summary>
+public sealed class SnapshotUnavailableException(string message) : Exception(message);
+
 /// <summary>A snapshot a source offers: its height, state root and chunk count.</summary>
 public sealed record SnapshotOfferInfo(ulong Height, Hash32 StateRoot, int ChunkCount);
 
@@ -53,32 +56,42 @@ public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<s
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>How many times the sources are asked again for offers after every snapshot offered failed.</summary>
+    public const int Rounds = 3;
+
     public async Task<StateSyncResult?> RunAsync(IReadOnlyList<ISnapshotSource> sources, string directory, IProgress<StateSyncProgress>? progress,
         CancellationToken cancellationToken)
     {
         var live = new List<ISnapshotSource>(sources);
-        var offers = await Task.WhenAll(sources.Select(s => AskAsync(s, cancellationToken))).ConfigureAwait(false);
-        var candidates = offers.SelectMany(o => o.Offers.Select(offer => (o.Source, offer)))
-            .GroupBy(o => (o.offer.Height, o.offer.StateRoot))
-            .OrderByDescending(g => g.Key.Height)
-            .ToList();
-        if (candidates.Count == 0)
+        var tried = new HashSet<(ulong, Hash32)>();
+        for (var round = 0; round < Rounds; round++)
         {
-            log("no peer offers a snapshot");
-            return null;
-        }
-        foreach (var candidate in candidates)
-        {
-            var offering = candidate.Select(c => c.Source).Where(live.Contains).ToList();
-            if (offering.Count == 0)
+            // Asked again each round: a peer replaces its snapshots as it commits, and one may vanish mid-download.
+            var offers = await Task.WhenAll(live.ToList().Select(s => AskAsync(s, cancellationToken))).ConfigureAwait(false);
+            var candidates = offers.SelectMany(o => o.Offers.Select(offer => (o.Source, offer)))
+                .GroupBy(o => (o.offer.Height, o.offer.StateRoot))
+                .Where(g => !tried.Contains(g.Key))
+                .OrderByDescending(g => g.Key.Height)
+                .ToList();
+            if (candidates.Count == 0)
             {
-                continue;
+                log(round == 0 ? "no peer offers a snapshot" : "no peer offers another snapshot");
+                return null;
             }
-            log($"trying the snapshot of height {candidate.Key.Height} (state root {candidate.Key.StateRoot}), offered by {offering.Count} peer(s)");
-            var result = await RestoreAsync(candidate.Key.Height, candidate.Key.StateRoot, offering, live, directory, progress, cancellationToken).ConfigureAwait(false);
-            if (result is not null)
+            foreach (var candidate in candidates)
             {
-                return result;
+                var offering = candidate.Select(c => c.Source).Where(live.Contains).ToList();
+                if (offering.Count == 0)
+                {
+                    continue;
+                }
+                tried.Add(candidate.Key);
+                log($"trying the snapshot of height {candidate.Key.Height} (state root {candidate.Key.StateRoot}), offered by {offering.Count} peer(s)");
+                var result = await RestoreAsync(candidate.Key.Height, candidate.Key.StateRoot, offering, live, directory, progress, cancellationToken).ConfigureAwait(false);
+                if (result is not null)
+                {
+                    return result;
+                }
             }
         }
         log("no offered snapshot could be restored");
@@ -126,9 +139,14 @@ public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<s
                 SnapshotTrust.Verify(genesis, checkedManifest, trustedHash);
                 groups[key] = (checkedManifest, [source]);
             }
-            catch (Exception ex) when (ex is SnapshotException or InvalidProtocolBufferException || !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is SnapshotException or InvalidProtocolBufferException)
             {
                 Drop(source, live, [], $"its manifest of the snapshot at {height} was refused: {ex.Message}", ex);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Unreachable, or the snapshot is gone: not the peer's fault.
+                log($"{source.Name} did not serve the manifest of the snapshot at {height}: {ex.Message}");
             }
         }
         foreach (var (manifest, sources) in groups.Values.OrderByDescending(g => g.Sources.Count))
@@ -142,6 +160,11 @@ public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<s
                 var downloaded = await DownloadAsync(manifest, restore, pool, live, progress, cancellationToken).ConfigureAwait(false);
                 var root = restore.Complete();
                 return new StateSyncResult(height, root, restore.ChunkCount, downloaded, restore.Accounts, restore.Slots, clock.Elapsed);
+            }
+            catch (SnapshotUnavailableException ex)
+            {
+                DeleteDirectory(directory);
+                log(ex.Message);
             }
             catch (SnapshotException ex)
             {
@@ -195,9 +218,9 @@ public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<s
                 {
                     await task.ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is OperationCanceledException or SnapshotException)
+                catch (Exception)
                 {
-                    // Abandoned with the sync.
+                    // Fetches abandoned with this snapshot: whatever they ended with no longer matters.
                 }
             }
         }
@@ -214,7 +237,7 @@ public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<s
             {
                 if (pool.Count == 0)
                 {
-                    throw new SnapshotException($"no peer offering the snapshot at {manifest.Height} is left to fetch chunk {index} from");
+                    throw new SnapshotUnavailableException($"no peer serves the snapshot at {manifest.Height} any more (chunk {index} was still missing)");
                 }
                 source = pool[(int)((uint)Interlocked.Increment(ref _turn) % (uint)pool.Count)];
             }
@@ -230,7 +253,13 @@ public sealed class StateSync(GenesisFile genesis, Hash32? trustedHash, Action<s
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                Drop(source, live, pool, $"fetching chunk {index} failed: {ex.Message}", ex);
+                // Unreachable, or the snapshot was replaced by a newer one: fetched from the others, and the source stays
+                // a candidate for the next snapshot.
+                lock (pool)
+                {
+                    pool.Remove(source);
+                }
+                log($"{source.Name} did not serve chunk {index} of the snapshot at {manifest.Height}: {ex.Message}");
             }
         }
     }
