@@ -33,12 +33,15 @@ wait_height() { # port height
 }
 
 echo "== 1. a chain: one validator, $rounds x 100,000 accounts created by transfers"
-"$S" start --home "$v" >"$work/validator.log" 2>&1 &
+# The load generator funds all its accounts from one key: the per-sender mempool cap must let 100,000 wait.
+SHC_MEMPOOL_MAX_TXS_PER_SENDER=200000 "$S" start --home "$v" >"$work/validator.log" 2>&1 &
 pids+=($!)
 wait_port $base
 built=$(date +%s.%N)
 for r in $(seq 1 "$rounds"); do
-  "$L" --node "http://127.0.0.1:$base" --key "$work/net/operator_key.json" --accounts 100000 --duration 3 --warmup 1 --tps 500 | grep -E '^funded|^committed|tps' | tail -n 2
+  # What counts is the funding (each account created by a committed transfer; "funded" is printed once the last is
+  # committed); the short load after it is incidental, so its failure does not stop the benchmark.
+  "$L" --node "http://127.0.0.1:$base" --key "$work/net/operator_key.json" --accounts 100000 --duration 1 --warmup 0 --tps 100 | grep -E '^funded' || true
 done
 awk -v a="$built" -v b="$(date +%s.%N)" 'BEGIN { printf "built in %.0f s\n", b - a }'
 sleep 3
