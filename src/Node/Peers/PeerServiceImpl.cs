@@ -59,10 +59,10 @@ public sealed class PeerServiceImpl(IChainReader store, ChainFeed feed, ChainHea
     {
         var cancel = context.CancellationToken;
         var next = Math.Max(1, request.FromHeight);
-        if (next <= store.BaseHeight)
+        if (next < store.BaseHeight)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"blocks are pruned below the snapshot height: this node started from a snapshot of height {store.BaseHeight} and serves blocks from {store.BaseHeight + 1}"));
+                $"blocks are pruned below the snapshot height: this node started from a snapshot of height {store.BaseHeight} and serves blocks from {store.BaseHeight}"));
         }
         if (!request.Follow)
         {
