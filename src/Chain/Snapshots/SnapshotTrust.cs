@@ -40,6 +40,11 @@ public static class SnapshotTrust
             throw new SnapshotException($"block {next.Height} of the snapshot is certified by epoch {qc.Epoch}'s validators, which a node without " +
                 "the chain's history cannot check: give the hash of that block from a node you trust (--trust-hash), or sync from genesis");
         }
+        if (manifest.Manifest.EpochStartBlock is not null)
+        {
+            // The first epoch starts at genesis: a start block below h would be stored as a block of this chain unchecked.
+            throw new SnapshotException($"the snapshot names a block that starts epoch {qc.Epoch} below its height, but the first epoch starts at genesis");
+        }
         var verifier = new EpochVerifier(genesis.ChainId, genesis.Suite, genesis.ToValidatorSet(), ChainEpochs.First, genesis.ComputeHash(), 0);
         if (!verifier.VerifyQuorumCertificate(qc))
         {
