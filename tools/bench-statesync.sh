@@ -62,7 +62,7 @@ started=$(date +%s.%N)
 "$S" start --home "$synced" --state-sync >"$work/synced.log" 2>&1 &
 pids+=($!)
 # The node opens its ports once the state is restored: minutes at a million accounts.
-until grep -q '^state sync: restored\|^state sync: no usable' "$work/synced.log"; do sleep 0.5; done
+until grep -qs '^state sync: restored\|^state sync: no usable' "$work/synced.log"; do sleep 0.5; done
 wait_port $((base + 10))
 wait_height $((base + 10)) "$target"
 awk -v a="$started" -v b="$(date +%s.%N)" -v n="$target" \
