@@ -160,6 +160,7 @@ public sealed partial class ChainStore : IChainReader, IDisposable
         }
         ChainId = chainId;
         GenesisHash = genesisHash;
+        BaseHeight = _engine.Get(_metadata, StoreKeys.BaseHeight) is { Length: 8 } baseHeight ? BinaryPrimitives.ReadUInt64BigEndian(baseHeight) : 0;
         _head = LoadAndCheckHead();
         if (_state.GetStateRoot(_head.Height) is null)
         {

@@ -17,6 +17,12 @@ public interface IChainReader : IBlockReader, IStateReader
     /// <summary>The durable state root after the head block.</summary>
     Hash32 StateRoot { get; }
 
+    /// <summary>
+    /// The lowest height whose block the store holds with its transactions: 0 for a store that started at genesis, the
+    /// snapshot's height for one restored from a snapshot (below it, blocks and state are pruned).
+    /// </summary>
+    ulong BaseHeight { get; }
+
     /// <summary>How many heights below the head proofs and views are served for.</summary>
     ulong ProofWindow { get; }
 
@@ -30,6 +36,15 @@ public interface IChainReader : IBlockReader, IStateReader
 
     /// <summary>An account (and slots) with proofs at the head or a height within the window; null when out of it.</summary>
     AccountProof? GetAccountProof(Address address, ulong? height, IReadOnlyList<UInt256>? slots = null);
+
+    /// <summary>
+    /// Writes the state after <paramref name="height"/> (the head, or within the window) as snapshot chunks; see
+    /// <see cref="ChainStore.ExportSnapshot"/>.
+    /// </summary>
+    SnapshotExport ExportSnapshot(ulong height, int chunkBytes, Action<byte[]> onChunk, CancellationToken cancellationToken = default);
+
+    /// <summary>The manifest of an export (blocks h and h+1, receipts, ancestors); see <see cref="ChainStore.BuildManifest"/>.</summary>
+    V1.SnapshotManifest BuildManifest(ulong height, ulong epochStart, SnapshotExport export);
 
     /// <summary>A consistent view of the state at the head (null) or a height within the window; null when out of it.</summary>
     IStateView? OpenStateView(ulong? height);

@@ -13,6 +13,7 @@ internal static class StoreKeys
     public static readonly byte[] HistoryFrom = "trie_history_from"u8.ToArray();
     public static readonly byte[] HistoryWindow = "trie_history_window"u8.ToArray();
     public static readonly byte[] StateTrieFlushed = "state_trie_flushed"u8.ToArray();
+    public static readonly byte[] BaseHeight = "base_height"u8.ToArray();
 
     public static byte[] Height(ulong height)
     {

@@ -28,6 +28,7 @@ public sealed partial class NamespaceLayeringTests
         ["Chain"] = new()
         {
             ["Archive"] = ["Sync"],
+            ["Snapshots"] = ["Blocks"],
             ["Sync"] = ["", "Blocks", "Execution", "Validation"],
             ["Building"] = ["Blocks", "Execution", "Mempool"],
             ["Execution"] = ["Blocks", "Feed", "Mempool", "Observability", "Validation"],

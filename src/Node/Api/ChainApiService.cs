@@ -166,6 +166,11 @@ public sealed partial class ChainApiService(
         {
             throw ApiErrors.NotFound("height 0 is the genesis state, not a block; blocks start at 1");
         }
+        if (height < store.BaseHeight)
+        {
+            throw ApiErrors.Create(StatusCode.NotFound, "PRUNED", $"block {height} is pruned below the snapshot height: this node started from " +
+                $"a snapshot of height {store.BaseHeight} and holds blocks from {store.BaseHeight}");
+        }
         var committed = store.GetCommittedBlock(height) ?? throw ApiErrors.NotFound($"no block at height {height} (head is {store.HeadHeight})");
         var sealedBlock = new SealedBlock(committed.Block, suite);
         var response = new GetBlockResponse

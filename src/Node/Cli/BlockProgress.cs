@@ -16,7 +16,8 @@ internal static class BlockProgress
     /// Runs <paramref name="work"/> while showing <paramref name="done"/> out of <paramref name="total"/> blocks under
     /// <paramref name="label"/>; returns the work's result and the seconds it took.
     /// </summary>
-    public static async Task<(T Result, double Seconds)> RunAsync<T>(string label, ulong total, Func<ulong> done, Func<Task<T>> work)
+    /// <param name="unit">What is counted (blocks, chunks); a <paramref name="total"/> of 0 means not known in advance.</param>
+    public static async Task<(T Result, double Seconds)> RunAsync<T>(string label, ulong total, Func<ulong> done, Func<Task<T>> work, string unit = "blocks")
     {
         var clock = Stopwatch.StartNew();
         var task = work();
@@ -27,6 +28,7 @@ internal static class BlockProgress
                 .StartAsync(async context =>
                 {
                     var bar = context.AddTask(label, maxValue: Math.Max(total, 1));
+                    bar.IsIndeterminate = total == 0;
                     while (!task.IsCompleted)
                     {
                         bar.Value = done();
@@ -48,7 +50,8 @@ internal static class BlockProgress
                 {
                     first = first && now == 0;
                     printed = clock.Elapsed;
-                    Console.WriteLine($"{label}: {now}/{total} blocks ({now / Math.Max(clock.Elapsed.TotalSeconds, 0.001):F0} blocks/s)");
+                    var of = total > 0 ? $"{now}/{total}" : $"{now}";
+                    Console.WriteLine($"{label}: {of} {unit} ({(now / Math.Max(clock.Elapsed.TotalSeconds, 0.001)).ToString(unit == "blocks" ? "F0" : "F1", System.Globalization.CultureInfo.InvariantCulture)} {unit}/s)");
                 }
             }
         }

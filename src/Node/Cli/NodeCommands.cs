@@ -117,12 +117,23 @@ internal static class NodeCommands
         }.AcceptOnlyFromAmong("sampled", "full");
         var passphrase = Passphrases.FileOption();
         var looseKeys = new Option<bool>("--allow-loose-key-permissions") { Description = "Start even if a key file is readable by others than its owner" };
-        var command = new Command("start", "Run the node in the foreground until Ctrl-C") { home, checkState, passphrase, looseKeys };
+        var stateSync = new Option<bool>("--state-sync") { Description = "Without chain data, start from a snapshot the peers offer (state_sync.enable)" };
+        var trustHash = new Option<string?>("--trust-hash") { Description = "Hash of a block you trust, for snapshots past the first epoch (state_sync.trust_hash)" };
+        var command = new Command("start", "Run the node in the foreground until Ctrl-C") { home, checkState, passphrase, looseKeys, stateSync, trustHash };
         flags.AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
             var nodeHome = RequireInitialised(parse.GetValue(home)!);
-            var config = NodeConfig.LoadEffective(nodeHome.ConfigFile, null, flags.Overrides(parse)).Config;
+            var overrides = flags.Overrides(parse);
+            if (parse.GetValue(stateSync))
+            {
+                overrides.Add(("state_sync.enable", "true", "--state-sync"));
+            }
+            if (parse.GetValue(trustHash) is { } trusted)
+            {
+                overrides.Add(("state_sync.trust_hash", trusted, "--trust-hash"));
+            }
+            var config = NodeConfig.LoadEffective(nodeHome.ConfigFile, null, overrides).Config;
             // Every port is checked before the store is opened or anything starts.
             PortCheck.EnsureFree(PortCheck.Endpoints(config, peerPort: true));
             var notes = CheckKeyFiles(nodeHome, parse.GetValue(looseKeys));
@@ -256,6 +267,7 @@ internal static class NodeCommands
     private static async Task RunNodeAsync(NodeHome home, NodeConfig config, CancellationToken cancel, StateCheck stateCheck,
         Func<string, string> passphrase, IReadOnlyList<string> notes)
     {
+        await StateSyncStartup.RunAsync(home, config, passphrase, cancel).ConfigureAwait(false);
         var app = NodeHost.Build(home, config, stateCheck, passphrase: passphrase);
         await using (app.ConfigureAwait(false))
         {

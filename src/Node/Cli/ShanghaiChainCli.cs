@@ -43,6 +43,7 @@ public static class ShanghaiChainCli
         root.Add(EvmCommands.Create());
         root.Add(ContractCommands.Create());
         root.Add(BlocksCommands.Create());
+        root.Add(SnapshotCommands.Create());
         root.Add(RelayCommands.Create());
         foreach (var recovery in RecoveryCommands.Create())
         {

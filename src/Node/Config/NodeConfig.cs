@@ -33,6 +33,21 @@ public sealed record NodeConfig
     /// <summary>How many heights below the head account proofs are served for; 0 serves the head only.</summary>
     public int ProofWindowBlocks { get; init; } = 128;
 
+    /// <summary>Take a state snapshot every this many blocks (0: none), served to peers that state-sync (docs/operations.md).</summary>
+    public int SnapshotInterval { get; init; }
+
+    /// <summary>The size a snapshot chunk is cut at (bytes).</summary>
+    public int SnapshotChunkBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>How many of its own snapshots the node keeps (the oldest are deleted).</summary>
+    public int SnapshotKeep { get; init; } = 2;
+
+    /// <summary>Whether a node without chain data starts from a snapshot its peers offer instead of from genesis.</summary>
+    public bool StateSync { get; init; }
+
+    /// <summary>Hex hash of a block the operator trusts (h or h+1 of the snapshot); needed for snapshots past the first epoch.</summary>
+    public string StateSyncTrustHash { get; init; } = "";
+
     public int MempoolMaxTxs { get; init; } = 200_000;
 
     public long MempoolMaxBytes { get; init; } = 256L * 1024 * 1024;
@@ -66,6 +81,11 @@ public sealed record NodeConfig
         ("p2p", "peers", (c, v) => c with { P2pPeers = PeerList(v) }, c => c.P2pPeers),
         ("metrics", "listen", (c, v) => c with { MetricsListen = v.Length == 0 ? "" : Endpoint(v, "metrics.listen") }, c => c.MetricsListen),
         ("state", "proof_window_blocks", (c, v) => c with { ProofWindowBlocks = (int)Range(v, "state.proof_window_blocks", 0, 10_000) }, c => (long)c.ProofWindowBlocks),
+        ("state", "snapshot_interval", (c, v) => c with { SnapshotInterval = (int)Range(v, "state.snapshot_interval", 0, 100_000_000) }, c => (long)c.SnapshotInterval),
+        ("state", "snapshot_chunk_bytes", (c, v) => c with { SnapshotChunkBytes = (int)Range(v, "state.snapshot_chunk_bytes", 65_536, 16 * 1024 * 1024 - 65_536) }, c => (long)c.SnapshotChunkBytes),
+        ("state", "snapshot_keep", (c, v) => c with { SnapshotKeep = (int)Range(v, "state.snapshot_keep", 1, 100) }, c => (long)c.SnapshotKeep),
+        ("state_sync", "enable", (c, v) => c with { StateSync = Bool(v, "state_sync.enable") }, c => c.StateSync),
+        ("state_sync", "trust_hash", (c, v) => c with { StateSyncTrustHash = HashOrEmpty(v, "state_sync.trust_hash") }, c => c.StateSyncTrustHash),
         ("mempool", "max_txs", (c, v) => c with { MempoolMaxTxs = (int)Range(v, "mempool.max_txs", 1, 10_000_000) }, c => (long)c.MempoolMaxTxs),
         ("mempool", "max_bytes", (c, v) => c with { MempoolMaxBytes = Range(v, "mempool.max_bytes", 1024, 64L * 1024 * 1024 * 1024) }, c => c.MempoolMaxBytes),
         ("mempool", "max_txs_per_sender", (c, v) => c with { MempoolMaxTxsPerSender = (int)Range(v, "mempool.max_txs_per_sender", 1, 10_000_000) }, c => (long)c.MempoolMaxTxsPerSender),
@@ -202,7 +222,12 @@ public sealed record NodeConfig
             foreach (var setting in group)
             {
                 var value = setting.Read(this);
-                text.Append(CultureInfo.InvariantCulture, $"{setting.Key} = {(value is string s ? TomlString(s) : Convert.ToString(value, CultureInfo.InvariantCulture))}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{setting.Key} = {value switch
+                {
+                    string s => TomlString(s),
+                    bool b => b ? "true" : "false",
+                    _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+                }}\n");
             }
         }
         return text.ToString();
@@ -261,6 +286,17 @@ public sealed record NodeConfig
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? n
             : throw new ConfigException($"{name} must be an integer from {min} to {max}, got '{value}'");
+
+    private static bool Bool(string value, string name) =>
+        bool.TryParse(value, out var b) ? b : throw new ConfigException($"{name} must be true or false, got '{value}'");
+
+    private static string HashOrEmpty(string value, string name)
+    {
+        var hex = value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? value[2..] : value;
+        return hex.Length == 0 || (hex.Length == 64 && hex.All(Uri.IsHexDigit))
+            ? hex.ToLowerInvariant()
+            : throw new ConfigException($"{name} must be a block hash of 64 hex digits, got '{value}'");
+    }
 
     private static string Endpoint(string value, string name) =>
         IPEndPoint.TryParse(value, out var ep) && ep.Port is > 0 and <= 65535

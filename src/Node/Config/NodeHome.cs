@@ -23,6 +23,12 @@ public sealed class NodeHome(string root)
 
     public string ChainDbDir => Path.Combine(DataDir, "chain");
 
+    /// <summary>Where a state sync or a snapshot restore builds the store before it becomes <see cref="ChainDbDir"/>.</summary>
+    public string RestoreDir => ChainDbDir + ".restore";
+
+    /// <summary>The snapshot files the node offers its peers (docs/operations.md, "Snapshots and state sync").</summary>
+    public string SnapshotsDir => Path.Combine(DataDir, "snapshots");
+
     /// <summary>A rollback's new store once it is whole and checked, before it replaces <see cref="ChainDbDir"/> (docs/operations.md).</summary>
     public string RollbackCompleteDir => ChainDbDir + ".rollback-complete";
 

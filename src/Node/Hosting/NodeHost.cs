@@ -7,6 +7,7 @@ using ShanghaiChain.Node.Api;
 using ShanghaiChain.Node.Config;
 using ShanghaiChain.Chain.Building;
 using ShanghaiChain.Chain.Execution;
+using ShanghaiChain.Chain.Snapshots;
 using ShanghaiChain.Chain.Sync;
 using ShanghaiChain.Chain.Validation;
 using ShanghaiChain.Core.Consensus;
@@ -186,6 +187,13 @@ public static class NodeHost
         services.AddSingleton<BlockValidator>();
         services.AddSingleton<BlockSync>();
         services.AddSingleton<PeerScores>();
+        // Snapshot files offered to peers that state-sync (docs/operations.md), and the node's own every snapshot_interval blocks.
+        services.AddSingleton(sp => new SnapshotCatalogue(home.SnapshotsDir,
+            reason => sp.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotCatalogue>().LogWarning("{Reason}", reason)));
+        if (config.SnapshotInterval > 0 && !readOnly)
+        {
+            services.AddHostedService<SnapshotService>();
+        }
         if (nodeKey is not null)
         {
             // Created by type, so the host disposes it (and every connection it holds) at shutdown.

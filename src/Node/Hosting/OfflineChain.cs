@@ -41,6 +41,7 @@ public sealed class OfflineChain : IDisposable
         var transactions = new TransactionValidator(genesis.ChainId, suite, genesis.Parameters);
         // The same schedule, mempool and executor as NodeHost's (ChainModules builds them for both).
         var schedule = new ValidatorSchedule(genesis, store);
+        Schedule = schedule;
         var pool = modules.CreatePool(genesis, transactions, store, schedule, config);
         var pending = new PendingBlocks();
         _metrics = new NodeMetrics();
@@ -84,6 +85,9 @@ public sealed class OfflineChain : IDisposable
     public ChainHead Head { get; }
 
     public IChainReader Store => _store;
+
+    /// <summary>Which validators sign each height (snapshots name the block that starts an epoch).</summary>
+    public ValidatorSchedule Schedule { get; }
 
 
     /// <summary>Verifies and commits every block <paramref name="source"/> has past the head (<see cref="BlockSync.ImportAsync"/>).</summary>

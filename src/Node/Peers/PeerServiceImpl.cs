@@ -3,6 +3,7 @@ using Grpc.Core;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Chain.Blocks;
 using ShanghaiChain.Chain.Feed;
+using ShanghaiChain.Chain.Snapshots;
 using ShanghaiChain.Node.Config;
 using ShanghaiChain.Storage;
 using ShanghaiChain.V1;
@@ -14,7 +15,7 @@ namespace ShanghaiChain.Node.Peers;
 /// pending in consensus), and the long-lived Connect link. Every call is authenticated first by <see cref="PeerAuthInterceptor"/>.
 /// </summary>
 public sealed class PeerServiceImpl(IChainReader store, ChainFeed feed, ChainHead head, PendingBlocks pending, PeerNetwork network,
-    ValidatorIdentity? validator = null) : PeerService.PeerServiceBase
+    SnapshotCatalogue snapshots, ValidatorIdentity? validator = null) : PeerService.PeerServiceBase
 {
     private const uint MaxBlocksPerCall = 1024;
     private const int FollowBuffer = 1024;
@@ -58,6 +59,11 @@ public sealed class PeerServiceImpl(IChainReader store, ChainFeed feed, ChainHea
     {
         var cancel = context.CancellationToken;
         var next = Math.Max(1, request.FromHeight);
+        if (next < store.BaseHeight)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"blocks are pruned below the snapshot height: this node started from a snapshot of height {store.BaseHeight} and serves blocks from {store.BaseHeight}"));
+        }
         if (!request.Follow)
         {
             var limit = request.MaxBlocks == 0 || request.MaxBlocks > MaxBlocksPerCall ? MaxBlocksPerCall : request.MaxBlocks;
@@ -84,6 +90,48 @@ public sealed class PeerServiceImpl(IChainReader store, ChainFeed feed, ChainHea
         catch (OperationCanceledException) when (call.Revoked)
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, "not an admitted node: the node key was revoked by the consortium"));
+        }
+    }
+
+    public override async Task<ListSnapshotsResponse> ListSnapshots(ListSnapshotsRequest request, ServerCallContext context)
+    {
+        var response = new ListSnapshotsResponse();
+        foreach (var file in await snapshots.ListAsync(context.CancellationToken).ConfigureAwait(false))
+        {
+            response.Snapshots.Add(new SnapshotOffer
+            {
+                Height = file.Manifest.Height,
+                StateRoot = file.Manifest.StateRoot,
+                ChunkCount = (uint)file.ChunkCount,
+                ManifestBytes = (ulong)file.Manifest.CalculateSize(),
+            });
+        }
+        return response;
+    }
+
+    public override async Task<GetSnapshotManifestResponse> GetSnapshotManifest(GetSnapshotManifestRequest request, ServerCallContext context)
+    {
+        var file = await snapshots.FindAsync(request.Height, context.CancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no snapshot of height {request.Height} is offered"));
+        return new GetSnapshotManifestResponse { Manifest = file.Manifest.ToByteString() };
+    }
+
+    public override async Task<GetSnapshotChunkResponse> GetSnapshotChunk(GetSnapshotChunkRequest request, ServerCallContext context)
+    {
+        var file = await snapshots.FindAsync(request.Height, context.CancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"no snapshot of height {request.Height} is offered"));
+        if (request.Index >= file.ChunkCount)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"the snapshot of height {request.Height} has {file.ChunkCount} chunks"));
+        }
+        try
+        {
+            return new GetSnapshotChunkResponse { Chunk = UnsafeByteOperations.UnsafeWrap(file.ReadChunk((int)request.Index)) };
+        }
+        catch (Exception ex) when (ex is IOException or SnapshotException)
+        {
+            // Deleted or replaced by a newer snapshot since it was listed.
+            throw new RpcException(new Status(StatusCode.NotFound, $"the snapshot of height {request.Height} is no longer offered: {ex.Message}"));
         }
     }
 

@@ -36,6 +36,21 @@ public sealed class NodeConfigTests : IDisposable
         Assert.Equal(77, loaded.MempoolMaxTxs);
     }
 
+    [Fact]
+    public void Snapshot_and_state_sync_settings_load_back_and_bad_ones_are_named()
+    {
+        var config = new NodeConfig { SnapshotInterval = 1000, SnapshotKeep = 3, StateSync = true, StateSyncTrustHash = new string('a', 64) };
+        config.Save(_path);
+        Assert.Equal(config, NodeConfig.Load(_path, new Dictionary<string, string?>()));
+        Assert.Contains("enable = true", File.ReadAllText(_path), StringComparison.Ordinal);
+        File.WriteAllText(_path, "[state_sync]\ntrust_hash = \"0x1234\"\n");
+        Assert.Contains("state_sync.trust_hash must be a block hash of 64 hex digits", Assert.Throws<ConfigException>(() => NodeConfig.Load(_path, new Dictionary<string, string?>())).Message);
+        File.WriteAllText(_path, "[state_sync]\nenable = \"maybe\"\n");
+        Assert.Contains("state_sync.enable must be true or false", Assert.Throws<ConfigException>(() => NodeConfig.Load(_path, new Dictionary<string, string?>())).Message);
+        File.WriteAllText(_path, "[state]\nsnapshot_chunk_bytes = 1024\n");
+        Assert.Contains("state.snapshot_chunk_bytes", Assert.Throws<ConfigException>(() => NodeConfig.Load(_path, new Dictionary<string, string?>())).Message);
+    }
+
     [Theory]
     [InlineData("[api]\nlisten = \"localhost\"\n", "api.listen")]
     [InlineData("[mempool]\nmax_txs = -3\n", "mempool.max_txs")]
