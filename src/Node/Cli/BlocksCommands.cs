@@ -57,6 +57,12 @@ internal static class BlocksCommands
                 : ExportSource.FromHome(new NodeHome(parse.GetValue(home)!));
             using (source)
             {
+                if (first < source.Base)
+                {
+                    // A store restored from a snapshot holds no block below the snapshot's height (docs/operations.md).
+                    throw new CliUsageException($"--from {first} is below this node's first block: it started from a snapshot of height " +
+                        $"{source.Base} and holds blocks from {source.Base} (export with --from {source.Base}, or from a node that has the earlier blocks)");
+                }
                 var last = parse.GetValue(to) ?? source.Head;
                 if (last < first || last > source.Head)
                 {
@@ -223,6 +229,10 @@ internal static class BlocksCommands
         public string CryptoSuite { get; private init; } = "";
         public Hash32 GenesisHash { get; private init; }
         public ulong Head { get; private init; }
+
+        /// <summary>The first height the source holds whole: the snapshot height of a store restored from one, else 1.</summary>
+        public ulong Base { get; private init; } = 1;
+
         public ulong Written => (ulong)Interlocked.Read(ref _written);
 
         public static ExportSource FromHome(NodeHome home)
@@ -243,6 +253,7 @@ internal static class BlocksCommands
                 CryptoSuite = chain.Genesis.Suite.Name,
                 GenesisHash = chain.Store.GenesisHash,
                 Head = chain.Store.HeadHeight,
+                Base = Math.Max(1, chain.Store.BaseHeight),
             };
         }
 

@@ -190,6 +190,10 @@ public sealed partial class StateSyncTests
             var restore = await NodeBinary.RunAsync("snapshot", "restore", "--home", follower.Home.Root, file);
             Assert.True(restore.ExitCode == 0, restore.Stderr + restore.Stdout);
             Assert.Contains("certified by block", restore.Stdout, StringComparison.Ordinal);
+            // The restored store holds blocks from the snapshot height on: an export from block 1 says so instead of failing midway.
+            var export = await NodeBinary.RunAsync("blocks", "export", "--home", follower.Home.Root, Path.Combine(Path.GetDirectoryName(file)!, "below.shcblocks"));
+            Assert.Equal(2, export.ExitCode);
+            Assert.Contains("is below this node's first block: it started from a snapshot of height", export.Stderr, StringComparison.Ordinal);
 
             await using var again = await chain.StartAsync();
             await using var node = await NodeProcess.StartAsync(follower.Home.Root, follower.Port);
