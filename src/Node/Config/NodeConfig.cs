@@ -128,7 +128,8 @@ public sealed record NodeConfig
             sources[key] = "flag " + flag;
         }
         return new EffectiveConfig(config, [.. Settings.Select(s => new EffectiveSetting(
-            $"{s.Section}.{s.Key}", Convert.ToString(s.Read(config), CultureInfo.InvariantCulture) ?? "", sources[$"{s.Section}.{s.Key}"], EnvironmentName(s.Section, s.Key)))]);
+            $"{s.Section}.{s.Key}", s.Read(config) is bool on ? (on ? "true" : "false") : Convert.ToString(s.Read(config), CultureInfo.InvariantCulture) ?? "",
+            sources[$"{s.Section}.{s.Key}"], EnvironmentName(s.Section, s.Key)))]);
     }
 
     private static string EnvironmentName(string section, string key) => $"SHC_{section}_{key}".ToUpperInvariant();

@@ -62,7 +62,9 @@ public sealed class OperatorCliTests
             Assert.Equal(("node", "default"), rows["node.moniker"]);
             Assert.Equal(("20000", "default"), rows["mempool.max_txs_per_sender"]);
             Assert.Equal(("64", "default"), rows["api.max_subscriptions_per_client"]);
-            Assert.Equal(13, rows.Count);
+            // Booleans read as the file writes them.
+            Assert.Equal(("false", "default"), rows["state_sync.enable"]);
+            Assert.Equal(18, rows.Count);
 
             var badFlag = await NodeBinary.RunAsync("config", "show", "--home", home, "--log-format", "xml");
             Assert.Equal((2, "error: --log-format: node.log_format must be one of plain, json, got 'xml'"), (badFlag.ExitCode, badFlag.Stderr.TrimEnd('\n')));
