@@ -26,3 +26,77 @@ internal static class ChildProcess
         return (process.ExitCode, await stdout + await stderr);
     }
 }
+
+/// <summary>
+/// A long-running child process (a node, a relayer) whose output is kept for failure messages; killed with SIGKILL
+/// when disposed, or stopped with SIGTERM as a service manager would.
+/// </summary>
+internal class LoggedProcess : IAsyncDisposable
+{
+    private readonly System.Text.StringBuilder _log = new();
+
+    protected LoggedProcess(Process process)
+    {
+        Process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    protected Process Process { get; }
+
+    public bool HasExited => Process.HasExited;
+
+    /// <summary>Everything the process printed so far, stdout and stderr interleaved as they came.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>SIGTERM (what a service manager sends): the process's clean shutdown. Returns the exit code.</summary>
+    public async Task<int> TerminateAsync(CancellationToken cancellationToken)
+    {
+        using (var signal = Process.Start("kill", ["-TERM", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await signal.WaitForExitAsync(cancellationToken);
+        }
+        await Process.WaitForExitAsync(cancellationToken);
+        return Process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushes; what survives is what was synced.</summary>
+    public async Task KillAsync()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+        }
+        await Process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        Process.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+}

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using ShanghaiChain.Tests;
 
 namespace ShanghaiChain.Node.Tests.Integration;
@@ -98,47 +97,15 @@ internal static class NodeBinary
 }
 
 /// <summary>A node process started from a home directory; killed (SIGKILL) or stopped by the test.</summary>
-internal sealed class NodeProcess : IAsyncDisposable
+internal sealed class NodeProcess : LoggedProcess
 {
-    private readonly Process _process;
-    private readonly StringBuilder _log = new();
-
     private NodeProcess(Process process, string url)
+        : base(process)
     {
-        _process = process;
         Url = url;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
     public string Url { get; }
-
-    public bool HasExited => _process.HasExited;
-
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        lock (_log)
-        {
-            _log.AppendLine(line);
-        }
-    }
 
     public static async Task<NodeProcess> StartAsync(string home, int port, IDictionary<string, string>? environment = null, params string[] extraArgs)
     {
@@ -157,9 +124,9 @@ internal sealed class NodeProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited)
+            if (Process.HasExited)
             {
-                throw new InvalidOperationException($"node exited with {_process.ExitCode} before serving:\n{Log}");
+                throw new InvalidOperationException($"node exited with {Process.ExitCode} before serving:\n{Log}");
             }
             if (Log.Contains("serving the API", StringComparison.Ordinal))
             {
@@ -168,32 +135,5 @@ internal sealed class NodeProcess : IAsyncDisposable
             await Task.Delay(NodeBinary.PollInterval);
         }
         throw new TimeoutException($"node did not start within {timeout}:\n{Log}");
-    }
-
-    /// <summary>SIGTERM (what a service manager sends): the host's clean shutdown. Returns the exit code.</summary>
-    public async Task<int> TerminateAsync(CancellationToken cancellationToken)
-    {
-        using (var signal = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
-        {
-            await signal.WaitForExitAsync(cancellationToken);
-        }
-        await _process.WaitForExitAsync(cancellationToken);
-        return _process.ExitCode;
-    }
-
-    /// <summary>SIGKILL: no shutdown hooks, no flushes; what survives is what was synced.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        await _process.WaitForExitAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process.Dispose();
     }
 }

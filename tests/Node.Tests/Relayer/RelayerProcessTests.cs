@@ -282,67 +282,21 @@ public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper out
     }
 
     /// <summary>`shanghaichain relay start` as a process, its output kept for failure messages.</summary>
-    private sealed class RelayerProcess : IAsyncDisposable
+    private sealed class RelayerProcess : LoggedProcess
     {
-        private readonly Process _process;
-        private readonly StringBuilder _log = new();
-
         private RelayerProcess(Process process, string stateDir)
+            : base(process)
         {
-            _process = process;
             StateDir = stateDir;
-            process.OutputDataReceived += (_, e) => Append(e.Data);
-            process.ErrorDataReceived += (_, e) => Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
         }
 
         public string StateDir { get; }
-
-        public bool HasExited => _process.HasExited;
-
-        public string Log
-        {
-            get
-            {
-                lock (_log)
-                {
-                    return _log.ToString();
-                }
-            }
-        }
 
         public static RelayerProcess Start(string config)
         {
             var state = File.ReadAllLines(config).First(l => l.StartsWith("state_dir", StringComparison.Ordinal)).Split('"')[1];
             return new RelayerProcess(Process.Start(NodeBinary.StartInfo(["relay", "start", "--config", config], Path.GetDirectoryName(config)))!,
                 Path.Combine(Path.GetDirectoryName(config)!, state));
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_log)
-                {
-                    _log.AppendLine(line);
-                }
-            }
-        }
-
-        public async Task KillAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            await _process.WaitForExitAsync();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await KillAsync();
-            _process.Dispose();
         }
     }
 }
