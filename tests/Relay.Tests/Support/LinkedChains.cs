@@ -33,19 +33,8 @@ internal sealed class LinkedChains : IDisposable
         A.Decide(GovernanceCalls.CrossChainClient(recover: false, ClientOfB, B.CreateClientOfThis(1).ToByteArray()), CrossChainEvents.ClientCreated);
         B.Decide(GovernanceCalls.CrossChainClient(recover: false, ClientOfA, A.CreateClientOfThis(1).ToByteArray()), CrossChainEvents.ClientCreated);
 
-        A.Succeed(A.Operator, PingA, RelayTestChain.Call("open(string,address,bool)", new AbiTuple().String(ClientOfB).Address(PingB).Bool(ordered)));
-        ChannelA = "channel-0";
-        var (height, proof) = Prove(A, B, ClientOfA, CrossChainLayout.ChannelSlot(ChannelA));
-        TryProof = (height, proof);
-        B.Succeed(B.Relayer, CrossChainLayout.Address, CrossChain("channelOpenTry(string,string,address,address,bool,string,uint64,bytes)",
-            new AbiTuple().String(ClientOfA).String(ChannelA).Address(PingB).Address(PingA).Bool(ordered).String("ping-1").UInt(height).Bytes(proof.ToByteArray())));
-        ChannelB = "channel-0";
-        (height, proof) = Prove(B, A, ClientOfB, CrossChainLayout.ChannelSlot(ChannelB));
-        A.Succeed(A.Relayer, CrossChainLayout.Address, CrossChain("channelOpenAck(string,string,uint64,bytes)",
-            new AbiTuple().String(ChannelA).String(ChannelB).UInt(height).Bytes(proof.ToByteArray())));
-        (height, proof) = Prove(A, B, ClientOfA, CrossChainLayout.ChannelSlot(ChannelA));
-        B.Succeed(B.Relayer, CrossChainLayout.Address, CrossChain("channelOpenConfirm(string,uint64,bytes)",
-            new AbiTuple().String(ChannelB).UInt(height).Bytes(proof.ToByteArray())));
+        (ChannelA, ChannelB, TryProof) = OpenChannel(A, B, ClientOfA, ClientOfB, PingA, PingB, ordered, "ping-1",
+            RelayTestChain.Call("open(string,address,bool)", new AbiTuple().String(ClientOfB).Address(PingB).Bool(ordered)));
     }
 
     public RelayTestChain A { get; }
@@ -57,6 +46,31 @@ internal sealed class LinkedChains : IDisposable
 
     /// <summary>The proof of A's INIT end that opened B's end (for replay tests).</summary>
     public (ulong Height, RelaySlotProof Proof) TryProof { get; }
+
+    /// <summary>
+    /// The four-step handshake, every step proven, between <paramref name="appA"/> (which <paramref name="openCall"/> makes
+    /// open the channel on <paramref name="a"/>) and <paramref name="appB"/>. <paramref name="clientOfA"/> is B's client
+    /// of A, <paramref name="clientOfB"/> A's client of B. Returns both channel ends and the proof of A's INIT end that
+    /// opened B's (for replay tests).
+    /// </summary>
+    public static (string ChannelA, string ChannelB, (ulong Height, RelaySlotProof Proof) TryProof) OpenChannel(RelayTestChain a, RelayTestChain b,
+        string clientOfA, string clientOfB, Address appA, Address appB, bool ordered, string version, byte[] openCall)
+    {
+        var channelA = $"channel-{CrossChainReader.ChannelCount(a.Store)}";
+        a.Succeed(a.Operator, appA, openCall);
+        var (height, proof) = Prove(a, b, clientOfA, CrossChainLayout.ChannelSlot(channelA));
+        var tryProof = (height, proof);
+        var channelB = $"channel-{CrossChainReader.ChannelCount(b.Store)}";
+        b.Succeed(b.Relayer, CrossChainLayout.Address, CrossChain("channelOpenTry(string,string,address,address,bool,string,uint64,bytes)",
+            new AbiTuple().String(clientOfA).String(channelA).Address(appB).Address(appA).Bool(ordered).String(version).UInt(height).Bytes(proof.ToByteArray())));
+        (height, proof) = Prove(b, a, clientOfB, CrossChainLayout.ChannelSlot(channelB));
+        a.Succeed(a.Relayer, CrossChainLayout.Address, CrossChain("channelOpenAck(string,string,uint64,bytes)",
+            new AbiTuple().String(channelA).String(channelB).UInt(height).Bytes(proof.ToByteArray())));
+        (height, proof) = Prove(a, b, clientOfA, CrossChainLayout.ChannelSlot(channelA));
+        b.Succeed(b.Relayer, CrossChainLayout.Address, CrossChain("channelOpenConfirm(string,uint64,bytes)",
+            new AbiTuple().String(channelB).UInt(height).Bytes(proof.ToByteArray())));
+        return (channelA, channelB, tryProof);
+    }
 
     public static byte[] CrossChain(string signature, AbiTuple arguments) => RelayTestChain.Call(signature, arguments);
 

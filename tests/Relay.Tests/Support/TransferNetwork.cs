@@ -115,18 +115,8 @@ internal sealed class TransferNetwork : IDisposable
     {
         a.Decide(GovernanceCalls.CrossChainClient(recover: false, ClientOf(b), b.CreateClientOfThis(b.Height).ToByteArray()), CrossChainEvents.ClientCreated);
         b.Decide(GovernanceCalls.CrossChainClient(recover: false, ClientOf(a), a.CreateClientOfThis(a.Height).ToByteArray()), CrossChainEvents.ClientCreated);
-        var channelA = $"channel-{CrossChainReader.ChannelCount(a.Store)}";
-        a.Succeed(a.Operator, Apps[a], RelayTestChain.Call("open(string,address)", new AbiTuple().String(ClientOf(b)).Address(Apps[b])));
-        var (height, proof) = LinkedChains.Prove(a, b, ClientOf(a), CrossChainLayout.ChannelSlot(channelA));
-        var channelB = $"channel-{CrossChainReader.ChannelCount(b.Store)}";
-        b.Succeed(b.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("channelOpenTry(string,string,address,address,bool,string,uint64,bytes)",
-            new AbiTuple().String(ClientOf(a)).String(channelA).Address(Apps[b]).Address(Apps[a]).Bool(false).String("transfer-1").UInt(height).Bytes(proof.ToByteArray())));
-        (height, proof) = LinkedChains.Prove(b, a, ClientOf(b), CrossChainLayout.ChannelSlot(channelB));
-        a.Succeed(a.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("channelOpenAck(string,string,uint64,bytes)",
-            new AbiTuple().String(channelA).String(channelB).UInt(height).Bytes(proof.ToByteArray())));
-        (height, proof) = LinkedChains.Prove(a, b, ClientOf(a), CrossChainLayout.ChannelSlot(channelA));
-        b.Succeed(b.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("channelOpenConfirm(string,uint64,bytes)",
-            new AbiTuple().String(channelB).UInt(height).Bytes(proof.ToByteArray())));
+        var (channelA, channelB, _) = LinkedChains.OpenChannel(a, b, ClientOf(a), ClientOf(b), Apps[a], Apps[b], ordered: false, "transfer-1",
+            RelayTestChain.Call("open(string,address)", new AbiTuple().String(ClientOf(b)).Address(Apps[b])));
         _channels[(a, b)] = channelA;
         _channels[(b, a)] = channelB;
     }
