@@ -26,8 +26,10 @@ public sealed class RelayApiTests
         using var channel = GrpcChannel.ForAddress(node.Url);
         var relay = new RelayService.RelayServiceClient(channel);
         var api = new ChainService.ChainServiceClient(channel);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while ((await api.GetStatusAsync(new GetStatusRequest())).HeadHeight < 16)
         {
+            Assert.True(DateTime.UtcNow < deadline, "the node did not reach height 16 within 90 s:\n" + node.Log);
             await Task.Delay(50);
         }
         var create = await relay.GetClientCreateAsync(new GetClientCreateRequest { Height = 2 });

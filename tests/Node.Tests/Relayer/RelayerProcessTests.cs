@@ -102,8 +102,10 @@ public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper out
         // receipt absent there and times it out on Shanghai (the sender's callback counts it).
         var hongkongHead = (await b.Api.GetStatusAsync(new GetStatusRequest())).HeadHeight;
         await a.SendAsync(a.Chain.Operator, pingA, Call("send(bytes,uint64,uint64)", new AbiTuple().Bytes("too late"u8).UInt(hongkongHead + 3).UInt(0)));
+        var passed = Stopwatch.StartNew();
         while ((await b.Api.GetStatusAsync(new GetStatusRequest())).HeadHeight < hongkongHead + 4)
         {
+            Assert.True(passed.Elapsed < Patience, $"Hong Kong did not pass height {hongkongHead + 4} while no relayer ran");
             await Task.Delay(50);
         }
 
