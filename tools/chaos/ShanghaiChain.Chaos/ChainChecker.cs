@@ -131,7 +131,7 @@ internal sealed partial class ChainChecker(ChaosCluster cluster, LoadClient load
             var inDiskFault = false;
             foreach (var line in lines)
             {
-                if (line.StartsWith("=== chaos: data dir filled", StringComparison.Ordinal))
+                if (line.StartsWith("=== chaos: filling the data dir", StringComparison.Ordinal))
                 {
                     inDiskFault = true;
                 }

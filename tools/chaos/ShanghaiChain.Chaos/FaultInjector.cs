@@ -165,6 +165,8 @@ internal sealed class FaultInjector(ChaosCluster cluster, LoadClient load, Chaos
         var filler = Path.Combine(node.Home.DataDir, "chaos-filler");
         long filled = 0;
         var chunk = new byte[1 << 20];
+        // Marked before the first byte: the node can meet the full disk (and log it) before the fill below ends.
+        node.Write("=== chaos: filling the data dir ===");
         try
         {
             await using var stream = new FileStream(filler, FileMode.Create, FileAccess.Write, FileShare.None);
