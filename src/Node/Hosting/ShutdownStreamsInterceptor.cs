@@ -31,7 +31,7 @@ public sealed class ShutdownStreamsInterceptor(IHostApplicationLifetime lifetime
 
     public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
         ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
-        RunAsync(context, c => continuation(request, responseStream, c));
+        RunAsync(context, c => continuation(request, new StopAwareWriter<TResponse>(responseStream, c, context, lifetime.ApplicationStopping), c));
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
         ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
@@ -43,7 +43,7 @@ public sealed class ShutdownStreamsInterceptor(IHostApplicationLifetime lifetime
 
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
         IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
-        RunAsync(context, c => continuation(requestStream, responseStream, c));
+        RunAsync(context, c => continuation(requestStream, new StopAwareWriter<TResponse>(responseStream, c, context, lifetime.ApplicationStopping), c));
 
     /// <param name="answers">The call ends with one response (unary, client streaming): one the handler produced is
     /// sent even while the node stops. A stream that ends during a stop ended because of it.</param>
@@ -75,6 +75,31 @@ public sealed class ShutdownStreamsInterceptor(IHostApplicationLifetime lifetime
         {
             // The handler ended because the node is stopping (it saw its token and returned): say so, not "OK".
             throw Stopping();
+        }
+    }
+
+    /// <summary>
+    /// The response stream as the handler sees it. A handler passes its call's token to WriteAsync, and that token now
+    /// also ends when the node stops; but gRPC's writer answers a cancelled write token by resetting the HTTP/2 stream
+    /// (RST_STREAM CANCEL), which would take the NODE_STOPPING trailers with it. So a write in flight when the stop
+    /// begins is given the client's own token (it finishes, or the grace-period reset ends it), and a write that starts
+    /// after the stop fails here with OperationCanceledException, which RunAsync turns into UNAVAILABLE NODE_STOPPING.
+    /// </summary>
+    private sealed class StopAwareWriter<T>(IServerStreamWriter<T> inner, ServerCallContext stoppable, ServerCallContext call,
+        CancellationToken stopping) : IServerStreamWriter<T>
+    {
+        public WriteOptions? WriteOptions
+        {
+            get => inner.WriteOptions;
+            set => inner.WriteOptions = value;
+        }
+
+        public Task WriteAsync(T message) => WriteAsync(message, CancellationToken.None);
+
+        public Task WriteAsync(T message, CancellationToken cancellationToken)
+        {
+            stopping.ThrowIfCancellationRequested();
+            return inner.WriteAsync(message, cancellationToken == stoppable.CancellationToken ? call.CancellationToken : cancellationToken);
         }
     }
 
