@@ -42,19 +42,35 @@ internal sealed class Ed25519Sha256Suite : CryptoSuite
         return signer.Sign(domain, message);
     }
 
-    public override MessageSigner CreateSigner(ReadOnlySpan<byte> privateKey) => new Signer(ImportPrivate(privateKey));
+    /// <summary>
+    /// A signer holding libsodium's 64-byte secret key (seed and public key) in an ordinary array and signing through
+    /// libsodium directly (<see cref="Ed25519Signing"/>). Not an NSec <see cref="Key"/>: each of those lives in its own
+    /// guarded allocation (sodium_malloc: a mapping with guard pages), so a process that keeps tens of thousands of keys
+    /// ready (a load generator, a custody service) ran out of memory mappings (vm.max_map_count, 65,530) and the runtime
+    /// aborted. The key is already in managed memory in the <c>KeyFile</c> that asks for the signer, so guarded memory
+    /// protected nothing here.
+    /// </summary>
+    public override MessageSigner CreateSigner(ReadOnlySpan<byte> privateKey)
+    {
+        if (privateKey.Length != PrivateKeyLength)
+        {
+            throw new ArgumentException($"an Ed25519 private key is {PrivateKeyLength} bytes, got {privateKey.Length}", nameof(privateKey));
+        }
+        return new Signer(Ed25519Signing.ExpandSeed(privateKey));
+    }
 
-    private sealed class Signer(Key key) : MessageSigner
+    private sealed class Signer(byte[] secretKey) : MessageSigner
     {
         public override byte[] Sign(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> message)
         {
+            ObjectDisposedException.ThrowIf(secretKey.Length == 0, this);
             var length = domain.Length + message.Length;
             var buffer = ArrayPool<byte>.Shared.Rent(length);
             try
             {
                 domain.CopyTo(buffer);
                 message.CopyTo(buffer.AsSpan(domain.Length));
-                return Algorithm.Sign(key, buffer.AsSpan(0, length));
+                return Ed25519Signing.Sign(secretKey, buffer.AsSpan(0, length));
             }
             finally
             {
@@ -64,7 +80,8 @@ internal sealed class Ed25519Sha256Suite : CryptoSuite
 
         public override void Dispose()
         {
-            key.Dispose();
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(secretKey);
+            secretKey = [];
             base.Dispose();
         }
     }
