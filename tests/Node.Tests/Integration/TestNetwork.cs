@@ -16,11 +16,12 @@ internal sealed class TestNetwork : IAsyncDisposable
 {
     private readonly NodeProcess?[] _processes;
 
-    public TestNetwork(int validators, int spareNodes = 0, int emptyBlockIntervalMs = 200, CryptoSuite? suite = null, ulong epochLength = 1_000)
+    public TestNetwork(int validators, int spareNodes = 0, int emptyBlockIntervalMs = 200, CryptoSuite? suite = null, ulong epochLength = 1_000,
+        string chainId = "test-chain")
     {
         Root = Directory.CreateTempSubdirectory("shc-net-").FullName;
         Suite = suite ?? CryptoSuite.Ed25519Sha256;
-        Homes = NetworkCommands.Create(Path.Combine(Root, "net"), validators, spareNodes, "test-chain", Suite, basePort: null, NodeBinary.FreePort);
+        Homes = NetworkCommands.Create(Path.Combine(Root, "net"), validators, spareNodes, chainId, Suite, basePort: null, NodeBinary.FreePort);
         LoadKey = KeyFile.Generate(Suite);
         foreach (var home in Homes)
         {

@@ -126,7 +126,7 @@ public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper out
             }
             await WaitForCountsAsync(a, b, pingA, pingB, 35, 15, restarted);
             // Both have caught up with everything (the racer re-read the history and found it done) and nothing moves.
-            await WaitForAsync(() => Task.FromResult(PendingOf(racer) == 0 && PendingOf(restarted) == 0), "both relayers to be idle", racer);
+            await WaitForAsync(() => Task.FromResult(racer.Pending == 0 && restarted.Pending == 0), "both relayers to be idle", racer);
         }
         Assert.Equal(35UL, await b.CounterAsync(pingB, "received()"));
         Assert.Equal(35UL, await a.CounterAsync(pingA, "acknowledged()"));
@@ -138,33 +138,14 @@ public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper out
 
     private string _metrics = "";
 
-    private int PendingOf(RelayerProcess relayer)
-    {
-        var file = Path.Combine(relayer.StateDir, "status.json");
-        if (!File.Exists(file))
-        {
-            return -1;
-        }
-        using var json = JsonDocument.Parse(File.ReadAllText(file));
-        return json.RootElement.GetProperty("directions").EnumerateArray().Sum(d => d.GetProperty("pending").GetInt32());
-    }
-
     private async Task WaitForCountsAsync(Side a, Side b, Address pingA, Address pingB, ulong aToB, ulong bToA, RelayerProcess relayer) =>
         await WaitForAsync(async () =>
             await b.CounterAsync(pingB, "received()") == aToB && await a.CounterAsync(pingA, "acknowledged()") == aToB &&
             await a.CounterAsync(pingA, "received()") == bToA && await b.CounterAsync(pingB, "acknowledged()") == bToA,
             $"{aToB} packets to Hong Kong and {bToA} to Shanghai to be received and acknowledged", relayer);
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, RelayerProcess relayer)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.False(relayer.HasExited, $"the relayer exited while waiting for {what}:\n{relayer.Log}");
-            Assert.True(clock.Elapsed < Patience, $"timed out waiting for {what}:\n{relayer.Log}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForAsync(Func<Task<bool>> condition, string what, RelayerProcess relayer) =>
+        relayer.WaitForAsync(condition, what, Patience);
 
     private static async Task ProposeClientAsync(Side on, Side of, string clientId)
     {
@@ -280,25 +261,6 @@ public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper out
             var receipt = (await Api.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 60_000 })).Receipt;
             Assert.True(receipt.Status == ReceiptStatus.Success, $"{receipt.Error}: {receipt.ErrorMessage}");
             return receipt;
-        }
-    }
-
-    /// <summary>`shanghaichain relay start` as a process, its output kept for failure messages.</summary>
-    private sealed class RelayerProcess : LoggedProcess
-    {
-        private RelayerProcess(Process process, string stateDir)
-            : base(process)
-        {
-            StateDir = stateDir;
-        }
-
-        public string StateDir { get; }
-
-        public static RelayerProcess Start(string config)
-        {
-            var state = File.ReadAllLines(config).First(l => l.StartsWith("state_dir", StringComparison.Ordinal)).Split('"')[1];
-            return new RelayerProcess(Process.Start(NodeBinary.StartInfo(["relay", "start", "--config", config], Path.GetDirectoryName(config)))!,
-                Path.Combine(Path.GetDirectoryName(config)!, state));
         }
     }
 }
