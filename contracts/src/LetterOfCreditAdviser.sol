@@ -6,8 +6,8 @@ import "./LetterOfCredit.sol";
 
 /// @title The beneficiary's bank's end of a documentary letter of credit between chains (docs/relay.md, "Contract messages")
 /// @notice Deployed by the advising bank (Shanghai) on its chain, told which issuer contract on which chain it serves
-/// (expectIssuer), and bound to the one channel that issuer opens. It advises the credits the issuer sends (records
-/// their terms), takes the beneficiary's documents (present) and sends them to the issuer, and records the answer in its
+/// (expectIssuer), and bound to the one channel that issuer opens. It advises the credits the issuer sends to its
+/// customers (setCustomer; it records their terms, and refuses terms for anyone else), takes the beneficiary's documents (present) and sends them to the issuer, and records the answer in its
 /// callbacks: honoured (with the payment's transfer packet; the payment arrives through CrossChainTransfer), a
 /// discrepancy (the beneficiary may present corrected documents before the expiry), or a presentation that timed out at
 /// the expiry (the credit expired unpaid).
@@ -33,9 +33,12 @@ contract LetterOfCreditAdviser is ICrossChainApp {
     address public issuer;
     string public issuerClient;
     string public channelId;
+    /// @notice The bank's customers: it advises credits only to them (it knows them; others it refuses).
+    mapping(address => bool) public isCustomer;
     mapping(uint64 => Credit) private _credits;
 
     event Connected(string channelId, string clientId, address issuer);
+    event CustomerSet(address indexed customer, bool admitted);
     event LetterOfCreditAdvised(uint64 indexed lcId, address indexed beneficiary, uint256 amount, string currency, uint64 expiry);
     event DocumentsPresented(uint64 indexed lcId, uint64 sequence, bytes32 billOfLading, uint256 drawn);
     event PresentationHonoured(uint64 indexed lcId, uint256 paid, string paymentChannel, uint64 paymentSequence);
@@ -67,6 +70,12 @@ contract LetterOfCreditAdviser is ICrossChainApp {
         require(issuerContract != address(0) && bytes(clientId).length != 0, "no issuer or no client");
         issuer = issuerContract;
         issuerClient = clientId;
+    }
+
+    function setCustomer(address customer, bool admitted) external onlyBank {
+        require(customer != address(0), "no customer");
+        isCustomer[customer] = admitted;
+        emit CustomerSet(customer, admitted);
     }
 
     /// @notice The beneficiary presents its documents under an advised credit (again after a discrepancy). The packet
@@ -107,7 +116,7 @@ contract LetterOfCreditAdviser is ICrossChainApp {
         return true;
     }
 
-    /// @notice A credit's terms from the issuer: advised when they make a credit, else reverted (the issuer gets the
+    /// @notice A credit's terms from the issuer: advised when they make a credit for a customer, else reverted (the issuer gets the
     /// reason as an error acknowledgement and releases its escrow).
     function onRecvPacket(string calldata channel, uint64, address sender, bytes calldata data)
         external onlyCrossChain onlyOurChannel(channel) returns (bytes memory) {
@@ -118,6 +127,7 @@ contract LetterOfCreditAdviser is ICrossChainApp {
         LcTerms memory terms = abi.decode(body, (LcTerms));
         string memory problem = lcTermsProblem(terms, block.timestamp);
         require(bytes(problem).length == 0, problem);
+        require(isCustomer[terms.beneficiary], "the beneficiary is not a customer of the advising bank");
         Credit storage c = _credits[lcId];
         c.state = State.Advised;
         c.terms = terms;

@@ -15,8 +15,6 @@ import "./LetterOfCredit.sol";
 /// release the escrow to the bank (withdraw).
 contract LetterOfCreditIssuer is ICrossChainApp {
     ICrossChain public constant CROSS_CHAIN = ICrossChain(0x0000000000000000000000000000000000001003);
-    /// @notice How long a payment may take to reach the beneficiary's chain (seconds) before it is refunded here.
-    uint64 public constant PAYMENT_TIMEOUT = 1 days;
 
     enum State { None, Issuing, Issued, Paid, Refused, Cancelled, Expired }
 
@@ -31,6 +29,8 @@ contract LetterOfCreditIssuer is ICrossChainApp {
 
     address public immutable bank;
     CrossChainTransfer public immutable transfer;
+    /// @notice How long a payment may take to reach the beneficiary's chain (seconds) before it is refunded here.
+    uint64 public immutable paymentTimeout;
     /// @notice The letter-of-credit channel to the adviser, and the transfer channel payments take (both to its chain).
     string public channelId;
     string public paymentChannel;
@@ -70,10 +70,12 @@ contract LetterOfCreditIssuer is ICrossChainApp {
         _;
     }
 
-    constructor(CrossChainTransfer transferContract) {
+    constructor(CrossChainTransfer transferContract, uint64 paymentTimeoutSeconds) {
         require(address(transferContract) != address(0), "no transfer contract");
+        require(paymentTimeoutSeconds > 0, "no payment timeout");
         bank = msg.sender;
         transfer = transferContract;
+        paymentTimeout = paymentTimeoutSeconds;
     }
 
     /// @notice Opens the channel to `adviserContract` on the chain of `clientId`; payments go through the transfer
@@ -222,7 +224,7 @@ contract LetterOfCreditIssuer is ICrossChainApp {
 
     function _pay(Credit storage c) private returns (uint64 sequence) {
         sequence = transfer.transfer{value: c.paid}(paymentChannel, transfer.NATIVE(), c.paid, c.terms.beneficiary, 0,
-            uint64(block.timestamp) + PAYMENT_TIMEOUT);
+            uint64(block.timestamp) + paymentTimeout);
         c.paymentSequence = sequence;
     }
 

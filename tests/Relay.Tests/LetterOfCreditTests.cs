@@ -18,7 +18,7 @@ namespace ShanghaiChain.Relay.Tests;
 public sealed class LetterOfCreditTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     // The contracts' State enums, as creditOf returns them.
-    private const string Issued = "2", Paid = "3", Cancelled = "5", IssuerExpired = "6";
+    private const string Issued = "2", Paid = "3", Refused = "4", Cancelled = "5", IssuerExpired = "6";
     private const string Advised = "1", Presented = "2", Discrepant = "3", Honoured = "4", AdviserExpired = "5";
 
     private static readonly SolidityContract IssuerAbi = TradeNetwork.IssuerContract;
@@ -156,14 +156,73 @@ public sealed class LetterOfCreditTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal(IssuerExpired, State(net.IssuerCredit(1)));
         singapore.Succeed(bank, net.Issuer, IssuerAbi.Encode("withdraw"));
         Assert.Equal(bankStart, TradeNetwork.Balance(singapore, bank.Address));
+    }
 
-        // Terms never advised before their expiry time out too: the issuer's callback cancels the credit and releases it.
+    [Fact]
+    public void A_credit_the_adviser_refuses_or_never_receives_is_released_to_the_issuing_bank()
+    {
+        using var net = new TradeNetwork();
+        var (shanghai, singapore) = (net.Shanghai, net.Singapore);
+        var bank = singapore.Operator;
+        var bankStart = TradeNetwork.Balance(singapore, bank.Address);
+
+        // Terms for someone the Shanghai bank does not know: it refuses to advise them, and the issuer's callback
+        // records the refusal with its reason and releases the escrow.
+        var stranger = KeyFile.Generate(shanghai.Suite).Address;
+        var expiry = Later(net, 600);
+        var issued = Succeed(net.Issue(net.Terms(900, expiry, expiry, beneficiary: stranger), 900));
+        var refused = TransferNetwork.Deliver(singapore, shanghai, Assert.Single(TransferNetwork.PacketsOf(issued)));
+        Assert.False(TransferNetwork.Succeeded(refused));
+        Assert.Equal("0", State(net.AdviserCredit(1)));
+        var answered = TransferNetwork.Acknowledge(shanghai, singapore, refused);
+        Assert.Contains("the beneficiary is not a customer of the advising bank",
+            System.Text.Encoding.UTF8.GetString(Convert.FromHexString(IssuerAbi.Event(answered, net.Issuer, "LetterOfCreditRefused")["reason"]!.ToString()[2..])));
+        Assert.Equal((Refused, new UInt256(900)), (State(net.IssuerCredit(1)), net.IssuerView("bankBalance")));
+
+        // Terms no relayer carries before their expiry time out: the issuer's callback cancels the credit.
         var unadvised = Succeed(net.Issue(net.Terms(700, Later(net, 30), Later(net, 30)), 700));
         var cancelled = TransferNetwork.TimeOut(singapore, shanghai, Assert.Single(TransferNetwork.PacketsOf(unadvised)));
         IssuerAbi.Event(cancelled, net.Issuer, "LetterOfCreditCancelled");
         Assert.Equal(Cancelled, State(net.IssuerCredit(2)));
-        Assert.Equal(new UInt256(700), net.IssuerView("bankBalance"));
         Assert.Equal("0", State(net.AdviserCredit(2)));
+
+        // Neither can be released again, and the bank has all of it back.
+        AssertRefused(singapore.Send(bank, net.Issuer, IssuerAbi.Encode("release", 2UL)), "the credit is not open");
+        singapore.Succeed(bank, net.Issuer, IssuerAbi.Encode("withdraw"));
+        Assert.Equal(bankStart, TradeNetwork.Balance(singapore, bank.Address));
+        Assert.Equal(UInt256.Zero, TradeNetwork.Balance(singapore, net.Issuer));
+    }
+
+    [Fact]
+    public void A_payment_refunded_by_the_transfer_contract_comes_back_to_the_issuer_and_is_resent()
+    {
+        using var net = new TradeNetwork();
+        var (shanghai, singapore) = (net.Shanghai, net.Singapore);
+        var bank = singapore.Operator;
+        var expiry = Later(net, 600);
+        Advise(net, net.Terms(4_000, expiry, latestShipment: expiry - 300), 4_000);
+        var presented = Succeed(net.Present(1, TradeNetwork.Presentation(drawn: 4_000, shippedOnBoard: expiry - 400)));
+        var examined = TransferNetwork.Deliver(shanghai, singapore, Assert.Single(TransferNetwork.PacketsOf(presented)));
+        TransferNetwork.Acknowledge(singapore, shanghai, examined);
+        Assert.Equal(Honoured, State(net.AdviserCredit(1)));
+        AssertRefused(singapore.Send(bank, net.Issuer, IssuerAbi.Encode("resendPayment", 1UL)), "no returned payment to resend");
+
+        // The payment is not carried to Shanghai before its timeout: the transfer contract refunds it to the issuer.
+        var payment = Assert.Single(TransferNetwork.PacketsOf(examined));
+        var refunded = TransferNetwork.TimeOut(singapore, shanghai, payment);
+        Assert.Equal("4000", IssuerAbi.Event(refunded, net.Issuer, "PaymentReturned")["amount"]!.ToString());
+        Assert.Equal((new UInt256(4_000), new UInt256(4_000)), (net.IssuerView("returnedPayments"), TradeNetwork.Balance(singapore, net.Issuer)));
+        // Value from anyone else is not a refund.
+        AssertRefused(singapore.Send(bank, net.Issuer, [], value: new UInt256(1)), "only refunds of payments");
+
+        // The bank sends it again; this time it arrives.
+        var resent = singapore.Succeed(bank, net.Issuer, IssuerAbi.Encode("resendPayment", 1UL));
+        Assert.Equal(UInt256.Zero, net.IssuerView("returnedPayments"));
+        var again = Assert.Single(TransferNetwork.PacketsOf(resent));
+        Assert.Equal(again.Sequence.ToString(), IssuerAbi.Event(resent, net.Issuer, "PaymentResent")["paymentSequence"]!.ToString());
+        TransferNetwork.Acknowledge(shanghai, singapore, TransferNetwork.Deliver(singapore, shanghai, again));
+        Assert.Equal(new UInt256(4_000), net.ExporterPaid());
+        AssertRefused(singapore.Send(bank, net.Issuer, IssuerAbi.Encode("resendPayment", 1UL)), "no returned payment to resend");
     }
 
     [Fact]
@@ -234,20 +293,23 @@ public sealed class LetterOfCreditTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal(Issued, State(net.IssuerCredit(1)));
         Assert.Equal(UInt256.Zero, net.PaymentEscrow());
 
-        // Another contract on Singapore posing as the issuer: its channel reaches INIT on Singapore, but Shanghai's
-        // adviser does not accept it, so the proven try is refused and no channel end binds the adviser.
-        var rogue = singapore.Deploy([.. IssuerAbi.Bytecode, .. new AbiTuple().Address(net.TransferSingapore).Encode()]);
+        // Another contract on Singapore posing as the issuer, to an adviser that still awaits its channel from the real
+        // one: the rogue's end reaches INIT on Singapore, but the adviser accepts only the issuer it was told, so the
+        // proven try is refused and the adviser stays unbound.
+        var fresh = shanghai.Deploy(AdviserAbi.Bytecode);
+        shanghai.Succeed(shanghai.Operator, fresh, AdviserAbi.Encode("expectIssuer", TradeNetwork.ClientOfSingapore, net.Issuer.ToString()));
+        var rogue = net.DeployIssuer();
         var rogueChannel = $"channel-{CrossChainReader.ChannelCount(singapore.Store)}";
-        singapore.Succeed(singapore.Operator, rogue, IssuerAbi.Encode("connect", TradeNetwork.ClientOfShanghai, net.Adviser.ToString(), net.PaymentChannelSingapore));
+        singapore.Succeed(singapore.Operator, rogue, IssuerAbi.Encode("connect", TradeNetwork.ClientOfShanghai, fresh.ToString(), net.PaymentChannelSingapore));
         var (height, proof) = LinkedChains.Prove(singapore, shanghai, TradeNetwork.ClientOfSingapore, CrossChainLayout.ChannelSlot(rogueChannel));
         var forgedTry = shanghai.Send(shanghai.Relayer, CrossChainLayout.Address, LinkedChains.CrossChain("channelOpenTry(string,string,address,address,bool,string,uint64,bytes)",
-            new AbiTuple().String(TradeNetwork.ClientOfSingapore).String(rogueChannel).Address(net.Adviser).Address(rogue).Bool(false).String("lc-1")
+            new AbiTuple().String(TradeNetwork.ClientOfSingapore).String(rogueChannel).Address(fresh).Address(rogue).Bool(false).String("lc-1")
                 .UInt(height).Bytes(proof.ToByteArray())));
         AssertRefused(forgedTry, "did not accept the channel");
-        Assert.Equal(net.LcChannelShanghai, System.Text.Encoding.UTF8.GetString(AbiBytes(shanghai.View(net.Adviser, AdviserAbi.Encode("channelId")))));
+        Assert.Empty(AbiBytes(shanghai.View(fresh, AdviserAbi.Encode("channelId"))));
 
         // An issuer whose payment channel does not lead to the adviser's chain cannot connect.
-        var misrouted = singapore.Deploy([.. IssuerAbi.Bytecode, .. new AbiTuple().Address(net.TransferSingapore).Encode()]);
+        var misrouted = net.DeployIssuer();
         AssertRefused(singapore.Send(singapore.Operator, misrouted, IssuerAbi.Encode("connect", "hongkong-client", net.Adviser.ToString(), net.PaymentChannelSingapore)),
             "the payment channel leads to another chain");
     }

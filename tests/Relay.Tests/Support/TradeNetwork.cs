@@ -16,7 +16,7 @@ namespace ShanghaiChain.Relay.Tests.Support;
 /// relayer. Each chain has a CrossChainTransfer contract with a transfer channel between them (payments take it) and
 /// each keeps a committee-decided light client of the other; the issuer opens the letter-of-credit channel to the
 /// adviser by the proven handshake. The banks are the chains' operators (the deployer role); the exporter is a fresh
-/// account on Shanghai.
+/// account on Shanghai, a customer of its bank.
 /// </summary>
 internal sealed class TradeNetwork : IDisposable
 {
@@ -33,8 +33,9 @@ internal sealed class TradeNetwork : IDisposable
         Singapore.AdvanceBy(1);
         TransferShanghai = Shanghai.Deploy(TransferContract.Bytecode);
         TransferSingapore = Singapore.Deploy(TransferContract.Bytecode);
-        Issuer = Singapore.Deploy([.. IssuerContract.Bytecode, .. new AbiTuple().Address(TransferSingapore).Encode()]);
+        Issuer = DeployIssuer();
         Adviser = Shanghai.Deploy(AdviserContract.Bytecode);
+        Shanghai.Succeed(Shanghai.Operator, Adviser, AdviserContract.Encode("setCustomer", Exporter.Address.ToString(), true));
 
         Singapore.Decide(GovernanceCalls.CrossChainClient(recover: false, ClientOfShanghai, Shanghai.CreateClientOfThis(Shanghai.Height).ToByteArray()), CrossChainEvents.ClientCreated);
         Shanghai.Decide(GovernanceCalls.CrossChainClient(recover: false, ClientOfSingapore, Singapore.CreateClientOfThis(Singapore.Height).ToByteArray()), CrossChainEvents.ClientCreated);
@@ -65,6 +66,13 @@ internal sealed class TradeNetwork : IDisposable
     public string LcChannelSingapore { get; }
     public string LcChannelShanghai { get; }
 
+    /// <summary>How long the issuer gives a payment to reach Shanghai (seconds of Shanghai's clock).</summary>
+    public const ulong PaymentTimeoutSeconds = 60;
+
+    /// <summary>An issuer contract on Singapore deployed by the bank, paying through Singapore's transfer contract.</summary>
+    public Address DeployIssuer() =>
+        Singapore.Deploy([.. IssuerContract.Bytecode, .. new AbiTuple().Address(TransferSingapore).UInt(PaymentTimeoutSeconds).Encode()]);
+
     /// <summary>What the exporter holds on Shanghai once paid: the voucher of Singapore's native value.</summary>
     public string PaymentDenom => $"{PaymentChannelShanghai}/native";
 
@@ -75,9 +83,9 @@ internal sealed class TradeNetwork : IDisposable
     public static readonly string GoodsHash = DocumentHash("2,000 cartons of Shanghai silk, HS 5007.20, CIF Singapore");
 
     /// <summary>Terms of a credit to the exporter: a bill of lading, a commercial invoice and a certificate of origin.</summary>
-    public JsonObject Terms(ulong amount, ulong expiry, ulong latestShipment) => new()
+    public JsonObject Terms(ulong amount, ulong expiry, ulong latestShipment, Address? beneficiary = null) => new()
     {
-        ["beneficiary"] = Exporter.Address.ToString(),
+        ["beneficiary"] = (beneficiary ?? Exporter.Address).ToString(),
         ["amount"] = amount,
         ["currency"] = "SGD",
         ["expiry"] = expiry,
