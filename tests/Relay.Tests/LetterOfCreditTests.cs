@@ -87,6 +87,8 @@ public sealed class LetterOfCreditTests(Xunit.Abstractions.ITestOutputHelper out
         {
             output.WriteLine($"{step}: {receipt.GasUsed:N0} gas");
         }
+        // docs/relay.md tells relayer operators to budget 500,000 per message for this application.
+        Assert.All(new[] { advised, adviceAcked, examined, honourAcked }, r => Assert.True(r.GasUsed < 500_000, $"a relayed message used {r.GasUsed} gas"));
     }
 
     [Fact]
