@@ -107,6 +107,29 @@ internal sealed class BlockStore(IKeyValueEngine engine)
     }
 
     /// <summary>
+    /// Adds to <paramref name="batch"/> the removal of committed block <paramref name="height"/>: the block, its
+    /// certificate and hash index, and the index entries and receipts its transactions wrote (those that point at this
+    /// height: a repeated transaction's entry belongs to its first block). For an in-place rollback.
+    /// </summary>
+    public void Remove(IKeyValueWriteBatch batch, ulong height, Core.Crypto.CryptoSuite suite)
+    {
+        var heightKey = StoreKeys.Height(height);
+        var block = GetCommittedBlock(height) ?? throw new StoreException($"block {height} is missing: it cannot be rolled back");
+        batch.Delete(_blocks, heightKey);
+        batch.Delete(_certificates, heightKey);
+        batch.Delete(_blockHashes, suite.Hash(block.Block.Header.Span).ToArray());
+        foreach (var transaction in block.Block.Transactions)
+        {
+            var txId = suite.Hash(transaction.Span);
+            if (GetTxLocation(txId) is { } location && location.Height == height)
+            {
+                batch.Delete(_txIndex, txId.ToArray());
+                batch.Delete(_receipts, txId.ToArray());
+            }
+        }
+    }
+
+    /// <summary>
     /// Which of a block's transactions enter the index: not those committed in an earlier block, nor a repeat of one
     /// earlier in the same block. This is what guarantees that an index entry and its receipt are written once and never
     /// overwritten, so a repeated transaction (a faulty leader may repeat one; execution fails it on its used nonce)

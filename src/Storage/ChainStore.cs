@@ -327,6 +327,10 @@ public sealed partial class ChainStore : IChainReader, IDisposable
 
     private void ThrowIfFailed()
     {
+        if (_retired is { } retired)
+        {
+            throw new StoreException(retired);
+        }
         if (_failed)
         {
             throw new StoreException("an earlier block write failed; restart the node to reopen the store from disk");

@@ -16,6 +16,7 @@ internal static class ColumnFamilyNames
     public const string Storage = "storage";
     public const string Code = "code";
     public const string StateJournal = "state_journal";
+    public const string StateUndo = "state_undo";
 
-    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts, TrieNodes, StateRoots, TrieHistory, Storage, Code, StateJournal];
+    public static readonly string[] All = [Metadata, Blocks, Certificates, BlockHashes, TxIndex, Receipts, Accounts, TrieNodes, StateRoots, TrieHistory, Storage, Code, StateJournal, StateUndo];
 }

@@ -60,6 +60,13 @@ internal interface IStateCommitment : IDisposable
 
     /// <summary>Number of accounts in the trie (walks the whole trie: for full consistency checks only).</summary>
     long CountAccounts();
+
+    /// <summary>
+    /// Takes the trie back to <paramref name="target"/> by the journal's leaves before each block from the head down,
+    /// checking every root against the recorded one, and adds its nodes (and the flushed height, the target) to
+    /// <paramref name="batch"/>. Throws <see cref="StoreException"/>; the trie must not be used after a throw.
+    /// </summary>
+    void Revert(ulong target, IKeyValueWriteBatch batch);
 }
 
 internal static class StateCommitment
@@ -338,6 +345,35 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         _trie.ReleaseCache(CachedLevels);
         EvictHistoricalBelow(_height - Math.Min(_proofWindow, _height));
         return Root;
+    }
+
+    public void Revert(ulong target, IKeyValueWriteBatch batch)
+    {
+        var engine = _families.Engine;
+        for (var height = _height; height > target; height--)
+        {
+            var record = engine.Get(_families.Journal, StoreKeys.Height(height));
+            if (record is null || !StateCommitment.TryDecodeJournal(record, forward: false, out var updates, out var current))
+            {
+                throw new StoreException($"the state journal of block {height} is {(record is null ? "missing" : "malformed")}: it cannot be undone");
+            }
+            try
+            {
+                _trie.Update(updates, null, current);
+            }
+            catch (TrieException ex)
+            {
+                throw new StoreException($"undoing the state journal of block {height}: {ex.Message}", ex);
+            }
+            var root = _trie.ComputeRoot();
+            if (root != RootAt(height - 1, engine))
+            {
+                throw new StoreException($"undoing block {height} gives root {root}, block {height - 1} recorded {RootAt(height - 1, engine)}: the store is corrupt");
+            }
+        }
+        Root = _trie.ComputeRoot();
+        _height = target;
+        WriteTrie(batch);
     }
 
     public void Flush(IKeyValueWriteBatch batch)

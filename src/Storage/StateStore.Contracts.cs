@@ -57,18 +57,43 @@ internal sealed partial class StateStore
     /// Adds code, flat slots and storage-trie nodes to the block's batch, and returns the new storage root of every
     /// account whose storage changed, each trie updated from the account's committed root.
     /// </summary>
-    private IReadOnlyList<KeyValuePair<Address, Hash32>> WriteContractState(ulong height, ContractStateDiff contracts, IKeyValueWriteBatch batch)
+    private IReadOnlyList<KeyValuePair<Address, Hash32>> WriteContractState(ulong height, ContractStateDiff contracts, IKeyValueWriteBatch batch,
+        List<SlotUndo>? undo = null)
     {
         foreach (var (hash, code) in contracts.Code)
         {
             batch.Put(_code, hash.ToArray(), code);
         }
+        var recorded = undo is null ? null : new HashSet<(Address, UInt256)>();
         foreach (var address in contracts.ClearedStorage)
         {
             // Flat slots of a wiped account go before the block's own writes to it, which the batch applies after.
-            foreach (var (key, _) in _engine.Scan(_storage, address.ToArray()))
+            foreach (var (key, value) in _engine.Scan(_storage, address.ToArray()))
             {
                 batch.Delete(_storage, key);
+                if (undo is not null && recorded!.Add(SlotUndo.Id(key)))
+                {
+                    undo.Add(new SlotUndo(key, value));
+                }
+            }
+        }
+        if (undo is not null)
+        {
+            // The values the block's writes replace, read in one batched lookup (the undo record an in-place rollback uses).
+            var keys = new List<byte[]>(contracts.Storage.Count);
+            foreach (var change in contracts.Storage)
+            {
+                var key = StorageTries.FlatKey(change.Address, change.Slot);
+                if (recorded!.Add(SlotUndo.Id(key)))
+                {
+                    keys.Add(key);
+                }
+            }
+            var previous = new byte[]?[keys.Count];
+            _engine.MultiGet(_storage, [.. keys], previous);
+            for (var i = 0; i < keys.Count; i++)
+            {
+                undo.Add(new SlotUndo(keys[i], previous[i]));
             }
         }
         foreach (var change in contracts.Storage)

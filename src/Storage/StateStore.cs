@@ -17,7 +17,7 @@ internal sealed partial class StateStore : IDisposable
 {
     private readonly IKeyValueEngine _engine;
     private readonly CryptoSuite _suite;
-    private readonly KeyValueFamily _metadata, _accounts, _storage, _code, _trieNodes, _trieHistory, _stateRoots, _stateJournal;
+    private readonly KeyValueFamily _metadata, _accounts, _storage, _code, _trieNodes, _trieHistory, _stateRoots, _stateJournal, _stateUndo;
     private readonly IStorageTries _storageTries;
     private IStateCommitment? _commitment;
 
@@ -37,6 +37,7 @@ internal sealed partial class StateStore : IDisposable
         _trieHistory = engine.GetFamily(ColumnFamilyNames.TrieHistory);
         _stateRoots = engine.GetFamily(ColumnFamilyNames.StateRoots);
         _stateJournal = engine.GetFamily(ColumnFamilyNames.StateJournal);
+        _stateUndo = engine.GetFamily(ColumnFamilyNames.StateUndo);
         _storageTries = StorageTries.Create(suite, engine, _trieNodes, _trieHistory, proofWindow > 0);
     }
 
@@ -147,7 +148,14 @@ internal sealed partial class StateStore : IDisposable
     public StateChanges Prepare(IKeyValueWriteBatch batch, ulong height, IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff,
         ContractStateDiff? contracts)
     {
-        var storageRoots = contracts is { IsEmpty: false } ? WriteContractState(height, contracts, batch) : [];
+        // Within the window every block gets an undo record (empty without storage writes), so an in-place rollback can
+        // tell a block whose record exists from one committed before records were kept.
+        var undo = ProofWindow > 0 ? new List<SlotUndo>() : null;
+        var storageRoots = contracts is { IsEmpty: false } ? WriteContractState(height, contracts, batch, undo) : [];
+        if (undo is not null)
+        {
+            batch.Put(_stateUndo, StoreKeys.Height(height), SlotUndo.Encode(undo));
+        }
         var diff = WithStoreStorageRoots(stateDiff, storageRoots, $"block {height}", out var committed);
         Span<byte> addressKey = stackalloc byte[Address.Size];
         foreach (var (address, account) in diff)
@@ -181,6 +189,7 @@ internal sealed partial class StateStore : IDisposable
             // History older than the window is no longer needed: one range tombstone per block.
             var expired = height - ProofWindow;
             batch.DeleteRange(_trieHistory, StoreKeys.Height(expired), StoreKeys.Height(expired + 1));
+            batch.DeleteRange(_stateUndo, StoreKeys.Height(expired), StoreKeys.Height(expired + 1));
         }
         return stateRoot;
     }
@@ -213,6 +222,7 @@ internal sealed partial class StateStore : IDisposable
             // No history kept from now on: drop what there is, so nothing stale is ever served or left behind.
             using var batch = _engine.CreateWriteBatch();
             batch.DeleteRange(_trieHistory, StoreKeys.Height(0), StoreKeys.Height(head + 1));
+            batch.DeleteRange(_stateUndo, StoreKeys.Height(0), StoreKeys.Height(head + 1));
             batch.Delete(_metadata, StoreKeys.HistoryFrom);
             batch.Delete(_metadata, StoreKeys.HistoryWindow);
             _engine.Write(batch, sync: true);
@@ -233,6 +243,7 @@ internal sealed partial class StateStore : IDisposable
             {
                 // A smaller window than before: prune now what the new window no longer covers.
                 batch.DeleteRange(_trieHistory, StoreKeys.Height(0), StoreKeys.Height(head - ProofWindow + 1));
+                batch.DeleteRange(_stateUndo, StoreKeys.Height(0), StoreKeys.Height(head - ProofWindow + 1));
             }
             batch.Put(_metadata, StoreKeys.HistoryFrom, StoreKeys.Height(from));
             batch.Put(_metadata, StoreKeys.HistoryWindow, StoreKeys.Height(ProofWindow));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ShanghaiChain.Chain.Archive;
+using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Config;
 using ShanghaiChain.Node.Hosting;
 using ShanghaiChain.Storage;
@@ -35,23 +36,53 @@ internal static class RecoveryCommands
             {
                 throw new CliUsageException("--blocks must be at least 1");
             }
-            ulong from, to;
+            ulong head, target;
+            Hash32 expectedHash;
+            Hash32? expectedRoot;
+            string? notInPlace;
             using (var current = OfflineChain.Open(nodeHome, config, mustExist: true))
             {
-                var head = current.Head.Height;
+                head = current.Head.Height;
                 if (undo > head)
                 {
                     throw new CliException(head == 0
                         ? "nothing to roll back: the store holds no block past genesis"
                         : $"--blocks {undo} is more than the {head} committed block(s)");
                 }
-                var target = head - undo;
-                var expectedRoot = current.Store.GetStateRoot(target);
-                var expectedHash = target == 0 ? current.Store.GenesisHash : current.Head.Tip.Hash;
-                if (target > 0 && current.Store.GetCommittedBlock(target) is { } kept)
+                target = head - undo;
+                expectedRoot = current.Store.GetStateRoot(target);
+                expectedHash = target == 0 ? current.Store.GenesisHash : current.Genesis.Suite.Hash(current.Store.GetCommittedBlock(target)!.Block.Header.Span);
+                // In place when the store kept what undoes those blocks (their undo records, journal and storage-trie
+                // history, all within the proof window): one synced batch, every height's root checked on the way down.
+                notInPlace = current.CannotRollBackInPlace(target);
+                if (notInPlace is null)
                 {
-                    expectedHash = current.Genesis.Suite.Hash(kept.Block.Header.Span);
+                    var watch = System.Diagnostics.Stopwatch.StartNew();
+                    current.RollBackInPlace(target);
+                    Console.WriteLine($"undid blocks {target + 1}..{head} in place in {watch.Elapsed.TotalMilliseconds:F0} ms; state root at {target}: {expectedRoot}");
                 }
+                else if (current.Store.BaseHeight > 0)
+                {
+                    throw new CliException($"cannot roll back to height {target}: {notInPlace}; this store was restored from a snapshot of height " +
+                        $"{current.Store.BaseHeight} and holds no earlier blocks to replay (restore a snapshot of an earlier height instead)");
+                }
+            }
+            if (notInPlace is null)
+            {
+                // Reopened: the open checks the rolled-back head, the trie against its state root and a sample of the state.
+                using var reopened = OfflineChain.Open(nodeHome, config, mustExist: true);
+                if (reopened.Head.Height != target || reopened.Head.Tip.Hash != expectedHash || (expectedRoot is { } recorded && reopened.Store.StateRoot != recorded))
+                {
+                    throw new CliException($"after the rollback the store opened at height {reopened.Head.Height} ({reopened.Head.Tip.Hash}, state root " +
+                        $"{reopened.Store.StateRoot}), not at {target} ({expectedHash}, {expectedRoot})");
+                }
+                Console.WriteLine($"rolled back from height {head} to {target} in place. The safety record is kept, so this validator signs nothing it " +
+                    $"signed before; on start the node re-commits blocks {target + 1}.. from its peers");
+                return 0;
+            }
+            Console.WriteLine($"undoing in place is not possible ({notInPlace}): rebuilding the state at {target} by replaying this node's blocks");
+            using (var current = OfflineChain.Open(nodeHome, config, mustExist: true))
+            {
                 // The state of an earlier height is rebuilt by replaying the store's own blocks into a new store, through
                 // the import path (every certificate verified, every block executed by the normal commit path).
                 rollback.RemoveLeftovers();
@@ -76,11 +107,10 @@ internal static class RecoveryCommands
                     }
                 }
                 Console.WriteLine($"replayed {replayed} blocks in {seconds:F1} s ({replayed / seconds:F0} blocks/s); state root at {target}: {expectedRoot}");
-                (from, to) = (head, target);
             }
             // Both stores are closed before the folders move: an open store would write its close into the new one's place.
             rollback.MarkComplete();
-            Console.WriteLine(rollback.Swap(from, to));
+            Console.WriteLine(rollback.Swap(head, target));
             return 0;
         });
         return command;

@@ -86,6 +86,12 @@ public sealed class OfflineChain : IDisposable
 
     public IChainReader Store => _store;
 
+    /// <summary>Why the blocks above <paramref name="target"/> cannot be undone in place (null: they can).</summary>
+    public string? CannotRollBackInPlace(ulong target) => _store.CannotRollBackInPlace(target);
+
+    /// <summary>Undoes the blocks above <paramref name="target"/> in place; this instance is retired after (dispose it).</summary>
+    public void RollBackInPlace(ulong target) => _store.RollBack(target);
+
     /// <summary>Which validators sign each height (snapshots name the block that starts an epoch).</summary>
     public ValidatorSchedule Schedule { get; }
 

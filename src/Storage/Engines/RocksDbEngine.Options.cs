@@ -28,7 +28,9 @@ internal sealed partial class RocksDbEngine
     /// <summary>The database-wide options.</summary>
     internal static DbOptions CreateDbOptions(bool isNew) => new DbOptions()
         .SetCreateIfMissing(isNew)
-        .SetCreateMissingColumnFamilies(isNew)
+        // A family added by a later version (state_undo) is created in an existing data dir on its first open; a data dir
+        // with a family this version does not know still fails to open (RocksDB wants every family opened).
+        .SetCreateMissingColumnFamilies(true)
         .SetParanoidChecks(true)
         .SetMaxBackgroundCompactions(2)
         .SetMaxBackgroundFlushes(1)

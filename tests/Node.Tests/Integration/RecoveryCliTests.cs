@@ -35,6 +35,7 @@ public sealed partial class RecoveryCliTests
         var (head, target) = (ulong.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
             ulong.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(head - 1, target);
+        Assert.Contains($"undid blocks {head}..{head} in place in ", rollback.Stdout, StringComparison.Ordinal);
         Assert.Equal(record, await File.ReadAllBytesAsync(home.SafetyRecordFile));
 
         // The stopped node's data, read-only: the rolled-back head, the same blocks as the network, no submissions.
@@ -118,6 +119,51 @@ public sealed partial class RecoveryCliTests
         await using var restarted = await chain.StartAsync();
         using var again = new ApiClient(restarted.Url);
         Assert.Equal(genesisHash, Hex.Encode((await again.Chain.GetStatusAsync(new GetStatusRequest())).GenesisHash.Span));
+    }
+
+    [Fact]
+    public async Task Rollback_undoes_blocks_in_place_within_the_proof_window_and_replays_the_chain_without_one()
+    {
+        using var chain = new TestChain(CryptoSuite.Ed25519Sha256, emptyBlockIntervalMs: 50);
+        var home = chain.Home;
+        await using (var node = await chain.StartAsync())
+        {
+            using var client = new ApiClient(node.Url);
+            for (ulong nonce = 0; nonce < 5; nonce++)
+            {
+                var tx = await client.SignTransferAsync(chain.Operator, new Address(new byte[20]), 1, nonce);
+                await client.Chain.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(tx) });
+            }
+            while ((await client.Chain.GetStatusAsync(new GetStatusRequest())).HeadHeight < 20)
+            {
+                await Task.Delay(NodeBinary.PollInterval);
+            }
+            Assert.Equal(0, await node.TerminateAsync(CancellationToken.None));
+        }
+
+        var inPlace = await NodeBinary.RunAsync("rollback", "--home", home.Root, "--blocks", "3");
+        Assert.True(inPlace.ExitCode == 0, inPlace.Stdout + inPlace.Stderr);
+        var first = RolledBack().Match(inPlace.Stdout);
+        var head = ulong.Parse(first.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(head - 3, ulong.Parse(first.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains($"undid blocks {head - 2}..{head} in place in ", inPlace.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" in place. The safety record is kept", inPlace.Stdout, StringComparison.Ordinal);
+
+        var tooMany = await NodeBinary.RunAsync("rollback", "--home", home.Root, "--blocks", "100000");
+        Assert.Equal((1, $"error: --blocks 100000 is more than the {head - 3} committed block(s)"), (tooMany.ExitCode, tooMany.Stderr.TrimEnd('\n')));
+        var none = await NodeBinary.RunAsync("rollback", "--home", home.Root, "--blocks", "0");
+        Assert.Equal(2, none.ExitCode);
+
+        // Without a proof window the store keeps no history to undo with: the state is rebuilt by replaying the blocks.
+        var toml = File.ReadAllText(home.ConfigFile);
+        Assert.Contains("proof_window_blocks = 128", toml, StringComparison.Ordinal);
+        File.WriteAllText(home.ConfigFile, toml.Replace("proof_window_blocks = 128", "proof_window_blocks = 0", StringComparison.Ordinal));
+        var replayed = await NodeBinary.RunAsync("rollback", "--home", home.Root);
+        Assert.True(replayed.ExitCode == 0, replayed.Stdout + replayed.Stderr);
+        Assert.Contains("undoing in place is not possible (the store keeps no history to undo blocks with (state.proof_window_blocks is 0))",
+            replayed.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"replayed {head - 4} blocks in ", replayed.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"rolled back from height {head - 3} to {head - 4}: ", replayed.Stdout, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"rolled back from height (\d+) to (\d+)")]
