@@ -15,12 +15,15 @@ dotnet build -c Release "$repo/bench/LoadGen" -v q -nologo >/dev/null
 S="$repo/src/Node/bin/Release/net10.0/shanghaichain"
 L="$repo/bench/LoadGen/bin/Release/net10.0/shanghaichain-loadgen"
 
-wait_port() {
-  for _ in $(seq 1 300); do
+wait_port() { # port [seconds, default 60] [log to show if it never opens]
+  local tries=$(( ${2:-60} * 5 ))
+  for _ in $(seq 1 "$tries"); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.2
   done
-  echo "port $1 never opened" >&2; return 1
+  echo "port $1 never opened" >&2
+  [ -n "${3:-}" ] && tail -n 40 "$3" >&2
+  return 1
 }
 
 stop_all() {

@@ -62,8 +62,12 @@ started=$(date +%s.%N)
 "$S" start --home "$synced" --state-sync >"$work/synced.log" 2>&1 &
 pids+=($!)
 # The node opens its ports once the state is restored: minutes at a million accounts.
-until grep -qs '^state sync: restored\|^state sync: no usable' "$work/synced.log"; do sleep 0.5; done
-wait_port $((base + 10))
+until grep -qs '^state sync: restored\|^state sync: no usable' "$work/synced.log"; do
+  kill -0 "${pids[-1]}" 2>/dev/null || { echo "the state-syncing node exited:" >&2; tail -n 40 "$work/synced.log" >&2; exit 1; }
+  sleep 0.5
+done
+# After the restore the node opens the new store (its checks read a sample of a million accounts) before its ports.
+wait_port $((base + 10)) 600 "$work/synced.log"
 wait_height $((base + 10)) "$target"
 awk -v a="$started" -v b="$(date +%s.%N)" -v n="$target" \
   'BEGIN { printf "state-synced node reached height %d in %.1f s (including its start)\n", n, b - a }'
@@ -73,7 +77,7 @@ echo "== 4. block sync from genesis: a new node replaying every block to height 
 started=$(date +%s.%N)
 "$S" start --home "$replayed" >"$work/replayed.log" 2>&1 &
 pids+=($!)
-wait_port $((base + 20))
+wait_port $((base + 20)) 120 "$work/replayed.log"
 wait_height $((base + 20)) "$target"
 awk -v a="$started" -v b="$(date +%s.%N)" -v n="$target" \
   'BEGIN { printf "block-synced node reached height %d in %.1f s (including its start)\n", n, b - a }'
