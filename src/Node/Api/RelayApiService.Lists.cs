@@ -31,7 +31,7 @@ public sealed partial class RelayApiService
                 ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"client '{id}' is listed but not stored");
             response.Clients.Add(new RelayClientEntry { ClientId = id, Client = client, Status = StatusOf(client, headMs) });
         }
-        response.NextIndex = Math.Max(index, Math.Min(request.StartIndex, total));
+        response.NextIndex = Math.Min(index, total);
         return Task.FromResult(response);
     }
 
@@ -56,7 +56,7 @@ public sealed partial class RelayApiService
                 NextAcknowledge = acknowledge,
             });
         }
-        response.NextIndex = Math.Max(index, Math.Min(request.StartIndex, total));
+        response.NextIndex = Math.Min(index, total);
         return Task.FromResult(response);
     }
 
