@@ -106,7 +106,19 @@ public sealed class MisbehaviourWatcher(ChainLink host, ChainLink counterparty, 
             }
             return false;
         }
-        var real = await counterparty.Chain.GetBlockAsync(new GetBlockRequest { Height = check.Height }, cancellationToken: cancel).ConfigureAwait(false);
+        GetBlockResponse real;
+        try
+        {
+            real = await counterparty.Chain.GetBlockAsync(new GetBlockRequest { Height = check.Height }, cancellationToken: cancel).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            // A node restored from a snapshot keeps no blocks below it: this height cannot be checked against it, and
+            // waiting would hold the cursor for ever.
+            logger.LogWarning("client {Client} on {Chain}: {Counterparty}'s node keeps no block at height {Height} ({Detail}); that update is not checked",
+                clientId, host.Id, counterparty.Id, check.Height, ex.Status.Detail);
+            return true;
+        }
         if (real.BlockHash.Equals(trusted.Consensus.HeaderHash))
         {
             return true;
