@@ -209,6 +209,7 @@ internal static class XchainCommands
         var limit = new Option<uint>("--limit") { Description = $"At most this many, newest first (1 to {MaxPackets})", DefaultValueFactory = _ => 100 };
         var counterparty = new Option<string?>("--counterparty")
         {
+            CustomParser = r => CommonOptions.ParseUrl(r.Tokens.Single().Value, r, "--counterparty"),
             Description = "gRPC URL of a node of the other chain: tells packets it received (awaiting their acknowledgement) from those in flight",
         };
         var packets = new Command("packets", "Packets sent on a channel: sequence, state (sent, received, acknowledged, timed out), timeout")
@@ -274,8 +275,7 @@ internal static class XchainCommands
     /// <summary>The sequences of the pending packets that the counterparty's end shows received; empty without --counterparty.</summary>
     private static async Task<HashSet<ulong>> ReceivedOnCounterpartyAsync(string? url, RelayChannel channel, List<PacketState> states, CancellationToken cancel)
     {
-        var inFlight = states.Where(s => s.Sent && s.Outcome == RelayPacketOutcome.Pending).Select(s => s.Sequence).ToList();
-        if (url is null || inFlight.Count == 0 || channel.CounterpartyChannel.Length == 0)
+        if (url is null)
         {
             return [];
         }
@@ -283,6 +283,11 @@ internal static class XchainCommands
         if (other.ChainId != channel.CounterpartyChainId)
         {
             throw new CliUsageException($"--counterparty serves chain '{other.ChainId}', but the channel's counterparty is '{channel.CounterpartyChainId}'");
+        }
+        var inFlight = states.Where(s => s.Sent && s.Outcome == RelayPacketOutcome.Pending).Select(s => s.Sequence).ToList();
+        if (inFlight.Count == 0 || channel.CounterpartyChannel.Length == 0)
+        {
+            return [];
         }
         var request = new GetPacketStatesRequest { ChannelId = channel.CounterpartyChannel };
         request.Sequences.AddRange(inFlight);

@@ -21,7 +21,8 @@ namespace ShanghaiChain.Node.Tests.Relayer;
 /// refused by its receiver and refunded, one sent home) with the balances after each. Then a forged header, signed with
 /// Hong Kong's validator key (a corrupted quorum), is submitted as an update of Shanghai's client through the client
 /// library: the running relayer sees that Hong Kong never committed it, submits the evidence, the client freezes, and
-/// packets on that path stop with a clear log line while the relayer keeps running.
+/// packets on that path stop with a clear log line (a transfer then times out and is refunded) while the relayer keeps
+/// running.
 /// </summary>
 public sealed partial class RelayerProcessTests
 {
@@ -123,6 +124,9 @@ public sealed partial class RelayerProcessTests
         Assert.Matches(@"│\s*1\s*│\s*acknowledged\s*│", packetsA);
         Assert.Contains("0 packet(s)", await XchainAsync(0, "packets", "--node", a.Url, "--channel", "channel-0", "--pending"), StringComparison.Ordinal);
         Assert.Contains("no channel 'channel-7'", await XchainAsync(1, "packets", "--node", a.Url, "--channel", "channel-7"), StringComparison.Ordinal);
+        Assert.Contains("--counterparty serves chain 'shanghai', but the channel's counterparty is 'hongkong'",
+            await XchainAsync(2, "packets", "--node", a.Url, "--channel", "channel-0", "--counterparty", a.Url), StringComparison.Ordinal);
+        Assert.Contains("--limit must be 1 to 4096", await XchainAsync(2, "packets", "--node", a.Url, "--channel", "channel-0", "--limit", "0"), StringComparison.Ordinal);
 
         // The forgery: once the relayer is idle, a header Hong Kong never committed (its committed header with another
         // time), with a commit proof signed by Hong Kong's validator key, submitted to Shanghai's client by a third party.
@@ -150,13 +154,18 @@ public sealed partial class RelayerProcessTests
         }
         Assert.Contains("frozen", await XchainAsync(0, "clients", "--node", a.Url), StringComparison.Ordinal);
 
-        // Packets on the path through the frozen client stop: sent from Hong Kong, never received on Shanghai.
-        var stuck = await XchainAsync(0, "transfer", "--node", b.Url, "--contract", transferB.ToString(), "--channel", "channel-0",
-            "--denom", "channel-0/native", "--to", homeReceiver.ToString(), "--amount", "5", "--key", holderKey);
+        // Packets on the path through the frozen client stop: sent from Hong Kong, never received on Shanghai. They time
+        // out, proven from Shanghai's state through the path's other client (still active), and are refunded.
+        var stuck = await XchainAsync(1, "transfer", "--node", b.Url, "--contract", transferB.ToString(), "--channel", "channel-0",
+            "--denom", "channel-0/native", "--to", homeReceiver.ToString(), "--amount", "5", "--key", holderKey, "--timeout-seconds", "5", "--wait");
         Assert.Contains("packet 3", stuck, StringComparison.Ordinal);
-        await WaitForAsync(() => Task.FromResult(relayer.Log.Contains("client 'hongkong-client' on 'shanghai' is frozen", StringComparison.Ordinal)),
-            "the relayer to say the path's client is frozen", relayer);
-        Assert.Matches(@"│\s*3\s*│\s*sent\s*│", await XchainAsync(0, "packets", "--node", b.Url, "--channel", "channel-0", "--pending", "--counterparty", a.Url));
+        Assert.Contains("result:   timed out: not received in time; refunded 5 channel-0/native to " + holder.Address.ToString(), stuck, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("client 'hongkong-client' on 'shanghai' is frozen: the committee must recover it", relayer.Log, StringComparison.Ordinal);
+        var onShanghai = await a.Relay.GetPacketStatesAsync(new GetPacketStatesRequest { ChannelId = "channel-0", Sequences = { 3 } });
+        Assert.False(onShanghai.States[0].Received);
+        Assert.Matches(@"│\s*3\s*│\s*timed out\s*│", await XchainAsync(0, "packets", "--node", b.Url, "--channel", "channel-0"));
+        Assert.Contains("balance:  700 channel-0/native", await XchainAsync(0, "balance", "--node", b.Url, "--contract", transferB.ToString(),
+            "--denom", "channel-0/native", "--holder", holder.Address.ToString()), StringComparison.Ordinal);
         Assert.False(relayer.HasExited);
     }
 
