@@ -21,8 +21,11 @@ namespace ShanghaiChain.Node.Relayer;
 /// </summary>
 public sealed class MisbehaviourWatcher(ChainLink host, ChainLink counterparty, string clientId, RelayerMetrics metrics, ILogger logger)
 {
-    /// <summary>Gas for a submitMisbehaviour: two header verifications, each about what an update costs.</summary>
-    public const ulong EvidenceGas = 2 * DirectionGas.Update + 400_000;
+    /// <summary>
+    /// Gas for the evidence: two header verifications, each what an update costs, and each certificate check charged by the
+    /// contract per validator (20,000 per signature it may verify, two certificates per header), so large sets get more.
+    /// </summary>
+    public static ulong EvidenceGas(int validators) => 2 * (DirectionGas.Update + 2UL * (ulong)Relay.Contract.CrossChainContract.SignatureGas * (ulong)Math.Max(0, validators)) + 400_000;
 
     private readonly ConcurrentQueue<Check> _incoming = new();
     private readonly List<Check> _open = [];
@@ -148,7 +151,7 @@ public sealed class MisbehaviourWatcher(ChainLink host, ChainLink counterparty, 
         var message = update is null
             ? RelayMessages.UpdateClient(clientId, realUpdate)
             : RelayMessages.SubmitMisbehaviour(clientId, new LightClientMisbehaviour { First = update, Second = realUpdate });
-        var ids = await host.SubmitBatchesAsync([([message], EvidenceGas)], cancel).ConfigureAwait(false);
+        var ids = await host.SubmitBatchesAsync([([message], EvidenceGas(trusted.Client.Validators.Validators.Count))], cancel).ConfigureAwait(false);
         var receipts = await host.WaitForReceiptsAsync(ids, cancel).ConfigureAwait(false);
         var after = await host.Relay.GetRelayClientAsync(new GetRelayClientRequest { ClientId = clientId }, cancellationToken: cancel).ConfigureAwait(false);
         if (after.Client?.Frozen == true)
