@@ -32,6 +32,7 @@ public sealed class ShanghaiChainClient : IDisposable
         Chain = new ChainService.ChainServiceClient(channel);
         Governance = new GovernanceService.GovernanceServiceClient(channel);
         Audit = new AuditService.AuditServiceClient(channel);
+        Relay = new RelayService.RelayServiceClient(channel);
         ChainId = status.ChainId;
         Suite = suite;
         GenesisHash = Hash32.TryRead(status.GenesisHash.Span, out var genesis) ? genesis : default;
@@ -48,6 +49,9 @@ public sealed class ShanghaiChainClient : IDisposable
     public ChainService.ChainServiceClient Chain { get; }
 
     public GovernanceService.GovernanceServiceClient Governance { get; }
+
+    /// <summary>The cross-chain records and proofs (docs/relay.md, "The node's relay API"): clients, channels, packets, commit proofs.</summary>
+    public RelayService.RelayServiceClient Relay { get; }
 
     /// <summary>The regulator's service; its calls need <see cref="SignedRequest"/> headers (see <see cref="AuditHeaders"/>).</summary>
     public AuditService.AuditServiceClient Audit { get; }

@@ -21,6 +21,12 @@ public static class CrossChainLayout
     /// <summary>The number of channels opened here (ids run <c>channel-0</c>, <c>channel-1</c>, …).</summary>
     public static readonly UInt256 ChannelCountSlot = Keyed("channel-count", []);
 
+    /// <summary>Word: the number of clients created here; their ids are listed at <see cref="ClientIdSlot"/> 0, 1, … in creation order.</summary>
+    public static readonly UInt256 ClientCountSlot = Keyed("client-count", []);
+
+    /// <summary>Blob: the utf8 id of the client created <paramref name="index"/>-th (from 0), so clients can be listed.</summary>
+    public static UInt256 ClientIdSlot(ulong index) => Keyed("client-id", U64(index));
+
     /// <summary>Blob: the <c>LightClientState</c> of a client.</summary>
     public static UInt256 ClientSlot(string clientId) => Keyed("client", Str(clientId));
 
@@ -46,6 +52,12 @@ public static class CrossChainLayout
 
     /// <summary>Word: the acknowledgement commitment of (destination channel, sequence).</summary>
     public static UInt256 AckSlot(string channelId, ulong sequence) => Keyed("ack", [.. Str(channelId), .. U64(sequence)]);
+
+    /// <summary>
+    /// Word, written on the source when a packet is sent and again when it completes (<see cref="PacketInfo"/>): its timeout
+    /// height and time and how it ended, so a packet's progress and timeout can be read without its event.
+    /// </summary>
+    public static UInt256 PacketInfoSlot(string channelId, ulong sequence) => Keyed("packet-info", [.. Str(channelId), .. U64(sequence)]);
 
     public static UInt256 NextSendSlot(string channelId) => Keyed("next-send", Str(channelId));
 

@@ -24,6 +24,17 @@ public static class CrossChainReader
 
     public static ulong ChannelCount(IStateReader state) => Number(state, CrossChainLayout.ChannelCountSlot);
 
+    public static ulong ClientCount(IStateReader state) => Number(state, CrossChainLayout.ClientCountSlot);
+
+    /// <summary>The id of the client created <paramref name="index"/>-th (from 0); null beyond <see cref="ClientCount"/>.</summary>
+    public static string? ClientId(IStateReader state, ulong index) =>
+        RelayBlob.TryRead(new StateSlots(state), CrossChainLayout.ClientIdSlot(index), out var bytes) && bytes.Length > 0
+            ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+
+    /// <summary>A packet sent on <paramref name="channelId"/>: its timeouts and how it ended; null when none was sent with that sequence.</summary>
+    public static PacketInfo? Packet(IStateReader state, string channelId, ulong sequence) =>
+        PacketInfo.Decode(state.GetStorage(CrossChainLayout.Address, CrossChainLayout.PacketInfoSlot(channelId, sequence)));
+
     /// <summary>The commitment of a packet sent and not yet acknowledged or timed out; zero otherwise.</summary>
     public static UInt256 Commitment(IStateReader state, string channelId, ulong sequence) =>
         state.GetStorage(CrossChainLayout.Address, CrossChainLayout.CommitmentSlot(channelId, sequence));

@@ -12,6 +12,57 @@ public static class RelayMessages
     public static byte[] UpdateClient(string clientId, LightClientUpdate update) =>
         Call(CrossChainContract.UpdateClient, new AbiTuple().String(clientId).Bytes(update.ToByteArray()));
 
+    public static byte[] SubmitMisbehaviour(string clientId, LightClientMisbehaviour evidence) =>
+        Call(CrossChainContract.SubmitMisbehaviour, new AbiTuple().String(clientId).Bytes(evidence.ToByteArray()));
+
+    /// <summary>
+    /// The update of <paramref name="clientId"/> to a header at <paramref name="height"/> carried by a transaction's
+    /// calldata: an updateClient call, or one inside a relayBatch. Null when there is none (or the calldata is not
+    /// ours: another contract may have called updateClient, and then only the chain's execution saw the update).
+    /// Untrusted input: anything that does not decode is skipped.
+    /// </summary>
+    public static LightClientUpdate? FindUpdate(ReadOnlySpan<byte> calldata, string clientId, ulong height)
+    {
+        if (!AbiReader.TryCreate(calldata, out var selector, out var args))
+        {
+            return null;
+        }
+        if (selector == CrossChainContract.UpdateClient)
+        {
+            return UpdateOf(args, clientId, height);
+        }
+        if (selector != CrossChainContract.RelayBatch || !args.TryArray(0, out var count, out var elements))
+        {
+            return null;
+        }
+        for (var i = 0; i < count; i++)
+        {
+            if (elements.TryBytes(i, out var message) && AbiReader.TryCreate(message, out var inner, out var innerArgs) &&
+                inner == CrossChainContract.UpdateClient && UpdateOf(innerArgs, clientId, height) is { } update)
+            {
+                return update;
+            }
+        }
+        return null;
+    }
+
+    private static LightClientUpdate? UpdateOf(AbiReader args, string clientId, ulong height)
+    {
+        if (!args.TryBytes(0, out var id) || !System.Text.Encoding.UTF8.GetString(id).Equals(clientId, StringComparison.Ordinal) || !args.TryBytes(1, out var bytes))
+        {
+            return null;
+        }
+        try
+        {
+            var update = LightClientUpdate.Parser.ParseFrom(bytes);
+            return update.Header is not null && BlockHeader.Parser.ParseFrom(update.Header.Header).Height == height ? update : null;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
+    }
+
     public static byte[] RecvPacket(RelayPacket packet, ulong proofHeight, RelaySlotProof proof) =>
         Call(CrossChainContract.RecvPacket, new AbiTuple().Bytes(packet.ToByteArray()).UInt(proofHeight).Bytes(proof.ToByteArray()));
 

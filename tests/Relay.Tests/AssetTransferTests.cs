@@ -83,6 +83,18 @@ public sealed class AssetTransferTests
         Assert.Equal(new UInt256(300), net.Escrow(shanghai, toHk, "native"));
         TransferNetwork.Acknowledge(shanghai, hongkong, refused);
         Assert.Equal((new UInt256(300), new UInt256(300)), (net.Voucher(hongkong, voucher, bob.Address), net.Supply(hongkong, voucher)));
+
+        // What each source end records of its packets (packet-info, read by `xchain packets`): timeouts and how each ended.
+        var timedOut = CrossChainReader.Packet(shanghai.Store, toHk, 1)!.Value;
+        Assert.Equal((PacketOutcome.TimedOut, 0UL), (timedOut.Outcome, timedOut.TimeoutTimestamp));
+        Assert.NotEqual(0UL, timedOut.TimeoutHeight);
+        Assert.Equal(PacketOutcome.Acknowledged, CrossChainReader.Packet(shanghai.Store, toHk, 2)!.Value.Outcome);
+        Assert.Equal(PacketOutcome.AcknowledgedError, CrossChainReader.Packet(hongkong.Store, toSh, 1)!.Value.Outcome);
+        Assert.Null(CrossChainReader.Packet(shanghai.Store, toHk, 3));
+        // And the clients each chain keeps, listed in creation order.
+        Assert.Equal(1UL, CrossChainReader.ClientCount(shanghai.Store));
+        Assert.NotNull(CrossChainReader.Client(shanghai.Store, CrossChainReader.ClientId(shanghai.Store, 0)!));
+        Assert.Null(CrossChainReader.ClientId(shanghai.Store, 1));
     }
 
     [Fact]

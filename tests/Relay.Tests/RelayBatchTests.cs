@@ -75,4 +75,24 @@ public sealed class RelayBatchTests
     }
 
     private static ulong UInt256Of(ReadOnlySpan<byte> word) => Core.Primitives.UInt256.ReadBigEndian(word[..32]).U0;
+
+    [Fact]
+    public void The_update_a_transaction_carried_is_found_in_updateClient_and_inside_a_batch_and_nothing_else_matches()
+    {
+        using var chains = new LinkedChains();
+        var a = chains.A;
+        var height = a.Height - 1;
+        var update = a.Update(height);
+        var direct = RelayMessages.UpdateClient(LinkedChains.ClientOfA, update);
+        Assert.Equal(update, RelayMessages.FindUpdate(direct, LinkedChains.ClientOfA, height));
+        var packet = chains.SendFromA("beside the update", timeoutHeight: chains.B.Height + 100);
+        var batch = RelayMessages.Batch([RelayMessages.RecvPacket(packet, height, new RelaySlotProof()), direct]);
+        Assert.Equal(update, RelayMessages.FindUpdate(batch, LinkedChains.ClientOfA, height));
+        // Another client, another height, a batch without an update, and bytes that are not calldata: none.
+        Assert.Null(RelayMessages.FindUpdate(direct, "another-client", height));
+        Assert.Null(RelayMessages.FindUpdate(direct, LinkedChains.ClientOfA, height + 1));
+        Assert.Null(RelayMessages.FindUpdate(RelayMessages.Batch([RelayMessages.RecvPacket(packet, height, new RelaySlotProof())]), LinkedChains.ClientOfA, height));
+        Assert.Null(RelayMessages.FindUpdate([1, 2, 3], LinkedChains.ClientOfA, height));
+        Assert.Null(RelayMessages.FindUpdate([.. direct.AsSpan(0, 40)], LinkedChains.ClientOfA, height));
+    }
 }

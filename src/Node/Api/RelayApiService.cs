@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using ShanghaiChain.Chain.Blocks;
 using ShanghaiChain.Core.Crypto;
+using ShanghaiChain.Core.Ports;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Relay;
 using ShanghaiChain.Relay.Clients;
@@ -16,7 +17,7 @@ namespace ShanghaiChain.Node.Api;
 /// Validated here: heights (committed, within the proof window), identifiers (the contract's own rule), list sizes.
 /// Nothing served is trusted by a counterparty; its light client checks every header and proof.
 /// </summary>
-public sealed class RelayApiService(IChainReader store, CryptoSuite suite, ValidatorSchedule schedule) : RelayService.RelayServiceBase
+public sealed partial class RelayApiService(IChainReader store, CryptoSuite suite, ValidatorSchedule schedule) : RelayService.RelayServiceBase
 {
     /// <summary>The longest chain of descendants a commit proof may carry (CommitProofVerifier's bound).</summary>
     private const int MaxDescendants = 16;
@@ -126,13 +127,17 @@ public sealed class RelayApiService(IChainReader store, CryptoSuite suite, Valid
     public override Task<GetRelayClientResponse> GetRelayClient(GetRelayClientRequest request, ServerCallContext context)
     {
         RequireIdentifier(request.ClientId, "client_id");
-        var client = CrossChainReader.Client(store, request.ClientId);
-        var nowSeconds = HeadTimeMs() / 1000;
+        // One state view, so the client and its consensus state are of the same height.
+        using var view = HeadView();
+        var client = CrossChainReader.Client(view, request.ClientId);
+        var headMs = TimeMsAt(view.Height);
         return Task.FromResult(new GetRelayClientResponse
         {
             Client = client,
-            Status = client is null ? "" : LightClient.StatusAt(client, nowSeconds).ToString().ToLowerInvariant(),
-            Height = store.HeadHeight,
+            Status = client is null ? "" : StatusOf(client, headMs),
+            Height = view.Height,
+            Consensus = client is not null && request.ConsensusHeight != 0 ? CrossChainReader.Consensus(view, request.ClientId, request.ConsensusHeight) : null,
+            HeadTimestampMs = headMs,
         });
     }
 
@@ -158,20 +163,24 @@ public sealed class RelayApiService(IChainReader store, CryptoSuite suite, Valid
             throw ApiErrors.InvalidArgument($"at most {MaxSequences} sequences per call, got {request.Sequences.Count}");
         }
         // One state view, so every answer is of the same height.
-        using var view = store.OpenStateView(null)
-            ?? throw ApiErrors.Create(StatusCode.Unavailable, "HEIGHT_NOT_AVAILABLE", "the head state is not readable");
+        using var view = HeadView();
         var ordered = CrossChainReader.Channel(view, request.ChannelId)?.Ordered ?? false;
         var nextReceive = CrossChainReader.Sequences(view, request.ChannelId).Receive;
-        var response = new GetPacketStatesResponse { Height = store.HeadHeight };
+        var response = new GetPacketStatesResponse { Height = view.Height };
         foreach (var sequence in request.Sequences)
         {
             var ack = view.GetStorage(CrossChainLayout.Address, CrossChainLayout.AckSlot(request.ChannelId, sequence));
+            var sent = CrossChainReader.Packet(view, request.ChannelId, sequence);
             response.States.Add(new PacketState
             {
                 Sequence = sequence,
                 Pending = !CrossChainReader.Commitment(view, request.ChannelId, sequence).IsZero,
                 Received = ordered ? sequence < nextReceive : CrossChainReader.Received(view, request.ChannelId, sequence),
                 AcknowledgementCommitment = ack.IsZero ? ByteString.Empty : ByteString.CopyFrom(ack.ToBigEndian()),
+                Sent = sent is not null,
+                Outcome = (RelayPacketOutcome)(sent?.Outcome ?? PacketOutcome.Pending),
+                TimeoutHeight = sent?.TimeoutHeight ?? 0,
+                TimeoutTimestamp = sent?.TimeoutTimestamp ?? 0,
             });
         }
         return Task.FromResult(response);
@@ -191,8 +200,14 @@ public sealed class RelayApiService(IChainReader store, CryptoSuite suite, Valid
         CounterpartyValidators.ToRelay((schedule.ByNumber(epoch)
             ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"the validator set of epoch {epoch} is not recorded")).Validators);
 
-    private ulong HeadTimeMs() =>
-        store.GetCommittedBlock(store.HeadHeight) is { } head ? BlockHeader.Parser.ParseFrom(head.Block.Header).TimestampMs : 0;
+    /// <summary>The block time of a committed height (ms; 0 for genesis, which has no block).</summary>
+    private ulong TimeMsAt(ulong height) =>
+        store.GetCommittedBlock(height) is { } block ? BlockHeader.Parser.ParseFrom(block.Block.Header).TimestampMs : 0;
+
+    private static string StatusOf(LightClientState client, ulong headMs) => LightClient.StatusAt(client, headMs / 1000).ToString().ToLowerInvariant();
+
+    private IStateView HeadView() => store.OpenStateView(null)
+        ?? throw ApiErrors.Create(StatusCode.Unavailable, "HEIGHT_NOT_AVAILABLE", "the head state is not readable");
 
     private static UInt256 SlotOf(RelaySlotKey key)
     {

@@ -19,7 +19,7 @@ internal static class CommonOptions
     {
         Description = "gRPC URL of the node to talk to; default $SHC_NODE or " + DefaultNodeUrl,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SHC_NODE") is { Length: > 0 } url ? url : DefaultNodeUrl,
-        CustomParser = r => ParseUrl(r.Tokens.Single().Value, r),
+        CustomParser = r => ParseUrl(r.Tokens.Single().Value, r, "--node"),
     };
 
     public static Option<string> Crypto() => new Option<string>("--crypto")
@@ -28,11 +28,12 @@ internal static class CommonOptions
         DefaultValueFactory = _ => CryptoSuite.Ed25519Sha256Name,
     }.AcceptOnlyFromAmong([.. CryptoSuite.Names]);
 
-    private static string ParseUrl(string value, System.CommandLine.Parsing.ArgumentResult result)
+    /// <summary>A node API URL option's value: http or https, else the parser's error (exit code 2).</summary>
+    public static string ParseUrl(string value, System.CommandLine.Parsing.ArgumentResult result, string option)
     {
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
         {
-            result.AddError($"--node must be an http:// or https:// URL, got '{value}'");
+            result.AddError($"{option} must be an http:// or https:// URL, got '{value}'");
         }
         return value;
     }

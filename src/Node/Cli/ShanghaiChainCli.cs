@@ -45,6 +45,7 @@ public static class ShanghaiChainCli
         root.Add(BlocksCommands.Create());
         root.Add(SnapshotCommands.Create());
         root.Add(RelayCommands.Create());
+        root.Add(XchainCommands.Create());
         foreach (var recovery in RecoveryCommands.Create())
         {
             root.Add(recovery);

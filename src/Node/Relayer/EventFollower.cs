@@ -14,15 +14,20 @@ namespace ShanghaiChain.Node.Relayer;
 /// <summary>
 /// Follows one chain's cross-chain events (SubscribeEvents on 0x…1003, resumed after the persisted cursor) and turns each
 /// into work for the direction leaving this chain through the channel's client: SendPacket → recvPacket,
-/// WriteAcknowledgement → acknowledgePacket, and the handshake's INIT, TRYOPEN and ACK → try, ack and confirm. Every event
+/// WriteAcknowledgement → acknowledgePacket, and the handshake's INIT, TRYOPEN and ACK → try, ack and confirm; ClientUpdated
+/// of a path's client goes to its <see cref="MisbehaviourWatcher"/>. Every event
 /// enters the chain's <see cref="CursorTracker"/> in order; events of channels no path relays are done at once. Events
 /// are untrusted input: one that does not decode is logged and skipped (the contract wrote it, so that is a bug, not an
 /// attack; the destination would refuse anything forged anyway).
 /// </summary>
-public sealed class EventFollower(ChainLink chain, CursorTracker tracker, IReadOnlyDictionary<string, DirectionWorker> directionsByClient, ILogger logger)
+public sealed class EventFollower(ChainLink chain, CursorTracker tracker, IReadOnlyDictionary<string, DirectionWorker> directionsByClient,
+    IReadOnlyDictionary<string, MisbehaviourWatcher> watchersByClient, ILogger logger)
 {
     private static readonly Hash32[] Topics =
-        [CrossChainEvents.SendPacket, CrossChainEvents.WriteAcknowledgement, CrossChainEvents.ChannelOpenInit, CrossChainEvents.ChannelOpenTry, CrossChainEvents.ChannelOpenAck];
+    [
+        CrossChainEvents.SendPacket, CrossChainEvents.WriteAcknowledgement, CrossChainEvents.ChannelOpenInit, CrossChainEvents.ChannelOpenTry,
+        CrossChainEvents.ChannelOpenAck, CrossChainEvents.ClientUpdated,
+    ];
 
     private readonly Dictionary<string, RelayChannel> _channels = [];
 
@@ -68,6 +73,19 @@ public sealed class EventFollower(ChainLink chain, CursorTracker tracker, IReadO
 
     private async Task HandleAsync(ContractEvent evt, CancellationToken cancel)
     {
+        if (ClientUpdateOf(evt.Log) is var (clientId, height))
+        {
+            // A header a client of a path was updated to (by anyone): checked against the counterparty's chain.
+            if (watchersByClient.GetValueOrDefault(clientId) is { } watcher)
+            {
+                watcher.Enqueue(new MisbehaviourWatcher.Check(tracker.Add(evt.Cursor), height, evt.TxId));
+            }
+            else
+            {
+                tracker.Add(evt.Cursor, done: true);
+            }
+            return;
+        }
         var observed = Stopwatch.GetTimestamp();
         RelayItem? item = null;
         if (Decode(evt.Log) is { } decoded && await ChannelAsync(decoded.Channel, cancel).ConfigureAwait(false) is { } channel &&
@@ -130,6 +148,17 @@ public sealed class EventFollower(ChainLink chain, CursorTracker tracker, IReadO
             logger.LogError("events of {Chain}: an event does not decode ({Error}); skipped", chain.Id, ex.Message);
         }
         return null;
+    }
+
+    /// <summary>The client and height of a ClientUpdated event; null for any other event (or one that does not decode).</summary>
+    private static (string Client, ulong Height)? ClientUpdateOf(Log log)
+    {
+        if (new Hash32(log.Topics[0].Span) != CrossChainEvents.ClientUpdated)
+        {
+            return null;
+        }
+        var data = new AbiReader(log.Data.Span);
+        return data.TryBytes(0, out var id) && data.TryUInt256(1, out var height) && height.IsUInt64 ? (Encoding.UTF8.GetString(id), height.U0) : null;
     }
 
     private sealed record Decoded(RelayKind Kind, string Channel, RelayPacket? Packet, byte[]? Acknowledgement, string Counterparty);

@@ -3,8 +3,8 @@ using Prometheus;
 namespace ShanghaiChain.Node.Relayer;
 
 /// <summary>
-/// `relay start`: connects to every chain of relay.toml, builds two directions per path and one event follower per
-/// chain, then runs them until stopped, saving each chain's cursor as its events are confirmed and the status for
+/// `relay start`: connects to every chain of relay.toml, builds two directions and two misbehaviour watchers (one per
+/// client) per path and one event follower per chain, then runs them until stopped, saving each chain's cursor as its events are confirmed and the status for
 /// `relay status`. Runs until the token is cancelled (Ctrl+C, SIGTERM).
 /// </summary>
 public static class RelayerHost
@@ -25,8 +25,11 @@ public static class RelayerHost
             // channels bound to it are delivered to B.
             var byChain = config.Chains.ToDictionary(c => c.Id, _ => new Dictionary<string, DirectionWorker>());
             var directions = new List<DirectionWorker>();
+            var watchers = config.Chains.ToDictionary(c => c.Id, _ => new Dictionary<string, MisbehaviourWatcher>());
             foreach (var path in config.Paths)
             {
+                watchers[path.A][path.ClientOnA] = new MisbehaviourWatcher(links[path.A], links[path.B], path.ClientOnA, metrics, loggers.CreateLogger("relayer"));
+                watchers[path.B][path.ClientOnB] = new MisbehaviourWatcher(links[path.B], links[path.A], path.ClientOnB, metrics, loggers.CreateLogger("relayer"));
                 var toB = new DirectionWorker(links[path.A], links[path.B], path.ClientOnB, config, metrics, loggers.CreateLogger("relayer"));
                 var toA = new DirectionWorker(links[path.B], links[path.A], path.ClientOnA, config, metrics, loggers.CreateLogger("relayer"));
                 toB.Pair(toA);
@@ -46,7 +49,8 @@ public static class RelayerHost
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             var tasks = new List<Task>();
             tasks.AddRange(directions.Select(d => d.RunAsync(stop.Token)));
-            tasks.AddRange(config.Chains.Select(c => new EventFollower(links[c.Id], trackers[c.Id], byChain[c.Id], logger).RunAsync(stop.Token)));
+            tasks.AddRange(watchers.Values.SelectMany(w => w.Values).Select(w => w.RunAsync(stop.Token)));
+            tasks.AddRange(config.Chains.Select(c => new EventFollower(links[c.Id], trackers[c.Id], byChain[c.Id], watchers[c.Id], logger).RunAsync(stop.Token)));
             logger.LogInformation("relaying {Paths} path(s); metrics on {Metrics}; state in {State}", config.Paths.Count,
                 config.MetricsListen.Length == 0 ? "(off)" : config.MetricsListen, config.StateDir);
             var lastStatus = 0L;

@@ -8,7 +8,7 @@ namespace ShanghaiChain.Node.Relayer;
 /// The relayer's instruments (meter <see cref="MeterName"/>), exported in Prometheus format on metrics_listen with the
 /// prefix shanghaichain_relayer_: pending_packets (work seen and not yet confirmed, per direction), relay_latency
 /// (seconds from the event to its confirmation on a chain), relayed, client_height (the latest header each light
-/// client trusts), batches, batch_messages and failures (docs/relay.md, "The relayer").
+/// client trusts), batches, batch_messages, failures and misbehaviour (docs/relay.md, "The relayer").
 /// </summary>
 public sealed class RelayerMetrics : IDisposable
 {
@@ -20,6 +20,7 @@ public sealed class RelayerMetrics : IDisposable
     private readonly Counter<long> _batches;
     private readonly Counter<long> _batchMessages;
     private readonly Counter<long> _failures;
+    private readonly Counter<long> _misbehaviour;
     private readonly ConcurrentDictionary<(string Chain, string Client), long> _clientHeights = new();
 
     public RelayerMetrics()
@@ -29,6 +30,8 @@ public sealed class RelayerMetrics : IDisposable
         _batches = _meter.CreateCounter<long>("batches", description: "relayBatch transactions committed");
         _batchMessages = _meter.CreateCounter<long>("batch_messages", description: "Messages (client updates included) in committed batches");
         _failures = _meter.CreateCounter<long>("failures", description: "Rounds that failed and were retried after a backoff");
+        _misbehaviour = _meter.CreateCounter<long>("misbehaviour",
+            description: "Light clients found trusting a header their counterparty did not commit (outcome detected), and frozen by the evidence sent (outcome frozen)");
         _meter.CreateObservableGauge("client_height", () => _clientHeights.Select(kv =>
             new Measurement<long>(kv.Value, new("chain", kv.Key.Chain), new("client", kv.Key.Client))), description: "Latest counterparty height a light client trusts");
     }
@@ -53,6 +56,9 @@ public sealed class RelayerMetrics : IDisposable
     }
 
     public void Failure(string source, string destination) => _failures.Add(1, new("source", source), new("destination", destination));
+
+    public void Misbehaviour(string chain, string client, string outcome) =>
+        _misbehaviour.Add(1, new("chain", chain), new("client", client), new("outcome", outcome));
 
     public void ClientHeight(string chain, string client, ulong height) => _clientHeights[(chain, client)] = (long)height;
 

@@ -46,9 +46,10 @@ internal sealed class CallStorage(SystemCallContext context) : IRelaySlots
         return bytes.Length == 0 ? null : parser.ParseFrom(bytes);
     }
 
-    public void SetRecord(in UInt256 slot, IMessage record)
+    public void SetRecord(in UInt256 slot, IMessage record) => SetBytes(slot, record.ToByteArray());
+
+    public void SetBytes(in UInt256 slot, byte[] bytes)
     {
-        var bytes = record.ToByteArray();
         if (!context.TryUseGas(RecordByteGas * bytes.Length) || !RelayBlob.TryWrite(this, slot, bytes))
         {
             throw new CallHalted();

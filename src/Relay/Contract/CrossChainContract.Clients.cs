@@ -32,6 +32,10 @@ public sealed partial class CrossChainContract
         }
         storage.SetRecord(slot, state);
         storage.SetRecord(CrossChainLayout.ConsensusSlot(clientId, state.Generation, height), consensus);
+        // The id in creation order, so the clients can be listed (CrossChainReader.ClientIds).
+        var index = storage.Number(CrossChainLayout.ClientCountSlot);
+        storage.SetBytes(CrossChainLayout.ClientIdSlot(index), System.Text.Encoding.UTF8.GetBytes(clientId));
+        storage.Set(CrossChainLayout.ClientCountSlot, index + 1);
         CrossChainEvents.Emit(context, CrossChainEvents.ClientCreated, new AbiTuple().String(clientId).String(state.ChainId).UInt(height));
         return SystemCallResult.Return(ReadOnlyMemory<byte>.Empty);
     }

@@ -66,6 +66,7 @@ public sealed partial class CrossChainContract
             TimeoutTimestamp = timeoutTimestamp,
         };
         storage.Set(CrossChainLayout.CommitmentSlot(channelId, sequence), RelayCommitments.Packet(suite, packet));
+        storage.Set(CrossChainLayout.PacketInfoSlot(channelId, sequence), new PacketInfo(timeoutHeight, timeoutTimestamp, PacketOutcome.Pending).Encode());
         CrossChainEvents.Emit(context, CrossChainEvents.SendPacket, new AbiTuple().String(channelId).UInt(sequence).Bytes(packet.ToByteArray()));
         return SystemCallResult.Return(new AbiTuple().UInt(sequence).Encode());
     }
@@ -187,7 +188,7 @@ public sealed partial class CrossChainContract
         {
             return Revert($"acknowledgePacket refused: {problem}");
         }
-        Complete(storage, channel, packet);
+        Complete(storage, channel, packet, RelayAcknowledgement.IsSuccess(acknowledgement) ? PacketOutcome.Acknowledged : PacketOutcome.AcknowledgedError);
         var call = Encode(OnAcknowledgePacket, new AbiTuple().String(packet.SourceChannel).UInt(packet.Sequence).Bytes(packet.Data.Span).Bytes(acknowledgement));
         if (CallBack(context, packet, call) is { } failed)
         {
@@ -235,7 +236,7 @@ public sealed partial class CrossChainContract
         {
             return Revert($"timeoutPacket refused: the counterparty received packet {packet.Sequence}");
         }
-        Complete(storage, channel, packet);
+        Complete(storage, channel, packet, PacketOutcome.TimedOut);
         if (channel.Ordered)
         {
             // An ordered channel cannot skip a packet: it closes, as IBC's do.
@@ -281,9 +282,12 @@ public sealed partial class CrossChainContract
         return true;
     }
 
-    private static void Complete(CallStorage storage, RelayChannel channel, RelayPacket packet)
+    /// <summary>Clears the commitment and records how the packet ended beside its timeouts (read by the API and the CLI).</summary>
+    private static void Complete(CallStorage storage, RelayChannel channel, RelayPacket packet, PacketOutcome outcome)
     {
         storage.Set(CrossChainLayout.CommitmentSlot(packet.SourceChannel, packet.Sequence), UInt256.Zero);
+        storage.Set(CrossChainLayout.PacketInfoSlot(packet.SourceChannel, packet.Sequence),
+            new PacketInfo(packet.TimeoutHeight, packet.TimeoutTimestamp, outcome).Encode());
         if (channel.Ordered)
         {
             storage.Set(CrossChainLayout.NextAckSlot(packet.SourceChannel), packet.Sequence + 1);

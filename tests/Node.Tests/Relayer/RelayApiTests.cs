@@ -82,6 +82,16 @@ public sealed class RelayApiTests
         Assert.Null(unknown.Client);
         Assert.Equal("", unknown.Status);
         Assert.Null((await relay.GetRelayChannelAsync(new GetRelayChannelRequest { ChannelId = "channel-9" })).Channel);
+
+        // The lists: bounded pages, empty on a chain without clients or channels (a start beyond the end is an empty page).
+        await AssertRefused(StatusCode.InvalidArgument, "INVALID_ARGUMENT", () => relay.ListRelayClientsAsync(new ListRelayClientsRequest { Limit = 257 }).ResponseAsync);
+        await AssertRefused(StatusCode.InvalidArgument, "INVALID_ARGUMENT", () => relay.ListRelayChannelsAsync(new ListRelayChannelsRequest { Limit = 257 }).ResponseAsync);
+        var clients = await relay.ListRelayClientsAsync(new ListRelayClientsRequest { StartIndex = 5 });
+        Assert.Equal((0, 0UL, 0UL), (clients.Clients.Count, clients.Total, clients.NextIndex));
+        var channels = await relay.ListRelayChannelsAsync(new ListRelayChannelsRequest());
+        Assert.Equal((0, 0UL, 0UL), (channels.Channels.Count, channels.Total, channels.NextIndex));
+        var never = await relay.GetPacketStatesAsync(new GetPacketStatesRequest { ChannelId = "channel-0", Sequences = { 1 } });
+        Assert.Equal((false, RelayPacketOutcome.Pending), (never.States[0].Sent, never.States[0].Outcome));
     }
 
     private static async Task AssertRefused(StatusCode code, string reason, Func<Task> call)

@@ -22,7 +22,7 @@ namespace ShanghaiChain.Node.Tests.Relayer;
 /// absence, a packet that expired while it was down), and then raced by a second relayer with
 /// its own keys and state: the applications' counters show every packet received once and acknowledged once.
 /// </summary>
-public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     private readonly string _dir = Directory.CreateTempSubdirectory("shc-relayer-").FullName;
@@ -220,6 +220,9 @@ public sealed class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper out
         public RelayService.RelayServiceClient Relay { get; }
 
         public async Task<RelayChannel?> ChannelAsync(string id) => (await Relay.GetRelayChannelAsync(new GetRelayChannelRequest { ChannelId = id })).Channel;
+
+        public async Task<UInt256> BalanceAsync(Address address) =>
+            UInt256.ReadBigEndian((await Api.GetAccountAsync(new GetAccountRequest { Address = address.ToByteString() })).Balance.Span);
 
         public async Task<ulong> CounterAsync(Address contract, string signature)
         {
