@@ -18,7 +18,9 @@ internal sealed class BlockStore(IKeyValueEngine engine)
     private readonly KeyValueFamily _blockHashes = engine.GetFamily(ColumnFamilyNames.BlockHashes);
     private readonly KeyValueFamily _txIndex = engine.GetFamily(ColumnFamilyNames.TxIndex);
     private readonly KeyValueFamily _receipts = engine.GetFamily(ColumnFamilyNames.Receipts);
+    private readonly KeyValueFamily _metadata = engine.GetFamily(ColumnFamilyNames.Metadata);
 
+    /// <summary>The block at a height with its certificate and, on an epoch's last block, the record that commits it.</summary>
     public CommittedBlock? GetCommittedBlock(ulong height)
     {
         var key = StoreKeys.Height(height);
@@ -28,12 +30,23 @@ internal sealed class BlockStore(IKeyValueEngine engine)
             return null;
         }
         var certificate = engine.Get(_certificates, key);
-        return new CommittedBlock
+        var committed = new CommittedBlock
         {
             Block = Block.Parser.ParseFrom(block),
             Certificate = certificate is null ? null : QuorumCertificate.Parser.ParseFrom(certificate),
         };
+        // Only an epoch's last block announces the next set among committed blocks (suffix blocks are never committed).
+        var header = BlockHeader.Parser.ParseFrom(committed.Block.Header);
+        if (!header.NextValidatorSetHash.Equals(header.ValidatorSetHash) && GetEpochEnd(header.Epoch) is { } epochEnd && epochEnd.Height == height)
+        {
+            committed.EpochEnd = epochEnd;
+        }
+        return committed;
     }
+
+    /// <summary>The record that commits the last block of <paramref name="epoch"/>, if this store holds it.</summary>
+    public EpochEndCommit? GetEpochEnd(ulong epoch) =>
+        engine.Get(_metadata, StoreKeys.EpochEnd(epoch)) is { } value ? EpochEndCommit.Parser.ParseFrom(value) : null;
 
     /// <summary>The height of a committed block (not the genesis, which has no block).</summary>
     public ulong? GetHeightByHash(Hash32 hash)
@@ -84,11 +97,21 @@ internal sealed class BlockStore(IKeyValueEngine engine)
     /// Adds the block, its certificate, its hash index and the index entries and receipts of its transactions that are
     /// seen for the first time (see <see cref="FirstOccurrences"/>) to the batch that commits it.
     /// </summary>
-    public void Add(IKeyValueWriteBatch batch, SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts)
+    public void Add(IKeyValueWriteBatch batch, SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts,
+        EpochEndCommit? epochEnd = null)
     {
         var heightKey = StoreKeys.Height(block.Height);
         batch.Put(_blocks, heightKey, block.Block.ToByteArray());
         batch.Put(_certificates, heightKey, certificate.ToByteArray());
+        if (epochEnd is not null)
+        {
+            if (epochEnd.Height != block.Height || epochEnd.Epoch != block.Header.Epoch)
+            {
+                throw new ArgumentException($"the epoch-end record of epoch {epochEnd.Epoch} height {epochEnd.Height} is not block {block.Height}'s");
+            }
+            // One record per epoch (a few KiB: at most 16 headers, a certificate and a validator set), never deleted.
+            batch.Put(_metadata, StoreKeys.EpochEnd(epochEnd.Epoch), epochEnd.ToByteArray());
+        }
         batch.Put(_blockHashes, block.Hash.ToArray(), heightKey);
         var txIds = new byte[receipts.Count][];
         for (var i = 0; i < txIds.Length; i++)

@@ -283,7 +283,7 @@ public sealed partial class ChainStore : IChainReader, IDisposable
     /// sets each account's root from its storage trie (docs/storage.md, "Storage roots belong to the store").
     /// </summary>
     public void Commit(SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts,
-        IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff, ContractStateDiff? contracts = null)
+        IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff, ContractStateDiff? contracts = null, EpochEndCommit? epochEnd = null)
     {
         lock (_commitLock)
         {
@@ -298,7 +298,7 @@ public sealed partial class ChainStore : IChainReader, IDisposable
                 throw new InvalidOperationException($"block {block.Height} has parent {Hex.Encode(block.Header.ParentHash.Span)}, head is {head.Hash}");
             }
             using var batch = _engine.CreateWriteBatch();
-            _blocks.Add(batch, block, certificate, receipts);
+            _blocks.Add(batch, block, certificate, receipts, epochEnd);
             var changes = _state.Prepare(batch, block.Height, stateDiff, contracts);
             try
             {

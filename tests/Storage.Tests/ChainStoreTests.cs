@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using ShanghaiChain.Core.Blocks;
+using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
@@ -49,6 +50,46 @@ public sealed class ChainStoreTests : IDisposable
         Assert.Equal(genesis.ComputeHash(), store.HeadHash);
         Assert.Equal(new UInt256(5000), store.GetAccount(Funded).Balance);
         Assert.True(store.GetAccount(Address.Zero).IsEmpty);
+    }
+
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void An_epochs_last_block_keeps_its_epoch_end_record_across_reopening(Engine engine)
+    {
+        var genesis = Genesis();
+        var suite = genesis.Suite;
+        var next = new RelayValidatorSet { Validators = { new RelayValidator { PublicKey = ByteString.CopyFrom(KeyFile.Generate(suite).PublicKey), Power = 1 } } };
+        using var storage = new TestStorage(engine);
+        EpochEndCommit record;
+        using (var store = storage.Open(genesis))
+        {
+            var plain = NextBlock(store, genesis);
+            store.Commit(plain, CertificateFor(plain), [], []);
+            // Block 2 ends epoch 1: it announces the next set, and the commit carries the record of its suffix.
+            var header = NextBlock(store, genesis).Header.Clone();
+            header.Epoch = 1;
+            header.ValidatorSetHash = ByteString.CopyFrom(suite.Hash("epoch 1"u8).ToArray());
+            header.NextValidatorSetHash = ByteString.CopyFrom(ValidatorSet.Hash(suite, next).ToArray());
+            var last = new SealedBlock(header, [], suite);
+            record = new EpochEndCommit
+            {
+                Epoch = 1,
+                Height = 2,
+                Commit = new CommitProof { Descendants = { ByteString.CopyFromUtf8("suffix header") }, Certificate = new QuorumCertificate { Epoch = 1, Round = 7, Height = 3 } },
+                NextValidators = next,
+            };
+            // A record that names another block is a caller's bug, refused before anything is written.
+            Assert.Throws<ArgumentException>(() => store.Commit(last, CertificateFor(last), [], [], epochEnd: new EpochEndCommit(record) { Height = 3 }));
+            Assert.Equal(1UL, store.HeadHeight);
+            store.Commit(last, CertificateFor(last), [], [], epochEnd: record);
+        }
+        using (var reopened = storage.Open(genesis))
+        {
+            Assert.Equal(record, reopened.GetEpochEnd(1));
+            Assert.Equal(record, reopened.GetCommittedBlock(2)!.EpochEnd);
+            Assert.Null(reopened.GetCommittedBlock(1)!.EpochEnd);
+            Assert.Null(reopened.GetEpochEnd(2));
+        }
     }
 
     [Theory]

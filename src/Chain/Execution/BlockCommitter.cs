@@ -32,13 +32,14 @@ internal sealed class BlockCommitter(ChainStore store, ChainHead head, BlockExec
 
     /// <summary>
     /// Executes (unless <paramref name="executed"/> holds this block's result, computed on exactly the committed head as
-    /// its parent state) and commits a block whose order is final.
+    /// its parent state) and commits a block whose order is final, with <paramref name="epochEnd"/> when it ends an epoch.
     /// </summary>
-    public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate, ExecutionResult? executed)
+    public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate, ExecutionResult? executed,
+        EpochEndCommit? epochEnd = null)
     {
         BlockValidator.CheckParentResults(block, head.Tip);
         var result = executed ?? executor.Execute(store, ContextOf(block), transactions, block.Block.Evidence);
-        store.Commit(block, certificate, result.Receipts, result.StateDiff, result.Contracts);
+        store.Commit(block, certificate, result.Receipts, result.StateDiff, result.Contracts, epochEnd);
 
         var txIds = new Hash32[transactions.Count];
         for (var i = 0; i < txIds.Length; i++)
