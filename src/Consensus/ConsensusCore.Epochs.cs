@@ -94,12 +94,15 @@ public sealed partial class ConsensusCore
     /// When <paramref name="target"/> is the epoch's last block: its commit proof (the suffix blocks from its child up to
     /// the block <paramref name="proof"/> certifies, which the commit rule found one round after its parent) with the next
     /// set, for the node to keep beside the block (a light client of this chain follows the change through it). Null for
-    /// any other block, and when the chain of suffix blocks is longer than a light client takes (many timeouts in a row).
+    /// any other block, when the chain of suffix blocks is longer than a light client takes (many timeouts in a row), and
+    /// when the block does not announce that set (the node's block validity refuses such a block; the engine alone does
+    /// not look at the header's next-set hash).
     /// </summary>
     private EpochEndCommit? EpochEndOf(BlockNode target, QuorumCertificate proof)
     {
         if (_nextValidators is null || target.Height != _lastHeightOfEpoch || proof.Height <= target.Height ||
-            proof.Height - target.Height > MaxEpochEndSuffix)
+            proof.Height - target.Height > MaxEpochEndSuffix ||
+            !_nextValidators.Hash(_config.Suite).Matches(BlockHeader.Parser.ParseFrom(target.Header).NextValidatorSetHash.Span))
         {
             return null;
         }
