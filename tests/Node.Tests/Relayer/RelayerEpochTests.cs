@@ -5,6 +5,7 @@ using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Tests.Integration;
+using ShanghaiChain.Relay.Clients;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Abi;
 using static ShanghaiChain.Node.Tests.Relayer.RelayProcessKit;
@@ -141,6 +142,7 @@ public sealed class RelayerEpochTests(Xunit.Abstractions.ITestOutputHelper outpu
         // The epoch's last block is provable from the validator and from the node that took it by block sync, alike.
         var fromValidator = await a.Relay.GetCommitProofAsync(new GetCommitProofRequest { Height = lastOfEpoch1 });
         await AssertServesEndOfEpoch1Async(joiner.Url, fromValidator, lastOfEpoch1);
+        await AssertALightClientCrossesWithAsync(joiner.Url, lastOfEpoch1);
         // Killed (nothing flushed at exit): the record is in the synced batch that committed the block.
         await joinerNode.KillAsync();
         var restarted = await shanghai.StartFollowerAsync(joiner);
@@ -161,6 +163,37 @@ public sealed class RelayerEpochTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.NotEmpty(proof.Certified.Commit.Descendants);
         Assert.Equal(2, proof.NextValidators.Validators.Count);
         Assert.Equal(expected.NextValidators, proof.NextValidators);
+    }
+
+    /// <summary>
+    /// A light client (the code a counterparty's contract runs) fed only by the node at <paramref name="url"/>: created at
+    /// a header of epoch 1, it takes the epoch's last header with its suffix proof, then a header of epoch 2 with the set
+    /// that header announced; without the last header first, the epoch-2 header is refused.
+    /// </summary>
+    private static async Task AssertALightClientCrossesWithAsync(string url, ulong lastOfEpoch1)
+    {
+        using var channel = GrpcChannel.ForAddress(url);
+        var relay = new RelayService.RelayServiceClient(channel);
+        var now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var create = await relay.GetClientCreateAsync(new GetClientCreateRequest { Height = lastOfEpoch1 - 3 });
+        var client = LightClient.TryCreate(create.Create, now, out var trusted, out var trustedHeight, out var problem);
+        Assert.True(client is not null, problem);
+        RelayConsensusState? TrustedAt(ulong height) => height == trustedHeight ? trusted : null;
+
+        var end = await relay.GetCommitProofAsync(new GetCommitProofRequest { EpochEnd = 1 });
+        var head = (await new ChainService.ChainServiceClient(channel).GetStatusAsync(new GetStatusRequest())).HeadHeight;
+        var epoch2 = await relay.GetCommitProofAsync(new GetCommitProofRequest { Height = head - 3 });
+        Assert.Equal(2UL, epoch2.Epoch);
+        Assert.Equal(lastOfEpoch1, epoch2.EpochStartHeight);
+        var intoEpoch2 = new LightClientUpdate { Header = epoch2.Certified, NextValidators = end.NextValidators };
+        Assert.Equal(UpdateVerdict.Refused, LightClient.Update(client!, intoEpoch2, now, TrustedAt).Verdict);
+
+        var atEnd = LightClient.Update(client!, new LightClientUpdate { Header = end.Certified }, now, TrustedAt);
+        Assert.True(atEnd.Verdict == UpdateVerdict.Accepted, atEnd.Problem);
+        var crossed = LightClient.Update(atEnd.State, intoEpoch2, now, TrustedAt);
+        Assert.True(crossed.Verdict == UpdateVerdict.Accepted, crossed.Problem);
+        Assert.Equal(2UL, crossed.State.Epoch);
+        Assert.Equal(head - 3, crossed.State.LatestHeight);
     }
 
     private static async Task FlowAsync(RelaySide side, Address ping, string what, KeyFile from, Action counted, CancellationToken stop)
