@@ -105,12 +105,7 @@ internal sealed class BlockStore(IKeyValueEngine engine)
         batch.Put(_certificates, heightKey, certificate.ToByteArray());
         if (epochEnd is not null)
         {
-            if (epochEnd.Height != block.Height || epochEnd.Epoch != block.Header.Epoch)
-            {
-                throw new ArgumentException($"the epoch-end record of epoch {epochEnd.Epoch} height {epochEnd.Height} is not block {block.Height}'s");
-            }
-            // One record per epoch (a few KiB: at most 16 headers, a certificate and a validator set), never deleted.
-            batch.Put(_metadata, StoreKeys.EpochEnd(epochEnd.Epoch), epochEnd.ToByteArray());
+            AddEpochEnd(batch, block, epochEnd);
         }
         batch.Put(_blockHashes, block.Hash.ToArray(), heightKey);
         var txIds = new byte[receipts.Count][];
@@ -127,6 +122,17 @@ internal sealed class BlockStore(IKeyValueEngine engine)
                 batch.Put(_receipts, txIds[i], receipts[i].ToByteArray());
             }
         }
+    }
+
+    /// <summary>Adds the record of an epoch's last block (checked against it by the caller's source) to a batch.</summary>
+    public void AddEpochEnd(IKeyValueWriteBatch batch, SealedBlock block, EpochEndCommit epochEnd)
+    {
+        if (epochEnd.Height != block.Height || epochEnd.Epoch != block.Header.Epoch)
+        {
+            throw new ArgumentException($"the epoch-end record of epoch {epochEnd.Epoch} height {epochEnd.Height} is not block {block.Height}'s");
+        }
+        // One record per epoch (a few KiB: at most 16 headers, a certificate and a validator set), never deleted.
+        batch.Put(_metadata, StoreKeys.EpochEnd(epochEnd.Epoch), epochEnd.ToByteArray());
     }
 
     /// <summary>

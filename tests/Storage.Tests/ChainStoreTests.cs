@@ -89,6 +89,39 @@ public sealed class ChainStoreTests : IDisposable
             Assert.Equal(record, reopened.GetCommittedBlock(2)!.EpochEnd);
             Assert.Null(reopened.GetCommittedBlock(1)!.EpochEnd);
             Assert.Null(reopened.GetEpochEnd(2));
+            // A record is never replaced, and is added later only for exactly the block it names.
+            var last = new SealedBlock(reopened.GetCommittedBlock(2)!.Block, suite);
+            Assert.False(reopened.AddEpochEnd(last, new EpochEndCommit(record) { Commit = new CommitProof() }));
+            Assert.Equal(record, reopened.GetEpochEnd(1));
+        }
+    }
+
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_last_block_committed_without_its_record_gets_it_later_and_durably(Engine engine)
+    {
+        var genesis = Genesis();
+        var suite = genesis.Suite;
+        using var storage = new TestStorage(engine);
+        var record = new EpochEndCommit { Epoch = 1, Height = 1, Commit = new CommitProof { Descendants = { ByteString.CopyFromUtf8("suffix") } } };
+        using (var store = storage.Open(genesis))
+        {
+            var header = NextBlock(store, genesis).Header.Clone();
+            header.Epoch = 1;
+            header.ValidatorSetHash = ByteString.CopyFrom(suite.Hash("epoch 1"u8).ToArray());
+            header.NextValidatorSetHash = ByteString.CopyFrom(suite.Hash("epoch 2"u8).ToArray());
+            var last = new SealedBlock(header, [], suite);
+            store.Commit(last, CertificateFor(last), [], []);
+            Assert.Null(store.GetCommittedBlock(1)!.EpochEnd);
+            // Not for another block of that height.
+            var other = header.Clone();
+            other.TimestampMs = 42;
+            Assert.False(store.AddEpochEnd(new SealedBlock(other, [], suite), record));
+            Assert.True(store.AddEpochEnd(last, record));
+        }
+        using (var reopened = storage.Open(genesis))
+        {
+            Assert.Equal(record, reopened.GetCommittedBlock(1)!.EpochEnd);
         }
     }
 

@@ -56,5 +56,14 @@ internal sealed class BlockCommitter(ChainStore store, ChainHead head, BlockExec
         }
     }
 
+    /// <summary>Keeps the record of an epoch's last block committed earlier without one (see <see cref="ChainStore.AddEpochEnd"/>).</summary>
+    public void KeepEpochEnd(SealedBlock block, EpochEndCommit epochEnd)
+    {
+        if (store.AddEpochEnd(block, epochEnd))
+        {
+            logger.LogInformation("kept the record of the end of epoch {Epoch} at height {Height}, committed before without it", epochEnd.Epoch, epochEnd.Height);
+        }
+    }
+
     public Hash32 ReceiptsRoot(IReadOnlyList<Receipt> receipts) => ChainTip.ReceiptsRootOf(suite, receipts);
 }

@@ -380,7 +380,12 @@ public sealed class ExecutionPipeline : IExecutedResults, IDisposable
         var tip = _committer.Tip;
         if (block.Height <= tip.Height)
         {
-            // Already committed (a block can reach us through consensus and through catch-up).
+            // Already committed (a block can reach us through consensus and through catch-up). If the catch-up brought an
+            // epoch's last block without its record, the engine's is kept now.
+            if (work.EpochEnd is { } epochEnd)
+            {
+                _committer.KeepEpochEnd(block.Block, epochEnd);
+            }
             work.Done.TrySetResult();
             return;
         }
