@@ -98,14 +98,16 @@ public sealed class RelayApiService(IChainReader store, CryptoSuite suite, Valid
         {
             return record.Height;
         }
-        if (schedule.ByNumber(epoch) is not null)
+        var current = schedule.Current;
+        if (epoch >= current.Epoch)
         {
             throw ApiErrors.Create(StatusCode.FailedPrecondition, "EPOCH_NOT_ENDED",
-                $"epoch {epoch} has not ended at this node's head {store.HeadHeight}" +
-                (schedule.Current.LastHeight != EpochInfo.Open ? $" (its last height is {schedule.Current.LastHeight})" : ""));
+                $"epoch {epoch} has not ended at this node's head {store.HeadHeight} (the chain is in epoch {current.Epoch}" +
+                (current.LastHeight != EpochInfo.Open ? $", which ends at height {current.LastHeight})" : ")"));
         }
         throw ApiErrors.Create(StatusCode.FailedPrecondition, "EPOCH_END_NOT_SERVED",
-            $"this node holds no record of the end of epoch {epoch} (not an ended epoch of this chain, or its last block reached this node without the suffix blocks that commit it)");
+            $"epoch {epoch} ended before this node's epoch {current.Epoch}, but this node holds no record of its end: its last block reached this node " +
+            "without the suffix blocks that commit it (from a peer or archive of an older version), or lies below the snapshot this node started from");
     }
 
     public override Task<GetRelayProofsResponse> GetRelayProofs(GetRelayProofsRequest request, ServerCallContext context)
