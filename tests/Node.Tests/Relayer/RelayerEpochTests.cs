@@ -224,8 +224,13 @@ public sealed class RelayerEpochTests(Xunit.Abstractions.ITestOutputHelper outpu
     {
         using var channel = GrpcChannel.ForAddress(side.Url);
         var registry = (await new GovernanceService.GovernanceServiceClient(channel).GetRegistryAsync(new GetRegistryRequest())).Registry;
-        Assert.NotNull(registry.PendingValidators);
-        return registry.PendingValidators.LastHeightOfEpoch;
+        if (registry.PendingValidators is { } pending)
+        {
+            return pending.LastHeightOfEpoch;
+        }
+        // Epochs of 10 heights pass quickly: the change may already be in force (the record then starts epoch 2 there).
+        Assert.Equal(2UL, registry.Epoch);
+        return registry.EpochStartHeight;
     }
 
     /// <summary>The validator set of the epoch Shanghai's head is in, as the relay API serves it with a commit proof.</summary>
