@@ -141,6 +141,8 @@ public sealed class RelayerEpochTests(Xunit.Abstractions.ITestOutputHelper outpu
 
         // The epoch's last block is provable from the validator and from the node that took it by block sync, alike.
         var fromValidator = await a.Relay.GetCommitProofAsync(new GetCommitProofRequest { Height = lastOfEpoch1 });
+        output.WriteLine($"commit proof of height {lastOfEpoch1}: {fromValidator.Certified.Commit.Descendants.Count} suffix header(s), " +
+            $"{fromValidator.Certified.CalculateSize()} bytes with its parent, next set of {fromValidator.NextValidators.Validators.Count}");
         await AssertServesEndOfEpoch1Async(joiner.Url, fromValidator, lastOfEpoch1);
         await AssertALightClientCrossesWithAsync(joiner.Url, lastOfEpoch1);
         // Killed (nothing flushed at exit): the record is in the synced batch that committed the block.
