@@ -236,6 +236,8 @@ public sealed partial class ConsensusCore
             committed.Add(node.ToCommitted());
             _leaders.OnCommitted(node.Round, node.ProposerIndex);
         }
+        // Read before the commit prunes the tree: the suffix blocks that committed the epoch's last block.
+        committed[^1].EpochEnd = EpochEndOf(target, proof);
         _tree.Commit(target);
         if (_pendingCommit is not null && _pendingCommit.Height <= target.Height)
         {

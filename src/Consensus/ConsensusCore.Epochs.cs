@@ -1,4 +1,5 @@
 using ShanghaiChain.Core.Consensus;
+using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Consensus;
@@ -88,6 +89,48 @@ public sealed partial class ConsensusCore
 
     /// <summary>Blocks above the epoch's last height only carry the certificates that commit it.</summary>
     private bool IsSuffixHeight(ulong height) => height > _lastHeightOfEpoch;
+
+    /// <summary>
+    /// When <paramref name="target"/> is the epoch's last block: its commit proof (the suffix blocks from its child up to
+    /// the block <paramref name="proof"/> certifies, which the commit rule found one round after its parent) with the next
+    /// set, for the node to keep beside the block (a light client of this chain follows the change through it). Null for
+    /// any other block, when the chain of suffix blocks is longer than a light client takes (many timeouts in a row), and
+    /// when the block does not announce that set (the node's block validity refuses such a block; the engine alone does
+    /// not look at the header's next-set hash).
+    /// </summary>
+    private EpochEndCommit? EpochEndOf(BlockNode target, QuorumCertificate proof)
+    {
+        if (_nextValidators is null || target.Height != _lastHeightOfEpoch || proof.Height <= target.Height ||
+            proof.Height - target.Height > MaxEpochEndSuffix ||
+            !_nextValidators.Hash(_config.Suite).Matches(BlockHeader.Parser.ParseFrom(target.Header).NextValidatorSetHash.Span))
+        {
+            return null;
+        }
+        var suffix = new List<Google.Protobuf.ByteString>();
+        var hash = new Hash32(proof.BlockHash.Span);
+        while (hash != target.Hash)
+        {
+            if (!_tree.TryGet(hash, out var node) || node.Height <= target.Height)
+            {
+                return null;
+            }
+            suffix.Add(node.Header);
+            hash = node.Parent;
+        }
+        suffix.Reverse();
+        var record = new EpochEndCommit
+        {
+            Epoch = _config.Epoch,
+            Height = target.Height,
+            Commit = new CommitProof { Certificate = proof },
+            NextValidators = _nextValidators.ToMessage(),
+        };
+        record.Commit.Descendants.AddRange(suffix);
+        return record;
+    }
+
+    /// <summary>The longest suffix a light client's commit proof may carry (docs/relay.md, "Commit proof").</summary>
+    public const int MaxEpochEndSuffix = 16;
 
     private void EndEpochIfDue()
     {

@@ -18,7 +18,9 @@ internal sealed class BlockStore(IKeyValueEngine engine)
     private readonly KeyValueFamily _blockHashes = engine.GetFamily(ColumnFamilyNames.BlockHashes);
     private readonly KeyValueFamily _txIndex = engine.GetFamily(ColumnFamilyNames.TxIndex);
     private readonly KeyValueFamily _receipts = engine.GetFamily(ColumnFamilyNames.Receipts);
+    private readonly KeyValueFamily _metadata = engine.GetFamily(ColumnFamilyNames.Metadata);
 
+    /// <summary>The block at a height with its certificate and, on an epoch's last block, the record that commits it.</summary>
     public CommittedBlock? GetCommittedBlock(ulong height)
     {
         var key = StoreKeys.Height(height);
@@ -28,12 +30,23 @@ internal sealed class BlockStore(IKeyValueEngine engine)
             return null;
         }
         var certificate = engine.Get(_certificates, key);
-        return new CommittedBlock
+        var committed = new CommittedBlock
         {
             Block = Block.Parser.ParseFrom(block),
             Certificate = certificate is null ? null : QuorumCertificate.Parser.ParseFrom(certificate),
         };
+        // Only an epoch's last block announces the next set among committed blocks (suffix blocks are never committed).
+        var header = BlockHeader.Parser.ParseFrom(committed.Block.Header);
+        if (!header.NextValidatorSetHash.Equals(header.ValidatorSetHash) && GetEpochEnd(header.Epoch) is { } epochEnd && epochEnd.Height == height)
+        {
+            committed.EpochEnd = epochEnd;
+        }
+        return committed;
     }
+
+    /// <summary>The record that commits the last block of <paramref name="epoch"/>, if this store holds it.</summary>
+    public EpochEndCommit? GetEpochEnd(ulong epoch) =>
+        engine.Get(_metadata, StoreKeys.EpochEnd(epoch)) is { } value ? EpochEndCommit.Parser.ParseFrom(value) : null;
 
     /// <summary>The height of a committed block (not the genesis, which has no block).</summary>
     public ulong? GetHeightByHash(Hash32 hash)
@@ -84,11 +97,16 @@ internal sealed class BlockStore(IKeyValueEngine engine)
     /// Adds the block, its certificate, its hash index and the index entries and receipts of its transactions that are
     /// seen for the first time (see <see cref="FirstOccurrences"/>) to the batch that commits it.
     /// </summary>
-    public void Add(IKeyValueWriteBatch batch, SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts)
+    public void Add(IKeyValueWriteBatch batch, SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts,
+        EpochEndCommit? epochEnd = null)
     {
         var heightKey = StoreKeys.Height(block.Height);
         batch.Put(_blocks, heightKey, block.Block.ToByteArray());
         batch.Put(_certificates, heightKey, certificate.ToByteArray());
+        if (epochEnd is not null)
+        {
+            AddEpochEnd(batch, block, epochEnd);
+        }
         batch.Put(_blockHashes, block.Hash.ToArray(), heightKey);
         var txIds = new byte[receipts.Count][];
         for (var i = 0; i < txIds.Length; i++)
@@ -106,10 +124,21 @@ internal sealed class BlockStore(IKeyValueEngine engine)
         }
     }
 
+    /// <summary>Adds the record of an epoch's last block (checked against it by the caller's source) to a batch.</summary>
+    public void AddEpochEnd(IKeyValueWriteBatch batch, SealedBlock block, EpochEndCommit epochEnd)
+    {
+        if (epochEnd.Height != block.Height || epochEnd.Epoch != block.Header.Epoch)
+        {
+            throw new ArgumentException($"the epoch-end record of epoch {epochEnd.Epoch} height {epochEnd.Height} is not block {block.Height}'s");
+        }
+        // One record per epoch (a few KiB: at most 16 headers, a certificate and a validator set), never deleted.
+        batch.Put(_metadata, StoreKeys.EpochEnd(epochEnd.Epoch), epochEnd.ToByteArray());
+    }
+
     /// <summary>
     /// Adds to <paramref name="batch"/> the removal of committed block <paramref name="height"/>: the block, its
-    /// certificate and hash index, and the index entries and receipts its transactions wrote (those that point at this
-    /// height: a repeated transaction's entry belongs to its first block). For an in-place rollback.
+    /// certificate and hash index, its epoch-end record, and the index entries and receipts its transactions wrote (those
+    /// that point at this height: a repeated transaction's entry belongs to its first block). For an in-place rollback.
     /// </summary>
     public void Remove(IKeyValueWriteBatch batch, ulong height, Core.Crypto.CryptoSuite suite)
     {
@@ -118,6 +147,11 @@ internal sealed class BlockStore(IKeyValueEngine engine)
         batch.Delete(_blocks, heightKey);
         batch.Delete(_certificates, heightKey);
         batch.Delete(_blockHashes, suite.Hash(block.Block.Header.Span).ToArray());
+        if (block.EpochEnd is { } epochEnd)
+        {
+            // The record that committed it as its epoch's last block goes with it (the block comes back with its record).
+            batch.Delete(_metadata, StoreKeys.EpochEnd(epochEnd.Epoch));
+        }
         foreach (var transaction in block.Block.Transactions)
         {
             var txId = suite.Hash(transaction.Span);

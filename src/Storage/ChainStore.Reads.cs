@@ -17,6 +17,8 @@ public sealed partial class ChainStore
 
     public CommittedBlock? GetCommittedBlock(ulong height) => _blocks.GetCommittedBlock(height);
 
+    public EpochEndCommit? GetEpochEnd(ulong epoch) => _blocks.GetEpochEnd(epoch);
+
     public ulong? GetHeightByHash(Hash32 hash) => hash == GenesisHash ? 0 : _blocks.GetHeightByHash(hash);
 
     public TxLocation? GetTxLocation(Hash32 txId) => _blocks.GetTxLocation(txId);

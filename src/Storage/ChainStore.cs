@@ -278,12 +278,40 @@ public sealed partial class ChainStore : IChainReader, IDisposable
     }
 
     /// <summary>
+    /// Adds the record of an epoch's last block that was committed without one (block sync from a peer that did not send it,
+    /// before this node's engine committed the block with it). False, writing nothing, when the store already holds a
+    /// record of that epoch or does not hold exactly this block at the record's height.
+    /// </summary>
+    public bool AddEpochEnd(SealedBlock block, EpochEndCommit epochEnd)
+    {
+        lock (_commitLock)
+        {
+            ThrowIfFailed();
+            if (_blocks.GetEpochEnd(epochEnd.Epoch) is not null || _blocks.GetHeightByHash(block.Hash) != block.Height)
+            {
+                return false;
+            }
+            using var batch = _engine.CreateWriteBatch();
+            _blocks.AddEpochEnd(batch, block, epochEnd);
+            try
+            {
+                _engine.Write(batch, sync: true);
+            }
+            catch (StorageEngineException ex)
+            {
+                throw new StoreException($"writing the record of the end of epoch {epochEnd.Epoch} failed: {ex.Message}", ex);
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Commits a block, its certificate, its receipts and its state diff in one synced write batch, and moves the head.
     /// The block must extend the current head. The storage roots in <paramref name="stateDiff"/> are ignored: the store
     /// sets each account's root from its storage trie (docs/storage.md, "Storage roots belong to the store").
     /// </summary>
     public void Commit(SealedBlock block, QuorumCertificate certificate, IReadOnlyList<Receipt> receipts,
-        IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff, ContractStateDiff? contracts = null)
+        IReadOnlyList<KeyValuePair<Address, AccountState>> stateDiff, ContractStateDiff? contracts = null, EpochEndCommit? epochEnd = null)
     {
         lock (_commitLock)
         {
@@ -298,7 +326,7 @@ public sealed partial class ChainStore : IChainReader, IDisposable
                 throw new InvalidOperationException($"block {block.Height} has parent {Hex.Encode(block.Header.ParentHash.Span)}, head is {head.Hash}");
             }
             using var batch = _engine.CreateWriteBatch();
-            _blocks.Add(batch, block, certificate, receipts);
+            _blocks.Add(batch, block, certificate, receipts, epochEnd);
             var changes = _state.Prepare(batch, block.Height, stateDiff, contracts);
             try
             {

@@ -28,6 +28,13 @@ public interface IChainReader : IBlockReader, IStateReader
 
     bool ContainsTransaction(Hash32 txId);
 
+    /// <summary>
+    /// What committed the last block of <paramref name="epoch"/> (its suffix headers and certificate, and the next set),
+    /// if this store holds it: kept with the block, so null for an epoch not ended yet or one whose last block this store
+    /// took without it (from an older peer, or below a snapshot's height).
+    /// </summary>
+    V1.EpochEndCommit? GetEpochEnd(ulong epoch);
+
     /// <summary>For each id, whether it is committed (one batched lookup).</summary>
     bool[] ContainsTransactions(IReadOnlyList<Hash32> txIds);
 

@@ -15,6 +15,15 @@ internal static class StoreKeys
     public static readonly byte[] StateTrieFlushed = "state_trie_flushed"u8.ToArray();
     public static readonly byte[] BaseHeight = "base_height"u8.ToArray();
 
+    /// <summary>The epoch-end record of an epoch (metadata family): <c>epoch_end</c> ‖ epoch (8 bytes BE).</summary>
+    public static byte[] EpochEnd(ulong epoch)
+    {
+        var key = new byte[9 + 8];
+        "epoch_end"u8.CopyTo(key);
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(9), epoch);
+        return key;
+    }
+
     public static byte[] Height(ulong height)
     {
         var key = new byte[8];

@@ -78,6 +78,7 @@ internal sealed class LockstepNetwork
                     Proposer = ByteString.CopyFrom(build.Proposer.ToArray()),
                     TimestampMs = (ulong)_now,
                     ValidatorSetHash = ByteString.CopyFrom(build.ValidatorSetHash.ToArray()),
+                    NextValidatorSetHash = ByteString.CopyFrom(build.NextSetHash.ToArray()),
                     ParentQc = build.ParentQc,
                     Epoch = build.Epoch,
                 };

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using ShanghaiChain.Core.Blocks;
+using ShanghaiChain.Core.Consensus;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
@@ -49,6 +50,86 @@ public sealed class ChainStoreTests : IDisposable
         Assert.Equal(genesis.ComputeHash(), store.HeadHash);
         Assert.Equal(new UInt256(5000), store.GetAccount(Funded).Balance);
         Assert.True(store.GetAccount(Address.Zero).IsEmpty);
+    }
+
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void An_epochs_last_block_keeps_its_epoch_end_record_across_reopening_and_loses_it_with_the_block_in_a_rollback(Engine engine)
+    {
+        var genesis = Genesis();
+        var suite = genesis.Suite;
+        var next = new RelayValidatorSet { Validators = { new RelayValidator { PublicKey = ByteString.CopyFrom(KeyFile.Generate(suite).PublicKey), Power = 1 } } };
+        using var storage = new TestStorage(engine);
+        EpochEndCommit record;
+        using (var store = storage.Open(genesis, proofWindow: 16))
+        {
+            var plain = NextBlock(store, genesis);
+            store.Commit(plain, CertificateFor(plain), [], []);
+            // Block 2 ends epoch 1: it announces the next set, and the commit carries the record of its suffix.
+            var header = NextBlock(store, genesis).Header.Clone();
+            header.Epoch = 1;
+            header.ValidatorSetHash = ByteString.CopyFrom(suite.Hash("epoch 1"u8).ToArray());
+            header.NextValidatorSetHash = ByteString.CopyFrom(ValidatorSet.Hash(suite, next).ToArray());
+            var last = new SealedBlock(header, [], suite);
+            record = new EpochEndCommit
+            {
+                Epoch = 1,
+                Height = 2,
+                Commit = new CommitProof { Descendants = { ByteString.CopyFromUtf8("suffix header") }, Certificate = new QuorumCertificate { Epoch = 1, Round = 7, Height = 3 } },
+                NextValidators = next,
+            };
+            // A record that names another block is a caller's bug, refused before anything is written.
+            Assert.Throws<ArgumentException>(() => store.Commit(last, CertificateFor(last), [], [], epochEnd: new EpochEndCommit(record) { Height = 3 }));
+            Assert.Equal(1UL, store.HeadHeight);
+            store.Commit(last, CertificateFor(last), [], [], epochEnd: record);
+        }
+        using (var reopened = storage.Open(genesis, proofWindow: 16))
+        {
+            Assert.Equal(record, reopened.GetEpochEnd(1));
+            Assert.Equal(record, reopened.GetCommittedBlock(2)!.EpochEnd);
+            Assert.Null(reopened.GetCommittedBlock(1)!.EpochEnd);
+            Assert.Null(reopened.GetEpochEnd(2));
+            // A record is never replaced, and is added later only for exactly the block it names.
+            var last = new SealedBlock(reopened.GetCommittedBlock(2)!.Block, suite);
+            Assert.False(reopened.AddEpochEnd(last, new EpochEndCommit(record) { Commit = new CommitProof() }));
+            Assert.Equal(record, reopened.GetEpochEnd(1));
+            // Rolled back in place below the block, its record goes with it.
+            reopened.RollBack(1);
+        }
+        using (var rolledBack = storage.Open(genesis, proofWindow: 16))
+        {
+            Assert.Null(rolledBack.GetCommittedBlock(2));
+            Assert.Null(rolledBack.GetEpochEnd(1));
+        }
+    }
+
+    [Theory]
+    [ClassData(typeof(AllEngines))]
+    public void A_last_block_committed_without_its_record_gets_it_later_and_durably(Engine engine)
+    {
+        var genesis = Genesis();
+        var suite = genesis.Suite;
+        using var storage = new TestStorage(engine);
+        var record = new EpochEndCommit { Epoch = 1, Height = 1, Commit = new CommitProof { Descendants = { ByteString.CopyFromUtf8("suffix") } } };
+        using (var store = storage.Open(genesis))
+        {
+            var header = NextBlock(store, genesis).Header.Clone();
+            header.Epoch = 1;
+            header.ValidatorSetHash = ByteString.CopyFrom(suite.Hash("epoch 1"u8).ToArray());
+            header.NextValidatorSetHash = ByteString.CopyFrom(suite.Hash("epoch 2"u8).ToArray());
+            var last = new SealedBlock(header, [], suite);
+            store.Commit(last, CertificateFor(last), [], []);
+            Assert.Null(store.GetCommittedBlock(1)!.EpochEnd);
+            // Not for another block of that height.
+            var other = header.Clone();
+            other.TimestampMs = 42;
+            Assert.False(store.AddEpochEnd(new SealedBlock(other, [], suite), record));
+            Assert.True(store.AddEpochEnd(last, record));
+        }
+        using (var reopened = storage.Open(genesis))
+        {
+            Assert.Equal(record, reopened.GetCommittedBlock(1)!.EpochEnd);
+        }
     }
 
     [Theory]

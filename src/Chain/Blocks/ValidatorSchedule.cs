@@ -33,6 +33,9 @@ public sealed class ValidatorSchedule(GenesisFile genesis, IChainReader store)
     private readonly EpochInfo _genesisEpoch = new(ChainEpochs.First, genesis.ToValidatorSet(), store.GenesisHash, 0, EpochInfo.Open, genesis.Parameters);
     private volatile Snapshot? _snapshot;
 
+    /// <summary>The first epoch's set: genesis'.</summary>
+    public ValidatorSet GenesisValidators => _genesisEpoch.Validators;
+
     /// <summary>The epoch the block after the committed head belongs to (suffix blocks aside).</summary>
     public EpochInfo Current => Read().Current;
 

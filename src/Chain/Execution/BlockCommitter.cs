@@ -32,13 +32,14 @@ internal sealed class BlockCommitter(ChainStore store, ChainHead head, BlockExec
 
     /// <summary>
     /// Executes (unless <paramref name="executed"/> holds this block's result, computed on exactly the committed head as
-    /// its parent state) and commits a block whose order is final.
+    /// its parent state) and commits a block whose order is final, with <paramref name="epochEnd"/> when it ends an epoch.
     /// </summary>
-    public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate, ExecutionResult? executed)
+    public void Commit(SealedBlock block, IReadOnlyList<VerifiedTransaction> transactions, QuorumCertificate certificate, ExecutionResult? executed,
+        EpochEndCommit? epochEnd = null)
     {
         BlockValidator.CheckParentResults(block, head.Tip);
         var result = executed ?? executor.Execute(store, ContextOf(block), transactions, block.Block.Evidence);
-        store.Commit(block, certificate, result.Receipts, result.StateDiff, result.Contracts);
+        store.Commit(block, certificate, result.Receipts, result.StateDiff, result.Contracts, epochEnd);
 
         var txIds = new Hash32[transactions.Count];
         for (var i = 0; i < txIds.Length; i++)
@@ -52,6 +53,15 @@ internal sealed class BlockCommitter(ChainStore store, ChainHead head, BlockExec
         if (transactions.Count > 0)
         {
             logger.LogDebug("committed block {Height} with {Count} transactions", block.Height, transactions.Count);
+        }
+    }
+
+    /// <summary>Keeps the record of an epoch's last block committed earlier without one (see <see cref="ChainStore.AddEpochEnd"/>).</summary>
+    public void KeepEpochEnd(SealedBlock block, EpochEndCommit epochEnd)
+    {
+        if (store.AddEpochEnd(block, epochEnd))
+        {
+            logger.LogInformation("kept the record of the end of epoch {Epoch} at height {Height}, committed before without it", epochEnd.Epoch, epochEnd.Height);
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class ExecutionPipeline : IExecutedResults, IDisposable
 
     private abstract record Work;
     private sealed record SpeculateWork(PendingBlock Block) : Work;
-    private sealed record CommitWork(PendingBlock Block, QuorumCertificate Certificate, TaskCompletionSource Done) : Work;
+    private sealed record CommitWork(PendingBlock Block, QuorumCertificate Certificate, EpochEndCommit? EpochEnd, TaskCompletionSource Done) : Work;
     private sealed record ResetWork(TaskCompletionSource Done) : Work;
     private sealed record RootWork(Hash32 BlockHash) : Work;
 
@@ -118,14 +118,19 @@ public sealed class ExecutionPipeline : IExecutedResults, IDisposable
         Enqueue(new SpeculateWork(block));
     }
 
-    /// <summary>Queues final blocks, oldest first; the task completes when the last is durable.</summary>
-    public Task CommitAsync(IReadOnlyList<(PendingBlock Block, QuorumCertificate Certificate)> blocks)
+    /// <summary>
+    /// Queues final blocks, oldest first; the task completes when the last is durable. <paramref name="epochEnd"/> is the
+    /// record of the last block when that block ends an epoch (checked by whoever hands it in: the engine made it, or
+    /// <see cref="Validation.BlockValidator.VerifyCommitted"/> verified it), written in the same batch as the block.
+    /// </summary>
+    public Task CommitAsync(IReadOnlyList<(PendingBlock Block, QuorumCertificate Certificate)> blocks, EpochEndCommit? epochEnd = null)
     {
         var last = Task.CompletedTask;
-        foreach (var (block, certificate) in blocks)
+        for (var i = 0; i < blocks.Count; i++)
         {
+            var (block, certificate) = blocks[i];
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (!Enqueue(new CommitWork(block, certificate, done)))
+            if (!Enqueue(new CommitWork(block, certificate, i == blocks.Count - 1 ? epochEnd : null, done)))
             {
                 done.TrySetCanceled();
             }
@@ -375,14 +380,19 @@ public sealed class ExecutionPipeline : IExecutedResults, IDisposable
         var tip = _committer.Tip;
         if (block.Height <= tip.Height)
         {
-            // Already committed (a block can reach us through consensus and through catch-up).
+            // Already committed (a block can reach us through consensus and through catch-up). If the catch-up brought an
+            // epoch's last block without its record, the engine's is kept now.
+            if (work.EpochEnd is { } epochEnd)
+            {
+                _committer.KeepEpochEnd(block.Block, epochEnd);
+            }
             work.Done.TrySetResult();
             return;
         }
         // A speculative result computed on what is now the head is the block's result: the store sets the storage roots
         // at commit, so the diff is reused as it is.
         var executed = _results.TryRemove(block.Hash, out var speculated) && block.ParentHash == tip.Hash ? speculated.Result : null;
-        _committer.Commit(block.Block, block.Transactions, work.Certificate, executed);
+        _committer.Commit(block.Block, block.Transactions, work.Certificate, executed, work.EpochEnd);
         if (executed is not null)
         {
             Interlocked.Increment(ref _reusedResults);

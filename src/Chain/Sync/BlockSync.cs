@@ -180,7 +180,7 @@ public sealed class BlockSync(GenesisFile genesis, BlockValidator validator, Exe
                     }
                 }
                 var block = validator.VerifyCommitted(committed, tip, source.Name);
-                commits.Enqueue(execution.CommitAsync([(block, committed.Certificate)]));
+                commits.Enqueue(execution.CommitAsync([(block, committed.Certificate)], committed.EpochEnd));
                 // The next block extends this one; its parent roots are checked when it commits.
                 tip = new ChainTip(block.Height, block.Hash, block.Block.Header.TimestampMs, committed.Certificate, default, default);
                 progressed = true;

@@ -356,7 +356,8 @@ public sealed class BlockValidator(
     /// <summary>
     /// Verifies a committed block received from a peer before it is executed: it extends <paramref name="tip"/>, its
     /// certificate is valid for the validator set, and its payload passes the proposal rules that do not depend on this
-    /// node's clock (a block certified long ago is old by now). The parent's roots are checked at commit.
+    /// node's clock (a block certified long ago is old by now); an epoch-end record sent with it must commit it
+    /// (<see cref="EpochEndVerifier"/>). The parent's roots are checked at commit.
     /// </summary>
     /// <exception cref="InvalidDataException">The block is invalid; the message names <paramref name="source"/>.</exception>
     public PendingBlock VerifyCommitted(CommittedBlock committed, ChainTip tip, string source)
@@ -391,6 +392,10 @@ public sealed class BlockValidator(
         if (!NamesItsValidatorSets(block.Header, out var setProblem) || !CheckEvidence(block.Header, committed.Block.Evidence, out setProblem))
         {
             throw new InvalidDataException($"block {block.Height} from {source}: {setProblem}");
+        }
+        if (committed.EpochEnd is { } epochEnd && EpochEndVerifier.Problem(epochEnd, block, CertificatesOf(epoch)) is { } epochEndProblem)
+        {
+            throw new InvalidDataException($"block {block.Height} from {source}: {epochEndProblem}");
         }
         var verified = CheckTransactions(committed.Block.Transactions, transactions.With(epoch.Parameters), out var failures, out _);
         if (failures > 0)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using ShanghaiChain.Core.Crypto;
 using ShanghaiChain.Core.Primitives;
+using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Core.Consensus;
 
@@ -71,16 +72,36 @@ public sealed class ValidatorSet
     }
 
     /// <summary>Suite hash over (public key length, public key, voting power) of every member in order.</summary>
-    public Hash32 Hash(CryptoSuite suite)
+    public Hash32 Hash(CryptoSuite suite) => HashOf(suite, _validators.Select(v => ((ReadOnlyMemory<byte>)v.PublicKey, v.VotingPower)));
+
+    /// <summary>
+    /// The same hash of a set as sent on the wire, without decoding its keys: what a node checks a received set against
+    /// (the hash a certified header names) before anything else reads it.
+    /// </summary>
+    public static Hash32 Hash(CryptoSuite suite, RelayValidatorSet set) =>
+        HashOf(suite, set.Validators.Select(v => (v.PublicKey.Memory, v.Power)));
+
+    /// <summary>The wire form of the set, in its order.</summary>
+    public RelayValidatorSet ToMessage()
+    {
+        var message = new RelayValidatorSet();
+        foreach (var v in _validators)
+        {
+            message.Validators.Add(new RelayValidator { PublicKey = Google.Protobuf.ByteString.CopyFrom(v.PublicKey), Power = v.VotingPower });
+        }
+        return message;
+    }
+
+    private static Hash32 HashOf(CryptoSuite suite, IEnumerable<(ReadOnlyMemory<byte> PublicKey, ulong Power)> members)
     {
         using var stream = new MemoryStream();
         Span<byte> word = stackalloc byte[8];
-        foreach (var v in _validators)
+        foreach (var (publicKey, power) in members)
         {
-            BinaryPrimitives.WriteUInt32BigEndian(word, (uint)v.PublicKey.Length);
+            BinaryPrimitives.WriteUInt32BigEndian(word, (uint)publicKey.Length);
             stream.Write(word[..4]);
-            stream.Write(v.PublicKey);
-            BinaryPrimitives.WriteUInt64BigEndian(word, v.VotingPower);
+            stream.Write(publicKey.Span);
+            BinaryPrimitives.WriteUInt64BigEndian(word, power);
             stream.Write(word);
         }
         return suite.Hash(stream.ToArray());

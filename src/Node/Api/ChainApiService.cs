@@ -179,6 +179,7 @@ public sealed partial class ChainApiService(
             Header = sealedBlock.Header,
             Block = committed.Block,
             Certificate = committed.Certificate,
+            EpochEnd = committed.EpochEnd,
         };
         foreach (var tx in committed.Block.Transactions)
         {

@@ -26,17 +26,42 @@ public sealed partial class RelayApiService(IChainReader store, CryptoSuite suit
     private const ulong DefaultTrustingPeriodSeconds = 86_400;
 
     public override Task<GetCommitProofResponse> GetCommitProof(GetCommitProofRequest request, ServerCallContext context) =>
-        Task.FromResult(CommitProof(request.Height));
+        Task.FromResult(CommitProof(request.EpochEnd != 0 ? LastHeightOf(request.EpochEnd) : request.Height));
 
     /// <summary>
-    /// The header at <paramref name="height"/>, then its committed descendants until one was proposed in the round after
-    /// its parent (steady state: the child alone), whose stored certificate completes the two-chain proof. An epoch's last
-    /// block is committed by suffix blocks this node does not keep, so its proof is refused (docs/relay.md).
+    /// The header at <paramref name="height"/> with its commit proof. An epoch's last block (the one committed header
+    /// that announces the next set: suffix blocks are never committed) is proven by the suffix blocks kept with it
+    /// (<see cref="EpochEndCommit"/>), and carries its parent and the next set; any other header by its committed
+    /// descendants until one was proposed in the round after its parent (steady state: the child alone), whose stored
+    /// certificate completes the two-chain proof.
     /// </summary>
     private GetCommitProofResponse CommitProof(ulong height)
     {
         var (bytes, header) = Header(height);
-        var certified = new CertifiedHeader { Header = bytes, Commit = new CommitProof() };
+        var response = new GetCommitProofResponse
+        {
+            Height = height,
+            HeaderHash = suite.Hash(bytes.Span).ToByteString(),
+            TimestampMs = header.TimestampMs,
+            Epoch = header.Epoch,
+            Validators = ValidatorsOf(header.Epoch),
+            EpochStartHeight = EpochStartOf(header.Epoch),
+        };
+        if (!header.NextValidatorSetHash.Equals(header.ValidatorSetHash))
+        {
+            var record = store.GetEpochEnd(header.Epoch);
+            if (record is null || record.Height != height)
+            {
+                throw ApiErrors.Create(StatusCode.FailedPrecondition, "EPOCH_END_NOT_SERVED",
+                    $"height {height} is the last block of epoch {header.Epoch}, and this node does not hold the suffix blocks that commit it " +
+                    "(it took the block from a peer that did not send them, or from a snapshot above it); ask a validator of that epoch, or a node that synced from one");
+            }
+            response.Certified = new CertifiedHeader { Header = bytes, Commit = record.Commit, Parent = height > 1 ? Header(height - 1).Bytes : ByteString.Empty };
+            response.NextValidators = record.NextValidators;
+            return response;
+        }
+        response.Certified = new CertifiedHeader { Header = bytes, Commit = new CommitProof() };
+        var commit = response.Certified.Commit;
         var previous = header;
         for (var i = 1; i <= MaxDescendants; i++)
         {
@@ -48,35 +73,42 @@ public sealed partial class RelayApiService(IChainReader store, CryptoSuite suit
             var descendant = BlockHeader.Parser.ParseFrom(committed.Block.Header);
             if (descendant.Epoch != header.Epoch)
             {
-                throw ApiErrors.Create(StatusCode.FailedPrecondition, "EPOCH_END_NOT_SERVED",
-                    $"height {height} is the last block of epoch {header.Epoch}: its commit proof runs through suffix blocks, which this node does not keep yet; prove a later height");
+                // Only after an epoch's last block, which announces the change and is handled above.
+                break;
             }
-            certified.Commit.Descendants.Add(committed.Block.Header);
+            commit.Descendants.Add(committed.Block.Header);
             if (descendant.Round == previous.Round + 1)
             {
-                certified.Commit.Certificate = committed.Certificate;
+                commit.Certificate = committed.Certificate;
                 break;
             }
             previous = descendant;
         }
-        if (certified.Commit.Certificate is null)
+        if (commit.Certificate is null)
         {
             throw ApiErrors.Create(StatusCode.FailedPrecondition, "NO_COMMIT_PROOF",
                 $"no two consecutive rounds among the {MaxDescendants} blocks after height {height}; prove another height");
         }
-        if (!header.NextValidatorSetHash.Equals(header.ValidatorSetHash) && height > 1)
+        return response;
+    }
+
+    /// <summary>The height of the last block of <paramref name="epoch"/>, from the record kept with it.</summary>
+    private ulong LastHeightOf(ulong epoch)
+    {
+        if (store.GetEpochEnd(epoch) is { } record)
         {
-            certified.Parent = Header(height - 1).Bytes;
+            return record.Height;
         }
-        return new GetCommitProofResponse
+        var current = schedule.Current;
+        if (epoch >= current.Epoch)
         {
-            Height = height,
-            HeaderHash = suite.Hash(bytes.Span).ToByteString(),
-            TimestampMs = header.TimestampMs,
-            Epoch = header.Epoch,
-            Certified = certified,
-            Validators = ValidatorsOf(header.Epoch),
-        };
+            throw ApiErrors.Create(StatusCode.FailedPrecondition, "EPOCH_NOT_ENDED",
+                $"epoch {epoch} has not ended at this node's head {store.HeadHeight} (the chain is in epoch {current.Epoch}" +
+                (current.LastHeight != EpochInfo.Open ? $", which ends at height {current.LastHeight})" : ")"));
+        }
+        throw ApiErrors.Create(StatusCode.FailedPrecondition, "EPOCH_END_NOT_SERVED",
+            $"epoch {epoch} ended before this node's epoch {current.Epoch}, but this node holds no record of its end: its last block reached this node " +
+            "without the suffix blocks that commit it (from a peer or archive of an older version), or lies below the snapshot this node started from");
     }
 
     public override Task<GetRelayProofsResponse> GetRelayProofs(GetRelayProofsRequest request, ServerCallContext context)
@@ -196,9 +228,22 @@ public sealed partial class RelayApiService(IChainReader store, CryptoSuite suit
         return (committed.Block.Header, BlockHeader.Parser.ParseFrom(committed.Block.Header));
     }
 
+    /// <summary>
+    /// The set of an epoch: the current and scheduled ones from the governance record, genesis' for the first, an older
+    /// one from the record of its predecessor's end (which names the set it handed over to).
+    /// </summary>
     private RelayValidatorSet ValidatorsOf(ulong epoch) =>
-        CounterpartyValidators.ToRelay((schedule.ByNumber(epoch)
-            ?? throw ApiErrors.Create(StatusCode.Internal, "STORE_INCONSISTENT", $"the validator set of epoch {epoch} is not recorded")).Validators);
+        schedule.ByNumber(epoch) is { } known ? known.Validators.ToMessage()
+        : epoch == ChainEpochs.First ? schedule.GenesisValidators.ToMessage()
+        : store.GetEpochEnd(epoch - 1)?.NextValidators
+            ?? throw ApiErrors.Create(StatusCode.FailedPrecondition, "EPOCH_END_NOT_SERVED",
+                $"the validator set of epoch {epoch} is not known here: this node holds no record of the end of epoch {epoch - 1}");
+
+    /// <summary>The last height of the epoch before <paramref name="epoch"/>: 0 for the first, else its genesis height.</summary>
+    private ulong EpochStartOf(ulong epoch) =>
+        epoch == ChainEpochs.First ? 0
+        : schedule.ByNumber(epoch) is { } known ? known.GenesisHeight
+        : store.GetEpochEnd(epoch - 1)?.Height ?? 0;
 
     /// <summary>The block time of a committed height (ms; 0 for genesis, which has no block).</summary>
     private ulong TimeMsAt(ulong height) =>

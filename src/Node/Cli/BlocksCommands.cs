@@ -302,7 +302,7 @@ internal static class BlocksCommands
                     inFlight.Enqueue(client.GetBlockAsync(new GetBlockRequest { Height = next++ }, cancellationToken: cancel).ResponseAsync);
                 }
                 var response = await inFlight.Dequeue().ConfigureAwait(false);
-                yield return new CommittedBlock { Block = response.Block, Certificate = response.Certificate };
+                yield return new CommittedBlock { Block = response.Block, Certificate = response.Certificate, EpochEnd = response.EpochEnd };
                 Interlocked.Increment(ref _written);
             }
         }

@@ -228,7 +228,8 @@ public sealed class ConsensusDriver(ConsensusInbox inbox, ValidatorEngine engine
             var hash = engines.Suite.Hash(committed.Block.Header.Span);
             blocks.Add((fetcher.Resolve(hash, committed.Block), committed.Certificate));
         }
-        _ = execution.CommitAsync(blocks).ContinueWith(t =>
+        // The engine attaches the record that commits an epoch's last block to that block, always the batch's last.
+        _ = execution.CommitAsync(blocks, commit.Blocks[^1].EpochEnd).ContinueWith(t =>
         {
             if (t.IsFaulted && DiskSpace.IsFull(t.Exception))
             {

@@ -79,7 +79,9 @@ public sealed class PeerServiceImpl(IChainReader store, ChainFeed feed, ChainHea
         {
             await foreach (var block in feed.FollowAsync(next, () => head.Tip.Height, Load, FollowBuffer, call.Token).ConfigureAwait(false))
             {
-                var committed = block.Live is { } live ? new CommittedBlock { Block = live.Block.Block, Certificate = live.Certificate } : block.Stored!;
+                var committed = block.Live is { } live
+                    ? new CommittedBlock { Block = live.Block.Block, Certificate = live.Certificate, EpochEnd = EpochEndOf(live.Block) }
+                    : block.Stored!;
                 await responseStream.WriteAsync(committed, call.Token).ConfigureAwait(false);
             }
         }
@@ -134,6 +136,14 @@ public sealed class PeerServiceImpl(IChainReader store, ChainFeed feed, ChainHea
             throw new RpcException(new Status(StatusCode.NotFound, $"the snapshot of height {request.Height} is no longer offered: {ex.Message}"));
         }
     }
+
+    /// <summary>
+    /// The record that commits an epoch's last block, sent with it so that followers can prove it too; the feed publishes
+    /// a block after its batch (which holds the record) is durable, so the store has it by now.
+    /// </summary>
+    private EpochEndCommit? EpochEndOf(Core.Blocks.SealedBlock block) =>
+        !block.Header.NextValidatorSetHash.Equals(block.Header.ValidatorSetHash) && store.GetEpochEnd(block.Header.Epoch) is { } record &&
+        record.Height == block.Height ? record : null;
 
     private CommittedBlock Load(ulong height) =>
         store.GetCommittedBlock(height) ?? throw new RpcException(new Status(StatusCode.Internal, $"block {height} is missing"));

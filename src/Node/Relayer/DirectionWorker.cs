@@ -131,7 +131,7 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
         // The header to prove against: the client's latest when it already covers every event (no update needed),
         // else the source's newest header that has a commit proof.
         var needed = ready.Max(i => i.NeededHeight);
-        LightClientUpdate? update = null;
+        List<LightClientUpdate>? updates = null;
         ulong proofHeight;
         ulong headerTimeMs;
         if (client.Client.LatestHeight > needed && !ready.Any(i => i.Kind == RelayKind.Timeout))
@@ -148,10 +148,13 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
             }
             proofHeight = proof.Height;
             headerTimeMs = proof.TimestampMs;
-            update = new LightClientUpdate { Header = proof.Certified };
-            if (proof.Epoch > client.Client.Epoch)
+            // Across the source's validator-set changes when the client trusts an older epoch.
+            updates = await ClientUpdates.ToAsync(source.Relay, client.Client, proof, cancel).ConfigureAwait(false);
+            if (!ReferenceEquals(updates[^1].Header, proof.Certified))
             {
-                update.NextValidators = proof.Validators;
+                // More epochs to cross than one round carries: this round moves the client, the next proves.
+                await SubmitUpdatesOnlyAsync(updates, cancel).ConfigureAwait(false);
+                return true;
             }
         }
 
@@ -169,7 +172,7 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
                 proofs.AddRange((await source.Relay.GetRelayProofsAsync(ProofsRequest(chunk, proofHeight - 1), cancellationToken: cancel).ConfigureAwait(false)).Values);
             }
         }
-        catch (RpcException ex) when (update is null && ex.StatusCode == StatusCode.FailedPrecondition)
+        catch (RpcException ex) when (updates is null && ex.StatusCode == StatusCode.FailedPrecondition)
         {
             // The client's latest header is older than the source's proof window: the next round updates it.
             _items.ForEach(i => i.RequireAbove(proofHeight));
@@ -193,7 +196,7 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
         {
             return true;
         }
-        var transactions = Pack(update is null ? null : RelayMessages.UpdateClient(clientOnDestination, update), messages);
+        var transactions = Pack(updates?.Select(u => RelayMessages.UpdateClient(clientOnDestination, u)).ToList() ?? [], messages);
         var ids = await destination.SubmitBatchesAsync(transactions, cancel).ConfigureAwait(false);
         foreach (var item in batch)
         {
@@ -247,21 +250,21 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
     }
 
     /// <summary>
-    /// Splits one round's messages into relayBatch transactions within max_tx_bytes and max_tx_gas; the update goes first
-    /// in the first one. The transactions are sent with consecutive nonces, so the update runs before every message proven
-    /// at its height.
+    /// Splits one round's messages into relayBatch transactions within max_tx_bytes and max_tx_gas; the updates go first
+    /// in the first one (in order: an epoch's last header before the next epoch's). The transactions are sent with
+    /// consecutive nonces, so the updates run before every message proven at their height.
     /// </summary>
-    private List<(List<byte[]> Messages, ulong Gas)> Pack(byte[]? update, List<byte[]> messages)
+    private List<(List<byte[]> Messages, ulong Gas)> Pack(List<byte[]> updates, List<byte[]> messages)
     {
         var transactions = new List<(List<byte[]> Messages, ulong Gas)>();
         var current = new List<byte[]>();
         long bytes = 0;
         ulong gas = 0;
-        if (update is not null)
+        foreach (var update in updates)
         {
             current.Add(update);
-            bytes = update.Length + 64;
-            gas = DirectionGas.Update;
+            bytes += update.Length + 64;
+            gas += DirectionGas.Update;
         }
         foreach (var message in messages)
         {
@@ -278,6 +281,14 @@ public sealed class DirectionWorker(ChainLink source, ChainLink destination, str
         }
         transactions.Add((current, gas));
         return transactions;
+    }
+
+    /// <summary>Moves the client across epochs without messages (a client many epochs behind), and waits for it.</summary>
+    private async Task SubmitUpdatesOnlyAsync(List<LightClientUpdate> updates, CancellationToken cancel)
+    {
+        var transactions = Pack([.. updates.Select(u => RelayMessages.UpdateClient(clientOnDestination, u))], []);
+        var ids = await destination.SubmitBatchesAsync(transactions, cancel).ConfigureAwait(false);
+        await destination.WaitForReceiptsAsync(ids, cancel).ConfigureAwait(false);
     }
 
     private async Task<GetCommitProofResponse?> NewestCommitProofAsync(CancellationToken cancel)

@@ -55,13 +55,5 @@ public static class CounterpartyValidators
     }
 
     /// <summary>The wire form of a set, in its order.</summary>
-    public static RelayValidatorSet ToRelay(ValidatorSet set)
-    {
-        var relay = new RelayValidatorSet();
-        foreach (var v in set.Validators)
-        {
-            relay.Validators.Add(new RelayValidator { PublicKey = Google.Protobuf.ByteString.CopyFrom(v.PublicKey), Power = v.VotingPower });
-        }
-        return relay;
-    }
+    public static RelayValidatorSet ToRelay(ValidatorSet set) => set.ToMessage();
 }

@@ -1,4 +1,6 @@
+using ShanghaiChain.Chain.Blocks;
 using ShanghaiChain.Chain.Sync;
+using ShanghaiChain.V1;
 
 namespace ShanghaiChain.Chain.Tests.Pipeline;
 
@@ -62,6 +64,39 @@ public sealed class BlockSyncTests : IDisposable
         Assert.IsType<InvalidDataException>(liar.Failures[0]);
         Assert.Equal(3UL, _behind.Head.Height);
         Assert.Equal(_leader.Store.StateRoot, _behind.Store.StateRoot);
+    }
+
+    [Fact]
+    public async Task A_source_that_attaches_an_epoch_end_record_to_a_block_that_ends_no_epoch_is_told_and_nothing_of_it_is_kept()
+    {
+        await CommitBlocksAsync(3);
+        var liar = new StoreBlockSource(_leader.Store, "liar")
+        {
+            Tamper = b =>
+            {
+                // A record a light client would refuse, which this node would otherwise serve to relayers.
+                var forged = b.Clone();
+                var header = BlockHeader.Parser.ParseFrom(b.Block.Header);
+                forged.EpochEnd = new EpochEndCommit
+                {
+                    Epoch = header.Epoch,
+                    Height = header.Height,
+                    Commit = new CommitProof { Descendants = { b.Block.Header }, Certificate = b.Certificate },
+                    NextValidators = new RelayValidatorSet(),
+                };
+                return forged;
+            },
+        };
+        var honest = new StoreBlockSource(_leader.Store, "honest");
+        _behind.AddSource(liar);
+        _behind.AddSource(honest);
+
+        await _behind.BlockSync.CatchUpAsync(CancellationToken.None);
+
+        Assert.Contains("announces no validator-set change", Assert.IsType<InvalidDataException>(Assert.Single(liar.Failures)).Message, StringComparison.Ordinal);
+        Assert.Equal(3UL, _behind.Head.Height);
+        Assert.Null(_behind.Store.GetEpochEnd(ChainEpochs.First));
+        Assert.All(Enumerable.Range(1, 3), h => Assert.Null(_behind.Store.GetCommittedBlock((ulong)h)!.EpochEnd));
     }
 
     [Fact]

@@ -10,6 +10,23 @@ public sealed class ExecutionPipelineTests : IDisposable
     public void Dispose() => _node.Dispose();
 
     [Fact]
+    public async Task An_epoch_end_record_handed_in_with_a_block_already_committed_is_kept_once()
+    {
+        // The block came by catch-up first (no record); the engine's commit of it then brings the record.
+        var block = await _node.BuildAndCommitAsync();
+        var record = new V1.EpochEndCommit { Epoch = block.Block.Header.Epoch, Height = block.Height, Commit = new V1.CommitProof() };
+        record.Commit.Descendants.Add(Google.Protobuf.ByteString.CopyFromUtf8("suffix header"));
+        await _node.Execution.CommitAsync([(block, _node.Certify(block))], record).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(record, _node.Store.GetEpochEnd(block.Block.Header.Epoch));
+
+        // Never replaced by a later one.
+        var other = new V1.EpochEndCommit(record) { Commit = new V1.CommitProof() };
+        await _node.Execution.CommitAsync([(block, _node.Certify(block))], other).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(record, _node.Store.GetEpochEnd(block.Block.Header.Epoch));
+        Assert.Equal(1UL, _node.Head.Height);
+    }
+
+    [Fact]
     public async Task A_committed_block_advances_the_head_updates_state_leaves_the_mempool_and_reaches_the_feed()
     {
         using var subscription = _node.Feed.Subscribe(16);

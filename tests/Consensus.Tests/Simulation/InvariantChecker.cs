@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using ShanghaiChain.Core.Blocks;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.V1;
 
@@ -150,7 +151,49 @@ public sealed class InvariantChecker
         if (last is null || !IsTwoChainProof(node, last, lastHash, commit.CommitProof))
         {
             Report($"node {node.Id} committed height {last?.Height} without a certified two-chain");
+            return;
         }
+        CheckEpochEndRecord(node, last, commit);
+    }
+
+    /// <summary>Epoch-end records attached to a commit's last block, each one accepted by the check block sync runs.</summary>
+    public int EpochEndRecords { get; private set; }
+
+    /// <summary>
+    /// The last block of an epoch, when an engine commits it, carries the record of the suffix that committed it (unless
+    /// that suffix is longer than a light client takes), and that record passes <see cref="EpochEndVerifier"/>; no
+    /// other block carries one.
+    /// </summary>
+    private void CheckEpochEndRecord(SimNode node, BlockHeader last, CommitBlocks commit)
+    {
+        var record = commit.Blocks[^1].EpochEnd;
+        var endsEpoch = last.Height == _scenario.LastHeightOfEpoch(last.Epoch);
+        if (!endsEpoch)
+        {
+            if (record is not null)
+            {
+                Report($"node {node.Id} attached an epoch-end record to block {last.Height}, which ends no epoch");
+            }
+            return;
+        }
+        // The simulated proposer of the last block may not have had the change yet (epochs of a few heights), so its header
+        // may not announce it; the node refuses such a block, the engine does not look.
+        var announced = SimKeys.SetOf(_scenario.Suite, _scenario.MembersOf(last.Epoch + 1)).Hash(_scenario.Suite).Matches(last.NextValidatorSetHash.Span);
+        if (record is null)
+        {
+            if (announced && commit.CommitProof.Height - last.Height <= ConsensusCore.MaxEpochEndSuffix)
+            {
+                Report($"node {node.Id} committed the last block {last.Height} of epoch {last.Epoch} without its epoch-end record");
+            }
+            return;
+        }
+        var problem = EpochEndVerifier.Problem(record, new SealedBlock(commit.Blocks[^1].Block, _scenario.Suite), VerifierFor(last.Epoch)!);
+        if (problem is not null)
+        {
+            Report($"node {node.Id}'s epoch-end record of epoch {last.Epoch} is refused: {problem}");
+            return;
+        }
+        EpochEndRecords++;
     }
 
     /// <summary>Commits that stop below the block their two-chain made final (suffix blocks, or a step capped at a boundary).</summary>

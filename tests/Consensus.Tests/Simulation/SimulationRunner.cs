@@ -59,6 +59,8 @@ public sealed class SimulationTotals
 
     public int SyncedBlocks { get; private set; }
 
+    public int EpochEndRecords { get; private set; }
+
     public int Violations { get; private set; }
 
     /// <summary>Epochs in which a key that joined during the run signed votes.</summary>
@@ -82,6 +84,7 @@ public sealed class SimulationTotals
         BoundariesDuringFaults += sim.BoundariesDuringFaults;
         EpochEndings += checker.EpochEndings;
         SyncedBlocks += checker.SyncedBlocks;
+        EpochEndRecords += checker.EpochEndRecords;
         Violations += checker.Violations.Count;
         JoinerEpochsVoted += checker.Voters.Count(v => v.Key >= scenario.Validators);
         SimulatedMs += sim.Now;
@@ -91,6 +94,6 @@ public sealed class SimulationTotals
         $"{Runs} runs, {Violations} violations; highest committed height {MaxHeight} (mean {(Runs == 0 ? 0 : Heights / (ulong)Runs)}); " +
         $"{Changes} changes (join {ChangesByKind("join")}, remove {ChangesByKind("remove")}, power {ChangesByKind("power")}, replace {ChangesByKind("replace")}); " +
         $"{Boundaries} epoch boundaries committed, {BoundariesDuringFaults} of them during a partition or with a node down or catching up; " +
-        $"{EpochEndings} engine epoch endings; {SyncedBlocks} blocks taken by block sync; {JoinerEpochsVoted} (epoch, joiner) pairs with votes; " +
+        $"{EpochEndings} engine epoch endings ({EpochEndRecords} epoch-end records verified); {SyncedBlocks} blocks taken by block sync; {JoinerEpochsVoted} (epoch, joiner) pairs with votes; " +
         $"{SimulatedMs / 1000} s simulated";
 }

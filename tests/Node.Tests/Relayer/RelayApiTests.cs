@@ -63,6 +63,9 @@ public sealed class RelayApiTests
 
         await AssertRefused(StatusCode.InvalidArgument, "INVALID_ARGUMENT", () => relay.GetCommitProofAsync(new GetCommitProofRequest { Height = 0 }).ResponseAsync);
         await AssertRefused(StatusCode.NotFound, "NOT_FOUND", () => relay.GetCommitProofAsync(new GetCommitProofRequest { Height = 1_000_000 }).ResponseAsync);
+        // The chain is in its first epoch: neither it nor a later one has ended.
+        await AssertRefused(StatusCode.FailedPrecondition, "EPOCH_NOT_ENDED", () => relay.GetCommitProofAsync(new GetCommitProofRequest { EpochEnd = 1 }).ResponseAsync);
+        await AssertRefused(StatusCode.FailedPrecondition, "EPOCH_NOT_ENDED", () => relay.GetCommitProofAsync(new GetCommitProofRequest { EpochEnd = 7 }).ResponseAsync);
         await AssertRefused(StatusCode.InvalidArgument, "INVALID_ARGUMENT", () => relay.GetRelayProofsAsync(new GetRelayProofsRequest()).ResponseAsync);
         var tooMany = new GetRelayProofsRequest();
         tooMany.Slots.AddRange(Enumerable.Range(0, 257).Select(i => new RelaySlotKey { Kind = RelaySlotKind.Receipt, Channel = "channel-0", Sequence = (ulong)i }));

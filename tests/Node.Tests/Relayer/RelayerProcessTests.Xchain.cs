@@ -12,6 +12,8 @@ using ShanghaiChain.Tests;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Abi;
 
+using static ShanghaiChain.Node.Tests.Relayer.RelayProcessKit;
+
 namespace ShanghaiChain.Node.Tests.Relayer;
 
 /// <summary>
@@ -33,8 +35,8 @@ public sealed partial class RelayerProcessTests
         using var hongkong = new TestChain(CryptoSuite.Ed25519Sha256, fundedAccounts: 3, emptyBlockIntervalMs: 100, chainId: "hongkong");
         await using var shanghaiNode = await shanghai.StartAsync();
         await using var hongkongNode = await hongkong.StartAsync();
-        var a = new Side(shanghai, "shanghai");
-        var b = new Side(hongkong, "hongkong");
+        var a = new RelaySide(shanghai, "shanghai");
+        var b = new RelaySide(hongkong, "hongkong");
         await ProposeClientAsync(a, b, "hongkong-client");
         await ProposeClientAsync(b, a, "shanghai-client");
 
@@ -50,7 +52,7 @@ public sealed partial class RelayerProcessTests
         holder.Save(holderKey);
         var homeReceiver = shanghai.Accounts[1].Address;
 
-        var config = WriteConfig("relay.toml", a, b, shanghai.Accounts[0], hongkong.Accounts[0], "state-x");
+        var (config, metricsAddress) = WriteConfig(_dir, "relay.toml", a, b, shanghai.Accounts[0], hongkong.Accounts[0], "state-x");
         await using var relayer = RelayerProcess.Start(config);
         await WaitForAsync(async () => (await a.ChannelAsync("channel-0"))?.State == RelayChannelState.Open &&
             (await b.ChannelAsync("channel-0"))?.State == RelayChannelState.Open, "the transfer channel to open", relayer);
@@ -148,7 +150,7 @@ public sealed partial class RelayerProcessTests
         Assert.Contains("MISBEHAVIOUR: froze client hongkong-client on shanghai", relayer.Log, StringComparison.Ordinal);
         using (var http = new HttpClient())
         {
-            var metrics = (await http.GetStringAsync($"http://{_metrics}/metrics")).Split('\n').Where(l => l.StartsWith("shanghaichain_relayer_misbehaviour", StringComparison.Ordinal)).ToList();
+            var metrics = (await http.GetStringAsync($"http://{metricsAddress}/metrics")).Split('\n').Where(l => l.StartsWith("shanghaichain_relayer_misbehaviour", StringComparison.Ordinal)).ToList();
             output.WriteLine(string.Join('\n', metrics));
             Assert.Contains(metrics, l => l.Contains("outcome=\"frozen\"", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal));
         }
@@ -182,7 +184,7 @@ public sealed partial class RelayerProcessTests
     /// Hong Kong's committed header at <paramref name="height"/> with its time moved by 1 ms (another hash), and a commit
     /// proof for it: a child in the next round carrying a QC of it, and a QC of the child, signed by the validator key.
     /// </summary>
-    private static async Task<LightClientUpdate> ForgeAsync(Side chain, KeyFile validator, ulong height)
+    private static async Task<LightClientUpdate> ForgeAsync(RelaySide chain, KeyFile validator, ulong height)
     {
         var block = await chain.Api.GetBlockAsync(new GetBlockRequest { Height = height });
         var forged = BlockHeader.Parser.ParseFrom(block.Block.Header);

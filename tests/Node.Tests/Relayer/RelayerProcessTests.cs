@@ -1,16 +1,10 @@
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
-using Google.Protobuf;
-using Grpc.Net.Client;
 using ShanghaiChain.Core.Crypto;
-using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
-using ShanghaiChain.Core.Transactions;
 using ShanghaiChain.Node.Tests.Integration;
-using ShanghaiChain.Tests;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Abi;
+using static ShanghaiChain.Node.Tests.Relayer.RelayProcessKit;
 
 namespace ShanghaiChain.Node.Tests.Relayer;
 
@@ -24,7 +18,6 @@ namespace ShanghaiChain.Node.Tests.Relayer;
 /// </summary>
 public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     private readonly string _dir = Directory.CreateTempSubdirectory("shc-relayer-").FullName;
 
     public void Dispose()
@@ -46,8 +39,8 @@ public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHe
         using var hongkong = new TestChain(CryptoSuite.Ed25519Sha256, fundedAccounts: 2, emptyBlockIntervalMs: 100, chainId: "hongkong");
         await using var shanghaiNode = await shanghai.StartAsync();
         await using var hongkongNode = await hongkong.StartAsync();
-        var a = new Side(shanghai, "shanghai");
-        var b = new Side(hongkong, "hongkong");
+        var a = new RelaySide(shanghai, "shanghai");
+        var b = new RelaySide(hongkong, "hongkong");
 
         // Each committee (the operator holds the one seat) creates its client of the other chain.
         await ProposeClientAsync(a, b, "hongkong-client");
@@ -60,7 +53,7 @@ public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHe
         var pingB = new Address((await b.SendAsync(b.Chain.Operator, null, code)).ContractAddress.Span);
         await a.SendAsync(a.Chain.Operator, pingA, Call("open(string,address,bool)", new AbiTuple().String("hongkong-client").Address(pingB).Bool(false)));
 
-        var config = WriteConfig("relay.toml", a, b, shanghai.Accounts[0], hongkong.Accounts[0], "state-1");
+        var (config, metricsAddress) = WriteConfig(_dir, "relay.toml", a, b, shanghai.Accounts[0], hongkong.Accounts[0], "state-1");
         await using (var relayer = RelayerProcess.Start(config))
         {
             // The relayer carries the handshake: TRY on Hong Kong, ACK on Shanghai, CONFIRM on Hong Kong.
@@ -78,7 +71,7 @@ public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHe
             Assert.Contains("relayer: running", status.Stdout, StringComparison.Ordinal);
             Assert.Contains("client hongkong-client on shanghai (of hongkong): active", status.Stdout, StringComparison.Ordinal);
             using var http = new HttpClient();
-            var metrics = await http.GetStringAsync($"http://{_metrics}/metrics");
+            var metrics = await http.GetStringAsync($"http://{metricsAddress}/metrics");
             output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("shanghaichain_relayer", StringComparison.Ordinal))));
             Assert.Contains("shanghaichain_relayer_pending_packets", metrics, StringComparison.Ordinal);
             Assert.Contains("shanghaichain_relayer_relay_latency_bucket", metrics, StringComparison.Ordinal);
@@ -117,7 +110,7 @@ public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHe
             Assert.Contains("after ", restarted.Log, StringComparison.Ordinal);
 
             // A second relayer (its own keys and state, from height 1) races the first on the same path.
-            var second = WriteConfig("relay-2.toml", a, b, shanghai.Accounts[1], hongkong.Accounts[1], "state-2");
+            var (second, _) = WriteConfig(_dir, "relay-2.toml", a, b, shanghai.Accounts[1], hongkong.Accounts[1], "state-2");
             await using var racer = RelayerProcess.Start(second);
             for (var i = 0; i < 10; i++)
             {
@@ -134,136 +127,5 @@ public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHe
         Assert.Equal(15UL, await b.CounterAsync(pingB, "acknowledged()"));
         Assert.Equal(0UL, await a.CounterAsync(pingA, "failedAcks()"));
         Assert.Equal(1UL, await a.CounterAsync(pingA, "timedOut()"));
-    }
-
-    private string _metrics = "";
-
-    private async Task WaitForCountsAsync(Side a, Side b, Address pingA, Address pingB, ulong aToB, ulong bToA, RelayerProcess relayer) =>
-        await WaitForAsync(async () =>
-            await b.CounterAsync(pingB, "received()") == aToB && await a.CounterAsync(pingA, "acknowledged()") == aToB &&
-            await a.CounterAsync(pingA, "received()") == bToA && await b.CounterAsync(pingB, "acknowledged()") == bToA,
-            $"{aToB} packets to Hong Kong and {bToA} to Shanghai to be received and acknowledged", relayer);
-
-    private static Task WaitForAsync(Func<Task<bool>> condition, string what, RelayerProcess relayer) =>
-        relayer.WaitForAsync(condition, what, Patience);
-
-    private static async Task ProposeClientAsync(Side on, Side of, string clientId)
-    {
-        var result = await NodeBinary.RunAsync("relay", "propose-client", "--node", on.Url, "--counterparty", of.Url, "--client-id", clientId,
-            "--key", on.Chain.Home.OperatorKeyFile, "--gas-limit", "5000000");
-        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
-        Assert.Contains("status:   success", result.Stdout, StringComparison.Ordinal);
-    }
-
-    private string WriteConfig(string name, Side a, Side b, KeyFile keyA, KeyFile keyB, string state)
-    {
-        keyA.Save(Path.Combine(_dir, name + ".a.json"));
-        keyB.Save(Path.Combine(_dir, name + ".b.json"));
-        _metrics = $"127.0.0.1:{NodeBinary.FreePort()}";
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, $"""
-            state_dir = "{state}"
-            metrics_listen = "{_metrics}"
-            poll_interval_ms = 20
-            max_batch = 4
-
-            [[chains]]
-            id = "{a.Id}"
-            node = "{a.Url}"
-            key = "{name}.a.json"
-
-            [[chains]]
-            id = "{b.Id}"
-            node = "{b.Url}"
-            key = "{name}.b.json"
-
-            [[paths]]
-            a = "{a.Id}"
-            b = "{b.Id}"
-            a_client = "hongkong-client"
-            b_client = "shanghai-client"
-            """);
-        return path;
-    }
-
-    private static byte[] PingCode()
-    {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "contracts", "build", "CrossChainPing.json")));
-        return Convert.FromHexString(json.RootElement.GetProperty("bytecode").GetString()!);
-    }
-
-    internal static byte[] Call(string signature, AbiTuple arguments)
-    {
-        var selector = AbiSignature.Selector(signature);
-        return [(byte)(selector >> 24), (byte)(selector >> 16), (byte)(selector >> 8), (byte)selector, .. arguments.Encode()];
-    }
-
-    /// <summary>One chain as the test's application sees it: its node's API and the operator sending transactions.</summary>
-    private sealed class Side
-    {
-        private readonly SemaphoreSlim _nonce = new(1, 1);
-        private ulong? _next;
-
-        public Side(TestChain chain, string id)
-        {
-            Chain = chain;
-            Id = id;
-            var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{chain.Port}");
-            Api = new ChainService.ChainServiceClient(channel);
-            Relay = new RelayService.RelayServiceClient(channel);
-        }
-
-        public TestChain Chain { get; }
-        public string Id { get; }
-        public string Url => $"http://127.0.0.1:{Chain.Port}";
-        public ChainService.ChainServiceClient Api { get; }
-        public RelayService.RelayServiceClient Relay { get; }
-
-        public async Task<RelayChannel?> ChannelAsync(string id) => (await Relay.GetRelayChannelAsync(new GetRelayChannelRequest { ChannelId = id })).Channel;
-
-        public async Task<UInt256> BalanceAsync(Address address) =>
-            UInt256.ReadBigEndian((await Api.GetAccountAsync(new GetAccountRequest { Address = address.ToByteString() })).Balance.Span);
-
-        public async Task<ulong> CounterAsync(Address contract, string signature)
-        {
-            var response = await Api.CallAsync(new CallRequest { To = contract.ToByteString(), Data = ByteString.CopyFrom(Call(signature, new AbiTuple())) });
-            Assert.True(response.Success, response.ErrorMessage);
-            return UInt256.ReadBigEndian(response.Output.Span).U0;
-        }
-
-        public Task<Receipt> SendPacketAsync(Address ping, string message, bool wait = true)
-        {
-            var data = Call("send(bytes,uint64,uint64)", new AbiTuple().Bytes(Encoding.UTF8.GetBytes(message)).UInt(0).UInt(4_000_000_000));
-            return SendAsync(Chain.Operator, ping, data, wait);
-        }
-
-        public async Task<Receipt> SendAsync(KeyFile from, Address? to, byte[] data, bool wait = true)
-        {
-            ByteString id;
-            await _nonce.WaitAsync();
-            try
-            {
-                var status = await Api.GetStatusAsync(new GetStatusRequest());
-                _next ??= (await Api.GetAccountAsync(new GetAccountRequest { Address = from.Address.ToByteString() })).Nonce;
-                var body = new TransactionBody
-                {
-                    ChainId = Id,
-                    Nonce = _next.Value,
-                    GasLimit = 5_000_000,
-                    To = to is { } t ? t.ToByteString() : ByteString.Empty,
-                    Data = ByteString.CopyFrom(data),
-                    ExpiresAtHeight = status.HeadHeight + 100,
-                };
-                id = (await Api.SubmitTransactionAsync(new SubmitTransactionRequest { Transaction = ByteString.CopyFrom(TransactionSigner.Sign(body, from)) })).TxId;
-                _next++;
-            }
-            finally
-            {
-                _nonce.Release();
-            }
-            var receipt = (await Api.WaitForReceiptAsync(new WaitForReceiptRequest { TxId = id, TimeoutMs = 60_000 })).Receipt;
-            Assert.True(receipt.Status == ReceiptStatus.Success, $"{receipt.Error}: {receipt.ErrorMessage}");
-            return receipt;
-        }
     }
 }
