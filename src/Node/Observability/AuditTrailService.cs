@@ -69,13 +69,25 @@ public sealed class AuditTrailService(AuditLog audit, ChainFeed feed, IChainRead
         await refusals.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The first block the trail records: the one after the last recorded, but never below the store's base (a node
+    /// started from a snapshot of height h holds blocks from h on; below it there is nothing to read).
+    /// </summary>
+    public static ulong FirstHeightToRecord(ulong auditedHeight, ulong baseHeight) => Math.Max(auditedHeight + 1, Math.Max(baseHeight, 1));
+
     private async Task RecordBlocksAsync(CancellationToken stoppingToken)
     {
+        var first = FirstHeightToRecord(audit.AuditedHeight, store.BaseHeight);
+        if (first > audit.AuditedHeight + 1)
+        {
+            logger.LogInformation("the audit trail records blocks from {First}: this node started from a snapshot of height {Base} and holds no " +
+                "earlier blocks; their events are in the trails of nodes that do", first, store.BaseHeight);
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await foreach (var followed in feed.FollowAsync(audit.AuditedHeight + 1, () => store.HeadHeight,
+                await foreach (var followed in feed.FollowAsync(FirstHeightToRecord(audit.AuditedHeight, store.BaseHeight), () => store.HeadHeight,
                     h => store.GetCommittedBlock(h) ?? throw new StoreException($"committed block {h} is missing"), FollowBuffer, stoppingToken).ConfigureAwait(false))
                 {
                     var events = EventsOf(followed);

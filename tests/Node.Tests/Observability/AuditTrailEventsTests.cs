@@ -76,4 +76,14 @@ public sealed class AuditTrailEventsTests
         Assert.StartsWith($"{executed.Name} ", events[2].Detail, StringComparison.Ordinal);
         Assert.Contains("grant_role", events[2].Detail, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0UL, 0UL, 1UL)]
+    [InlineData(41UL, 0UL, 42UL)]
+    // A node state-synced from a snapshot of height 672 (which the bench of a million accounts met: block 1 was absent
+    // and the trail's first read stopped the node): the trail starts at the snapshot's block.
+    [InlineData(0UL, 672UL, 672UL)]
+    [InlineData(700UL, 672UL, 701UL)]
+    public void The_trail_starts_after_what_it_recorded_and_never_below_the_stores_base(ulong audited, ulong baseHeight, ulong first) =>
+        Assert.Equal(first, AuditTrailService.FirstHeightToRecord(audited, baseHeight));
 }
