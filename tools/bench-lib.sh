@@ -26,6 +26,16 @@ wait_port() { # port [seconds, default 60] [log to show if it never opens]
   return 1
 }
 
+# Refuses to start when a port the benchmark uses is taken (a node left from an interrupted run would answer instead).
+require_free_ports() { # first-port count
+  for p in $(seq "$1" $(( $1 + $2 - 1 ))); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "port $p is in use (a node left from an earlier run?); stop it first" >&2
+      exit 1
+    fi
+  done
+}
+
 stop_all() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done

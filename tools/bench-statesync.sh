@@ -17,6 +17,7 @@ work=$(mktemp -d /tmp/shc-bench-statesync-XXXXXX)
 # shellcheck source=tools/bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
 base=29700
+require_free_ports $base 30
 
 "$S" testnet --validators 1 --followers 2 --output "$work/net" --base-port $base >/dev/null
 v="$work/net/node0"
