@@ -77,9 +77,10 @@ public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHe
             Assert.Contains("shanghaichain_relayer_relay_latency_bucket", metrics, StringComparison.Ordinal);
             Assert.Contains("shanghaichain_relayer_client_height{", metrics, StringComparison.Ordinal);
 
-            // A burst, and the relayer killed (SIGKILL) while it is carrying it (four messages per batch: several rounds).
+            // A burst, and the relayer killed (SIGKILL) while it is carrying it (four messages per batch: ten rounds, so a fast
+            // machine cannot finish it between the first arrivals and the kill).
             var burst = new List<Task>();
-            for (var i = 0; i < 20; i++)
+            for (var i = 0; i < 40; i++)
             {
                 burst.Add(a.SendPacketAsync(pingA, $"burst {i}", wait: false));
             }
@@ -88,8 +89,8 @@ public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHe
             await relayer.KillAsync();
         }
         var mid = (await b.CounterAsync(pingB, "received()"), await a.CounterAsync(pingA, "acknowledged()"));
-        output.WriteLine($"killed with {mid.Item1} received and {mid.Item2} acknowledged of 25");
-        Assert.True(mid.Item2 < 25, "the relayer finished the burst before it was killed: nothing was in flight");
+        output.WriteLine($"killed with {mid.Item1} received and {mid.Item2} acknowledged of 45");
+        Assert.True(mid.Item2 < 45, "the relayer finished the burst before it was killed: nothing was in flight");
 
         // While no relayer runs, a packet whose timeout height passes on Hong Kong: the restarted relayer proves its
         // receipt absent there and times it out on Shanghai (the sender's callback counts it).
@@ -104,7 +105,7 @@ public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHe
 
         await using (var restarted = RelayerProcess.Start(config))
         {
-            await WaitForCountsAsync(a, b, pingA, pingB, 25, 5, restarted);
+            await WaitForCountsAsync(a, b, pingA, pingB, 45, 5, restarted);
             await WaitForAsync(async () => await a.CounterAsync(pingA, "timedOut()") == 1, "the late packet to be timed out on Shanghai", restarted);
             Assert.Contains("following shanghai", restarted.Log, StringComparison.Ordinal);
             Assert.Contains("after ", restarted.Log, StringComparison.Ordinal);
@@ -117,12 +118,12 @@ public sealed partial class RelayerProcessTests(Xunit.Abstractions.ITestOutputHe
                 await a.SendPacketAsync(pingA, $"raced {i}", wait: false);
                 await b.SendPacketAsync(pingB, $"raced back {i}", wait: false);
             }
-            await WaitForCountsAsync(a, b, pingA, pingB, 35, 15, restarted);
+            await WaitForCountsAsync(a, b, pingA, pingB, 55, 15, restarted);
             // Both have caught up with everything (the racer re-read the history and found it done) and nothing moves.
             await WaitForAsync(() => Task.FromResult(racer.Pending == 0 && restarted.Pending == 0), "both relayers to be idle", racer);
         }
-        Assert.Equal(35UL, await b.CounterAsync(pingB, "received()"));
-        Assert.Equal(35UL, await a.CounterAsync(pingA, "acknowledged()"));
+        Assert.Equal(55UL, await b.CounterAsync(pingB, "received()"));
+        Assert.Equal(55UL, await a.CounterAsync(pingA, "acknowledged()"));
         Assert.Equal(15UL, await a.CounterAsync(pingA, "received()"));
         Assert.Equal(15UL, await b.CounterAsync(pingB, "acknowledged()"));
         Assert.Equal(0UL, await a.CounterAsync(pingA, "failedAcks()"));
