@@ -60,6 +60,23 @@ internal class LoggedProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the process has printed <paramref name="text"/> (a line printed after its ports first answer, such as
+    /// the node's startup report); fails with the log when it exits first or <paramref name="timeout"/> passes.
+    /// </summary>
+    public async Task WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Log.Contains(text, StringComparison.Ordinal))
+        {
+            if (HasExited || clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"the process {(HasExited ? "exited" : $"did not print it within {timeout}")} before printing '{text}':\n{Log}");
+            }
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>SIGTERM (what a service manager sends): the process's clean shutdown. Returns the exit code.</summary>
     public async Task<int> TerminateAsync(CancellationToken cancellationToken)
     {

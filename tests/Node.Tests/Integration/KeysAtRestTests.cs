@@ -64,7 +64,8 @@ public sealed class KeysAtRestTests
     {
         using var chain = new TestChain(CryptoSuite.Ed25519Sha256);
         await using var node = await chain.StartAsync();
-        Assert.Contains($"  note: key file {chain.Home.ValidatorKeyFile} is stored in the clear ('shanghaichain keys encrypt' encrypts it)", node.Log,
-            StringComparison.Ordinal);
+        // The startup report comes line by line once the host has started, which may be just after the API port answers.
+        await node.WaitForLogAsync($"  note: key file {chain.Home.ValidatorKeyFile} is stored in the clear ('shanghaichain keys encrypt' encrypts it)",
+            TimeSpan.FromSeconds(30));
     }
 }

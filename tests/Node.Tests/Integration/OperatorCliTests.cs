@@ -108,7 +108,9 @@ public sealed class OperatorCliTests
     {
         using var chain = new TestChain(CryptoSuite.Ed25519Sha256, emptyBlockIntervalMs: 200);
         await using var node = await chain.StartAsync();
-        // The startup report: effective ports and paths.
+        // The startup report: effective ports and paths (printed once the host has started, which may be just after the
+        // API port first answers).
+        await node.WaitForLogAsync("  logs:     ", TimeSpan.FromSeconds(30));
         Assert.Contains($"  api:      127.0.0.1:{chain.Port} (gRPC, plaintext HTTP/2)", node.Log, StringComparison.Ordinal);
         Assert.Contains($"  peers:    127.0.0.1:{chain.P2pPort} (mutual TLS)", node.Log, StringComparison.Ordinal);
         Assert.Contains($"  metrics:  http://127.0.0.1:{chain.MetricsPort}/metrics (also /health, /ready)", node.Log, StringComparison.Ordinal);
