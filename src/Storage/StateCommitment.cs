@@ -284,26 +284,7 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         }
         for (var height = flushed + 1; height <= headHeight; height++)
         {
-            var record = engine.Get(families.Journal, StoreKeys.Height(height));
-            if (record is null || !StateCommitment.TryDecodeJournal(record, forward: true, out var updates, out var current))
-            {
-                throw new StoreException($"the state journal of block {height} is {(record is null ? "missing" : "malformed")}: the store is corrupt");
-            }
-            try
-            {
-                _trie.Update(updates, null, current);
-            }
-            catch (TrieException ex)
-            {
-                throw new StoreException($"replaying the state journal of block {height}: {ex.Message}", ex);
-            }
-            var replayed = _trie.ComputeRoot();
-            if (replayed != RootAt(height, engine))
-            {
-                throw new StoreException($"replaying the state journal of block {height} gives root {replayed}, " +
-                    $"the block recorded {RootAt(height, engine)}: the store is corrupt");
-            }
-            _changesSinceFlush += updates.Length;
+            _changesSinceFlush += StepJournal(height, forward: true);
         }
         _flushedHeight = flushed;
         _height = headHeight;
@@ -347,29 +328,44 @@ internal sealed partial class StateCommitment<THasher> : IStateCommitment where 
         return Root;
     }
 
-    public void Revert(ulong target, IKeyValueWriteBatch batch)
+    /// <summary>
+    /// Moves the in-memory trie by block <paramref name="height"/>'s journal record, forward (to its state after the
+    /// block: opening replays the journal above the flush) or backward (to its state before: a rollback), and checks the
+    /// root against the one the store recorded. Returns the number of accounts changed; throws
+    /// <see cref="StoreException"/> on a missing or malformed record or a root that differs.
+    /// </summary>
+    private int StepJournal(ulong height, bool forward)
     {
         var engine = _families.Engine;
+        var record = engine.Get(_families.Journal, StoreKeys.Height(height));
+        if (record is null || !StateCommitment.TryDecodeJournal(record, forward, out var updates, out var current))
+        {
+            throw new StoreException($"the state journal of block {height} is {(record is null ? "missing" : "malformed")}: " +
+                (forward ? "the store is corrupt" : "it cannot be undone"));
+        }
+        var step = forward ? "replaying the state journal of" : "undoing";
+        try
+        {
+            _trie.Update(updates, null, current);
+        }
+        catch (TrieException ex)
+        {
+            throw new StoreException($"{step} block {height}: {ex.Message}", ex);
+        }
+        var expected = forward ? height : height - 1;
+        var root = _trie.ComputeRoot();
+        if (root != RootAt(expected, engine))
+        {
+            throw new StoreException($"{step} block {height} gives root {root}, block {expected} recorded {RootAt(expected, engine)}: the store is corrupt");
+        }
+        return updates.Length;
+    }
+
+    public void Revert(ulong target, IKeyValueWriteBatch batch)
+    {
         for (var height = _height; height > target; height--)
         {
-            var record = engine.Get(_families.Journal, StoreKeys.Height(height));
-            if (record is null || !StateCommitment.TryDecodeJournal(record, forward: false, out var updates, out var current))
-            {
-                throw new StoreException($"the state journal of block {height} is {(record is null ? "missing" : "malformed")}: it cannot be undone");
-            }
-            try
-            {
-                _trie.Update(updates, null, current);
-            }
-            catch (TrieException ex)
-            {
-                throw new StoreException($"undoing the state journal of block {height}: {ex.Message}", ex);
-            }
-            var root = _trie.ComputeRoot();
-            if (root != RootAt(height - 1, engine))
-            {
-                throw new StoreException($"undoing block {height} gives root {root}, block {height - 1} recorded {RootAt(height - 1, engine)}: the store is corrupt");
-            }
+            StepJournal(height, forward: false);
         }
         Root = _trie.ComputeRoot();
         _height = target;
