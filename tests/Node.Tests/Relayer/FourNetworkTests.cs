@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Grpc.Net.Client;
 using ShanghaiChain.Client;
 using ShanghaiChain.Core.Crypto;
@@ -7,7 +6,6 @@ using ShanghaiChain.Core.Genesis;
 using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Tests.Integration;
-using ShanghaiChain.Tests;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Abi;
 
@@ -70,8 +68,8 @@ public sealed class FourNetworkTests(Xunit.Abstractions.ITestOutputHelper output
             ProposeClientsAsync(yangtze, shanghai));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: six light clients created by committee decisions");
 
-        var (transferCode, transferAbi) = Artifact("CrossChainTransfer");
-        var (pingCode, pingAbi) = Artifact("CrossChainPing");
+        var (transferCode, transferAbi) = RelayProcessKit.Artifact("CrossChainTransfer");
+        var (pingCode, pingAbi) = RelayProcessKit.Artifact("CrossChainPing");
         var networks = new[] { shanghai, hongkong, singapore, yangtze };
         await Task.WhenAll(networks.Select(async n => n.Transfer = await n.OperatorAccount.DeployAsync(transferCode, transferAbi)));
         var shanghaiPing = await shanghai.OperatorAccount.DeployAsync(pingCode, pingAbi);
@@ -222,10 +220,7 @@ public sealed class FourNetworkTests(Xunit.Abstractions.ITestOutputHelper output
     {
         foreach (var counterparty in of)
         {
-            var result = await NodeBinary.RunAsync("relay", "propose-client", "--node", on.Url, "--counterparty", counterparty.Url,
-                "--client-id", counterparty.Id + "-client", "--key", on.OperatorKeyFile, "--gas-limit", "5000000");
-            Assert.True(result.ExitCode == 0, $"{on.Id}'s client of {counterparty.Id}: {result.Stdout}{result.Stderr}");
-            Assert.Contains("status:   success", result.Stdout, StringComparison.Ordinal);
+            await RelayProcessKit.ProposeClientAsync(on.Url, counterparty.Url, counterparty.Id + "-client", on.OperatorKeyFile);
         }
     }
 
@@ -245,12 +240,6 @@ public sealed class FourNetworkTests(Xunit.Abstractions.ITestOutputHelper output
             return record?.State == RelayChannelState.Open;
         }, $"{on.Id}'s {channel} to open", Patience);
         return record!.CounterpartyChannel;
-    }
-
-    private static (byte[] Code, ContractAbi Abi) Artifact(string name)
-    {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "contracts", "build", name + ".json")));
-        return (Convert.FromHexString(json.RootElement.GetProperty("bytecode").GetString()!), ContractAbi.Parse(json.RootElement.GetProperty("abi").GetRawText()));
     }
 
     private string WriteConfig(Network[] networks, params (string A, string B, string AClient, string BClient)[] paths)

@@ -34,11 +34,15 @@ internal static class RelayProcessKit
         relayer.WaitForAsync(condition, what, Patience);
 
     /// <summary>The committee of <paramref name="on"/> (the operator's one seat) creates its client of <paramref name="of"/>.</summary>
-    public static async Task ProposeClientAsync(RelaySide on, RelaySide of, string clientId)
+    public static Task ProposeClientAsync(RelaySide on, RelaySide of, string clientId) =>
+        ProposeClientAsync(on.Url, of.Url, clientId, on.Chain.Home.OperatorKeyFile);
+
+    /// <summary>`relay propose-client` on the node at <paramref name="onUrl"/> with a committee member's key file.</summary>
+    public static async Task ProposeClientAsync(string onUrl, string ofUrl, string clientId, string memberKeyFile)
     {
-        var result = await NodeBinary.RunAsync("relay", "propose-client", "--node", on.Url, "--counterparty", of.Url, "--client-id", clientId,
-            "--key", on.Chain.Home.OperatorKeyFile, "--gas-limit", "5000000");
-        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        var result = await NodeBinary.RunAsync("relay", "propose-client", "--node", onUrl, "--counterparty", ofUrl, "--client-id", clientId,
+            "--key", memberKeyFile, "--gas-limit", "5000000");
+        Assert.True(result.ExitCode == 0, $"the client {clientId} on {onUrl}: {result.Stdout}{result.Stderr}");
         Assert.Contains("status:   success", result.Stdout, StringComparison.Ordinal);
     }
 
@@ -75,10 +79,13 @@ internal static class RelayProcessKit
         return (path, metrics);
     }
 
-    public static byte[] PingCode()
+    public static byte[] PingCode() => Artifact("CrossChainPing").Code;
+
+    /// <summary>A compiled contract of contracts/build: its init code and its ABI.</summary>
+    public static (byte[] Code, ContractAbi Abi) Artifact(string name)
     {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "contracts", "build", "CrossChainPing.json")));
-        return Convert.FromHexString(json.RootElement.GetProperty("bytecode").GetString()!);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "contracts", "build", name + ".json")));
+        return (Convert.FromHexString(json.RootElement.GetProperty("bytecode").GetString()!), ContractAbi.Parse(json.RootElement.GetProperty("abi").GetRawText()));
     }
 
     internal static byte[] Call(string signature, AbiTuple arguments)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
 using ShanghaiChain.Client;
@@ -8,7 +7,6 @@ using ShanghaiChain.Core.Keys;
 using ShanghaiChain.Core.Primitives;
 using ShanghaiChain.Node.Tests.Integration;
 using ShanghaiChain.Relay;
-using ShanghaiChain.Tests;
 using ShanghaiChain.V1;
 using ShanghaiChain.Vm.Abi;
 
@@ -40,7 +38,7 @@ public sealed partial class RelayerProcessTests
         await ProposeClientAsync(a, b, "hongkong-client");
         await ProposeClientAsync(b, a, "shanghai-client");
 
-        var code = TransferCode();
+        var code = Artifact("CrossChainTransfer").Code;
         var transferA = new Address((await a.SendAsync(a.Chain.Operator, null, code)).ContractAddress.Span);
         var transferB = new Address((await b.SendAsync(b.Chain.Operator, null, code)).ContractAddress.Span);
         await a.SendAsync(a.Chain.Operator, transferA, Call("open(string,address)", new AbiTuple().String("hongkong-client").Address(transferB)));
@@ -227,11 +225,5 @@ public sealed partial class RelayerProcessTests
             BlockHash = hash.ToByteString(),
             Signatures = { new ValidatorSignature { ValidatorIndex = 0, Signature = ByteString.CopyFrom(validator.Sign(SigningDomain.Vote, message.AsSpan(0, length))) } },
         };
-    }
-
-    private static byte[] TransferCode()
-    {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "contracts", "build", "CrossChainTransfer.json")));
-        return Convert.FromHexString(json.RootElement.GetProperty("bytecode").GetString()!);
     }
 }
